@@ -1,0 +1,285 @@
+import type { z } from 'zod';
+import { AtlasResponseError } from './errors';
+import { checkEndpointId, checkObjectId, checkProvider, ID_FORMATS, segment, type Provider } from './ids';
+import {
+  endpointServiceSchema,
+  organizationSchema,
+  paginated,
+  peerSchema,
+  privateEndpointSchema,
+  projectSchema,
+  streamsPrivateLinkSchema,
+  v1InterfaceEndpointSchema,
+  v1PrivateEndpointConnectionSchema,
+  type EndpointService,
+  type Organization,
+  type Peer,
+  type PrivateEndpoint,
+  type Project,
+  type StreamsPrivateLink,
+  type V1InterfaceEndpoint,
+  type V1PrivateEndpointConnection,
+} from './schemas';
+import { Transport, type RequestSpec, type TransportOptions, type TransportStats } from './transport';
+
+export const DEFAULT_BASE_URL = 'https://cloud.mongodb.com';
+
+/** `v2`: the versioned Admin API (default). `v1`: the deprecated v1.0 routes for endpoints and peers. */
+export type ApiGeneration = 'v2' | 'v1';
+
+/** Media types per operation family, as the spec's 2xx responses declare them. */
+export const MEDIA_TYPES = {
+  v2: 'application/vnd.atlas.2023-01-01+json',
+  v2Streams: 'application/vnd.atlas.2023-02-01+json',
+  v1: 'application/json',
+} as const;
+
+/** Atlas's largest page; fewer pages means fewer calls. */
+export const ITEMS_PER_PAGE = 500;
+
+export interface AtlasClientOptions extends Omit<TransportOptions, 'baseUrl'> {
+  baseUrl?: string;
+  apiGeneration?: ApiGeneration;
+}
+
+const V2 = '/api/atlas/v2';
+const V1 = '/api/atlas/v1.0';
+
+/**
+ * The Atlas Admin API operations atlas-janitor uses. Every id is checked against its format before it
+ * is put in a URL; every answer is checked against the shape we rely on.
+ *
+ * @example
+ * const atlas = new AtlasClient({ credentials: { type: 'apiKey', publicKey, privateKey } });
+ * for (const project of await atlas.listProjects()) console.log(project.name);
+ */
+export class AtlasClient {
+  readonly baseUrl: string;
+  readonly apiGeneration: ApiGeneration;
+  readonly #transport: Transport;
+
+  constructor(options: AtlasClientOptions) {
+    this.baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+    this.apiGeneration = options.apiGeneration ?? 'v2';
+    this.#transport = new Transport({ ...options, baseUrl: this.baseUrl });
+  }
+
+  get stats(): TransportStats {
+    return this.#transport.stats;
+  }
+
+  // Organizations and projects (v2 in both generations: v1.0 offers nothing we need here).
+
+  listOrganizations(): Promise<Organization[]> {
+    return this.#list('listOrgs', `${V2}/orgs`, MEDIA_TYPES.v2, organizationSchema);
+  }
+
+  /** Every project the credentials can see. */
+  listProjects(): Promise<Project[]> {
+    return this.#list('listGroups', `${V2}/groups`, MEDIA_TYPES.v2, projectSchema);
+  }
+
+  listOrganizationProjects(orgId: string): Promise<Project[]> {
+    const org = segment(checkObjectId('orgId', orgId));
+    return this.#list('getOrgGroups', `${V2}/orgs/${org}/groups`, MEDIA_TYPES.v2, projectSchema);
+  }
+
+  // Private endpoint services and endpoints (v2).
+
+  /** All endpoint services of one provider: one call, the answer is a bare array, not a page. */
+  listEndpointServices(projectId: string, provider: Provider): Promise<EndpointService[]> {
+    const path = `${this.#project(projectId)}/privateEndpoint/${checkProvider('provider', provider)}/endpointService`;
+    return this.#get('listPrivateEndpointService', path, MEDIA_TYPES.v2, endpointServiceSchema.array());
+  }
+
+  getEndpointService(projectId: string, provider: Provider, serviceId: string): Promise<EndpointService> {
+    return this.#get('getPrivateEndpointService', this.#servicePath(projectId, provider, serviceId), MEDIA_TYPES.v2, endpointServiceSchema);
+  }
+
+  deleteEndpointService(projectId: string, provider: Provider, serviceId: string): Promise<void> {
+    return this.#delete('deletePrivateEndpointService', this.#servicePath(projectId, provider, serviceId), MEDIA_TYPES.v2);
+  }
+
+  getEndpoint(projectId: string, provider: Provider, serviceId: string, endpointId: string): Promise<PrivateEndpoint> {
+    const path = this.#endpointPath(projectId, provider, serviceId, endpointId);
+    return this.#get('getPrivateEndpoint', path, MEDIA_TYPES.v2, privateEndpointSchema);
+  }
+
+  deleteEndpoint(projectId: string, provider: Provider, serviceId: string, endpointId: string): Promise<void> {
+    return this.#delete('deletePrivateEndpoint', this.#endpointPath(projectId, provider, serviceId, endpointId), MEDIA_TYPES.v2);
+  }
+
+  // Network peering (v2).
+
+  listPeers(projectId: string, provider: Provider): Promise<Peer[]> {
+    const query = { providerName: checkProvider('provider', provider) };
+    return this.#list('listGroupPeers', `${this.#project(projectId)}/peers`, MEDIA_TYPES.v2, peerSchema, query);
+  }
+
+  getPeer(projectId: string, peerId: string): Promise<Peer> {
+    return this.#get('getGroupPeer', this.#peerPath(V2, projectId, peerId), MEDIA_TYPES.v2, peerSchema);
+  }
+
+  deletePeer(projectId: string, peerId: string): Promise<void> {
+    return this.#delete('deleteGroupPeer', this.#peerPath(V2, projectId, peerId), MEDIA_TYPES.v2);
+  }
+
+  // Stream Processing private link connections (v2, version 2023-02-01).
+
+  listStreamsPrivateLinks(projectId: string): Promise<StreamsPrivateLink[]> {
+    const path = `${this.#project(projectId)}/streams/privateLinkConnections`;
+    return this.#list('listPrivateLinkConnections', path, MEDIA_TYPES.v2Streams, streamsPrivateLinkSchema);
+  }
+
+  getStreamsPrivateLink(projectId: string, connectionId: string): Promise<StreamsPrivateLink> {
+    return this.#get('getPrivateLinkConnection', this.#streamsPath(projectId, connectionId), MEDIA_TYPES.v2Streams, streamsPrivateLinkSchema);
+  }
+
+  deleteStreamsPrivateLink(projectId: string, connectionId: string): Promise<void> {
+    return this.#delete('deletePrivateLinkConnection', this.#streamsPath(projectId, connectionId), MEDIA_TYPES.v2Streams);
+  }
+
+  // Deprecated v1.0 routes (AWS private endpoints, peers).
+
+  v1ListPrivateEndpointConnections(projectId: string): Promise<V1PrivateEndpointConnection[]> {
+    const path = `${V1}/groups/${segment(checkObjectId('projectId', projectId))}/privateEndpoint`;
+    return this.#get('v1ListPrivateEndpointConnections', path, MEDIA_TYPES.v1, v1PrivateEndpointConnectionSchema.array());
+  }
+
+  v1GetPrivateEndpointConnection(projectId: string, connectionId: string): Promise<V1PrivateEndpointConnection> {
+    return this.#get('v1GetPrivateEndpointConnection', this.#v1ConnectionPath(projectId, connectionId), MEDIA_TYPES.v1, v1PrivateEndpointConnectionSchema);
+  }
+
+  v1DeletePrivateEndpointConnection(projectId: string, connectionId: string): Promise<void> {
+    return this.#delete('v1DeletePrivateEndpointConnection', this.#v1ConnectionPath(projectId, connectionId), MEDIA_TYPES.v1);
+  }
+
+  v1GetInterfaceEndpoint(projectId: string, connectionId: string, endpointId: string): Promise<V1InterfaceEndpoint> {
+    const path = this.#v1InterfacePath(projectId, connectionId, endpointId);
+    return this.#get('v1GetInterfaceEndpoint', path, MEDIA_TYPES.v1, v1InterfaceEndpointSchema);
+  }
+
+  v1DeleteInterfaceEndpoint(projectId: string, connectionId: string, endpointId: string): Promise<void> {
+    return this.#delete('v1DeleteInterfaceEndpoint', this.#v1InterfacePath(projectId, connectionId, endpointId), MEDIA_TYPES.v1);
+  }
+
+  v1ListPeers(projectId: string, provider: Provider): Promise<Peer[]> {
+    const path = `${V1}/groups/${segment(checkObjectId('projectId', projectId))}/peers`;
+    return this.#list('v1ListPeers', path, MEDIA_TYPES.v1, peerSchema, { providerName: checkProvider('provider', provider) });
+  }
+
+  v1GetPeer(projectId: string, peerId: string): Promise<Peer> {
+    return this.#get('v1GetPeer', this.#peerPath(V1, projectId, peerId), MEDIA_TYPES.v1, peerSchema);
+  }
+
+  v1DeletePeer(projectId: string, peerId: string): Promise<void> {
+    return this.#delete('v1DeletePeer', this.#peerPath(V1, projectId, peerId), MEDIA_TYPES.v1);
+  }
+
+  // Paths: every id validated, every segment encoded.
+
+  #project(projectId: string): string {
+    return `${V2}/groups/${segment(checkObjectId('projectId', projectId))}`;
+  }
+
+  #servicePath(projectId: string, provider: Provider, serviceId: string): string {
+    const p = checkProvider('provider', provider);
+    return `${this.#project(projectId)}/privateEndpoint/${p}/endpointService/${segment(checkObjectId('endpointServiceId', serviceId))}`;
+  }
+
+  #endpointPath(projectId: string, provider: Provider, serviceId: string, endpointId: string): string {
+    const id = checkEndpointId('endpointId', checkProvider('provider', provider), endpointId);
+    return `${this.#servicePath(projectId, provider, serviceId)}/endpoint/${segment(id)}`;
+  }
+
+  #peerPath(root: string, projectId: string, peerId: string): string {
+    const project = segment(checkObjectId('projectId', projectId));
+    return `${root}/groups/${project}/peers/${segment(checkObjectId('peerId', peerId))}`;
+  }
+
+  #streamsPath(projectId: string, connectionId: string): string {
+    return `${this.#project(projectId)}/streams/privateLinkConnections/${segment(checkObjectId('connectionId', connectionId))}`;
+  }
+
+  #v1ConnectionPath(projectId: string, connectionId: string): string {
+    const project = segment(checkObjectId('projectId', projectId));
+    return `${V1}/groups/${project}/privateEndpoint/${segment(checkObjectId('privateLinkId', connectionId))}`;
+  }
+
+  #v1InterfacePath(projectId: string, connectionId: string, endpointId: string): string {
+    if (!ID_FORMATS.awsEndpointId.test(endpointId)) checkEndpointId('interfaceEndpointId', 'AWS', endpointId);
+    return `${this.#v1ConnectionPath(projectId, connectionId)}/interfaceEndpoints/${segment(endpointId)}`;
+  }
+
+  // Request helpers.
+
+  async #get<S extends z.ZodType>(operationId: string, path: string, accept: string, schema: S, query?: RequestSpec['query']): Promise<z.infer<S>> {
+    const answer = await this.#transport.send({ operationId, method: 'GET', path, accept, query });
+    return parseBody(schema, answer.body, `GET ${path}`);
+  }
+
+  async #delete(operationId: string, path: string, accept: string): Promise<void> {
+    await this.#transport.send({ operationId, method: 'DELETE', path, accept });
+  }
+
+  /**
+   * Walks a paginated list at the largest page size. When the first page gives `totalCount`, the other
+   * pages are fetched concurrently; otherwise `rel: next` links are followed. Items are returned once
+   * each even if the list shifts between pages.
+   */
+  async #list<S extends z.ZodType>(
+    operationId: string,
+    path: string,
+    accept: string,
+    item: S,
+    query: Record<string, string> = {},
+  ): Promise<z.infer<S>[]> {
+    const pageSchema = paginated(item);
+    const fetchPage = async (pageNum: number) => {
+      const answer = await this.#transport.send({
+        operationId,
+        method: 'GET',
+        path,
+        accept,
+        query: { ...query, itemsPerPage: ITEMS_PER_PAGE, pageNum },
+      });
+      return parseBody(pageSchema, answer.body, `GET ${path} page ${pageNum}`);
+    };
+    const first = await fetchPage(1);
+    const pages = [first];
+    const hasNext = (page: typeof first) => page.links?.some((link) => link.rel === 'next') ?? false;
+    let pageNum = 1;
+    if (first.totalCount !== undefined && first.results.length === ITEMS_PER_PAGE && hasNext(first)) {
+      const lastPage = Math.ceil(first.totalCount / ITEMS_PER_PAGE);
+      const rest = await Promise.all(Array.from({ length: lastPage - 1 }, (_, i) => fetchPage(i + 2)));
+      pages.push(...rest);
+      pageNum = lastPage;
+    }
+    // Follow links past what totalCount promised (it is an estimate, and lists grow while we read).
+    for (let page = pages[pages.length - 1]!; hasNext(page) && page.results.length > 0; ) {
+      page = await fetchPage(++pageNum);
+      pages.push(page);
+    }
+    return dedupe(pages.flatMap((page) => page.results as z.infer<S>[]));
+  }
+}
+
+function parseBody<S extends z.ZodType>(schema: S, body: unknown, operation: string): z.infer<S> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue?.path.length ? issue.path.join('.') : 'body';
+  throw new AtlasResponseError(operation, `${where}: ${issue?.message ?? 'unexpected shape'}`);
+}
+
+function dedupe<T>(items: T[]): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const record = item as { id?: unknown; _id?: unknown };
+    const key = typeof record.id === 'string' ? record.id : typeof record._id === 'string' ? record._id : undefined;
+    if (key === undefined) return true;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,23 @@
+export { AtlasClient, DEFAULT_BASE_URL, ITEMS_PER_PAGE, MEDIA_TYPES, type ApiGeneration, type AtlasClientOptions } from './client';
+export { clearTokenCache, type AtlasCredentials } from './auth';
+export {
+  AtlasApiError,
+  AtlasError,
+  AtlasNetworkError,
+  AtlasRequestError,
+  AtlasResponseError,
+  type GiveUpReason,
+} from './errors';
+export { ID_FORMATS, PROVIDERS, isEndpointId, isObjectId, type Provider } from './ids';
+export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
+export type { ExchangeEvent, TransportStats } from './transport';
+export type {
+  EndpointService,
+  Organization,
+  Peer,
+  PrivateEndpoint,
+  Project,
+  StreamsPrivateLink,
+  V1InterfaceEndpoint,
+  V1PrivateEndpointConnection,
+} from './schemas';

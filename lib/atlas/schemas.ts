@@ -1,0 +1,132 @@
+import { z } from 'zod';
+
+// Response shapes we rely on. Objects are loose: Atlas adds fields over time and we keep what it sends
+// (evidence for reports), but every field a rule or a URL reads is typed here. Atlas answers `null` for
+// several "no value" strings, hence nullish.
+const optionalText = z.string().nullish();
+
+export const linkSchema = z.looseObject({ href: z.string(), rel: z.string() });
+
+export function paginated<T extends z.ZodType>(item: T) {
+  return z.looseObject({
+    results: z.array(item),
+    links: z.array(linkSchema).optional(),
+    totalCount: z.number().int().nonnegative().optional(),
+  });
+}
+
+export const organizationSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  isDeleted: z.boolean().optional(),
+});
+
+export const projectSchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  orgId: z.string(),
+  created: z.string().optional(),
+  clusterCount: z.number().optional(),
+  tags: z.array(z.looseObject({ key: z.string(), value: z.string() })).optional(),
+});
+
+export const endpointServiceSchema = z.looseObject({
+  id: z.string(),
+  cloudProvider: z.string(),
+  regionName: optionalText,
+  status: z.string(),
+  errorMessage: optionalText,
+  endpointServiceName: optionalText,
+  interfaceEndpoints: z.array(z.string()).nullish(),
+  privateEndpoints: z.array(z.string()).nullish(),
+  privateLinkServiceName: optionalText,
+  endpointGroupNames: z.array(z.string()).nullish(),
+  serviceAttachmentNames: z.array(z.string()).nullish(),
+});
+
+export const privateEndpointSchema = z.looseObject({
+  cloudProvider: z.string(),
+  deleteRequested: z.boolean().nullish(),
+  errorMessage: optionalText,
+  // AWS
+  interfaceEndpointId: optionalText,
+  connectionStatus: optionalText,
+  // Azure and GCP
+  status: optionalText,
+  privateEndpointResourceId: optionalText,
+  privateEndpointIPAddress: optionalText,
+  privateEndpointConnectionName: optionalText,
+  endpointGroupName: optionalText,
+  gcpProjectId: optionalText,
+});
+
+export const peerSchema = z.looseObject({
+  id: z.string(),
+  containerId: z.string(),
+  providerName: optionalText,
+  // AWS
+  statusName: optionalText,
+  errorStateName: optionalText,
+  vpcId: optionalText,
+  awsAccountId: optionalText,
+  routeTableCidrBlock: optionalText,
+  accepterRegionName: optionalText,
+  connectionId: optionalText,
+  // Azure and GCP
+  status: optionalText,
+  errorState: optionalText,
+  errorMessage: optionalText,
+  azureSubscriptionId: optionalText,
+  vnetName: optionalText,
+  gcpProjectId: optionalText,
+  networkName: optionalText,
+});
+
+export const streamsPrivateLinkSchema = z.looseObject({
+  _id: z.string(),
+  provider: z.string(),
+  vendor: optionalText,
+  region: optionalText,
+  state: optionalText,
+  errorMessage: optionalText,
+});
+
+/** v1.0 `privateEndpoint` connection (AWS only): the v1 name for an endpoint service. */
+export const v1PrivateEndpointConnectionSchema = z.looseObject({
+  id: z.string(),
+  endpointServiceName: optionalText,
+  errorMessage: optionalText,
+  interfaceEndpoints: z.array(z.string()).nullish(),
+  status: z.string(),
+});
+
+/** v1.0 interface endpoint of a connection. */
+export const v1InterfaceEndpointSchema = z.looseObject({
+  interfaceEndpointId: z.string(),
+  connectionStatus: z.string(),
+  deleteRequested: z.boolean().nullish(),
+  errorMessage: optionalText,
+});
+
+export const errorBodySchema = z.looseObject({
+  error: z.number().optional(),
+  errorCode: z.string().optional(),
+  reason: z.string().optional(),
+  detail: z.string().nullish(),
+  parameters: z.array(z.unknown()).nullish(),
+});
+
+export const tokenSchema = z.looseObject({
+  access_token: z.string().min(1),
+  token_type: z.string(),
+  expires_in: z.number().positive(),
+});
+
+export type Organization = z.infer<typeof organizationSchema>;
+export type Project = z.infer<typeof projectSchema>;
+export type EndpointService = z.infer<typeof endpointServiceSchema>;
+export type PrivateEndpoint = z.infer<typeof privateEndpointSchema>;
+export type Peer = z.infer<typeof peerSchema>;
+export type StreamsPrivateLink = z.infer<typeof streamsPrivateLinkSchema>;
+export type V1PrivateEndpointConnection = z.infer<typeof v1PrivateEndpointConnectionSchema>;
+export type V1InterfaceEndpoint = z.infer<typeof v1InterfaceEndpointSchema>;

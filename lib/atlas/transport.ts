@@ -1,0 +1,312 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DigestAuthenticator,
+  ServiceAccountAuthenticator,
+  type AtlasCredentials,
+  type Authenticator,
+  type TokenFetcher,
+} from './auth';
+import {
+  AtlasApiError,
+  AtlasError,
+  AtlasNetworkError,
+  AtlasResponseError,
+  classifyNetworkFailure,
+  type GiveUpReason,
+} from './errors';
+import { ConcurrencyLimiter, RateGovernor } from './flow-control';
+import { DEFAULT_RETRY_POLICY, backoffDelay, parseRetryAfter, type RetryPolicy } from './retry';
+import { errorBodySchema, tokenSchema } from './schemas';
+
+export interface TransportOptions {
+  baseUrl: string;
+  credentials: AtlasCredentials;
+  /** Requests in flight at once (default 8). */
+  concurrency?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Per attempt (default 30 s); shortened to what is left before the deadline. */
+  timeoutMs?: number;
+  /** Absolute epoch ms after which no attempt starts and no wait is begun (a Lambda's remaining time). */
+  deadline?: () => number | undefined;
+  /** Called after every HTTP exchange: for metrics and logs. Never receives credentials. */
+  onExchange?: (event: ExchangeEvent) => void;
+  userAgent?: string;
+  // Seams for tests.
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  now?: () => number;
+}
+
+export interface RequestSpec {
+  operationId: string;
+  method: 'GET' | 'DELETE' | 'POST';
+  /** Path with every segment already validated and encoded. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  accept: string;
+}
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON, or undefined for an empty body. */
+  body: unknown;
+}
+
+export interface ExchangeEvent {
+  operationId: string;
+  method: string;
+  path: string;
+  status: number | undefined;
+  attempt: number;
+  durationMs: number;
+  errorCode?: string | undefined;
+}
+
+/** Counts of what went over the wire, for reports (`apiCalls`) and benchmarks. */
+export interface TransportStats {
+  /** HTTP requests sent, every retry, Digest challenge and token request included. */
+  requests: number;
+  /** Requests per operationId. */
+  byOperation: Record<string, number>;
+  retries: number;
+  /** 401 answers that only carried a new Digest nonce or asked for a new token. */
+  authRoundTrips: number;
+  tokenRequests: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** Resend at most this many times per attempt because of an auth refresh, so a bad key fails fast. */
+const MAX_AUTH_REFRESHES = 2;
+
+/**
+ * Sends Atlas requests: authentication, concurrency limit, rate-limit pacing, retries with backoff
+ * bounded by attempts and deadline, and Atlas error bodies turned into typed errors.
+ */
+export class Transport {
+  readonly stats: TransportStats = { requests: 0, byOperation: {}, retries: 0, authRoundTrips: 0, tokenRequests: 0 };
+  readonly #baseUrl: string;
+  readonly #auth: Authenticator;
+  readonly #limiter: ConcurrencyLimiter;
+  readonly #governor: RateGovernor;
+  readonly #retry: RetryPolicy;
+  readonly #timeoutMs: number;
+  readonly #deadline: () => number | undefined;
+  readonly #onExchange: ((event: ExchangeEvent) => void) | undefined;
+  readonly #userAgent: string;
+  readonly #fetch: typeof fetch;
+  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #random: () => number;
+  readonly #now: () => number;
+
+  constructor(options: TransportOptions) {
+    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#limiter = new ConcurrencyLimiter(options.concurrency ?? 8);
+    this.#now = options.now ?? Date.now;
+    this.#governor = new RateGovernor({ lowWaterRatio: 0.1, maxSpacingMs: 1000 }, this.#now);
+    this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#deadline = options.deadline ?? (() => undefined);
+    this.#onExchange = options.onExchange;
+    this.#userAgent = options.userAgent ?? 'atlas-janitor';
+    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#sleep = options.sleep ?? ((ms) => sleep(ms));
+    this.#random = options.random ?? Math.random;
+    this.#auth = makeAuthenticator(options.credentials, this.#baseUrl, this.#fetchToken, this.#now);
+  }
+
+  /** Sends one request, retrying transient failures; resolves with a 2xx answer or throws an AtlasError. */
+  async send(spec: RequestSpec): Promise<Answer> {
+    const uri = spec.path + queryString(spec.query);
+    const operation = `${spec.method} ${spec.path}`;
+    return this.#withRetries((attempt) => this.#limiter.run(() => this.#attempt(spec, uri, operation, attempt)));
+  }
+
+  async #withRetries<T>(attemptOnce: (attempt: number) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      let error: AtlasError;
+      try {
+        return await attemptOnce(attempt);
+      } catch (caught) {
+        if (!(caught instanceof AtlasError)) throw caught;
+        error = caught;
+      }
+      error.attempts = attempt;
+      const reason = this.#giveUpReason(error, attempt);
+      if (reason) {
+        error.giveUpReason = reason;
+        throw error;
+      }
+      const retryAfterMs = error instanceof AtlasApiError ? error.retryAfterMs : undefined;
+      const delay = backoffDelay(this.#retry, attempt, this.#random, retryAfterMs);
+      if (this.#exceedsDeadline(delay)) {
+        error.giveUpReason = 'deadline';
+        throw error;
+      }
+      this.stats.retries++;
+      await this.#sleep(delay);
+    }
+  }
+
+  #giveUpReason(error: AtlasError, attempt: number): GiveUpReason | undefined {
+    if (!error.retryable) return 'permanent';
+    if (attempt >= this.#retry.maxAttempts) return 'attempts';
+    return undefined;
+  }
+
+  #exceedsDeadline(waitMs: number): boolean {
+    const deadline = this.#deadline();
+    return deadline !== undefined && this.#now() + waitMs >= deadline;
+  }
+
+  async #attempt(spec: RequestSpec, uri: string, operation: string, attempt: number): Promise<Answer> {
+    for (let refreshes = 0; ; refreshes++) {
+      const pause = this.#governor.delayBeforeNext();
+      if (pause > 0) {
+        if (this.#exceedsDeadline(pause)) throw new AtlasNetworkError(operation, 'timeout', undefined);
+        await this.#sleep(pause);
+      }
+      const ticket = await this.#auth.authorize({ method: spec.method, uri });
+      const headers: Record<string, string> = { 'Accept': spec.accept, 'User-Agent': this.#userAgent };
+      if (ticket.header) headers['Authorization'] = ticket.header;
+      let response: Response;
+      try {
+        response = await this.#exchange(spec, uri, operation, attempt, { method: spec.method, headers });
+      } catch (error) {
+        await ticket.settle(undefined);
+        throw error;
+      }
+      const resend = await ticket.settle(response);
+      if (resend && refreshes < MAX_AUTH_REFRESHES) {
+        this.stats.authRoundTrips++;
+        await response.body?.cancel();
+        continue;
+      }
+      return this.#readAnswer(response, operation);
+    }
+  }
+
+  /** One HTTP request and its timing; the only place `fetch` is called. */
+  async #exchange(
+    spec: Pick<RequestSpec, 'operationId' | 'method' | 'path'>,
+    uri: string,
+    operation: string,
+    attempt: number,
+    init: RequestInit & { headers: Record<string, string> },
+  ): Promise<Response> {
+    const deadline = this.#deadline();
+    const timeout = Math.min(this.#timeoutMs, deadline === undefined ? Infinity : deadline - this.#now());
+    if (timeout <= 0) throw new AtlasNetworkError(operation, 'timeout', undefined);
+    this.stats.requests++;
+    this.stats.byOperation[spec.operationId] = (this.stats.byOperation[spec.operationId] ?? 0) + 1;
+    const started = this.#now();
+    let response: Response | undefined;
+    try {
+      response = await this.#fetch(this.#baseUrl + uri, { ...init, signal: AbortSignal.timeout(timeout), redirect: 'error' });
+      this.#governor.observe(response.headers);
+      return response;
+    } catch (error) {
+      throw new AtlasNetworkError(operation, classifyNetworkFailure(error), error);
+    } finally {
+      this.#onExchange?.({
+        operationId: spec.operationId,
+        method: spec.method,
+        path: spec.path,
+        status: response?.status,
+        attempt,
+        durationMs: this.#now() - started,
+      });
+    }
+  }
+
+  async #readAnswer(response: Response, operation: string): Promise<Answer> {
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw new AtlasNetworkError(operation, classifyNetworkFailure(error), error);
+    }
+    let body: unknown;
+    if (text.trim() !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        if (response.ok) throw new AtlasResponseError(operation, `body is not JSON (status ${response.status})`);
+        body = undefined;
+      }
+    }
+    if (response.ok) return { status: response.status, headers: response.headers, body };
+    throw this.#apiError(response, body, operation);
+  }
+
+  #apiError(response: Response, body: unknown, operation: string): AtlasApiError {
+    const parsed = errorBodySchema.safeParse(body);
+    const fields = parsed.success ? parsed.data : {};
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.#now());
+    if (retryAfterMs !== undefined && (response.status === 429 || response.status === 503)) {
+      // Every request in flight would hit the same wall: hold them all, not just this one.
+      this.#governor.pauseFor(retryAfterMs);
+    }
+    return new AtlasApiError({
+      status: response.status,
+      errorCode: fields.errorCode ?? `HTTP_${response.status}`,
+      reason: fields.reason ?? response.statusText,
+      detail: fields.detail ?? undefined,
+      parameters: fields.parameters ?? undefined,
+      operation,
+      retryAfterMs,
+    });
+  }
+
+  /**
+   * Service Account token request: same retries as API calls, Basic auth instead of ours. It skips the
+   * concurrency limiter because the request waiting for the token already holds a slot.
+   */
+  readonly #fetchToken: TokenFetcher = (clientId, clientSecret) => {
+    const spec = { operationId: 'oauthToken', method: 'POST' as const, path: '/api/oauth/token' };
+    const operation = `POST ${spec.path}`;
+    const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64');
+    return this.#withRetries(async (attempt) => {
+      this.stats.tokenRequests++;
+      const response = await this.#exchange(spec, spec.path, operation, attempt, {
+        method: 'POST',
+        headers: {
+          'Accept': 'application/json',
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'User-Agent': this.#userAgent,
+          'Authorization': `Basic ${basic}`,
+        },
+        body: 'grant_type=client_credentials',
+      });
+      return this.#readTokenAnswer(response, operation);
+    });
+  };
+
+  async #readTokenAnswer(response: Response, operation: string): Promise<{ token: string; expiresInSeconds: number }> {
+    if (response.status === 400 || response.status === 401) {
+      // OAuth errors use their own body shape; say what failed without echoing anything we sent.
+      await response.body?.cancel();
+      throw new AtlasApiError({ status: 401, errorCode: 'INVALID_SERVICE_ACCOUNT_CREDENTIALS', reason: 'Unauthorized', detail: 'the token endpoint refused the client id and secret', operation });
+    }
+    const answer = await this.#readAnswer(response, operation);
+    const parsed = tokenSchema.safeParse(answer.body);
+    if (!parsed.success || parsed.data.token_type.toLowerCase() !== 'bearer') {
+      throw new AtlasResponseError(operation, 'token answer lacks access_token, a Bearer token_type or expires_in');
+    }
+    return { token: parsed.data.access_token, expiresInSeconds: parsed.data.expires_in };
+  }
+}
+
+function makeAuthenticator(credentials: AtlasCredentials, baseUrl: string, fetchToken: TokenFetcher, now: () => number): Authenticator {
+  if (credentials.type === 'apiKey') return new DigestAuthenticator(credentials.publicKey, credentials.privateKey);
+  return new ServiceAccountAuthenticator(credentials.clientId, credentials.clientSecret, baseUrl, fetchToken, now);
+}
+
+function queryString(query: RequestSpec['query']): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}

@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AtlasApiError, AtlasClient } from '../../lib/atlas';
+import { apacheAvailable, startApacheDigest, type ApacheDigestServer } from '../support/apache-digest';
+
+const project = (n: number) => ({ id: n.toString(16).padStart(24, 'a'), name: `p${n}`, orgId: 'b'.repeat(24) });
+
+describe.runIf(apacheAvailable())('Digest against Apache mod_auth_digest', () => {
+  let apache: ApacheDigestServer;
+
+  beforeAll(async () => {
+    apache = await startApacheDigest({
+      realm: 'MMS Public API',
+      users: { pubkey01: 'priv-9f1c2e7a' },
+      files: { 'api/atlas/v2/groups': { results: [project(1), project(2)], totalCount: 2, links: [] } },
+    });
+  });
+  afterAll(() => apache?.stop());
+
+  it('authenticates, then reuses the nonce so five calls cost one challenge', async () => {
+    const atlas = new AtlasClient({ baseUrl: apache.url, credentials: { type: 'apiKey', publicKey: 'pubkey01', privateKey: 'priv-9f1c2e7a' } });
+    const logged = apache.statuses().length;
+
+    const lists = await Promise.all(Array.from({ length: 5 }, () => atlas.listProjects()));
+
+    expect(lists.map((l) => l.map((p) => p.name))).toEqual(Array(5).fill(['p1', 'p2']));
+    expect(atlas.stats.requests).toBe(6);
+    expect(atlas.stats.authRoundTrips).toBe(1);
+    expect(apache.statuses().slice(logged)).toEqual([401, 200, 200, 200, 200, 200]);
+  });
+
+  it('surfaces a wrong private key as a 401 after one challenge, without the key in the message', async () => {
+    const atlas = new AtlasClient({ baseUrl: apache.url, credentials: { type: 'apiKey', publicKey: 'pubkey01', privateKey: 'not-the-key' } });
+
+    const error = await atlas.listProjects().catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(AtlasApiError);
+    expect((error as AtlasApiError).status).toBe(401);
+    expect((error as AtlasApiError).message).not.toContain('not-the-key');
+    expect(atlas.stats.requests).toBe(2);
+  });
+});
