@@ -21,6 +21,19 @@ export interface Authenticator {
   authorize(request: { method: string; uri: string }): Promise<AuthTicket>;
 }
 
+/** Digest state shared by every client with the same key, so a new client reuses a warm nonce. */
+interface DigestState {
+  challenge: DigestChallenge | undefined;
+  nc: number;
+  priming: Promise<void> | undefined;
+}
+
+/**
+ * Lambda creates a client per invocation; keeping the nonce per execution environment saves each
+ * invocation the challenge round trip. Keyed by base URL, public key and a hash of the private key.
+ */
+const digestStates = new Map<string, DigestState>();
+
 /**
  * HTTP Digest (RFC 7616, qop=auth). The first request goes out bare to obtain a challenge, and
  * concurrent requests wait for it rather than each paying a 401; after that the nonce is reused with
@@ -29,26 +42,29 @@ export interface Authenticator {
 export class DigestAuthenticator implements Authenticator {
   readonly #username: string;
   readonly #password: string;
-  #challenge: DigestChallenge | undefined;
-  #nc = 0;
-  #priming: Promise<void> | undefined;
+  readonly #state: DigestState;
 
-  constructor(publicKey: string, privateKey: string) {
+  constructor(publicKey: string, privateKey: string, baseUrl: string) {
     this.#username = publicKey;
     this.#password = privateKey;
+    const key = `${baseUrl}\n${publicKey}\n${createHash('sha256').update(privateKey).digest('hex')}`;
+    let state = digestStates.get(key);
+    if (!state) digestStates.set(key, (state = { challenge: undefined, nc: 0, priming: undefined }));
+    this.#state = state;
   }
 
   async authorize(request: { method: string; uri: string }): Promise<AuthTicket> {
-    while (!this.#challenge && this.#priming) await this.#priming;
-    if (!this.#challenge) return this.#primingTicket();
-    const challenge = this.#challenge;
+    const state = this.#state;
+    while (!state.challenge && state.priming) await state.priming;
+    if (!state.challenge) return this.#primingTicket();
+    const challenge = state.challenge;
     const header = digestAuthorization({
       username: this.#username,
       password: this.#password,
       method: request.method,
       uri: request.uri,
       challenge,
-      nc: ++this.#nc,
+      nc: ++state.nc,
       cnonce: newCnonce(),
     });
     return {
@@ -57,9 +73,9 @@ export class DigestAuthenticator implements Authenticator {
         if (answer?.status !== 401) return false;
         const offered = parseDigestChallenge(answer.headers.get('www-authenticate'));
         if (!offered) return false;
-        if (offered.stale || this.#challenge !== challenge) {
+        if (offered.stale || state.challenge !== challenge) {
           // Our nonce aged out, or another request already replaced it: try once more with the current one.
-          if (offered.stale && this.#challenge === challenge) this.#useChallenge(offered);
+          if (offered.stale && state.challenge === challenge) this.#useChallenge(offered);
           return true;
         }
         return false; // same nonce, not stale: the key itself was refused
@@ -68,14 +84,15 @@ export class DigestAuthenticator implements Authenticator {
   }
 
   #primingTicket(): AuthTicket {
+    const state = this.#state;
     let release!: () => void;
-    this.#priming = new Promise<void>((resolve) => (release = resolve));
+    state.priming = new Promise<void>((resolve) => (release = resolve));
     return {
       header: undefined,
       settle: async (answer) => {
         const offered = answer?.status === 401 ? parseDigestChallenge(answer.headers.get('www-authenticate')) : null;
         if (offered) this.#useChallenge(offered);
-        this.#priming = undefined;
+        state.priming = undefined;
         release();
         return offered !== null;
       },
@@ -83,8 +100,8 @@ export class DigestAuthenticator implements Authenticator {
   }
 
   #useChallenge(challenge: DigestChallenge): void {
-    this.#challenge = challenge;
-    this.#nc = 0;
+    this.#state.challenge = challenge;
+    this.#state.nc = 0;
   }
 }
 
@@ -108,8 +125,10 @@ const tokenCache = new Map<string, CachedToken>();
 /** Refresh this long before Atlas's stated expiry, so a token never expires in flight. */
 export const TOKEN_EXPIRY_MARGIN_MS = 60_000;
 
-export function clearTokenCache(): void {
+/** Forgets cached tokens and Digest nonces (tests; a process that swaps credentials). */
+export function clearAuthCaches(): void {
   tokenCache.clear();
+  digestStates.clear();
 }
 
 export class ServiceAccountAuthenticator implements Authenticator {

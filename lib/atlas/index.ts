@@ -1,5 +1,5 @@
 export { AtlasClient, DEFAULT_BASE_URL, ITEMS_PER_PAGE, MEDIA_TYPES, type ApiGeneration, type AtlasClientOptions } from './client';
-export { clearTokenCache, type AtlasCredentials } from './auth';
+export { clearAuthCaches, type AtlasCredentials } from './auth';
 export {
   AtlasApiError,
   AtlasError,

@@ -58,10 +58,12 @@ export interface ExchangeEvent {
   operationId: string;
   method: string;
   path: string;
+  /** Undefined when no answer came (reset, timeout). */
   status: number | undefined;
   attempt: number;
   durationMs: number;
-  errorCode?: string | undefined;
+  /** `auth`: a token request, or a 401 that only carried a new Digest nonce; `call`: everything else. */
+  purpose: 'call' | 'auth';
 }
 
 /** Counts of what went over the wire, for reports (`apiCalls`) and benchmarks. */
@@ -170,15 +172,18 @@ export class Transport {
       const ticket = await this.#auth.authorize({ method: spec.method, uri });
       const headers: Record<string, string> = { 'Accept': spec.accept, 'User-Agent': this.#userAgent };
       if (ticket.header) headers['Authorization'] = ticket.header;
+      const started = this.#now();
       let response: Response;
       try {
-        response = await this.#exchange(spec, uri, operation, attempt, { method: spec.method, headers });
+        response = await this.#exchange(spec.operationId, uri, operation, { method: spec.method, headers });
       } catch (error) {
         await ticket.settle(undefined);
+        this.#emit(spec, attempt, started, undefined, 'call');
         throw error;
       }
-      const resend = await ticket.settle(response);
-      if (resend && refreshes < MAX_AUTH_REFRESHES) {
+      const resend = (await ticket.settle(response)) && refreshes < MAX_AUTH_REFRESHES;
+      this.#emit(spec, attempt, started, response.status, resend ? 'auth' : 'call');
+      if (resend) {
         this.stats.authRoundTrips++;
         await response.body?.cancel();
         continue;
@@ -187,37 +192,32 @@ export class Transport {
     }
   }
 
-  /** One HTTP request and its timing; the only place `fetch` is called. */
-  async #exchange(
-    spec: Pick<RequestSpec, 'operationId' | 'method' | 'path'>,
-    uri: string,
-    operation: string,
-    attempt: number,
-    init: RequestInit & { headers: Record<string, string> },
-  ): Promise<Response> {
+  /** One HTTP request; the only place `fetch` is called. */
+  async #exchange(operationId: string, uri: string, operation: string, init: RequestInit & { headers: Record<string, string> }): Promise<Response> {
     const deadline = this.#deadline();
     const timeout = Math.min(this.#timeoutMs, deadline === undefined ? Infinity : deadline - this.#now());
     if (timeout <= 0) throw new AtlasNetworkError(operation, 'timeout', undefined);
     this.stats.requests++;
-    this.stats.byOperation[spec.operationId] = (this.stats.byOperation[spec.operationId] ?? 0) + 1;
-    const started = this.#now();
-    let response: Response | undefined;
+    this.stats.byOperation[operationId] = (this.stats.byOperation[operationId] ?? 0) + 1;
     try {
-      response = await this.#fetch(this.#baseUrl + uri, { ...init, signal: AbortSignal.timeout(timeout), redirect: 'error' });
+      const response = await this.#fetch(this.#baseUrl + uri, { ...init, signal: AbortSignal.timeout(timeout), redirect: 'error' });
       this.#governor.observe(response.headers);
       return response;
     } catch (error) {
       throw new AtlasNetworkError(operation, classifyNetworkFailure(error), error);
-    } finally {
-      this.#onExchange?.({
-        operationId: spec.operationId,
-        method: spec.method,
-        path: spec.path,
-        status: response?.status,
-        attempt,
-        durationMs: this.#now() - started,
-      });
     }
+  }
+
+  #emit(spec: Pick<RequestSpec, 'operationId' | 'method' | 'path'>, attempt: number, started: number, status: number | undefined, purpose: ExchangeEvent['purpose']): void {
+    this.#onExchange?.({
+      operationId: spec.operationId,
+      method: spec.method,
+      path: spec.path,
+      status,
+      attempt,
+      durationMs: this.#now() - started,
+      purpose,
+    });
   }
 
   async #readAnswer(response: Response, operation: string): Promise<Answer> {
@@ -269,16 +269,22 @@ export class Transport {
     const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString('base64');
     return this.#withRetries(async (attempt) => {
       this.stats.tokenRequests++;
-      const response = await this.#exchange(spec, spec.path, operation, attempt, {
-        method: 'POST',
-        headers: {
-          'Accept': 'application/json',
-          'Content-Type': 'application/x-www-form-urlencoded',
-          'User-Agent': this.#userAgent,
-          'Authorization': `Basic ${basic}`,
-        },
-        body: 'grant_type=client_credentials',
-      });
+      const started = this.#now();
+      let response: Response | undefined;
+      try {
+        response = await this.#exchange(spec.operationId, spec.path, operation, {
+          method: 'POST',
+          headers: {
+            'Accept': 'application/json',
+            'Content-Type': 'application/x-www-form-urlencoded',
+            'User-Agent': this.#userAgent,
+            'Authorization': `Basic ${basic}`,
+          },
+          body: 'grant_type=client_credentials',
+        });
+      } finally {
+        this.#emit(spec, attempt, started, response?.status, 'auth');
+      }
       return this.#readTokenAnswer(response, operation);
     });
   };
@@ -299,7 +305,7 @@ export class Transport {
 }
 
 function makeAuthenticator(credentials: AtlasCredentials, baseUrl: string, fetchToken: TokenFetcher, now: () => number): Authenticator {
-  if (credentials.type === 'apiKey') return new DigestAuthenticator(credentials.publicKey, credentials.privateKey);
+  if (credentials.type === 'apiKey') return new DigestAuthenticator(credentials.publicKey, credentials.privateKey, baseUrl);
   return new ServiceAccountAuthenticator(credentials.clientId, credentials.clientSecret, baseUrl, fetchToken, now);
 }
 

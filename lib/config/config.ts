@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { ID_FORMATS } from '../atlas';
+import { KIND_NAMES, RULE_NAMES } from '../kinds';
+import { ConfigError } from './errors';
+import { globToRegExp } from './glob';
+
+export const MODES = ['dry-run', 'enforce'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** The environment variables the functions read, with what each holds. Documented in the README. */
+export const ENV = {
+  mode: 'JANITOR_MODE',
+  apiGeneration: 'ATLAS_API_GENERATION',
+  baseUrl: 'ATLAS_BASE_URL',
+  secretIds: 'ATLAS_SECRET_IDS',
+  secretCacheTtlSeconds: 'SECRET_CACHE_TTL_SECONDS',
+  includeProjectIds: 'INCLUDE_PROJECT_IDS',
+  excludeProjectIds: 'EXCLUDE_PROJECT_IDS',
+  includeProjectNames: 'INCLUDE_PROJECT_NAMES',
+  excludeProjectNames: 'EXCLUDE_PROJECT_NAMES',
+  protectedResourceIds: 'PROTECTED_RESOURCE_IDS',
+  maxDeletionsPerRun: 'MAX_DELETIONS_PER_RUN',
+  disabledRules: 'DISABLED_RULES',
+  kinds: 'JANITOR_KINDS',
+  concurrency: 'ATLAS_CONCURRENCY',
+  scanQueueUrl: 'SCAN_QUEUE_URL',
+  deleteQueueUrl: 'DELETE_QUEUE_URL',
+} as const;
+
+const list = z
+  .string()
+  .optional()
+  .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+
+const objectIdList = list.pipe(z.array(z.string().regex(ID_FORMATS.objectId, 'each entry must be a 24-hex project id')));
+
+const integer = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? String(fallback) : v.trim()))
+    .pipe(z.string().regex(/^\d+$/, 'must be a whole number'))
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const envSchema = z.object({
+  [ENV.mode]: z.enum(MODES, { message: `must be ${MODES.join(' or ')}` }).default('dry-run'),
+  [ENV.apiGeneration]: z.enum(['v2', 'v1'], { message: 'must be v2 or v1' }).default('v2'),
+  [ENV.baseUrl]: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+  [ENV.secretIds]: list,
+  [ENV.secretCacheTtlSeconds]: integer(0, 86_400, 300),
+  [ENV.includeProjectIds]: objectIdList,
+  [ENV.excludeProjectIds]: objectIdList,
+  [ENV.includeProjectNames]: list,
+  [ENV.excludeProjectNames]: list,
+  [ENV.protectedResourceIds]: list,
+  [ENV.maxDeletionsPerRun]: integer(0, 10_000, 25),
+  [ENV.disabledRules]: list.pipe(z.array(z.enum(RULE_NAMES, { message: `each entry must be one of ${RULE_NAMES.join(', ')}` }))),
+  [ENV.kinds]: list.pipe(z.array(z.enum(KIND_NAMES, { message: `each entry must be one of ${KIND_NAMES.join(', ')}` }))),
+  [ENV.concurrency]: integer(1, 64, 8),
+  [ENV.scanQueueUrl]: z.url({ message: 'must be a queue URL' }).optional(),
+  [ENV.deleteQueueUrl]: z.url({ message: 'must be a queue URL' }).optional(),
+});
+
+/** Project selection: an empty include list means every project the credentials see. */
+export interface ProjectFilter {
+  includeIds: ReadonlySet<string>;
+  excludeIds: ReadonlySet<string>;
+  includeNames: readonly RegExp[];
+  excludeNames: readonly RegExp[];
+}
+
+export interface JanitorConfig {
+  mode: Mode;
+  apiGeneration: 'v2' | 'v1';
+  baseUrl: string | undefined;
+  secretIds: string[];
+  secretCacheTtlMs: number;
+  projects: ProjectFilter;
+  protectedResourceIds: ReadonlySet<string>;
+  maxDeletionsPerRun: number;
+  disabledRules: ReadonlySet<(typeof RULE_NAMES)[number]>;
+  kinds: (typeof KIND_NAMES)[number][];
+  concurrency: number;
+  scanQueueUrl: string | undefined;
+  deleteQueueUrl: string | undefined;
+}
+
+/**
+ * Reads and validates the configuration once (at cold start). The first bad value is reported by its
+ * environment variable name; nothing deeper in lib/ reads process.env.
+ */
+export function loadConfig(env: Record<string, string | undefined>): JanitorConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0] ?? 'config'), issue.message);
+  }
+  const e = parsed.data;
+  const kinds = e[ENV.kinds];
+  return {
+    mode: e[ENV.mode],
+    apiGeneration: e[ENV.apiGeneration],
+    baseUrl: e[ENV.baseUrl],
+    secretIds: e[ENV.secretIds],
+    secretCacheTtlMs: e[ENV.secretCacheTtlSeconds] * 1000,
+    projects: {
+      includeIds: new Set(e[ENV.includeProjectIds]),
+      excludeIds: new Set(e[ENV.excludeProjectIds]),
+      includeNames: e[ENV.includeProjectNames].map(globToRegExp),
+      excludeNames: e[ENV.excludeProjectNames].map(globToRegExp),
+    },
+    protectedResourceIds: new Set(e[ENV.protectedResourceIds]),
+    maxDeletionsPerRun: e[ENV.maxDeletionsPerRun],
+    disabledRules: new Set(e[ENV.disabledRules]),
+    kinds: kinds.length > 0 ? [...new Set(kinds)] : [...KIND_NAMES],
+    concurrency: e[ENV.concurrency],
+    scanQueueUrl: e[ENV.scanQueueUrl],
+    deleteQueueUrl: e[ENV.deleteQueueUrl],
+  };
+}

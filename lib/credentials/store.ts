@@ -1,0 +1,64 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CredentialsError, credentialsFromEnvironment, parseSecret, type AtlasAccess } from './secret';
+
+interface CacheEntry {
+  access: Promise<AtlasAccess>;
+  fetchedAt: number;
+}
+
+export interface CredentialStoreOptions {
+  /** Needed only when secret ids are used. */
+  secretsManager?: SecretsManagerClient | undefined;
+  ttlMs: number;
+  env: Record<string, string | undefined>;
+  now?: () => number;
+}
+
+/**
+ * Atlas credentials by secret id, cached across invocations for `ttlMs` (one GetSecretValue per secret
+ * per TTL, however many projects use it). `refresh` drops the cached value, for when Atlas answers 401
+ * because the secret was rotated.
+ */
+export class CredentialStore {
+  readonly #options: CredentialStoreOptions;
+  readonly #now: () => number;
+  readonly #cache = new Map<string, CacheEntry>();
+
+  constructor(options: CredentialStoreOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** `secretId` undefined: the Atlas CLI environment variables. */
+  get(secretId: string | undefined): Promise<AtlasAccess> {
+    if (secretId === undefined) return Promise.resolve().then(() => credentialsFromEnvironment(this.#options.env));
+    const cached = this.#cache.get(secretId);
+    if (cached && this.#now() - cached.fetchedAt < this.#options.ttlMs) return cached.access;
+    const access = this.#fetch(secretId);
+    this.#cache.set(secretId, { access, fetchedAt: this.#now() });
+    // A failed fetch is not cached: the next call tries again.
+    access.catch(() => {
+      if (this.#cache.get(secretId)?.access === access) this.#cache.delete(secretId);
+    });
+    return access;
+  }
+
+  refresh(secretId: string | undefined): Promise<AtlasAccess> {
+    if (secretId !== undefined) this.#cache.delete(secretId);
+    return this.get(secretId);
+  }
+
+  async #fetch(secretId: string): Promise<AtlasAccess> {
+    const client = this.#options.secretsManager;
+    if (!client) throw new CredentialsError(secretId, 'no Secrets Manager client configured');
+    let secretString: string | undefined;
+    try {
+      const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+      secretString = answer.SecretString;
+    } catch (error) {
+      const e = error as { name?: string };
+      throw new CredentialsError(secretId, `could not read the secret (${e.name ?? 'error'})`);
+    }
+    return parseSecret(secretId, secretString);
+  }
+}

@@ -1,0 +1,13 @@
+export { deleteJobSchema, jobFor, jobIdFor, refOf, type DeleteJob, type JobContext } from './job';
+export {
+  MessageValidationError,
+  parseDeleteJob,
+  parseMessage,
+  parseScanRequest,
+  parseSweepEvent,
+  scanRequestSchema,
+  sweepEventSchema,
+  type ScanRequest,
+  type SweepEvent,
+} from './messages';
+export { EnqueueError, sendAll, type OutgoingMessage, type SendFailure, type SendOptions } from './queue';

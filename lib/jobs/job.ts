@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { ID_FORMATS, PROVIDERS, isEndpointId, type Provider } from '../atlas';
+import { MODES } from '../config';
+import { KIND_NAMES, RULE_NAMES, type KindName, type ResourceRef } from '../kinds';
+import type { Candidate } from '../plan';
+
+/** The id keys each kind's jobs carry, and the format of each. */
+const REQUIRED_IDS: Record<KindName, readonly string[]> = {
+  privateEndpoint: ['endpointServiceId', 'endpointId'],
+  privateEndpointService: ['endpointServiceId'],
+  networkPeering: ['peerId'],
+  streamsPrivateLink: ['connectionId'],
+};
+
+const objectId = z.string().regex(ID_FORMATS.objectId, 'must be 24 lowercase hexadecimal characters');
+
+/** A delete job as it travels on the delete queue. */
+export const deleteJobSchema = z
+  .object({
+    type: z.literal('delete'),
+    jobId: z.string().regex(/^[a-f0-9]{64}$/, 'must be 64 lowercase hexadecimal characters'),
+    projectId: objectId,
+    kind: z.enum(KIND_NAMES),
+    provider: z.enum(PROVIDERS).optional(),
+    ids: z.record(z.string(), z.string().min(1).max(512)),
+    rule: z.enum(RULE_NAMES),
+    evidence: z.object({
+      state: z.string(),
+      fields: z.record(z.string(), z.unknown()),
+      parent: z.object({ id: z.string(), status: z.string() }).optional(),
+    }),
+    apiVersion: z.enum(['v2', 'v1']),
+    sweepId: z.string().min(1).max(128),
+    /** A job deletes only when it says `enforce` and the worker is configured to enforce. */
+    mode: z.enum(MODES).default('dry-run'),
+    /** The secret whose credentials see this project; absent: the worker's default credentials. */
+    secretId: z.string().min(1).max(2048).optional(),
+    plannedAt: z.iso.datetime().optional(),
+    requestedBy: z.string().max(256).optional(),
+  })
+  .strict()
+  .superRefine((job, ctx) => {
+    for (const key of REQUIRED_IDS[job.kind]) {
+      if (!job.ids[key]) ctx.addIssue({ code: 'custom', path: ['ids', key], message: `is required for ${job.kind}` });
+    }
+    for (const key of Object.keys(job.ids)) {
+      if (!REQUIRED_IDS[job.kind].includes(key)) ctx.addIssue({ code: 'custom', path: ['ids', key], message: `is not an id of ${job.kind}` });
+    }
+    if (job.kind === 'privateEndpoint' || job.kind === 'privateEndpointService') {
+      if (!job.provider) ctx.addIssue({ code: 'custom', path: ['provider'], message: `is required for ${job.kind}` });
+    }
+    for (const [key, value] of Object.entries(job.ids)) {
+      const ok = key === 'endpointId' ? isEndpointId(job.provider ?? 'AWS', value) : ID_FORMATS.objectId.test(value);
+      if (!ok) ctx.addIssue({ code: 'custom', path: ['ids', key], message: 'has the wrong format' });
+    }
+    if (job.jobId !== jobIdFor(refOf(job))) {
+      ctx.addIssue({ code: 'custom', path: ['jobId'], message: 'does not match the resource it names' });
+    }
+  });
+
+export type DeleteJob = z.output<typeof deleteJobSchema>;
+
+/**
+ * The job id: a hash of project, kind, provider, resource ids and action. The same resource always gives
+ * the same id, so SQS FIFO deduplication and the worker's idempotence key on it.
+ */
+export function jobIdFor(ref: ResourceRef, action = 'delete'): string {
+  const ids = Object.entries(ref.ids).sort(([a], [b]) => a.localeCompare(b));
+  return createHash('sha256')
+    .update(JSON.stringify([ref.projectId, ref.kind, ref.provider ?? null, ids, action]))
+    .digest('hex');
+}
+
+export function refOf(job: Pick<DeleteJob, 'projectId' | 'kind' | 'provider' | 'ids'>): ResourceRef {
+  return { projectId: job.projectId, kind: job.kind, provider: job.provider as Provider | undefined, ids: job.ids };
+}
+
+export interface JobContext {
+  sweepId: string;
+  mode: (typeof MODES)[number];
+  apiVersion: 'v2' | 'v1';
+  secretId?: string | undefined;
+  requestedBy?: string | undefined;
+  now: Date;
+}
+
+export function jobFor(candidate: Candidate, context: JobContext): DeleteJob {
+  return {
+    type: 'delete',
+    jobId: jobIdFor(candidate.ref),
+    projectId: candidate.projectId,
+    kind: candidate.kind,
+    ...(candidate.provider ? { provider: candidate.provider } : {}),
+    ids: candidate.ref.ids,
+    rule: candidate.rule,
+    evidence: candidate.evidence,
+    apiVersion: context.apiVersion,
+    sweepId: context.sweepId,
+    mode: context.mode,
+    ...(context.secretId ? { secretId: context.secretId } : {}),
+    ...(context.requestedBy ? { requestedBy: context.requestedBy } : {}),
+    plannedAt: context.now.toISOString(),
+  };
+}

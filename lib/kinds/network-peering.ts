@@ -1,0 +1,68 @@
+import { PROVIDERS, type Peer, type Provider } from '../atlas';
+import { fieldsOf, keep, readOrGone, remove } from './common';
+import {
+  AWS_PEER_DEAD_ERROR_STATES,
+  AWS_PEER_FAILED,
+  AWS_PEER_TERMINATING,
+  NOT_FOUND,
+  PEER_DELETING,
+  PEER_FAILED,
+} from './states';
+import type { Observation, ResourceKind, ResourceRef } from './types';
+
+/** Network peering connections (AWS, Azure, GCP). */
+export const networkPeering: ResourceKind = {
+  name: 'networkPeering',
+
+  async list(ctx, projectId) {
+    const perProvider = await Promise.all(
+      PROVIDERS.map(async (provider) => {
+        const peers = ctx.apiGeneration === 'v1' ? await ctx.atlas.v1ListPeers(projectId, provider) : await ctx.atlas.listPeers(projectId, provider);
+        return peers.map((peer) => observe(projectId, provider, peer));
+      }),
+    );
+    return perProvider.flat();
+  },
+
+  async get(ctx, ref) {
+    const provider = ref.provider ?? 'AWS';
+    const id = peerId(ref);
+    const peer = await readOrGone(() => (ctx.apiGeneration === 'v1' ? ctx.atlas.v1GetPeer(ref.projectId, id) : ctx.atlas.getPeer(ref.projectId, id)));
+    if (!peer) return { ref, id, found: false, state: NOT_FOUND, fields: {} };
+    return observe(ref.projectId, provider, peer);
+  },
+
+  async delete(ctx, ref) {
+    const id = peerId(ref);
+    if (ctx.apiGeneration === 'v1') await ctx.atlas.v1DeletePeer(ref.projectId, id);
+    else await ctx.atlas.deletePeer(ref.projectId, id);
+  },
+
+  classify(o) {
+    if (!o.found) return keep('already gone');
+    if (o.ref.provider === 'AWS') {
+      if (o.state === AWS_PEER_TERMINATING) return keep('already being deleted');
+      const errorState = o.fields['errorStateName'];
+      if (typeof errorState === 'string' && AWS_PEER_DEAD_ERROR_STATES.has(errorState)) {
+        return remove('failed-aws-peer', `AWS peering request ended in ${errorState} (statusName ${o.state})`);
+      }
+      if (o.state === AWS_PEER_FAILED) return remove('failed-aws-peer', 'AWS peer statusName is FAILED');
+      return keep(`statusName ${o.state} is not a failure`);
+    }
+    if (o.state === PEER_DELETING) return keep('already being deleted');
+    if (o.state === PEER_FAILED) return remove('failed-peer', `${o.ref.provider} peer status is FAILED`);
+    return keep(`status ${o.state} is not a failure`);
+  },
+};
+
+function observe(projectId: string, listedAs: Provider, peer: Peer): Observation {
+  const provider = (PROVIDERS as readonly string[]).includes(peer.providerName ?? '') ? (peer.providerName as Provider) : listedAs;
+  const state = (provider === 'AWS' ? peer.statusName : peer.status) ?? 'UNKNOWN';
+  return { ref: { projectId, kind: 'networkPeering', provider, ids: { peerId: peer.id } }, id: peer.id, found: true, state, fields: fieldsOf(peer) };
+}
+
+function peerId(ref: ResourceRef): string {
+  const id = ref.ids['peerId'];
+  if (!id) throw new TypeError('networkPeering ref needs ids.peerId');
+  return id;
+}

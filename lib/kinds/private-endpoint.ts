@@ -1,0 +1,119 @@
+import { PROVIDERS, isEndpointId, type EndpointService, type Provider } from '../atlas';
+import { describeError, fieldsOf, keep, readOrGone, remove } from './common';
+import { readService } from './private-endpoint-service';
+import {
+  AWS_ENDPOINT_REJECTED,
+  DEAD_SERVICE_STATES,
+  ENDPOINT_DELETING,
+  ENDPOINT_FAILED,
+  INVALID_ID,
+  NOT_FOUND,
+  NOT_READ,
+  READ_FAILED,
+} from './states';
+import type { Observation, ResourceKind, ResourceRef, ScanContext } from './types';
+
+/** Private endpoints: AWS interface endpoints, Azure private endpoints, GCP endpoint groups. */
+export const privateEndpoint: ResourceKind = {
+  name: 'privateEndpoint',
+
+  async list(ctx, projectId) {
+    const perProvider = await Promise.all(
+      PROVIDERS.map(async (provider) => {
+        const services = await ctx.endpointServices(projectId, provider);
+        const reads = services.flatMap((service) =>
+          endpointIdsOf(service, provider).map((endpointId) => observeListed(ctx, projectId, provider, service, endpointId)),
+        );
+        return Promise.all(reads);
+      }),
+    );
+    return perProvider.flat();
+  },
+
+  /** Reads the service (is the endpoint still listed?) and the endpoint itself. */
+  async get(ctx, ref) {
+    const provider = ref.provider ?? 'AWS';
+    const { endpointServiceId, endpointId } = endpointIds(ref);
+    const service = await readOrGone(() => readService(ctx, ref.projectId, provider, endpointServiceId));
+    const listed = service !== undefined && endpointIdsOf(service, provider).includes(endpointId);
+    const endpoint = await readOrGone(() => readEndpoint(ctx, ref.projectId, provider, endpointServiceId, endpointId));
+    const parent = service ? { id: service.id, status: service.status } : undefined;
+    if (!endpoint) return { ref, id: endpointId, found: listed, state: NOT_FOUND, fields: {}, parent };
+    return { ref, id: endpointId, found: true, state: endpointState(provider, endpoint), fields: fieldsOf(endpoint), parent };
+  },
+
+  async delete(ctx, ref) {
+    const provider = ref.provider ?? 'AWS';
+    const { endpointServiceId, endpointId } = endpointIds(ref);
+    if (ctx.apiGeneration === 'v1' && provider === 'AWS') {
+      await ctx.atlas.v1DeleteInterfaceEndpoint(ref.projectId, endpointServiceId, endpointId);
+    } else {
+      await ctx.atlas.deleteEndpoint(ref.projectId, provider, endpointServiceId, endpointId);
+    }
+  },
+
+  classify(o) {
+    if (o.state === INVALID_ID) return keep('endpoint id has an unexpected format; it is never sent to Atlas');
+    if (o.state === READ_FAILED) return keep(`could not be read: ${o.error?.message ?? 'unknown error'}`);
+    if (!o.found) return keep('already gone');
+    if (o.fields['deleteRequested'] === true || o.state === ENDPOINT_DELETING) return keep('already being deleted');
+    if (o.parent && DEAD_SERVICE_STATES.has(o.parent.status)) {
+      return remove('orphaned-endpoint', `its endpoint service ${o.parent.id} is ${o.parent.status}`);
+    }
+    if (o.state === NOT_FOUND) return remove('orphaned-endpoint', 'listed by its endpoint service but not found when read');
+    const provider = o.ref.provider;
+    if (provider === 'AWS' && o.state === AWS_ENDPOINT_REJECTED) {
+      return remove('rejected-aws-endpoint', 'AWS rejected the interface endpoint connection (connectionStatus REJECTED)');
+    }
+    if (provider !== 'AWS' && o.state === ENDPOINT_FAILED) return remove('failed-endpoint', `${provider} endpoint status is FAILED`);
+    return keep(`state ${o.state} is not a failure`);
+  },
+};
+
+/** Endpoint ids a service lists: AWS `interfaceEndpoints`, Azure `privateEndpoints`, GCP `endpointGroupNames`. */
+export function endpointIdsOf(service: EndpointService, provider: Provider): string[] {
+  if (provider === 'AWS') return service.interfaceEndpoints ?? [];
+  if (provider === 'AZURE') return service.privateEndpoints ?? [];
+  return service.endpointGroupNames ?? [];
+}
+
+async function observeListed(
+  ctx: ScanContext,
+  projectId: string,
+  provider: Provider,
+  service: EndpointService,
+  endpointId: string,
+): Promise<Observation> {
+  const ref: ResourceRef = { projectId, kind: 'privateEndpoint', provider, ids: { endpointServiceId: service.id, endpointId } };
+  const parent = { id: service.id, status: service.status };
+  if (!isEndpointId(provider, endpointId)) return { ref, id: endpointId, found: true, state: INVALID_ID, fields: {}, parent };
+  // A dead service orphans its endpoints whatever their own state: no need to read them.
+  if (DEAD_SERVICE_STATES.has(service.status)) return { ref, id: endpointId, found: true, state: NOT_READ, fields: {}, parent };
+  let endpoint: EndpointFields | undefined;
+  try {
+    endpoint = await readOrGone(() => readEndpoint(ctx, projectId, provider, service.id, endpointId));
+  } catch (error) {
+    // One unreadable endpoint must not hide the others of the project.
+    return { ref, id: endpointId, found: true, state: READ_FAILED, fields: {}, parent, error: describeError(error) };
+  }
+  // Listed by its service but 404 on read: the orphan case, still "found" as a listing.
+  if (!endpoint) return { ref, id: endpointId, found: true, state: NOT_FOUND, fields: {}, parent };
+  return { ref, id: endpointId, found: true, state: endpointState(provider, endpoint), fields: fieldsOf(endpoint), parent };
+}
+
+type EndpointFields = { connectionStatus?: string | null | undefined; status?: string | null | undefined };
+
+async function readEndpoint(ctx: ScanContext, projectId: string, provider: Provider, serviceId: string, endpointId: string): Promise<EndpointFields> {
+  if (ctx.apiGeneration === 'v1' && provider === 'AWS') return ctx.atlas.v1GetInterfaceEndpoint(projectId, serviceId, endpointId);
+  return ctx.atlas.getEndpoint(projectId, provider, serviceId, endpointId);
+}
+
+function endpointState(provider: Provider, endpoint: EndpointFields): string {
+  return (provider === 'AWS' ? endpoint.connectionStatus : endpoint.status) ?? 'UNKNOWN';
+}
+
+function endpointIds(ref: ResourceRef): { endpointServiceId: string; endpointId: string } {
+  const { endpointServiceId, endpointId } = ref.ids;
+  if (!endpointServiceId || !endpointId) throw new TypeError('privateEndpoint ref needs ids.endpointServiceId and ids.endpointId');
+  return { endpointServiceId, endpointId };
+}

@@ -1,0 +1,48 @@
+import { PROVIDERS, type Provider, type StreamsPrivateLink } from '../atlas';
+import { fieldsOf, keep, readOrGone, remove } from './common';
+import { NOT_FOUND, STREAMS_DELETING_STATES, STREAMS_FAILED_STATES } from './states';
+import type { Observation, ResourceKind, ResourceRef } from './types';
+
+/** Stream Processing private link connections (v2 only; there is no v1.0 route). */
+export const streamsPrivateLink: ResourceKind = {
+  name: 'streamsPrivateLink',
+
+  async list(ctx, projectId) {
+    return (await ctx.atlas.listStreamsPrivateLinks(projectId)).map((link) => observe(projectId, link));
+  },
+
+  async get(ctx, ref) {
+    const id = connectionId(ref);
+    const link = await readOrGone(() => ctx.atlas.getStreamsPrivateLink(ref.projectId, id));
+    if (!link) return { ref, id, found: false, state: NOT_FOUND, fields: {} };
+    return observe(ref.projectId, link);
+  },
+
+  async delete(ctx, ref) {
+    await ctx.atlas.deleteStreamsPrivateLink(ref.projectId, connectionId(ref));
+  },
+
+  classify(o) {
+    if (!o.found) return keep('already gone');
+    if (STREAMS_DELETING_STATES.has(o.state)) return keep('already being deleted');
+    if (STREAMS_FAILED_STATES.has(o.state)) return remove('failed-streams-private-link', `connection state is ${o.state}`);
+    return keep(`state ${o.state} is not a failure`);
+  },
+};
+
+function observe(projectId: string, link: StreamsPrivateLink): Observation {
+  const provider = (PROVIDERS as readonly string[]).includes(link.provider) ? (link.provider as Provider) : undefined;
+  return {
+    ref: { projectId, kind: 'streamsPrivateLink', provider, ids: { connectionId: link._id } },
+    id: link._id,
+    found: true,
+    state: link.state ?? 'UNKNOWN',
+    fields: fieldsOf(link),
+  };
+}
+
+function connectionId(ref: ResourceRef): string {
+  const id = ref.ids['connectionId'];
+  if (!id) throw new TypeError('streamsPrivateLink ref needs ids.connectionId');
+  return id;
+}

@@ -1,0 +1,3 @@
+export { logger } from './logger';
+export { invocationDeadline } from './middleware';
+export { currentDeadline, resetRuntimeDeps, runtimeDeps, setInvocationDeadline } from './runtime';

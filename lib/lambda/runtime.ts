@@ -1,0 +1,56 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { loadConfig } from '../config';
+import { CredentialStore, clientFactory } from '../credentials';
+import { defaultSweepId, type JanitorDeps } from '../run';
+
+/** Milliseconds kept back from a Lambda's remaining time, so a reply and its logs still fit. */
+const DEADLINE_MARGIN_MS = 3_000;
+
+let invocationDeadline: number | undefined;
+
+/** Called at the start of each invocation; the Atlas client stops retrying past this point. */
+export function setInvocationDeadline(remainingMs: number | undefined, now = Date.now()): void {
+  invocationDeadline = remainingMs === undefined ? undefined : now + Math.max(0, remainingMs - DEADLINE_MARGIN_MS);
+}
+
+export function currentDeadline(): number | undefined {
+  return invocationDeadline;
+}
+
+let cached: JanitorDeps | undefined;
+
+/**
+ * Builds the dependencies once per execution environment: configuration (validated; a bad value throws
+ * a ConfigError naming the variable), the credential cache, AWS clients. AWS endpoints follow the SDK's
+ * own settings (AWS_ENDPOINT_URL_SQS etc.), which is how local runs reach an embedded SQS.
+ */
+export function runtimeDeps(env: Record<string, string | undefined> = process.env): JanitorDeps {
+  if (cached) return cached;
+  const config = loadConfig(env);
+  const now = Date.now;
+  cached = {
+    config,
+    credentials: new CredentialStore({
+      secretsManager: config.secretIds.length > 0 ? new SecretsManagerClient({}) : undefined,
+      ttlMs: config.secretCacheTtlMs,
+      env,
+      now,
+    }),
+    makeClient: clientFactory({
+      baseUrl: config.baseUrl,
+      apiGeneration: config.apiGeneration,
+      concurrency: config.concurrency,
+      deadline: currentDeadline,
+    }),
+    sqs: new SQSClient({}),
+    now,
+    newSweepId: defaultSweepId(now),
+  };
+  return cached;
+}
+
+/** For tests that change the environment between invocations. */
+export function resetRuntimeDeps(): void {
+  cached = undefined;
+}

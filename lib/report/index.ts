@@ -1,0 +1,1 @@
+export type { ProjectSummary, ReportCandidate, ReportError, ScanReport } from './report';

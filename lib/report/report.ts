@@ -1,0 +1,50 @@
+import type { Provider } from '../atlas';
+import type { Mode } from '../config';
+import type { KindName, RuleName } from '../kinds';
+import type { Kept } from '../plan';
+
+export interface ReportError {
+  projectId?: string | undefined;
+  kind?: KindName | undefined;
+  id?: string | undefined;
+  message: string;
+  errorCode?: string | undefined;
+  status?: number | undefined;
+}
+
+export interface ReportCandidate {
+  projectId: string;
+  kind: KindName;
+  provider: Provider | undefined;
+  id: string;
+  state: string;
+  rule: RuleName;
+  reason: string;
+  jobId: string;
+}
+
+export interface ProjectSummary {
+  projectId: string;
+  projectName?: string | undefined;
+  seen: number;
+  candidates: number;
+  kept: number;
+  errors: number;
+  apiCalls: number;
+  durationMs: number;
+  capExceeded?: { found: number; cap: number } | undefined;
+}
+
+/** What one run saw, planned and did. Returned by inline scans and logged one line per project. */
+export interface ScanReport {
+  sweepId: string;
+  mode: Mode;
+  projects: ProjectSummary[];
+  candidates: ReportCandidate[];
+  kept: Kept[];
+  errors: ReportError[];
+  /** Delete jobs put on the delete queue (enforce mode only). */
+  enqueued: number;
+  apiCalls: { total: number; auth: number };
+  durationMs: number;
+}

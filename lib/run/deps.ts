@@ -1,0 +1,19 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { randomUUID } from 'node:crypto';
+import type { JanitorConfig } from '../config';
+import type { ClientFactory, CredentialStore } from '../credentials';
+
+/** Everything a run needs from outside, built once per cold start (or per test). */
+export interface JanitorDeps {
+  config: JanitorConfig;
+  credentials: CredentialStore;
+  /** Builds an Atlas client; receives the run's call counter hook. */
+  makeClient: ClientFactory;
+  sqs?: SQSClient | undefined;
+  now: () => number;
+  newSweepId: () => string;
+}
+
+export function defaultSweepId(now: () => number): () => string {
+  return () => `sweep-${new Date(now()).toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
+}

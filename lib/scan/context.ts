@@ -1,0 +1,26 @@
+import type { ApiGeneration, AtlasClient, EndpointService, Provider } from '../atlas';
+import { v1AsEndpointService, type ScanContext } from '../kinds';
+
+/**
+ * A scan context whose endpoint-service lists are read once per project and provider, however many
+ * kinds need them. In v1 mode the AWS list comes from the v1.0 `privateEndpoint` route.
+ */
+export function createScanContext(atlas: AtlasClient, apiGeneration: ApiGeneration): ScanContext {
+  const services = new Map<string, Promise<EndpointService[]>>();
+  return {
+    atlas,
+    apiGeneration,
+    endpointServices(projectId: string, provider: Provider) {
+      const key = `${projectId}/${provider}`;
+      let list = services.get(key);
+      if (!list) {
+        list =
+          apiGeneration === 'v1' && provider === 'AWS'
+            ? atlas.v1ListPrivateEndpointConnections(projectId).then((cs) => cs.map(v1AsEndpointService))
+            : atlas.listEndpointServices(projectId, provider);
+        services.set(key, list);
+      }
+      return list;
+    },
+  };
+}

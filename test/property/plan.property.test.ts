@@ -1,0 +1,117 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Provider } from '../../lib/atlas';
+import { jobIdFor } from '../../lib/jobs';
+import { RULE_NAMES, type Observation, type RuleName } from '../../lib/kinds';
+import { planDeletions } from '../../lib/plan';
+
+// The oracle, written from the rules as the README states them, independently of lib/kinds.
+function expectedRule(o: Observation): RuleName | undefined {
+  const p = o.ref.provider;
+  switch (o.ref.kind) {
+    case 'privateEndpoint': {
+      if (o.state === 'INVALID_ID' || o.state === 'READ_FAILED' || !o.found) return undefined;
+      if (o.fields['deleteRequested'] === true || o.state === 'DELETING') return undefined;
+      if (o.parent && ['FAILED', 'DELETING'].includes(o.parent.status)) return 'orphaned-endpoint';
+      if (o.state === 'NOT_FOUND') return 'orphaned-endpoint';
+      if (p === 'AWS' && o.state === 'REJECTED') return 'rejected-aws-endpoint';
+      if (p !== 'AWS' && o.state === 'FAILED') return 'failed-endpoint';
+      return undefined;
+    }
+    case 'privateEndpointService':
+      return o.state === 'FAILED' ? 'failed-endpoint-service' : undefined;
+    case 'networkPeering':
+      if (p === 'AWS') {
+        if (o.state === 'TERMINATING') return undefined;
+        return o.state === 'FAILED' || ['REJECTED', 'EXPIRED', 'INVALID_ARGUMENT'].includes(String(o.fields['errorStateName'])) ? 'failed-aws-peer' : undefined;
+      }
+      return o.state === 'FAILED' ? 'failed-peer' : undefined;
+    case 'streamsPrivateLink':
+      return ['FAILED', 'DELETE_FAILED'].includes(o.state) ? 'failed-streams-private-link' : undefined;
+  }
+}
+
+const hex24 = fc.stringMatching(/^[a-f0-9]{24}$/);
+const provider = fc.constantFrom<Provider>('AWS', 'AZURE', 'GCP');
+const endpointStates = ['NONE', 'PENDING_ACCEPTANCE', 'PENDING', 'AVAILABLE', 'REJECTED', 'DELETING', 'INITIATING', 'VERIFIED', 'FAILED', 'NOT_FOUND', 'NOT_READ', 'INVALID_ID', 'READ_FAILED'];
+const serviceStates = ['INITIATING', 'WAITING_FOR_USER', 'AVAILABLE', 'FAILED', 'DELETING'];
+const awsPeerStates = ['INITIATING', 'PENDING_ACCEPTANCE', 'FAILED', 'FINALIZING', 'AVAILABLE', 'TERMINATING'];
+const peerStates = ['ADDING_PEER', 'WAITING_FOR_USER', 'AVAILABLE', 'FAILED', 'DELETING'];
+const streamsStates = ['IDLE', 'PENDING', 'DONE', 'FAILED', 'DELETE_REQUESTED', 'DELETING', 'DELETE_FAILED', 'DELETED'];
+
+const observation: fc.Arbitrary<Observation> = fc.oneof(
+  fc.record({ p: provider, state: fc.constantFrom(...endpointStates), parent: fc.constantFrom(...serviceStates), del: fc.boolean(), found: fc.boolean(), sid: hex24, eid: fc.stringMatching(/^[a-z][a-z0-9-]{2,20}$/), project: hex24 })
+    .map(({ p, state, parent, del, found, sid, eid, project }) => ({
+      ref: { projectId: project, kind: 'privateEndpoint' as const, provider: p, ids: { endpointServiceId: sid, endpointId: eid } },
+      id: eid, found, state, fields: { deleteRequested: del }, parent: { id: sid, status: parent },
+    })),
+  fc.record({ p: provider, state: fc.constantFrom(...serviceStates), sid: hex24, project: hex24 }).map(({ p, state, sid, project }) => ({
+    ref: { projectId: project, kind: 'privateEndpointService' as const, provider: p, ids: { endpointServiceId: sid } }, id: sid, found: true, state, fields: { status: state },
+  })),
+  fc.record({ state: fc.constantFrom(...awsPeerStates), err: fc.constantFrom(null, 'REJECTED', 'EXPIRED', 'INVALID_ARGUMENT'), id: hex24, project: hex24 }).map(({ state, err, id, project }) => ({
+    ref: { projectId: project, kind: 'networkPeering' as const, provider: 'AWS' as const, ids: { peerId: id } }, id, found: true, state, fields: { statusName: state, errorStateName: err },
+  })),
+  fc.record({ p: fc.constantFrom<Provider>('AZURE', 'GCP'), state: fc.constantFrom(...peerStates), id: hex24, project: hex24 }).map(({ p, state, id, project }) => ({
+    ref: { projectId: project, kind: 'networkPeering' as const, provider: p, ids: { peerId: id } }, id, found: true, state, fields: { status: state },
+  })),
+  fc.record({ state: fc.constantFrom(...streamsStates), id: hex24, project: hex24 }).map(({ state, id, project }) => ({
+    ref: { projectId: project, kind: 'streamsPrivateLink' as const, provider: 'AWS' as const, ids: { connectionId: id } }, id, found: true, state, fields: { state },
+  })),
+);
+
+const refKey = (o: Observation) => JSON.stringify([o.ref.projectId, o.ref.kind, o.ref.provider, o.ref.ids]);
+
+describe('planDeletions (property)', () => {
+  it('plans exactly the eligible, unprotected resources with an enabled rule, each once', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(observation, { selector: refKey, maxLength: 60 }),
+        fc.subarray([...RULE_NAMES]),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (observations, disabled, protectShare) => {
+          const protectedIds = new Set(observations.filter((_, i) => i < observations.length * protectShare).map((o) => o.id));
+          const plan = planDeletions(observations, { disabledRules: new Set(disabled), protectedResourceIds: protectedIds, maxDeletionsPerRun: 10_000 });
+
+          const expected = observations.filter((o) => {
+            const rule = expectedRule(o);
+            const isProtected = Object.values(o.ref.ids).some((id) => protectedIds.has(id)) || protectedIds.has(o.id);
+            return rule !== undefined && !disabled.includes(rule) && !isProtected;
+          });
+          expect(plan.candidates.map((c) => refKey({ ref: c.ref } as Observation)).sort()).toEqual(expected.map(refKey).sort());
+          for (const c of plan.candidates) expect(c.rule).toBe(expectedRule(observations.find((o) => refKey(o) === refKey({ ref: c.ref } as Observation))!));
+          expect(plan.candidates.length + plan.kept.length).toBe(observations.length);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('plans nothing when the candidates exceed the cap, and keeps them all with the reason', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(observation, { selector: refKey, maxLength: 40 }), fc.nat(10), (observations, cap) => {
+        const eligible = observations.filter((o) => expectedRule(o) !== undefined).length;
+        const plan = planDeletions(observations, { disabledRules: new Set(), protectedResourceIds: new Set(), maxDeletionsPerRun: cap });
+        if (eligible > cap) {
+          expect(plan.candidates).toEqual([]);
+          expect(plan.capExceeded).toEqual({ found: eligible, cap });
+          expect(plan.kept.filter((k) => k.reason.includes('exceed the cap'))).toHaveLength(eligible);
+        } else {
+          expect(plan.candidates).toHaveLength(eligible);
+          expect(plan.capExceeded).toBeUndefined();
+        }
+      }),
+    );
+  });
+
+  it('gives job ids that are stable for a resource and unique across resources', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(observation, { selector: refKey, maxLength: 80 }), (observations) => {
+        const ids = observations.map((o) => jobIdFor(o.ref));
+        expect(new Set(ids).size).toBe(observations.length);
+        // Same resource, read again with other state and fields and ids in another order: same id.
+        const again = observations.map((o) => jobIdFor({ ...o.ref, ids: Object.fromEntries(Object.entries(o.ref.ids).reverse()) }));
+        expect(again).toEqual(ids);
+      }),
+    );
+  });
+});
