@@ -38,8 +38,10 @@ export const MEDIA_TYPES = {
 export const ITEMS_PER_PAGE = 500;
 
 export interface AtlasClientOptions extends Omit<TransportOptions, 'baseUrl'> {
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   apiGeneration?: ApiGeneration;
+  /** Page size for lists (default and maximum 500). */
+  itemsPerPage?: number;
 }
 
 const V2 = '/api/atlas/v2';
@@ -57,11 +59,13 @@ export class AtlasClient {
   readonly baseUrl: string;
   readonly apiGeneration: ApiGeneration;
   readonly #transport: Transport;
+  readonly #itemsPerPage: number;
 
   constructor(options: AtlasClientOptions) {
     this.baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
     this.apiGeneration = options.apiGeneration ?? 'v2';
     this.#transport = new Transport({ ...options, baseUrl: this.baseUrl });
+    this.#itemsPerPage = Math.min(ITEMS_PER_PAGE, Math.max(1, Math.floor(options.itemsPerPage ?? ITEMS_PER_PAGE)));
   }
 
   get stats(): TransportStats {
@@ -70,16 +74,16 @@ export class AtlasClient {
 
   // Organizations and projects (v2 in both generations: v1.0 offers nothing we need here).
 
-  listOrganizations(): Promise<Organization[]> {
+  async listOrganizations(): Promise<Organization[]> {
     return this.#list('listOrgs', `${V2}/orgs`, MEDIA_TYPES.v2, organizationSchema);
   }
 
   /** Every project the credentials can see. */
-  listProjects(): Promise<Project[]> {
+  async listProjects(): Promise<Project[]> {
     return this.#list('listGroups', `${V2}/groups`, MEDIA_TYPES.v2, projectSchema);
   }
 
-  listOrganizationProjects(orgId: string): Promise<Project[]> {
+  async listOrganizationProjects(orgId: string): Promise<Project[]> {
     const org = segment(checkObjectId('orgId', orgId));
     return this.#list('getOrgGroups', `${V2}/orgs/${org}/groups`, MEDIA_TYPES.v2, projectSchema);
   }
@@ -87,92 +91,92 @@ export class AtlasClient {
   // Private endpoint services and endpoints (v2).
 
   /** All endpoint services of one provider: one call, the answer is a bare array, not a page. */
-  listEndpointServices(projectId: string, provider: Provider): Promise<EndpointService[]> {
+  async listEndpointServices(projectId: string, provider: Provider): Promise<EndpointService[]> {
     const path = `${this.#project(projectId)}/privateEndpoint/${checkProvider('provider', provider)}/endpointService`;
     return this.#get('listPrivateEndpointService', path, MEDIA_TYPES.v2, endpointServiceSchema.array());
   }
 
-  getEndpointService(projectId: string, provider: Provider, serviceId: string): Promise<EndpointService> {
+  async getEndpointService(projectId: string, provider: Provider, serviceId: string): Promise<EndpointService> {
     return this.#get('getPrivateEndpointService', this.#servicePath(projectId, provider, serviceId), MEDIA_TYPES.v2, endpointServiceSchema);
   }
 
-  deleteEndpointService(projectId: string, provider: Provider, serviceId: string): Promise<void> {
+  async deleteEndpointService(projectId: string, provider: Provider, serviceId: string): Promise<void> {
     return this.#delete('deletePrivateEndpointService', this.#servicePath(projectId, provider, serviceId), MEDIA_TYPES.v2);
   }
 
-  getEndpoint(projectId: string, provider: Provider, serviceId: string, endpointId: string): Promise<PrivateEndpoint> {
+  async getEndpoint(projectId: string, provider: Provider, serviceId: string, endpointId: string): Promise<PrivateEndpoint> {
     const path = this.#endpointPath(projectId, provider, serviceId, endpointId);
     return this.#get('getPrivateEndpoint', path, MEDIA_TYPES.v2, privateEndpointSchema);
   }
 
-  deleteEndpoint(projectId: string, provider: Provider, serviceId: string, endpointId: string): Promise<void> {
+  async deleteEndpoint(projectId: string, provider: Provider, serviceId: string, endpointId: string): Promise<void> {
     return this.#delete('deletePrivateEndpoint', this.#endpointPath(projectId, provider, serviceId, endpointId), MEDIA_TYPES.v2);
   }
 
   // Network peering (v2).
 
-  listPeers(projectId: string, provider: Provider): Promise<Peer[]> {
+  async listPeers(projectId: string, provider: Provider): Promise<Peer[]> {
     const query = { providerName: checkProvider('provider', provider) };
     return this.#list('listGroupPeers', `${this.#project(projectId)}/peers`, MEDIA_TYPES.v2, peerSchema, query);
   }
 
-  getPeer(projectId: string, peerId: string): Promise<Peer> {
+  async getPeer(projectId: string, peerId: string): Promise<Peer> {
     return this.#get('getGroupPeer', this.#peerPath(V2, projectId, peerId), MEDIA_TYPES.v2, peerSchema);
   }
 
-  deletePeer(projectId: string, peerId: string): Promise<void> {
+  async deletePeer(projectId: string, peerId: string): Promise<void> {
     return this.#delete('deleteGroupPeer', this.#peerPath(V2, projectId, peerId), MEDIA_TYPES.v2);
   }
 
   // Stream Processing private link connections (v2, version 2023-02-01).
 
-  listStreamsPrivateLinks(projectId: string): Promise<StreamsPrivateLink[]> {
+  async listStreamsPrivateLinks(projectId: string): Promise<StreamsPrivateLink[]> {
     const path = `${this.#project(projectId)}/streams/privateLinkConnections`;
     return this.#list('listPrivateLinkConnections', path, MEDIA_TYPES.v2Streams, streamsPrivateLinkSchema);
   }
 
-  getStreamsPrivateLink(projectId: string, connectionId: string): Promise<StreamsPrivateLink> {
+  async getStreamsPrivateLink(projectId: string, connectionId: string): Promise<StreamsPrivateLink> {
     return this.#get('getPrivateLinkConnection', this.#streamsPath(projectId, connectionId), MEDIA_TYPES.v2Streams, streamsPrivateLinkSchema);
   }
 
-  deleteStreamsPrivateLink(projectId: string, connectionId: string): Promise<void> {
+  async deleteStreamsPrivateLink(projectId: string, connectionId: string): Promise<void> {
     return this.#delete('deletePrivateLinkConnection', this.#streamsPath(projectId, connectionId), MEDIA_TYPES.v2Streams);
   }
 
   // Deprecated v1.0 routes (AWS private endpoints, peers).
 
-  v1ListPrivateEndpointConnections(projectId: string): Promise<V1PrivateEndpointConnection[]> {
+  async v1ListPrivateEndpointConnections(projectId: string): Promise<V1PrivateEndpointConnection[]> {
     const path = `${V1}/groups/${segment(checkObjectId('projectId', projectId))}/privateEndpoint`;
     return this.#get('v1ListPrivateEndpointConnections', path, MEDIA_TYPES.v1, v1PrivateEndpointConnectionSchema.array());
   }
 
-  v1GetPrivateEndpointConnection(projectId: string, connectionId: string): Promise<V1PrivateEndpointConnection> {
+  async v1GetPrivateEndpointConnection(projectId: string, connectionId: string): Promise<V1PrivateEndpointConnection> {
     return this.#get('v1GetPrivateEndpointConnection', this.#v1ConnectionPath(projectId, connectionId), MEDIA_TYPES.v1, v1PrivateEndpointConnectionSchema);
   }
 
-  v1DeletePrivateEndpointConnection(projectId: string, connectionId: string): Promise<void> {
+  async v1DeletePrivateEndpointConnection(projectId: string, connectionId: string): Promise<void> {
     return this.#delete('v1DeletePrivateEndpointConnection', this.#v1ConnectionPath(projectId, connectionId), MEDIA_TYPES.v1);
   }
 
-  v1GetInterfaceEndpoint(projectId: string, connectionId: string, endpointId: string): Promise<V1InterfaceEndpoint> {
+  async v1GetInterfaceEndpoint(projectId: string, connectionId: string, endpointId: string): Promise<V1InterfaceEndpoint> {
     const path = this.#v1InterfacePath(projectId, connectionId, endpointId);
     return this.#get('v1GetInterfaceEndpoint', path, MEDIA_TYPES.v1, v1InterfaceEndpointSchema);
   }
 
-  v1DeleteInterfaceEndpoint(projectId: string, connectionId: string, endpointId: string): Promise<void> {
+  async v1DeleteInterfaceEndpoint(projectId: string, connectionId: string, endpointId: string): Promise<void> {
     return this.#delete('v1DeleteInterfaceEndpoint', this.#v1InterfacePath(projectId, connectionId, endpointId), MEDIA_TYPES.v1);
   }
 
-  v1ListPeers(projectId: string, provider: Provider): Promise<Peer[]> {
+  async v1ListPeers(projectId: string, provider: Provider): Promise<Peer[]> {
     const path = `${V1}/groups/${segment(checkObjectId('projectId', projectId))}/peers`;
     return this.#list('v1ListPeers', path, MEDIA_TYPES.v1, peerSchema, { providerName: checkProvider('provider', provider) });
   }
 
-  v1GetPeer(projectId: string, peerId: string): Promise<Peer> {
+  async v1GetPeer(projectId: string, peerId: string): Promise<Peer> {
     return this.#get('v1GetPeer', this.#peerPath(V1, projectId, peerId), MEDIA_TYPES.v1, peerSchema);
   }
 
-  v1DeletePeer(projectId: string, peerId: string): Promise<void> {
+  async v1DeletePeer(projectId: string, peerId: string): Promise<void> {
     return this.#delete('v1DeletePeer', this.#peerPath(V1, projectId, peerId), MEDIA_TYPES.v1);
   }
 
@@ -235,13 +239,14 @@ export class AtlasClient {
     query: Record<string, string> = {},
   ): Promise<z.infer<S>[]> {
     const pageSchema = paginated(item);
+    const itemsPerPage = this.#itemsPerPage;
     const fetchPage = async (pageNum: number) => {
       const answer = await this.#transport.send({
         operationId,
         method: 'GET',
         path,
         accept,
-        query: { ...query, itemsPerPage: ITEMS_PER_PAGE, pageNum },
+        query: { ...query, itemsPerPage, pageNum },
       });
       return parseBody(pageSchema, answer.body, `GET ${path} page ${pageNum}`);
     };
@@ -249,8 +254,8 @@ export class AtlasClient {
     const pages = [first];
     const hasNext = (page: typeof first) => page.links?.some((link) => link.rel === 'next') ?? false;
     let pageNum = 1;
-    if (first.totalCount !== undefined && first.results.length === ITEMS_PER_PAGE && hasNext(first)) {
-      const lastPage = Math.ceil(first.totalCount / ITEMS_PER_PAGE);
+    if (first.totalCount !== undefined && first.results.length === itemsPerPage && hasNext(first)) {
+      const lastPage = Math.ceil(first.totalCount / itemsPerPage);
       const rest = await Promise.all(Array.from({ length: lastPage - 1 }, (_, i) => fetchPage(i + 2)));
       pages.push(...rest);
       pageNum = lastPage;

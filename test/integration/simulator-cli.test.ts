@@ -1,0 +1,65 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { simFetch, V2_ACCEPT } from '../support/sim-http';
+
+const ROOT = resolve(__dirname, '../..');
+const TSX_CLI = resolve(ROOT, 'node_modules/tsx/dist/cli.mjs');
+
+function run(args: string[]): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+}
+
+async function firstLines(child: ChildProcessWithoutNullStreams, count: number): Promise<string[]> {
+  let out = '';
+  for await (const chunk of child.stdout) {
+    out += chunk;
+    const lines = out.split('\n');
+    if (lines.length > count) return lines.slice(0, count);
+  }
+  throw new Error(`process ended before printing ${count} lines: ${out}`);
+}
+
+async function exitOf(child: ChildProcessWithoutNullStreams): Promise<{ code: number | null; stderr: string }> {
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const [code] = await once(child, 'close');
+  return { code, stderr };
+}
+
+describe('atlas-janitor simulate', () => {
+  it('prints its URL first, lists the principals without secrets, serves the demo, and stops on SIGTERM', async () => {
+    const child = run([TSX_CLI, 'tools/cli/main.ts', 'simulate', '--port', '0', '--delete-delay-ms', '200', '--seed', '3']);
+    const exited = exitOf(child);
+    const lines = await firstLines(child, 5);
+    const url = /^Atlas simulator listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(lines[0]!)?.[1];
+    expect(url).toBeDefined();
+    const text = lines.join('\n');
+    expect(text).toContain('ovtqkzbe');
+    expect(text).toContain('mdb_sa_id_');
+    expect(text).not.toMatch(/mdb_sa_sk_|[0-9a-f]{8}-[0-9a-f]{4}-/);
+    expect((await simFetch(`${url}/api/atlas/v2/groups`, { headers: { Accept: V2_ACCEPT } })).status).toBe(401);
+    child.kill('SIGTERM');
+    expect((await exited).code).toBe(0);
+  });
+
+  it('runs through the package bin as well', async () => {
+    const child = run(['tools/bin/atlas-janitor.mjs', 'simulate', '--port', '0']);
+    const exited = exitOf(child);
+    expect((await firstLines(child, 1))[0]).toMatch(/^Atlas simulator listening on http:\/\/127\.0\.0\.1:\d+$/);
+    child.kill('SIGINT');
+    expect((await exited).code).toBe(0);
+  });
+
+  it.each([
+    ['an unknown command', ['frobnicate']],
+    ['an unknown flag', ['simulate', '--bogus']],
+    ['a non-numeric port', ['simulate', '--port', 'x']],
+  ])('exits 2 with a one-line error for %s', async (_what, args) => {
+    const { code, stderr } = await exitOf(run([TSX_CLI, 'tools/cli/main.ts', ...args]));
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/^atlas-janitor: /);
+  });
+});

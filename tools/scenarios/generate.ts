@@ -1,0 +1,198 @@
+/**
+ * Generates simulator scenarios of any size: a realistic mix of kinds, providers and states, each
+ * resource annotated with `_janitor.expect` from this file's own reading of the rules (an oracle that
+ * does not use lib/kinds). Deterministic under a seed. Used by property tests, the demo and benchmarks.
+ */
+
+export interface EstateOptions {
+  projects: number;
+  seed?: number;
+  orgs?: number;
+  /** Share of resources in a dead state (default 0.3). */
+  staleShare?: number;
+  /** Average resources per project (default 4); 0 gives empty projects. */
+  density?: number;
+  /** API key that sees every org. */
+  apiKey?: { publicKey: string; privateKey: string };
+}
+
+type Expect = 'delete' | 'keep';
+type Json = Record<string, unknown>;
+
+export const GENERATED_API_KEY = { publicKey: 'genkeyaa', privateKey: 'generated-private-key-0001' };
+export const GENERATED_SERVICE_ACCOUNT = { clientId: 'mdb_sa_id_0123456789abcdef01234567', clientSecret: 'mdb_sa_sk_generated_secret_0001' };
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// State pools: [state, expect]. Dead states per the rules; everything else is kept.
+const AWS_ENDPOINT: [string, Expect][] = [['AVAILABLE', 'keep'], ['PENDING_ACCEPTANCE', 'keep'], ['PENDING', 'keep'], ['REJECTED', 'delete']];
+const OTHER_ENDPOINT: [string, Expect][] = [['AVAILABLE', 'keep'], ['INITIATING', 'keep'], ['FAILED', 'delete']];
+const SERVICE: [string, Expect][] = [['AVAILABLE', 'keep'], ['INITIATING', 'keep'], ['WAITING_FOR_USER', 'keep'], ['FAILED', 'delete']];
+const AWS_PEER: [string, string | null, Expect][] = [
+  ['AVAILABLE', null, 'keep'],
+  ['PENDING_ACCEPTANCE', null, 'keep'],
+  ['INITIATING', null, 'keep'],
+  ['FAILED', 'REJECTED', 'delete'],
+  ['FAILED', 'EXPIRED', 'delete'],
+  ['FAILED', 'INVALID_ARGUMENT', 'delete'],
+];
+const OTHER_PEER: [string, Expect][] = [['AVAILABLE', 'keep'], ['ADDING_PEER', 'keep'], ['WAITING_FOR_USER', 'keep'], ['FAILED', 'delete']];
+const STREAMS: [string, Expect][] = [['DONE', 'keep'], ['PENDING', 'keep'], ['IDLE', 'keep'], ['FAILED', 'delete']];
+
+export function generateEstate(options: EstateOptions): Json {
+  const random = mulberry32(options.seed ?? 1);
+  const staleShare = options.staleShare ?? 0.3;
+  const density = options.density ?? 4;
+  const orgCount = Math.max(1, options.orgs ?? Math.ceil(options.projects / 250));
+  let counter = 0;
+  const hex = (n: number) => {
+    counter++;
+    let s = counter.toString(16);
+    while (s.length < n) s = Math.floor(random() * 16).toString(16) + s;
+    return s.slice(-n);
+  };
+  const oid = () => hex(24);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  // Dead states with probability staleShare, otherwise a healthy or pending one.
+  const choose = <T extends readonly unknown[]>(pool: readonly T[]): T => {
+    const dead = pool.filter((p) => p[p.length - 1] === 'delete');
+    const alive = pool.filter((p) => p[p.length - 1] === 'keep');
+    return random() < staleShare ? pick(dead) : pick(alive);
+  };
+  const count = () => (density === 0 ? 0 : Math.floor(random() * (density / 2 + 1)));
+
+  const orgs = Array.from({ length: orgCount }, (_, i) => ({ id: oid(), name: `org-${i + 1}`, isDeleted: false, projects: [] as Json[] }));
+  for (let p = 0; p < options.projects; p++) {
+    const org = orgs[p % orgCount]!;
+    const project: Json = {
+      id: oid(),
+      name: `project-${String(p + 1).padStart(5, '0')}`,
+      created: '2024-01-01T00:00:00Z',
+      clusterCount: Math.floor(random() * 4),
+      tags: [],
+      endpointServices: [] as Json[],
+      peers: [] as Json[],
+      streamsPrivateLinks: [] as Json[],
+    };
+    for (let s = count() > 1 ? 1 : 0; s > 0; s--) (project['endpointServices'] as Json[]).push(endpointService('AWS'));
+    if (random() < density / 12) (project['endpointServices'] as Json[]).push(endpointService('AZURE'));
+    if (random() < density / 12) (project['endpointServices'] as Json[]).push(endpointService('GCP'));
+    for (let i = count(); i > 0; i--) (project['peers'] as Json[]).push(peer(pick(['AWS', 'AWS', 'AZURE', 'GCP'] as const)));
+    if (random() < density / 10) (project['streamsPrivateLinks'] as Json[]).push(streams());
+    org.projects.push(project);
+  }
+
+  function endpointService(provider: 'AWS' | 'AZURE' | 'GCP'): Json {
+    const [status, expect] = choose(SERVICE);
+    const id = oid();
+    const endpoints: Json[] = [];
+    const ids: string[] = [];
+    for (let i = count(); i > 0; i--) {
+      const e = endpoint(provider, status === 'FAILED');
+      endpoints.push(e);
+      ids.push(endpointIdOf(provider, e));
+    }
+    const base: Json = { id, cloudProvider: provider, regionName: provider === 'AWS' ? 'us-east-1' : provider === 'AZURE' ? 'eastus2' : 'us-central1', status, _janitor: { expect } };
+    if (status === 'FAILED') base['errorMessage'] = 'provisioning failed';
+    if (provider === 'AWS') return { ...base, endpointServiceName: `com.amazonaws.vpce.us-east-1.vpce-svc-${hex(17)}`, interfaceEndpoints: ids, endpoints };
+    if (provider === 'AZURE') return { ...base, privateLinkServiceName: `pls_${oid()}`, privateEndpoints: ids, endpoints };
+    return { ...base, endpointGroupNames: ids, serviceAttachmentNames: [], endpoints };
+  }
+
+  function endpoint(provider: 'AWS' | 'AZURE' | 'GCP', serviceDead: boolean): Json {
+    if (provider === 'AWS') {
+      const [state, expect] = choose(AWS_ENDPOINT);
+      return { cloudProvider: 'AWS', interfaceEndpointId: `vpce-${hex(17)}`, connectionStatus: state, deleteRequested: false, _janitor: { expect: serviceDead ? 'delete' : expect } };
+    }
+    const [state, expect] = choose(OTHER_ENDPOINT);
+    const janitor = { expect: serviceDead ? 'delete' : expect };
+    if (provider === 'AZURE') {
+      const name = `pe-${hex(8)}`;
+      return {
+        cloudProvider: 'AZURE',
+        privateEndpointResourceId: `/subscriptions/${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}/resourceGroups/rg-janitor/providers/Microsoft.Network/privateEndpoints/${name}`,
+        privateEndpointIPAddress: `10.0.${Math.floor(random() * 250)}.${Math.floor(random() * 250) + 1}`,
+        status: state,
+        deleteRequested: false,
+        _janitor: janitor,
+      };
+    }
+    return { cloudProvider: 'GCP', endpointGroupName: `atlas-psc-${hex(8)}`, endpoints: [], gcpProjectId: 'janitor-gcp-project', status: state, deleteRequested: false, _janitor: janitor };
+  }
+
+  function peer(provider: 'AWS' | 'AZURE' | 'GCP'): Json {
+    const containerId = oid();
+    if (provider === 'AWS') {
+      const [statusName, errorStateName, expect] = choose(AWS_PEER);
+      return {
+        id: oid(), containerId, providerName: 'AWS', vpcId: `vpc-${hex(17)}`, awsAccountId: String(100000000000 + Math.floor(random() * 899999999999)),
+        routeTableCidrBlock: `10.${Math.floor(random() * 250)}.0.0/16`, accepterRegionName: 'us-east-1', connectionId: statusName === 'AVAILABLE' ? `pcx-${hex(17)}` : null,
+        statusName, errorStateName, _janitor: { expect },
+      };
+    }
+    const [status, expect] = choose(OTHER_PEER);
+    if (provider === 'AZURE') {
+      return {
+        id: oid(), containerId, providerName: 'AZURE', azureDirectoryId: `${hex(8)}-${hex(4)}-4${hex(3)}-8${hex(3)}-${hex(12)}`,
+        azureSubscriptionId: `${hex(8)}-${hex(4)}-4${hex(3)}-8${hex(3)}-${hex(12)}`, resourceGroupName: 'rg-network', vnetName: `vnet-${hex(6)}`,
+        status, errorState: status === 'FAILED' ? 'VNET_NOT_FOUND' : null, _janitor: { expect },
+      };
+    }
+    return { id: oid(), containerId, providerName: 'GCP', gcpProjectId: 'janitor-gcp-project', networkName: `net-${hex(6)}`, status, errorMessage: status === 'FAILED' ? 'peering failed' : null, _janitor: { expect } };
+  }
+
+  function streams(): Json {
+    const [state, expect] = choose(STREAMS);
+    return { _id: oid(), provider: 'AWS', vendor: 'MSK', region: 'us-east-1', arn: `arn:aws:kafka:us-east-1:123456789012:cluster/c-${hex(6)}`, state, _janitor: { expect } };
+  }
+
+  const key = options.apiKey ?? GENERATED_API_KEY;
+  return {
+    description: `generated estate: ${options.projects} projects, seed ${options.seed ?? 1}`,
+    settings: { deleteDelayMs: 200, tokenTtlSeconds: 3600 },
+    apiKeys: [{ ...key, orgIds: orgs.map((o) => o.id) }],
+    serviceAccounts: [{ ...GENERATED_SERVICE_ACCOUNT, orgIds: orgs.map((o) => o.id) }],
+    orgs,
+  };
+}
+
+function endpointIdOf(provider: 'AWS' | 'AZURE' | 'GCP', endpoint: Json): string {
+  if (provider === 'AWS') return endpoint['interfaceEndpointId'] as string;
+  if (provider === 'AZURE') return endpoint['privateEndpointResourceId'] as string;
+  return endpoint['endpointGroupName'] as string;
+}
+
+/** Every resource annotated `expect: delete`, as `kind:id` strings. */
+export function expectedDeletions(scenario: Json): string[] {
+  const out: string[] = [];
+  for (const org of scenario['orgs'] as Json[]) {
+    for (const project of org['projects'] as Json[]) {
+      for (const service of (project['endpointServices'] as Json[] | undefined) ?? []) {
+        const provider = service['cloudProvider'] as 'AWS' | 'AZURE' | 'GCP';
+        if ((service['_janitor'] as Json | undefined)?.['expect'] === 'delete') out.push(`privateEndpointService:${service['id']}`);
+        for (const endpoint of (service['endpoints'] as Json[] | undefined) ?? []) {
+          if ((endpoint['_janitor'] as Json | undefined)?.['expect'] === 'delete') out.push(`privateEndpoint:${endpointIdOf(provider, endpoint)}`);
+        }
+        for (const [id, note] of Object.entries((service['_janitorOrphans'] as Record<string, Json> | undefined) ?? {})) {
+          if (note['expect'] === 'delete') out.push(`privateEndpoint:${id}`);
+        }
+      }
+      for (const peer of (project['peers'] as Json[] | undefined) ?? []) {
+        if ((peer['_janitor'] as Json | undefined)?.['expect'] === 'delete') out.push(`networkPeering:${peer['id']}`);
+      }
+      for (const link of (project['streamsPrivateLinks'] as Json[] | undefined) ?? []) {
+        if ((link['_janitor'] as Json | undefined)?.['expect'] === 'delete') out.push(`streamsPrivateLink:${link['_id']}`);
+      }
+    }
+  }
+  return out.sort();
+}

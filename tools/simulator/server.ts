@@ -1,0 +1,292 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DigestAuth } from './auth-digest';
+import { OAuthTokens } from './auth-oauth';
+import { AtlasApiError, errorBody, faultErrorCode } from './errors';
+import { FaultInjector, type FaultDecision } from './faults';
+import { parseCommonQuery } from './pagination';
+import { RateLimiter, type RateLimitVerdict } from './rate-limit';
+import { matchRoute, validateParams, type Principal, type Route, type RouteConfig, type RouteResult } from './routes';
+import { loadScenario, type ParsedScenario } from './scenario';
+import { Store } from './store';
+import type { RequestLogEntry, Simulator, SimulatorOptions } from './types';
+
+const TOKEN_PATH = '/api/oauth/token';
+const JSON_TYPE = 'application/json';
+
+interface ResolvedOptions {
+  port: number;
+  deleteDelayMs: number;
+  tokenTtlSeconds: number;
+  nonceTtlMs: number;
+  rateLimit: { limit: number; windowMs: number } | null;
+  latencyMs: number;
+  seed: number;
+  now: () => number;
+  removeServiceWithLastEndpoint: boolean;
+  routeConfig: RouteConfig;
+}
+
+function resolveOptions(opts: SimulatorOptions, scenario: ParsedScenario): ResolvedOptions {
+  return {
+    port: opts.port ?? 0,
+    deleteDelayMs: opts.deleteDelayMs ?? scenario.settings?.deleteDelayMs ?? 1000,
+    tokenTtlSeconds: opts.tokenTtlSeconds ?? scenario.settings?.tokenTtlSeconds ?? 3600,
+    nonceTtlMs: opts.nonceTtlMs ?? 300_000,
+    rateLimit: opts.rateLimit ?? null,
+    latencyMs: opts.latencyMs ?? 0,
+    seed: opts.seed ?? 1,
+    now: opts.now ?? Date.now,
+    removeServiceWithLastEndpoint: opts.removeServiceWithLastEndpoint ?? true,
+    routeConfig: {
+      serviceHasEndpointsStatus: opts.serviceHasEndpointsStatus ?? 400,
+      alreadyDeletingStatus: { endpointService: 400, privateEndpoint: 400, peer: 409, streamsPrivateLink: 202, ...opts.alreadyDeletingStatus },
+    },
+  };
+}
+
+/** One answer, before it is written: lets an 'after' fault replace it and latency delay it. */
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  contentType: string | null;
+  body: unknown;
+}
+
+function apiErrorAnswer(err: AtlasApiError, extraHeaders: Record<string, string> = {}): Answer {
+  return { status: err.status, headers: extraHeaders, contentType: JSON_TYPE, body: err.toBody() };
+}
+
+function acceptsVersion(accept: string | undefined, version: string): boolean {
+  const wanted = `application/vnd.atlas.${version}+json`;
+  return (accept ?? '').split(',').some((part) => part.split(';')[0]!.trim().toLowerCase() === wanted);
+}
+
+function acceptsJson(accept: string | undefined): boolean {
+  if (!accept) return true;
+  return accept.split(',').some((part) => ['application/json', '*/*', 'application/*'].includes(part.split(';')[0]!.trim().toLowerCase()));
+}
+
+function authScheme(header: string | undefined): RequestLogEntry['requestHeaders']['authScheme'] {
+  const scheme = header?.split(' ', 1)[0]?.toLowerCase();
+  return scheme === 'digest' ? 'Digest' : scheme === 'bearer' ? 'Bearer' : scheme === 'basic' ? 'Basic' : null;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
+  const scenario = await loadScenario(opts.scenario);
+  const o = resolveOptions(opts, scenario);
+  const store = new Store(scenario, { deleteDelayMs: o.deleteDelayMs, removeServiceWithLastEndpoint: o.removeServiceWithLastEndpoint, now: o.now });
+  const principals = new Map<string, Principal>();
+  for (const k of scenario.apiKeys) principals.set(k.publicKey, { id: k.publicKey, orgIds: new Set(k.orgIds) });
+  for (const a of scenario.serviceAccounts) principals.set(a.clientId, { id: a.clientId, orgIds: new Set(a.orgIds) });
+  const digest = new DigestAuth(new Map(scenario.apiKeys.map((k) => [k.publicKey, k.privateKey])), o.nonceTtlMs, o.now);
+  const oauth = new OAuthTokens(new Map(scenario.serviceAccounts.map((a) => [a.clientId, a.clientSecret])), o.tokenTtlSeconds, o.now);
+  const limiter = o.rateLimit ? new RateLimiter(o.rateLimit.limit, o.rateLimit.windowMs, o.now) : null;
+  const faults = new FaultInjector(opts.faults ?? [], o.seed);
+  const log: RequestLogEntry[] = [];
+  let seq = 0;
+  let baseUrl = '';
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const target = req.url ?? '/';
+    const qIndex = target.indexOf('?');
+    const path = qIndex < 0 ? target : target.slice(0, qIndex);
+    const query = Object.fromEntries(new URLSearchParams(qIndex < 0 ? '' : target.slice(qIndex + 1)));
+    const method = (req.method ?? 'GET').toUpperCase();
+    const isTokenRequest = method === 'POST' && path === TOKEN_PATH;
+    const matched = isTokenRequest ? null : matchRoute(method, path);
+    const entry: RequestLogEntry = {
+      seq: ++seq,
+      time: o.now(),
+      method,
+      path,
+      query,
+      operationId: isTokenRequest ? 'oauthToken' : (matched?.route.operationId ?? null),
+      principal: null,
+      requestHeaders: { accept: req.headers.accept, contentType: req.headers['content-type'], authScheme: authScheme(req.headers.authorization) },
+      status: 0,
+      responseContentType: null,
+      responseBody: undefined,
+      fault: null,
+    };
+    log.push(entry);
+    const body = await readBody(req);
+    // Bodies we receive hold no secrets (credentials travel in headers, which are never logged).
+    if (body !== '') entry.requestBody = body;
+    const pretty = query.pretty === 'true';
+
+    const send = async (answer: Answer, delayMs: number) => {
+      if (delayMs > 0) await sleep(delayMs);
+      entry.status = answer.status;
+      entry.responseContentType = answer.contentType;
+      entry.responseBody = answer.body;
+      const headers: Record<string, string> = { ...answer.headers };
+      let payload = '';
+      if (answer.contentType) headers['Content-Type'] = answer.contentType;
+      if (answer.body !== undefined) payload = JSON.stringify(answer.body, null, pretty ? 2 : undefined);
+      headers['Content-Length'] = String(Buffer.byteLength(payload));
+      res.writeHead(answer.status, headers);
+      res.end(payload);
+    };
+    const reset = async (delayMs: number) => {
+      if (delayMs > 0) await sleep(delayMs);
+      entry.status = 0;
+      req.socket.destroy();
+    };
+
+    /** Apply a fault's terminal action, or return false when the answer should go out as computed. */
+    const applyFault = async (decision: FaultDecision, phase: 'before' | 'after', headers: Record<string, string>): Promise<boolean> => {
+      const t = decision.terminal;
+      if (!t || t.phase !== phase) return false;
+      const delayMs = o.latencyMs + decision.latencyMs;
+      if (t.reset) {
+        await reset(delayMs);
+        return true;
+      }
+      const status = t.status as number;
+      const extra = { ...headers };
+      if (t.retryAfterSeconds !== undefined && (status === 429 || status === 503)) extra['Retry-After'] = String(t.retryAfterSeconds);
+      await send({ status, headers: extra, contentType: JSON_TYPE, body: errorBody(status, faultErrorCode(status), `Simulated fault: ${decision.description}.`) }, delayMs);
+      return true;
+    };
+
+    if (isTokenRequest) {
+      const issued = oauth.issue(req.headers.authorization, body);
+      entry.principal = issued.clientId;
+      const decision = issued.clientId ? faults.decide({ method, operationId: 'oauthToken', path }) : { latencyMs: 0, description: null };
+      entry.fault = decision.description;
+      if (await applyFault(decision, 'before', {})) return;
+      const answer: Answer = issued.error
+        ? { status: issued.error.status, headers: {}, contentType: JSON_TYPE, body: issued.error.body }
+        : { status: 200, headers: { 'Cache-Control': 'no-store' }, contentType: JSON_TYPE, body: issued.token };
+      if (await applyFault(decision, 'after', {})) return;
+      await send(answer, o.latencyMs + decision.latencyMs);
+      return;
+    }
+
+    // Authentication: an unauthenticated request is answered at once, never faulted.
+    const authorization = req.headers.authorization ?? '';
+    let principal: Principal | undefined;
+    const scheme = entry.requestHeaders.authScheme;
+    if (scheme === 'Digest') {
+      const outcome = digest.verify(authorization.slice('digest'.length), method, target);
+      if (outcome.error) return send(apiErrorAnswer(outcome.error, { 'WWW-Authenticate': outcome.challenge as string }), o.latencyMs);
+      principal = principals.get(outcome.principal as string);
+    } else if (scheme === 'Bearer') {
+      try {
+        principal = principals.get(oauth.verify(authorization.slice('bearer'.length).trim()));
+      } catch (err) {
+        if (!(err instanceof AtlasApiError)) throw err;
+        return send(apiErrorAnswer(err, { 'WWW-Authenticate': 'Bearer error="invalid_token"' }), o.latencyMs);
+      }
+    }
+    if (!principal) {
+      const err = new AtlasApiError('UNAUTHORIZED', 'You are not authorized for this resource.');
+      return send(apiErrorAnswer(err, { 'WWW-Authenticate': digest.challenge(false) }), o.latencyMs);
+    }
+    entry.principal = principal.id;
+
+    const rateHeaders: Record<string, string> = {};
+    let verdict: RateLimitVerdict | undefined;
+    if (limiter) {
+      verdict = limiter.take(principal.id);
+      rateHeaders['RateLimit-Limit'] = String(verdict.limit);
+      rateHeaders['RateLimit-Remaining'] = String(verdict.remaining);
+    }
+    if (verdict && !verdict.allowed) {
+      const err = new AtlasApiError('RATE_LIMITED', `Too many requests: limit ${verdict.limit} per window.`);
+      return send(apiErrorAnswer(err, { ...rateHeaders, 'Retry-After': String(verdict.retryAfterSeconds) }), o.latencyMs);
+    }
+
+    const decision = faults.decide({ method, operationId: entry.operationId, path });
+    entry.fault = decision.description;
+    if (await applyFault(decision, 'before', rateHeaders)) return;
+    const answer = runRoute(matched, principal, req, path, query, target);
+    answer.headers = { ...rateHeaders, ...answer.headers };
+    if (await applyFault(decision, 'after', rateHeaders)) return;
+    await send(answer, o.latencyMs + decision.latencyMs);
+  }
+
+  function runRoute(
+    matched: { route: Route; params: Record<string, string> } | null,
+    principal: Principal,
+    req: IncomingMessage,
+    path: string,
+    query: Record<string, string>,
+    target: string,
+  ): Answer {
+    try {
+      if (!matched) throw new AtlasApiError('RESOURCE_NOT_FOUND', `Cannot find resource ${path}.`, [path]);
+      const { route, params } = matched;
+      const accept = req.headers.accept;
+      if (route.version && !acceptsVersion(accept, route.version)) {
+        throw new AtlasApiError('INVALID_VERSION_DATE', `The API version requested is invalid; use Accept: application/vnd.atlas.${route.version}+json.`, [accept ?? null]);
+      }
+      if (!route.version && !acceptsJson(accept)) throw new AtlasApiError('NOT_ACCEPTABLE', 'v1.0 resources answer application/json only.', [accept]);
+      const common = parseCommonQuery(query);
+      validateParams(route, params);
+      const result = route.handle({ params, query, common, principal, store, requestUrl: new URL(target, baseUrl), config: o.routeConfig });
+      return {
+        status: common.envelope ? 200 : result.status,
+        headers: {},
+        contentType: route.version ? `application/vnd.atlas.${route.version}+json` : JSON_TYPE,
+        body: common.envelope ? envelope(result) : result.body,
+      };
+    } catch (err) {
+      if (err instanceof AtlasApiError) return apiErrorAnswer(err);
+      const unexpected = new AtlasApiError('UNEXPECTED_ERROR', `Simulator error: ${(err as Error).message}`);
+      return apiErrorAnswer(unexpected);
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'Content-Type': JSON_TYPE });
+        res.end(JSON.stringify(errorBody(500, 'UNEXPECTED_ERROR', `Simulator error: ${(err as Error).message}`)));
+      }
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  baseUrl = `http://127.0.0.1:${port}`;
+
+  return {
+    url: baseUrl,
+    port,
+    log,
+    store,
+    clearLog: () => {
+      log.length = 0;
+    },
+    addFault: (rule) => faults.add(rule),
+    clearFaults: () => faults.clear(),
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** `envelope=true`: HTTP 200, the real status inside. A page keeps its shape and gains `status`. */
+function envelope(result: RouteResult): unknown {
+  switch (result.shape) {
+    case 'page':
+      return { ...(result.body as object), status: result.status };
+    case 'none':
+      return { status: result.status };
+    default:
+      return { status: result.status, content: result.body };
+  }
+}

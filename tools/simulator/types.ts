@@ -1,0 +1,90 @@
+import type { Scenario } from './scenario';
+import type { SimulatorStore } from './store';
+
+/** Options of `startSimulator`. Defaults are merged in one place: `resolveOptions` in server.ts. */
+export interface SimulatorOptions {
+  /** Scenario object, or path to a scenario JSON file (validated; errors name the bad field). */
+  scenario: Scenario | string;
+  /** Default 0 (ephemeral). The host is always 127.0.0.1. */
+  port?: number;
+  /** How long a deleted resource shows as deleting before it is gone. Default: scenario.settings, else 1000. */
+  deleteDelayMs?: number;
+  /** OAuth token lifetime. Default: scenario.settings, else 3600. */
+  tokenTtlSeconds?: number;
+  /** Digest nonce lifetime before it is answered stale=true. Default 300000. */
+  nonceTtlMs?: number;
+  /** Per-principal fixed window; null/absent = off (then no RateLimit-* headers). */
+  rateLimit?: { limit: number; windowMs: number } | null;
+  /** Added to every response. */
+  latencyMs?: number;
+  /** PRNG seed for fault rates. Default 1. */
+  seed?: number;
+  faults?: FaultRule[];
+  /** Injectable clock (ms). Default Date.now. */
+  now?: () => number;
+  /** When the last endpoint of a service is gone, the service starts deleting too (spec of deletePrivateEndpoint). Default true. */
+  removeServiceWithLastEndpoint?: boolean;
+  /** Status for DELETE of an endpoint service that still lists endpoints. Default 400. */
+  serviceHasEndpointsStatus?: number;
+  /**
+   * Status for DELETE of something already deleting, per kind. Defaults: endpointService 400,
+   * privateEndpoint 400, peer 409, streamsPrivateLink 202 (a 2xx answers as a fresh accept).
+   */
+  alreadyDeletingStatus?: Partial<Record<'endpointService' | 'privateEndpoint' | 'peer' | 'streamsPrivateLink', number>>;
+}
+
+export interface Simulator {
+  /** e.g. http://127.0.0.1:43121 */
+  url: string;
+  port: number;
+  /** Closes the server and all sockets. */
+  stop(): Promise<void>;
+  /** Every request, in order. */
+  log: RequestLogEntry[];
+  clearLog(): void;
+  addFault(rule: FaultRule): void;
+  clearFaults(): void;
+  store: SimulatorStore;
+}
+
+export interface RequestLogEntry {
+  seq: number;
+  time: number;
+  method: string;
+  /** Without the query string, exactly as received (still percent-encoded). */
+  path: string;
+  query: Record<string, string>;
+  /** Spec operationId for v2 routes, `v1…` for v1.0 routes, 'oauthToken' for the token endpoint, null if no route. */
+  operationId: string | null;
+  /** API public key or service-account clientId that authenticated, else null. */
+  principal: string | null;
+  requestHeaders: { accept?: string; contentType?: string; authScheme?: 'Digest' | 'Bearer' | 'Basic' | null };
+  /** Raw request body, when one was sent. */
+  requestBody?: string;
+  /** 0 if the connection was reset. */
+  status: number;
+  responseContentType: string | null;
+  /** Parsed JSON sent (undefined when no body). */
+  responseBody: unknown;
+  /** Description of the injected fault, if any. */
+  fault: string | null;
+}
+
+export interface FaultRule {
+  /** All given must match; empty = every request (except oauthToken unless operationId says so). */
+  match?: { method?: string; operationId?: string; pathIncludes?: string };
+  /** Answer this status with an Atlas error body. */
+  status?: number;
+  /** Adds Retry-After on 429/503. */
+  retryAfterSeconds?: number;
+  /** Destroy the socket without answering. */
+  reset?: boolean;
+  /** Extra delay before answering (alone or with status/reset). */
+  latencyMs?: number;
+  /** Probability 0..1 per matching request (seeded PRNG). Default 1. */
+  rate?: number;
+  /** Apply to at most N matching requests, then stop. */
+  times?: number;
+  /** 'before' (default): the route does not run. 'after': the route runs, then the error/reset replaces the answer. */
+  phase?: 'before' | 'after';
+}
