@@ -9,6 +9,8 @@ export const scanRequestSchema = z
   .object({
     type: z.literal('scan'),
     projectId: z.string().regex(ID_FORMATS.objectId, 'must be 24 lowercase hexadecimal characters'),
+    /** For reports only; the id is what is scanned. */
+    projectName: z.string().min(1).max(64).optional(),
     /** May lower the function's mode to dry-run, never raise it to enforce. */
     mode: z.enum(MODES).optional(),
     kinds: z.array(z.enum(KIND_NAMES)).min(1).optional(),

@@ -43,7 +43,9 @@ export function runtimeDeps(env: Record<string, string | undefined> = process.en
       concurrency: config.concurrency,
       deadline: currentDeadline,
     }),
-    sqs: new SQSClient({}),
+    // A local SQS (AWS_ENDPOINT_URL_SQS) hands out queue URLs on hosts that do not resolve; in AWS the
+    // queue URL and the regional endpoint agree, so the SDK's default applies.
+    sqs: new SQSClient(env['AWS_ENDPOINT_URL_SQS'] ? { useQueueUrlAsEndpoint: false } : {}),
     now,
     newSweepId: defaultSweepId(now),
   };

@@ -28,7 +28,7 @@ export function effectiveMode(configured: Mode, requested: Mode | undefined): Mo
  */
 export async function runProjectScan(
   deps: JanitorDeps,
-  request: ScanRequest & { projectName?: string | undefined },
+  request: ScanRequest,
 ): Promise<ProjectScanResult> {
   const { config } = deps;
   const mode = effectiveMode(config.mode, request.mode);

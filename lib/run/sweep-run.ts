@@ -106,7 +106,7 @@ export async function runSweep(deps: JanitorDeps, request: SweepRequest): Promis
   };
 }
 
-function scanRequest(target: Target, sweepId: string, mode: Mode, request: SweepRequest): ScanRequest & { projectName: string } {
+function scanRequest(target: Target, sweepId: string, mode: Mode, request: SweepRequest): ScanRequest {
   return {
     type: 'scan',
     projectId: target.project.id,

@@ -171,28 +171,62 @@ function endpointIdOf(provider: 'AWS' | 'AZURE' | 'GCP', endpoint: Json): string
   return endpoint['endpointGroupName'] as string;
 }
 
-/** Every resource annotated `expect: delete`, as `kind:id` strings. */
-export function expectedDeletions(scenario: Json): string[] {
-  const out: string[] = [];
+export interface ExpectedDeletion {
+  kind: 'privateEndpoint' | 'privateEndpointService' | 'networkPeering' | 'streamsPrivateLink';
+  id: string;
+  /** The rule that should match, read from the resource as the README states the rules. */
+  rule: string;
+}
+
+const annotated = (value: unknown): boolean => ((value as Json | undefined)?.['_janitor'] as Json | undefined)?.['expect'] === 'delete';
+
+/** Every resource of a scenario annotated `expect: delete`, sorted by kind and id. */
+export function expectedDeletions(scenario: Json): ExpectedDeletion[] {
+  const out: ExpectedDeletion[] = [];
   for (const org of scenario['orgs'] as Json[]) {
     for (const project of org['projects'] as Json[]) {
       for (const service of (project['endpointServices'] as Json[] | undefined) ?? []) {
         const provider = service['cloudProvider'] as 'AWS' | 'AZURE' | 'GCP';
-        if ((service['_janitor'] as Json | undefined)?.['expect'] === 'delete') out.push(`privateEndpointService:${service['id']}`);
+        const serviceDead = service['status'] === 'FAILED' || service['status'] === 'DELETING';
+        if (annotated(service)) out.push({ kind: 'privateEndpointService', id: service['id'] as string, rule: 'failed-endpoint-service' });
         for (const endpoint of (service['endpoints'] as Json[] | undefined) ?? []) {
-          if ((endpoint['_janitor'] as Json | undefined)?.['expect'] === 'delete') out.push(`privateEndpoint:${endpointIdOf(provider, endpoint)}`);
+          if (!annotated(endpoint)) continue;
+          const rule = serviceDead ? 'orphaned-endpoint' : provider === 'AWS' ? 'rejected-aws-endpoint' : 'failed-endpoint';
+          out.push({ kind: 'privateEndpoint', id: endpointIdOf(provider, endpoint), rule });
         }
         for (const [id, note] of Object.entries((service['_janitorOrphans'] as Record<string, Json> | undefined) ?? {})) {
-          if (note['expect'] === 'delete') out.push(`privateEndpoint:${id}`);
+          if (note['expect'] === 'delete') out.push({ kind: 'privateEndpoint', id, rule: 'orphaned-endpoint' });
         }
       }
       for (const peer of (project['peers'] as Json[] | undefined) ?? []) {
-        if ((peer['_janitor'] as Json | undefined)?.['expect'] === 'delete') out.push(`networkPeering:${peer['id']}`);
+        if (annotated(peer)) out.push({ kind: 'networkPeering', id: peer['id'] as string, rule: peer['providerName'] === 'AWS' ? 'failed-aws-peer' : 'failed-peer' });
       }
       for (const link of (project['streamsPrivateLinks'] as Json[] | undefined) ?? []) {
-        if ((link['_janitor'] as Json | undefined)?.['expect'] === 'delete') out.push(`streamsPrivateLink:${link['_id']}`);
+        if (annotated(link)) out.push({ kind: 'streamsPrivateLink', id: link['_id'] as string, rule: 'failed-streams-private-link' });
       }
     }
   }
-  return out.sort();
+  return out.sort((a, b) => `${a.kind}:${a.id}`.localeCompare(`${b.kind}:${b.id}`));
+}
+
+/**
+ * The fewest Atlas calls a v2 scan of one project can make, as the README states it: one endpoint
+ * service list per provider (3), one read per endpoint listed by a service that is not FAILED or
+ * DELETING, one peer list page per provider (3, at up to 500 peers a page), one streams page (1).
+ */
+export function minimumScanCalls(project: Json): number {
+  const pages = (n: number) => Math.max(1, Math.ceil(n / 500));
+  let endpointReads = 0;
+  for (const service of (project['endpointServices'] as Json[] | undefined) ?? []) {
+    if (service['status'] === 'FAILED' || service['status'] === 'DELETING') continue;
+    const ids = (service['interfaceEndpoints'] ?? service['privateEndpoints'] ?? service['endpointGroupNames'] ?? []) as string[];
+    endpointReads += ids.length;
+  }
+  const peers = ((project['peers'] as Json[] | undefined) ?? []).reduce<Record<string, number>>((acc, p) => {
+    const provider = p['providerName'] as string;
+    acc[provider] = (acc[provider] ?? 0) + 1;
+    return acc;
+  }, {});
+  const peerPages = ['AWS', 'AZURE', 'GCP'].reduce((sum, provider) => sum + pages(peers[provider] ?? 0), 0);
+  return 3 + endpointReads + peerPages + pages(((project['streamsPrivateLinks'] as Json[] | undefined) ?? []).length);
 }

@@ -1,0 +1,156 @@
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { handler as scanHandler } from '../../functions/scan';
+import { handler as sweepHandler } from '../../functions/sweep';
+import { clearAuthCaches } from '../../lib/atlas';
+import { deleteJobSchema, type DeleteJob } from '../../lib/jobs';
+import type { ScanReport } from '../../lib/report';
+import type { SweepSummary } from '../../lib/run';
+import { lambdaContext } from '../../tools/local/lambda-context';
+import { LocalPoller } from '../../tools/local/poller';
+import { expectedDeletions, minimumScanCalls } from '../../tools/scenarios/generate';
+import { DEMO } from '../support/demo';
+import { startPipeline, type Pipeline } from '../support/pipeline';
+import { DEMO_SCENARIO_PATH } from '../support/sim-http';
+
+const demo = JSON.parse(readFileSync(DEMO_SCENARIO_PATH, 'utf8'));
+const expected = expectedDeletions(demo);
+const scheduledEvent = { 'version': '0', 'id': 'e1', 'detail-type': 'Scheduled Event', 'source': 'aws.events', 'account': '123456789012', 'time': '2026-11-23T02:00:00Z', 'region': 'us-east-1', 'resources': [], 'detail': {} };
+
+let pipeline: Pipeline;
+
+async function queueDepth(sqs: SQSClient, url: string): Promise<number> {
+  const { Attributes: a = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+  return Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible);
+}
+
+function scanPoller(): LocalPoller {
+  return new LocalPoller(pipeline.sqs, [
+    { name: 'scan', queueUrl: pipeline.queues.scan, queueArn: pipeline.queues.arns.scan, handler: scanHandler as never, batchSize: 5, timeoutMs: 60_000 },
+  ]);
+}
+
+beforeAll(async () => {
+  pipeline = await startPipeline({ simulator: { scenario: DEMO_SCENARIO_PATH, deleteDelayMs: 60_000 }, credentials: DEMO.apiKey });
+});
+afterAll(() => pipeline?.stop());
+beforeEach(() => {
+  clearAuthCaches();
+  pipeline.sim.clearLog();
+});
+
+describe('sweep → scan on the demo scenario', () => {
+  it('plans, inline, exactly the stale resources with their rules, and enqueues nothing in dry-run', async () => {
+    pipeline.configure({ JANITOR_MODE: 'dry-run' });
+
+    const report = (await sweepHandler({ inline: true }, lambdaContext('sweep', 300_000))) as ScanReport;
+
+    expect(report.mode).toBe('dry-run');
+    expect(report.errors).toEqual([]);
+    expect(report.projects).toHaveLength(6);
+    const planned = report.candidates.map((c) => ({ kind: c.kind, id: c.id, rule: c.rule })).sort((a, b) => `${a.kind}:${a.id}`.localeCompare(`${b.kind}:${b.id}`));
+    expect(planned).toEqual(expected);
+    expect(new Set(report.candidates.map((c) => c.jobId)).size).toBe(expected.length);
+    expect(report.enqueued).toBe(0);
+    expect(await queueDepth(pipeline.sqs, pipeline.queues.delete)).toBe(0);
+    expect(pipeline.sim.log.filter((e) => e.method === 'DELETE')).toEqual([]);
+  });
+
+  it('queues one scan per project; dry-run scans put no job on the delete queue', async () => {
+    pipeline.configure({ JANITOR_MODE: 'dry-run' });
+
+    const summary = (await sweepHandler(scheduledEvent, lambdaContext('sweep', 300_000))) as SweepSummary;
+    const poller = scanPoller();
+    await poller.drain({ timeoutMs: 30_000 });
+
+    expect(summary).toMatchObject({ mode: 'dry-run', projectsSeen: 6, projectsQueued: 6, errors: [] });
+    expect(poller.stats.get('scan')).toMatchObject({ received: 6, deleted: 6, failedRecords: 0 });
+    expect(await queueDepth(pipeline.sqs, pipeline.queues.delete)).toBe(0);
+  });
+
+  it('in enforce mode puts exactly one valid delete job per stale resource on the FIFO delete queue', async () => {
+    pipeline.configure({ JANITOR_MODE: 'enforce' });
+
+    await sweepHandler(scheduledEvent, lambdaContext('sweep', 300_000));
+    await scanPoller().drain({ timeoutMs: 30_000 });
+
+    const jobs: DeleteJob[] = pipeline.peek('janitor-delete.fifo').map((body) => deleteJobSchema.parse(JSON.parse(body)));
+    const planned = jobs.map((j) => ({ kind: j.kind, id: j.kind === 'privateEndpoint' ? j.ids['endpointId'] : Object.values(j.ids)[0], rule: j.rule }));
+    expect(planned.sort((a, b) => `${a.kind}:${a.id}`.localeCompare(`${b.kind}:${b.id}`))).toEqual(expected);
+    expect(jobs.every((j) => j.mode === 'enforce' && j.apiVersion === 'v2')).toBe(true);
+    expect(pipeline.sim.log.filter((e) => e.method === 'DELETE')).toEqual([]);
+  });
+
+  it('reports for each project exactly the minimum number of Atlas calls the README states', async () => {
+    pipeline.configure({ JANITOR_MODE: 'dry-run' });
+
+    const report = (await sweepHandler({ inline: true }, lambdaContext('sweep', 300_000))) as ScanReport;
+
+    const projects = DEMO.projects;
+    for (const summary of report.projects) {
+      const project = projects.find((p) => p.id === summary.projectId)!;
+      expect({ project: project.name, apiCalls: summary.apiCalls }).toEqual({ project: project.name, apiCalls: minimumScanCalls(project) });
+    }
+    // Project calls, plus one project list, plus the single Digest challenge of the run.
+    const projectCalls = report.projects.reduce((sum, p) => sum + p.apiCalls, 0);
+    expect(report.apiCalls).toEqual({ total: projectCalls + 1, auth: 1 });
+    expect(pipeline.sim.log).toHaveLength(projectCalls + 2);
+  });
+
+  it('keeps protected and excluded resources out of the plan and says why', async () => {
+    const protectedPeer = expected.find((e) => e.kind === 'networkPeering')!.id;
+    pipeline.configure({ JANITOR_MODE: 'dry-run', PROTECTED_RESOURCE_IDS: protectedPeer, EXCLUDE_PROJECT_NAMES: 'analytics-*' });
+
+    const report = (await sweepHandler({ inline: true }, lambdaContext('sweep', 300_000))) as ScanReport;
+
+    expect(report.candidates.map((c) => c.id)).not.toContain(protectedPeer);
+    expect(report.kept.find((k) => k.id === protectedPeer)?.reason).toMatch(/protected by configuration/);
+    expect(report.projects.map((p) => p.projectName)).not.toContain('analytics-prod');
+    expect(report.projects).toHaveLength(5);
+  });
+
+  it('plans nothing for a project whose candidates exceed the cap', async () => {
+    pipeline.configure({ JANITOR_MODE: 'dry-run', MAX_DELETIONS_PER_RUN: '2' });
+
+    const report = (await sweepHandler({ inline: true, projectIds: [DEMO.project('payments-staging').id] }, lambdaContext('sweep', 300_000))) as ScanReport;
+
+    expect(report.candidates).toEqual([]);
+    expect(report.projects[0]!.capExceeded).toEqual({ found: 5, cap: 2 });
+  });
+});
+
+describe('bad input', () => {
+  it('rejects a malformed console event naming the field', async () => {
+    pipeline.configure({});
+    await expect(sweepHandler({ inline: true, projectIds: ['not-an-id'] }, lambdaContext('sweep', 60_000))).rejects.toThrow(/projectIds\.0: must be 24 lowercase hexadecimal/);
+    await expect(sweepHandler({ inline: 'yes' }, lambdaContext('sweep', 60_000))).rejects.toThrow(/^inline:/);
+  });
+
+  it('reports bad scan messages as batch item failures and still scans the good ones', async () => {
+    pipeline.configure({ JANITOR_MODE: 'dry-run' });
+    const record = (id: string, body: string) => ({ messageId: id, receiptHandle: id, body, attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' }, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn', awsRegion: 'us-east-1' });
+
+    const response = await scanHandler(
+      {
+        Records: [
+          record('bad-json', '{not json'),
+          record('bad-id', JSON.stringify({ type: 'scan', projectId: 'XYZ' })),
+          record('unknown-field', JSON.stringify({ type: 'scan', projectId: DEMO.payments.id, deleteEverything: true })),
+          record('good', JSON.stringify({ type: 'scan', projectId: DEMO.payments.id })),
+        ],
+      },
+      lambdaContext('scan', 60_000),
+    );
+
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['bad-json', 'bad-id', 'unknown-field']);
+    expect(pipeline.sim.log.some((e) => e.path.includes(DEMO.payments.id))).toBe(true);
+  });
+
+  it('refuses to start with a malformed configuration, naming the variable', async () => {
+    pipeline.configure({ JANITOR_MODE: 'delete-all' });
+    await expect(sweepHandler({ inline: true }, lambdaContext('sweep', 60_000))).rejects.toThrow(/^JANITOR_MODE: must be dry-run or enforce/);
+    pipeline.configure({ MAX_DELETIONS_PER_RUN: 'lots' });
+    await expect(sweepHandler({ inline: true }, lambdaContext('sweep', 60_000))).rejects.toThrow(/^MAX_DELETIONS_PER_RUN: must be a whole number/);
+  });
+});
