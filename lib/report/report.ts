@@ -1,7 +1,6 @@
-import type { Provider } from '../atlas';
 import type { Mode } from '../config';
-import type { KindName, RuleName } from '../kinds';
-import type { Kept } from '../plan';
+import type { KindName } from '../kinds';
+import type { Candidate, Kept } from '../plan';
 
 export interface ReportError {
   projectId?: string | undefined;
@@ -12,16 +11,8 @@ export interface ReportError {
   status?: number | undefined;
 }
 
-export interface ReportCandidate {
-  projectId: string;
-  kind: KindName;
-  provider: Provider | undefined;
-  id: string;
-  state: string;
-  rule: RuleName;
-  reason: string;
-  jobId: string;
-}
+/** A planned deletion as reports show it: the candidate without its addressing and evidence, plus its job id. */
+export type ReportCandidate = Omit<Candidate, 'ref' | 'evidence'> & { jobId: string };
 
 export interface ProjectSummary {
   projectId: string;

@@ -3,6 +3,7 @@
  * resource annotated with `_janitor.expect` from this file's own reading of the rules (an oracle that
  * does not use lib/kinds). Deterministic under a seed. Used by property tests, the demo and benchmarks.
  */
+import { mulberry32 } from '../simulator/faults';
 
 export interface EstateOptions {
   projects: number;
@@ -22,16 +23,6 @@ type Json = Record<string, unknown>;
 export const GENERATED_API_KEY = { publicKey: 'genkeyaa', privateKey: 'generated-private-key-0001' };
 export const GENERATED_SERVICE_ACCOUNT = { clientId: 'mdb_sa_id_0123456789abcdef01234567', clientSecret: 'mdb_sa_sk_generated_secret_0001' };
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // State pools: [state, expect]. Dead states per the rules; everything else is kept.
 const AWS_ENDPOINT: [string, Expect][] = [['AVAILABLE', 'keep'], ['PENDING_ACCEPTANCE', 'keep'], ['PENDING', 'keep'], ['REJECTED', 'delete']];
