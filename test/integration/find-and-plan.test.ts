@@ -1,4 +1,6 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as scanHandler } from '../../functions/scan';
@@ -117,6 +119,39 @@ describe('sweep → scan on the demo scenario', () => {
 
     expect(report.candidates).toEqual([]);
     expect(report.projects[0]!.capExceeded).toEqual({ found: 5, cap: 2 });
+  });
+});
+
+describe('several secrets', () => {
+  const secrets = mockClient(SecretsManagerClient);
+  afterAll(() => secrets.restore());
+
+  it('sweeps the projects every secret sees, each scanned with the credentials that see it', async () => {
+    const analyticsKey = demo.apiKeys.find((k: { orgIds: string[] }) => k.orgIds.length === 1);
+    secrets.on(GetSecretValueCommand, { SecretId: 'atlas/analytics' }).resolves({ SecretString: JSON.stringify({ publicKey: analyticsKey.publicKey, privateKey: analyticsKey.privateKey }) });
+    secrets.on(GetSecretValueCommand, { SecretId: 'atlas/platform' }).resolves({ SecretString: JSON.stringify(DEMO.serviceAccount) });
+    pipeline.configure({ JANITOR_MODE: 'dry-run', ATLAS_SECRET_IDS: 'atlas/analytics,atlas/platform', MONGODB_ATLAS_PUBLIC_API_KEY: undefined, MONGODB_ATLAS_PRIVATE_API_KEY: undefined });
+
+    const report = (await sweepHandler({ inline: true }, lambdaContext('sweep', 300_000))) as ScanReport;
+
+    expect(report.errors).toEqual([]);
+    expect(report.projects).toHaveLength(6);
+    expect(report.candidates.map((c) => ({ kind: c.kind, id: c.id, rule: c.rule })).sort((a, b) => `${a.kind}:${a.id}`.localeCompare(`${b.kind}:${b.id}`))).toEqual(expected);
+    const principals = new Set(pipeline.sim.log.map((e) => e.principal).filter(Boolean));
+    expect(principals).toEqual(new Set([analyticsKey.publicKey, DEMO.serviceAccount.clientId]));
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it('reports a malformed secret as an error naming it, without its content, and scans with the others', async () => {
+    secrets.on(GetSecretValueCommand, { SecretId: 'atlas/broken' }).resolves({ SecretString: '{"publicKey":"leaky-value-123"}' });
+    pipeline.configure({ JANITOR_MODE: 'dry-run', ATLAS_SECRET_IDS: 'atlas/broken,atlas/platform', MONGODB_ATLAS_PUBLIC_API_KEY: undefined, MONGODB_ATLAS_PRIVATE_API_KEY: undefined });
+
+    const report = (await sweepHandler({ inline: true }, lambdaContext('sweep', 300_000))) as ScanReport;
+
+    expect(report.errors).toHaveLength(1);
+    expect(report.errors[0]!.message).toMatch(/atlas\/broken: field privateKey/);
+    expect(JSON.stringify(report)).not.toContain('leaky-value-123');
+    expect(report.projects).toHaveLength(3);
   });
 });
 
