@@ -25,6 +25,10 @@ export const ENV = {
   concurrency: 'ATLAS_CONCURRENCY',
   scanQueueUrl: 'SCAN_QUEUE_URL',
   deleteQueueUrl: 'DELETE_QUEUE_URL',
+  deleteDlqUrl: 'DELETE_DLQ_URL',
+  retryBaseSeconds: 'RETRY_BACKOFF_BASE_SECONDS',
+  deferSeconds: 'DEFER_SECONDS',
+  maxReceiveCount: 'DELETE_MAX_RECEIVE_COUNT',
 } as const;
 
 const list = z
@@ -60,6 +64,10 @@ const envSchema = z.object({
   [ENV.concurrency]: integer(1, 64, 8),
   [ENV.scanQueueUrl]: z.url({ message: 'must be a queue URL' }).optional(),
   [ENV.deleteQueueUrl]: z.url({ message: 'must be a queue URL' }).optional(),
+  [ENV.deleteDlqUrl]: z.url({ message: 'must be a queue URL' }).optional(),
+  [ENV.retryBaseSeconds]: integer(1, 3600, 30),
+  [ENV.deferSeconds]: integer(1, 3600, 60),
+  [ENV.maxReceiveCount]: integer(1, 1000, 5),
 });
 
 /** Project selection: an empty include list means every project the credentials see. */
@@ -84,6 +92,18 @@ export interface JanitorConfig {
   concurrency: number;
   scanQueueUrl: string | undefined;
   deleteQueueUrl: string | undefined;
+  worker: WorkerSettings;
+}
+
+export interface WorkerSettings {
+  /** Where permanent failures go at once, with their reason. */
+  deadLetterQueueUrl: string | undefined;
+  /** Queue-level backoff after a transient failure: base * 2^(receives-1) seconds, capped at 12 h. */
+  retryBaseSeconds: number;
+  /** How long a service job waits for its endpoints to go before it is looked at again. */
+  deferSeconds: number;
+  /** The delete queue's redrive limit: a deferred job is sent again as a fresh message before it. */
+  maxReceiveCount: number;
 }
 
 /**
@@ -117,5 +137,11 @@ export function loadConfig(env: Record<string, string | undefined>): JanitorConf
     concurrency: e[ENV.concurrency],
     scanQueueUrl: e[ENV.scanQueueUrl],
     deleteQueueUrl: e[ENV.deleteQueueUrl],
+    worker: {
+      deadLetterQueueUrl: e[ENV.deleteDlqUrl],
+      retryBaseSeconds: e[ENV.retryBaseSeconds],
+      deferSeconds: e[ENV.deferSeconds],
+      maxReceiveCount: e[ENV.maxReceiveCount],
+    },
   };
 }

@@ -1,3 +1,3 @@
-export { ENV, MODES, loadConfig, type JanitorConfig, type Mode, type ProjectFilter } from './config';
+export { ENV, MODES, loadConfig, type JanitorConfig, type Mode, type ProjectFilter, type WorkerSettings } from './config';
 export { ConfigError } from './errors';
 export { globToRegExp, matchesAnyGlob } from './glob';

@@ -38,6 +38,8 @@ export const deleteJobSchema = z
     secretId: z.string().min(1).max(2048).optional(),
     plannedAt: z.iso.datetime().optional(),
     requestedBy: z.string().max(256).optional(),
+    /** Times the job was sent again because its endpoint service still had endpoints. */
+    deferrals: z.number().int().min(0).max(10_000).optional(),
   })
   .strict()
   .superRefine((job, ctx) => {

@@ -54,7 +54,7 @@ export async function sendAll(sqs: SQSClient, queueUrl: string, messages: readon
   const final: SendFailure[] = [];
   let pending = [...messages];
   for (let attempt = 1; pending.length > 0; attempt++) {
-    const failures = (await Promise.all(batches(pending).map((batch) => sendBatch(sqs, queueUrl, batch)))).flat();
+    const failures = await sendBatches(sqs, queueUrl, pending);
     const byKey = new Map(pending.map((m) => [m.key, m]));
     const retryable = failures.filter((f) => !f.senderFault);
     final.push(...failures.filter((f) => f.senderFault));
@@ -67,6 +67,15 @@ export async function sendAll(sqs: SQSClient, queueUrl: string, messages: readon
   }
   if (final.length > 0) throw new EnqueueError(queueUrl, final);
   return messages.length;
+}
+
+/** FIFO messages keep their order only if batches go one after another; others go side by side. */
+async function sendBatches(sqs: SQSClient, queueUrl: string, messages: readonly OutgoingMessage[]): Promise<SendFailure[]> {
+  const all = batches(messages);
+  if (!messages.some((m) => m.groupId)) return (await Promise.all(all.map((batch) => sendBatch(sqs, queueUrl, batch)))).flat();
+  const failures: SendFailure[] = [];
+  for (const batch of all) failures.push(...(await sendBatch(sqs, queueUrl, batch)));
+  return failures;
 }
 
 function batches(messages: readonly OutgoingMessage[]): OutgoingMessage[][] {

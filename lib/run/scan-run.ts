@@ -1,6 +1,6 @@
 import type { Mode } from '../config';
 import { withAtlas } from '../credentials';
-import { jobFor, sendAll, type DeleteJob, type ScanRequest } from '../jobs';
+import { jobFor, jobIdFor, sendAll, type DeleteJob, type ScanRequest } from '../jobs';
 import type { KindName } from '../kinds';
 import type { ReportCandidate } from '../report';
 import { ApiCallCounter, scanProject, type ProjectScan } from '../scan';
@@ -15,6 +15,12 @@ export interface ProjectScanResult {
   enqueued: number;
   auth: number;
 }
+
+/**
+ * Job order on the FIFO queue (one group per project): endpoints before the services they belong to,
+ * so a service's job finds its endpoints already going.
+ */
+const KIND_ORDER: Record<KindName, number> = { privateEndpoint: 0, networkPeering: 1, streamsPrivateLink: 1, privateEndpointService: 2 };
 
 /** Effective mode: a request may lower the configured mode to dry-run, never raise it. */
 export function effectiveMode(configured: Mode, requested: Mode | undefined): Mode {
@@ -45,7 +51,7 @@ export async function runProjectScan(
       now: deps.now,
     }),
   );
-  const jobs = scan.candidates.map((candidate) =>
+  const jobs = [...scan.candidates].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind]).map((candidate) =>
     jobFor(candidate, {
       sweepId,
       mode,
@@ -72,8 +78,8 @@ export function wrapFactory(deps: JanitorDeps, counter: ApiCallCounter) {
   return (access: Parameters<JanitorDeps['makeClient']>[0]) => deps.makeClient(access, counter.record);
 }
 
-export function reportCandidates(result: Pick<ProjectScanResult, 'scan' | 'jobs'>): ReportCandidate[] {
-  return result.scan.candidates.map((c, i) => ({
+export function reportCandidates(result: Pick<ProjectScanResult, 'scan'>): ReportCandidate[] {
+  return result.scan.candidates.map((c) => ({
     projectId: c.projectId,
     kind: c.kind,
     provider: c.provider,
@@ -81,6 +87,6 @@ export function reportCandidates(result: Pick<ProjectScanResult, 'scan' | 'jobs'
     state: c.state,
     rule: c.rule,
     reason: c.reason,
-    jobId: result.jobs[i]!.jobId,
+    jobId: jobIdFor(c.ref),
   }));
 }

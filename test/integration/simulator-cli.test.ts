@@ -11,14 +11,25 @@ function run(args: string[]): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
 }
 
-async function firstLines(child: ChildProcessWithoutNullStreams, count: number): Promise<string[]> {
-  let out = '';
-  for await (const chunk of child.stdout) {
-    out += chunk;
-    const lines = out.split('\n');
-    if (lines.length > count) return lines.slice(0, count);
-  }
-  throw new Error(`process ended before printing ${count} lines: ${out}`);
+/**
+ * Resolves with the first lines printed. The stream keeps flowing afterwards: breaking out of an async
+ * iterator would destroy the pipe, and the child's later writes would fail with EPIPE.
+ */
+function firstLines(child: ChildProcessWithoutNullStreams, count: number): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const onData = (chunk: Buffer) => {
+      out += chunk;
+      const lines = out.split('\n');
+      if (lines.length > count) {
+        child.stdout.off('data', onData);
+        child.stdout.resume();
+        resolve(lines.slice(0, count));
+      }
+    };
+    child.stdout.on('data', onData);
+    child.once('close', () => reject(new Error(`process ended before printing ${count} lines: ${out}`)));
+  });
 }
 
 async function exitOf(child: ChildProcessWithoutNullStreams): Promise<{ code: number | null; stderr: string }> {

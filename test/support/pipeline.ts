@@ -17,6 +17,10 @@ export interface Pipeline {
   queues: Queues;
   /** Bodies of every message on a queue (ready, delayed or in flight), without touching them. */
   peek(queueName: string): string[];
+  /** Messages on a queue with their string attributes, without touching them. */
+  inspect(queueName: string): { body: string; attributes: Record<string, string> }[];
+  /** Removes every message from every queue (queues stay). */
+  clearQueues(): void;
   /** Sets the handlers' environment (and forgets their cached configuration). */
   configure(env: Record<string, string | undefined>): void;
   stop(): Promise<void>;
@@ -85,6 +89,17 @@ export async function startPipeline(options: { simulator: SimulatorOptions; cred
       const { ready, delayed, inflight } = state.messages as { ready: { body: string }[]; delayed: { body: string }[]; inflight: { message: { body: string } }[] };
       return [...ready.map((m) => m.body), ...delayed.map((m) => m.body), ...inflight.map((m) => m.message.body)];
     },
+    inspect: (queueName) => {
+      const state = fauxqs.inspectQueue(queueName);
+      if (!state) throw new Error(`no queue ${queueName}`);
+      type Stored = { body: string; messageAttributes?: Record<string, { StringValue?: string; stringValue?: string }> };
+      const { ready, delayed, inflight } = state.messages as { ready: Stored[]; delayed: Stored[]; inflight: { message: Stored }[] };
+      return [...ready, ...delayed, ...inflight.map((m) => m.message)].map((m) => ({
+        body: m.body,
+        attributes: Object.fromEntries(Object.entries(m.messageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? v.stringValue ?? ''])),
+      }));
+    },
+    clearQueues: () => fauxqs.reset(),
     stop: async () => {
       sqs.destroy();
       await Promise.all([sim.stop(), fauxqs.stop()]);

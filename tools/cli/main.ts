@@ -47,16 +47,18 @@ async function simulate(args: string[]): Promise<number> {
     latencyMs: intFlag('latency-ms', values['latency-ms']),
     seed: intFlag('seed', values.seed),
   });
+  // Listen for the stop signal before announcing the URL: whoever reads the URL may signal at once.
+  const stopped = new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
   const orgName = new Map(scenario.orgs.map((o) => [o.id, o.name]));
   const orgs = (ids: string[]) => ids.map((id) => `${orgName.get(id)} (${id})`).join(', ');
   console.log(`Atlas simulator listening on ${sim.url}`);
   console.log(`scenario: ${scenarioPath}`);
   for (const k of scenario.apiKeys) console.log(`API key ${k.publicKey} (digest) sees: ${orgs(k.orgIds)}`);
   for (const a of scenario.serviceAccounts) console.log(`service account ${a.clientId} (POST /api/oauth/token) sees: ${orgs(a.orgIds)}`);
-  await new Promise<void>((done) => {
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
+  await stopped;
   await sim.stop();
   return 0;
 }

@@ -1,0 +1,89 @@
+import { AtlasApiError, AtlasError } from '../atlas';
+import type { JanitorConfig } from '../config';
+import { refOf, type DeleteJob } from '../jobs';
+import { endpointIdsOf, kindOf, type Observation, type ScanContext } from '../kinds';
+import { planDeletions } from '../plan';
+import type { JobOutcome } from './outcome';
+
+/** Atlas error codes that mean "a delete of this is already under way" (the simulator's and Atlas's). */
+const ALREADY_DELETING_CODES = new Set([
+  'PRIVATE_ENDPOINT_ALREADY_DELETING',
+  'PRIVATE_ENDPOINT_SERVICE_ALREADY_DELETING',
+  'PEER_ALREADY_REQUESTED_DELETION',
+  'STREAM_PRIVATE_LINK_ALREADY_DELETING',
+]);
+const SERVICE_HAS_ENDPOINTS_CODES = new Set(['PRIVATE_ENDPOINT_SERVICE_HAS_ENDPOINTS']);
+
+/** States in which Atlas is already removing the resource. */
+const DELETING_STATES = new Set(['DELETING', 'TERMINATING', 'DELETE_REQUESTED']);
+
+/**
+ * Acts on one delete job: re-reads the resource, deletes it only if it still qualifies under the job's
+ * rule and today's protections, and classifies every answer into an outcome. The only code path that
+ * sends a DELETE to Atlas.
+ */
+export async function actOnJob(job: DeleteJob, ctx: ScanContext, config: JanitorConfig): Promise<JobOutcome> {
+  if (job.mode !== 'enforce' || config.mode !== 'enforce') return { outcome: 'dryRun' };
+  const kind = kindOf(job.kind);
+  const ref = refOf(job);
+  try {
+    const before = await kind.get(ctx, ref);
+    const verdict = judge(before, job, config);
+    if (verdict) return verdict;
+    try {
+      await kind.delete(ctx, ref);
+      return { outcome: 'deleted' };
+    } catch (error) {
+      return await afterRefusedDelete(error, job, ctx);
+    }
+  } catch (error) {
+    return failure(error);
+  }
+}
+
+/** What the fresh read says: done, skipped, deferred, or undefined when the delete should go ahead. */
+function judge(current: Observation, job: DeleteJob, config: JanitorConfig): JobOutcome | undefined {
+  if (!current.found) return { outcome: 'alreadyGone' };
+  if (current.fields['deleteRequested'] === true || DELETING_STATES.has(current.state)) return { outcome: 'inProgress', state: current.state };
+  // Classification and protections as a scan would apply them now, with the worker's configuration.
+  const plan = planDeletions([current], { ...config, maxDeletionsPerRun: Number.MAX_SAFE_INTEGER });
+  const candidate = plan.candidates[0];
+  if (!candidate) {
+    const kept = plan.kept[0]!;
+    return kept.reason.startsWith('protected') || kept.reason.startsWith('rule ')
+      ? { outcome: 'protected', reason: kept.reason }
+      : { outcome: 'drifted', reason: `now ${current.state}: ${kept.reason}` };
+  }
+  if (candidate.rule !== job.rule) return { outcome: 'drifted', reason: `now matches ${candidate.rule}, not ${job.rule}` };
+  if (job.kind === 'privateEndpointService' && job.provider) {
+    const left = endpointIdsOf(current.fields as never, job.provider);
+    if (left.length > 0) return { outcome: 'defer', reason: `${left.length} endpoint(s) still attached` };
+  }
+  return undefined;
+}
+
+/** A DELETE Atlas refused: 404 and "already deleting" are done; a service with endpoints waits. */
+async function afterRefusedDelete(error: unknown, job: DeleteJob, ctx: ScanContext): Promise<JobOutcome> {
+  if (!(error instanceof AtlasApiError)) return failure(error);
+  if (error.status === 404) return { outcome: 'alreadyGone' };
+  if (ALREADY_DELETING_CODES.has(error.errorCode)) return { outcome: 'inProgress', state: error.errorCode };
+  if (SERVICE_HAS_ENDPOINTS_CODES.has(error.errorCode)) return { outcome: 'defer', reason: 'Atlas refused: endpoints still attached' };
+  if (error.status === 400 || error.status === 409) {
+    // An unknown refusal may still mean "already going": look before calling it permanent.
+    const after = await kindOf(job.kind).get(ctx, refOf(job));
+    if (!after.found) return { outcome: 'alreadyGone' };
+    if (after.fields['deleteRequested'] === true || DELETING_STATES.has(after.state)) return { outcome: 'inProgress', state: after.state };
+  }
+  return failure(error);
+}
+
+function failure(error: unknown): JobOutcome {
+  // A 401 goes up to the caller, which reads the secret again once (rotation) before giving up.
+  if (error instanceof AtlasApiError && error.status === 401) throw error;
+  if (error instanceof AtlasError && error.retryable) return { outcome: 'retry', reason: error.message, error };
+  if (error instanceof AtlasApiError) {
+    return { outcome: 'deadLetter', reason: error.message, errorCode: error.errorCode, status: error.status };
+  }
+  if (error instanceof AtlasError) return { outcome: 'deadLetter', reason: error.message };
+  throw error;
+}

@@ -1,0 +1,111 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { JanitorConfig } from '../config';
+import { MessageValidationError, parseDeleteJob, type DeleteJob } from '../jobs';
+import { dispose, type Disposition, type MessageRef } from './dispose';
+import type { JobOutcome } from './outcome';
+
+export interface JobReport {
+  messageId: string;
+  jobId: string | undefined;
+  projectId: string | undefined;
+  kind: string | undefined;
+  outcome: JobOutcome['outcome'];
+  reason?: string | undefined;
+  errorCode?: string | undefined;
+  /** HTTP attempts of the last Atlas call that failed, when one did. */
+  attempts?: number | undefined;
+  receiveCount: number;
+  disposition: Disposition;
+  durationMs: number;
+}
+
+export interface BatchDeps {
+  config: JanitorConfig;
+  sqs: SQSClient;
+  /** Acts on one valid job (the real one: actOnJob with credentials and a client). */
+  act: (job: DeleteJob) => Promise<JobOutcome>;
+  /** Called once per message, after its disposition. */
+  onJob?: (report: JobReport) => void;
+  random?: () => number;
+  now?: () => number;
+}
+
+/**
+ * Processes a FIFO batch: records of one message group (one project) in order, groups side by side.
+ * When a record is not acknowledged, the rest of its group is returned unprocessed, so order within a
+ * project holds (an endpoint service job stays behind its endpoints' jobs).
+ */
+export async function processDeleteBatch(event: SQSEvent, deps: BatchDeps): Promise<SQSBatchResponse> {
+  const groups = new Map<string, SQSRecord[]>();
+  for (const record of event.Records) {
+    const group = record.attributes.MessageGroupId ?? record.messageId;
+    groups.set(group, [...(groups.get(group) ?? []), record]);
+  }
+  const failures: string[] = [];
+  await Promise.all(
+    [...groups.values()].map(async (records) => {
+      for (let i = 0; i < records.length; i++) {
+        const disposition = await processRecord(records[i]!, deps);
+        if (!disposition.ack) {
+          failures.push(...records.slice(i).map((r) => r.messageId));
+          return;
+        }
+      }
+    }),
+  );
+  // Report in the batch's own order, as Lambda documents it.
+  const failed = new Set(failures);
+  return { batchItemFailures: event.Records.filter((r) => failed.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })) };
+}
+
+async function processRecord(record: SQSRecord, deps: BatchDeps): Promise<Disposition> {
+  const now = deps.now ?? Date.now;
+  const started = now();
+  const message: MessageRef = {
+    queueUrl: deps.config.deleteQueueUrl ?? queueUrlFromArn(record.eventSourceARN),
+    messageId: record.messageId,
+    receiptHandle: record.receiptHandle,
+    receiveCount: Number(record.attributes.ApproximateReceiveCount ?? '1'),
+    body: record.body,
+  };
+  let job: DeleteJob | undefined;
+  let outcome: JobOutcome;
+  try {
+    job = parseDeleteJob(record.body);
+    outcome = await deps.act(job);
+  } catch (error) {
+    outcome =
+      error instanceof MessageValidationError
+        ? { outcome: 'deadLetter', reason: `invalid delete job: ${error.message}`, errorCode: 'INVALID_JOB' }
+        : // Anything unforeseen (credentials unreadable, a bug) is retried; redrive ends it if it persists.
+          { outcome: 'retry', reason: error instanceof Error ? error.message : String(error), error: error as never };
+  }
+  let disposition: Disposition;
+  try {
+    disposition = await dispose({ sqs: deps.sqs, settings: deps.config.worker, random: deps.random ?? Math.random }, message, job, outcome);
+  } catch {
+    // The SQS action failed: leave the message; it comes back after its visibility timeout.
+    disposition = { ack: false, note: 'could not apply the outcome to the queue' };
+  }
+  deps.onJob?.({
+    messageId: record.messageId,
+    jobId: job?.jobId,
+    projectId: job?.projectId,
+    kind: job?.kind,
+    outcome: outcome.outcome,
+    reason: 'reason' in outcome ? outcome.reason : undefined,
+    errorCode: outcome.outcome === 'retry' ? (outcome.error as { errorCode?: string })?.errorCode : outcome.outcome === 'deadLetter' ? outcome.errorCode : undefined,
+    attempts: outcome.outcome === 'retry' ? outcome.error?.attempts : undefined,
+    receiveCount: message.receiveCount,
+    disposition,
+    durationMs: now() - started,
+  });
+  return disposition;
+}
+
+/** arn:aws:sqs:REGION:ACCOUNT:NAME → https://sqs.REGION.amazonaws.com/ACCOUNT/NAME */
+function queueUrlFromArn(arn: string): string {
+  const [, , , region, account, name] = arn.split(':');
+  return `https://sqs.${region}.amazonaws.com/${account}/${name}`;
+}

@@ -1,0 +1,105 @@
+import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { WorkerSettings } from '../config';
+import type { DeleteJob } from '../jobs';
+import type { JobOutcome } from './outcome';
+
+/** SQS caps a message's visibility timeout at 12 hours. */
+export const MAX_VISIBILITY_SECONDS = 43_200;
+/** A service job waiting for its endpoints this many times is given up on (DLQ). */
+export const MAX_DEFERRALS = 50;
+
+/**
+ * Queue-level backoff for a transient failure: base * 2^(receives-1) seconds, jittered between half and
+ * all of it so retries of a burst spread out, capped at SQS's 12 hours.
+ */
+export function retryVisibilitySeconds(settings: WorkerSettings, receiveCount: number, random: () => number): number {
+  const ceiling = Math.min(MAX_VISIBILITY_SECONDS, settings.retryBaseSeconds * 2 ** Math.max(0, receiveCount - 1));
+  return Math.max(1, Math.round(ceiling * (0.5 + random() / 2)));
+}
+
+export interface MessageRef {
+  queueUrl: string;
+  messageId: string;
+  receiptHandle: string;
+  receiveCount: number;
+  body: string;
+}
+
+/** What became of the message: acknowledged (delete it) or left as a batch item failure. */
+export type Disposition = { ack: true; note?: string } | { ack: false; visibilitySeconds?: number; note?: string };
+
+export interface DisposeDeps {
+  sqs: SQSClient;
+  settings: WorkerSettings;
+  random: () => number;
+}
+
+/** Turns an outcome into SQS actions. Never loses a message: when an action fails, the message is left on the queue. */
+export async function dispose(deps: DisposeDeps, message: MessageRef, job: DeleteJob | undefined, outcome: JobOutcome): Promise<Disposition> {
+  switch (outcome.outcome) {
+    case 'retry': {
+      const seconds = retryVisibilitySeconds(deps.settings, message.receiveCount, deps.random);
+      await changeVisibility(deps, message, seconds);
+      return { ack: false, visibilitySeconds: seconds };
+    }
+    case 'defer':
+      return defer(deps, message, job!, outcome.reason);
+    case 'deadLetter':
+      return deadLetter(deps, message, job, outcome.reason, outcome.errorCode, outcome.status);
+    default:
+      return { ack: true };
+  }
+}
+
+async function defer(deps: DisposeDeps, message: MessageRef, job: DeleteJob, reason: string): Promise<Disposition> {
+  const deferrals = job.deferrals ?? 0;
+  if (deferrals >= MAX_DEFERRALS) return deadLetter(deps, message, job, `${reason} after ${deferrals} deferrals`, 'DEFERRED_TOO_LONG');
+  // Waiting must not count toward the redrive limit: before the last receive, send a fresh copy instead.
+  if (message.receiveCount >= deps.settings.maxReceiveCount - 1) {
+    const copy: DeleteJob = { ...job, deferrals: deferrals + 1 };
+    await deps.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: message.queueUrl,
+        MessageBody: JSON.stringify(copy),
+        MessageGroupId: job.projectId,
+        MessageDeduplicationId: `${job.jobId}-d${deferrals + 1}`,
+      }),
+    );
+    return { ack: true, note: `sent again as deferral ${deferrals + 1}` };
+  }
+  await changeVisibility(deps, message, deps.settings.deferSeconds);
+  return { ack: false, visibilitySeconds: deps.settings.deferSeconds, note: reason };
+}
+
+async function deadLetter(
+  deps: DisposeDeps,
+  message: MessageRef,
+  job: DeleteJob | undefined,
+  reason: string,
+  errorCode?: string,
+  status?: number,
+): Promise<Disposition> {
+  const url = deps.settings.deadLetterQueueUrl;
+  // Without a DLQ to write to, leave the message: the queue's redrive policy moves it in the end.
+  if (!url) return { ack: false, note: 'no DELETE_DLQ_URL: left for redrive' };
+  const attributes: Record<string, { DataType: 'String' | 'Number'; StringValue: string }> = {
+    reason: { DataType: 'String', StringValue: reason.slice(0, 1024) },
+    ...(errorCode ? { errorCode: { DataType: 'String', StringValue: errorCode } } : {}),
+    ...(status !== undefined ? { status: { DataType: 'Number', StringValue: String(status) } } : {}),
+    ...(job ? { jobId: { DataType: 'String', StringValue: job.jobId }, kind: { DataType: 'String', StringValue: job.kind } } : {}),
+    receiveCount: { DataType: 'Number', StringValue: String(message.receiveCount) },
+  };
+  await deps.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: url,
+      MessageBody: message.body,
+      MessageAttributes: attributes,
+      ...(url.endsWith('.fifo') ? { MessageGroupId: job?.projectId ?? 'invalid', MessageDeduplicationId: `${message.messageId}` } : {}),
+    }),
+  );
+  return { ack: true, note: 'dead-lettered' };
+}
+
+async function changeVisibility(deps: DisposeDeps, message: MessageRef, seconds: number): Promise<void> {
+  await deps.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: message.queueUrl, ReceiptHandle: message.receiptHandle, VisibilityTimeout: seconds }));
+}

@@ -1,0 +1,21 @@
+import type { AtlasError } from '../atlas';
+
+/**
+ * How one delete job ended. `done` outcomes acknowledge the message; `retry` returns it to the queue
+ * with a longer visibility timeout; `defer` waits for a precondition; `deadLetter` goes to the DLQ now.
+ */
+export type JobOutcome =
+  | { outcome: 'deleted' }
+  | { outcome: 'alreadyGone' }
+  | { outcome: 'inProgress'; state: string }
+  | { outcome: 'drifted'; reason: string }
+  | { outcome: 'protected'; reason: string }
+  | { outcome: 'dryRun' }
+  | { outcome: 'defer'; reason: string }
+  | { outcome: 'retry'; reason: string; error: AtlasError }
+  | { outcome: 'deadLetter'; reason: string; errorCode?: string | undefined; status?: number | undefined };
+
+export type OutcomeName = JobOutcome['outcome'];
+
+/** Outcomes after which the message is deleted from the queue. */
+export const ACKNOWLEDGED: ReadonlySet<OutcomeName> = new Set(['deleted', 'alreadyGone', 'inProgress', 'drifted', 'protected', 'dryRun']);
