@@ -1,0 +1,216 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { startFauxqs } from 'fauxqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../tools/simulator';
+import { DEMO } from '../support/demo';
+import { DEMO_SCENARIO_PATH } from '../support/sim-http';
+
+const ROOT = resolve(__dirname, '../..');
+const SLS = resolve(ROOT, 'node_modules/osls/bin/serverless.js');
+const run = promisify(execFile);
+
+type Json = Record<string, any>;
+
+/** Runs the Serverless CLI offline; resolves with its output whatever its exit code. */
+async function sls(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [SLS, ...args], { cwd: ROOT, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', ...env }, maxBuffer: 32 * 1024 * 1024 });
+    return { code: 0, out: stdout + stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
+
+describe('sls package (offline)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'janitor-package-'));
+  let template: Json;
+  let resources: Json;
+  const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+  beforeAll(async () => {
+    const result = await sls(['package', '--stage', 'ci', '--package', dir]);
+    expect(result.out).toMatch(/packaged/);
+    template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+    resources = template['Resources'];
+  }, 120_000);
+
+  it('defines the three functions on nodejs24.x, arm64', () => {
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions.map(([name]) => name).sort()).toEqual(['ScanLambdaFunction', 'SweepLambdaFunction', 'WorkerLambdaFunction']);
+    for (const [, f] of functions) {
+      expect(f.Properties.Runtime).toBe('nodejs24.x');
+      expect(f.Properties.Architectures).toEqual(['arm64']);
+      expect(f.Properties.Environment.Variables.JANITOR_MODE).toBe('dry-run');
+    }
+  });
+
+  it('wires the schedule to sweep and both queues to their functions with partial batch responses', () => {
+    const [[, rule]] = ofType('AWS::Events::Rule') as [[string, Json]];
+    expect(rule.Properties.ScheduleExpression).toBe('cron(0 2 * * ? *)');
+    expect(rule.Properties.Targets[0].Arn['Fn::GetAtt'][0]).toBe('SweepLambdaFunction');
+    const mappings: Record<string, Json> = Object.fromEntries(ofType('AWS::Lambda::EventSourceMapping').map(([, m]) => [m.Properties.EventSourceArn['Fn::GetAtt'][0], m.Properties]));
+    expect(Object.keys(mappings).sort()).toEqual(['DeleteQueue', 'ScanQueue']);
+    expect(mappings['ScanQueue'].FunctionName['Fn::GetAtt'][0]).toBe('ScanLambdaFunction');
+    expect(mappings['DeleteQueue'].FunctionName['Fn::GetAtt'][0]).toBe('WorkerLambdaFunction');
+    for (const m of Object.values(mappings)) expect(m.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(mappings['DeleteQueue']).toMatchObject({ BatchSize: 10, ScalingConfig: { MaximumConcurrency: 2 } });
+    expect(mappings['ScanQueue']).toMatchObject({ BatchSize: 5, MaximumBatchingWindowInSeconds: 5 });
+  });
+
+  it('gives both queues encrypted dead-letter queues, redrive, and visibility at least six times the timeout', () => {
+    const timeoutOf = (fn: string) => resources[fn].Properties.Timeout as number;
+    for (const [queue, dlq, fn] of [['ScanQueue', 'ScanDeadLetterQueue', 'ScanLambdaFunction'], ['DeleteQueue', 'DeleteDeadLetterQueue', 'WorkerLambdaFunction']] as const) {
+      const q = resources[queue].Properties;
+      expect(q.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 5 });
+      expect(q.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeoutOf(fn));
+      expect(q.SqsManagedSseEnabled).toBe(true);
+      expect(resources[dlq].Properties.SqsManagedSseEnabled).toBe(true);
+      expect(resources[dlq].Properties.MessageRetentionPeriod).toBe(1_209_600);
+    }
+    expect(resources['DeleteQueue'].Properties.FifoQueue).toBe(true);
+    expect(resources['DeleteDeadLetterQueue'].Properties.FifoQueue).toBe(true);
+  });
+
+  it('alarms on the depth of each dead-letter queue', () => {
+    const alarmed = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    expect(alarmed.map((a) => a.Dimensions[0].Value['Fn::GetAtt'][0]).sort()).toEqual(['DeleteDeadLetterQueue', 'ScanDeadLetterQueue']);
+    for (const a of alarmed) expect(a).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', ComparisonOperator: 'GreaterThanThreshold', Threshold: 0 });
+  });
+
+  it('gives each function its own role, with no * resource on any Secrets Manager or SQS action', () => {
+    const roles = Object.fromEntries(ofType('AWS::Lambda::Function').map(([name, f]) => [name, f.Properties.Role['Fn::GetAtt'][0]]));
+    expect(new Set(Object.values(roles)).size).toBe(3);
+    const statements = ofType('AWS::IAM::Role').flatMap(([, r]) => (r.Properties.Policies ?? []).flatMap((p: Json) => p.PolicyDocument.Statement as Json[]));
+    const sensitive = statements.filter((s) => [s.Action].flat().some((a: string) => /^(secretsmanager|sqs):/.test(a)));
+    expect(sensitive.length).toBeGreaterThanOrEqual(6);
+    const hasStar = (value: unknown): boolean => value === '*' || (Array.isArray(value) ? value.some(hasStar) : typeof value === 'object' && value !== null && Object.values(value).some(hasStar));
+    for (const s of sensitive) {
+      expect(hasStar(s.Resource)).toBe(false);
+      expect([s.Action].flat().some((a: string) => a.includes('*'))).toBe(false);
+    }
+    // Only the worker may write to the delete DLQ; only the sweep to the scan queue.
+    const statementsOf = (fn: string) => resources[roles[fn]!].Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement) as Json[];
+    const sendsTo = (fn: string) => statementsOf(fn).filter((s) => [s.Action].flat().includes('sqs:SendMessage')).flatMap((s) => s.Resource.map((r: Json) => r['Fn::GetAtt'][0]));
+    expect(sendsTo('SweepLambdaFunction')).toEqual(['ScanQueue']);
+    expect(sendsTo('ScanLambdaFunction')).toEqual(['DeleteQueue']);
+    expect(sendsTo('WorkerLambdaFunction').sort()).toEqual(['DeleteDeadLetterQueue', 'DeleteQueue']);
+  });
+
+  it('bundles no simulator, local tooling or test code into any function', () => {
+    const zips = readdirSync(dir).filter((f) => f.endsWith('.zip')).sort();
+    expect(zips).toEqual(['scan.zip', 'sweep.zip', 'worker.zip']);
+    for (const zip of zips) {
+      const bundle = readZipText(join(dir, zip));
+      expect(bundle.length).toBeGreaterThan(10_000);
+      for (const marker of ['Atlas simulator', 'MMS Public API', '_janitorOrphans', 'startSimulator', 'fauxqs', 'LocalPoller', 'vitest', 'fast-check', 'generateEstate']) {
+        expect({ zip, marker, found: bundle.includes(marker) }).toEqual({ zip, marker, found: false });
+      }
+    }
+  });
+});
+
+/** The concatenated text of every file in a zip (small archives; uses the system unzip). */
+function readZipText(path: string): string {
+  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+  return execFileSync('unzip', ['-p', path], { maxBuffer: 64 * 1024 * 1024 }).toString('utf8');
+}
+
+describe('sls invoke local with the sample events (against the simulator)', () => {
+  let sim: Simulator;
+  let fauxqs: Awaited<ReturnType<typeof startFauxqs>>;
+  let env: Record<string, string>;
+  const invoke = (fn: string, event: string, extra: string[] = []) =>
+    sls(['invoke', 'local', '--stage', 'ci', '-f', fn, '-p', `events/${event}`, ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), ...extra], {
+      LOCAL_ATLAS_SECRET_IDS: '',
+      LOCAL_SCAN_QUEUE_URL: env['SCAN_QUEUE_URL']!,
+      LOCAL_DELETE_QUEUE_URL: env['DELETE_QUEUE_URL']!,
+      LOCAL_DELETE_DLQ_URL: env['DELETE_DLQ_URL']!,
+    });
+
+  beforeAll(async () => {
+    sim = await startSimulator({ scenario: DEMO_SCENARIO_PATH, deleteDelayMs: 60_000 });
+    fauxqs = await startFauxqs({ port: 0, logger: false });
+    const scan = fauxqs.createQueue('janitor-scan').queueUrl;
+    const del = fauxqs.createQueue('janitor-delete.fifo', { attributes: { FifoQueue: 'true' } }).queueUrl;
+    const dlq = fauxqs.createQueue('janitor-delete-dlq.fifo', { attributes: { FifoQueue: 'true' } }).queueUrl;
+    env = {
+      ATLAS_BASE_URL: sim.url,
+      MONGODB_ATLAS_PUBLIC_API_KEY: DEMO.apiKey.publicKey,
+      MONGODB_ATLAS_PRIVATE_API_KEY: DEMO.apiKey.privateKey,
+      AWS_ENDPOINT_URL_SQS: fauxqs.address,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      SCAN_QUEUE_URL: scan,
+      DELETE_QUEUE_URL: del,
+      DELETE_DLQ_URL: dlq,
+      // The functions' own log lines are part of what these tests read.
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    };
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    await fauxqs?.stop();
+  });
+
+  /** The handler's result: the pretty-printed JSON block sls prints last (log lines are one-line JSON). */
+  const output = (out: string): Json => {
+    const lines = out.split('\n');
+    const start = lines.lastIndexOf('{');
+    const end = lines.indexOf('}', start);
+    return JSON.parse(lines.slice(start, end + 1).join('\n'));
+  };
+
+  it('scheduled-sweep.json queues one scan per project', async () => {
+    const { code, out } = await invoke('sweep', 'scheduled-sweep.json');
+    expect(code).toBe(0);
+    expect(output(out)).toMatchObject({ mode: 'dry-run', projectsSeen: 6, projectsQueued: 6, errors: [] });
+    expect(fauxqs.inspectQueue('janitor-scan')!.messages.ready).toHaveLength(6);
+  }, 60_000);
+
+  it('manual-dry-run-sweep.json queues scans in dry-run', async () => {
+    const { code, out } = await invoke('sweep', 'manual-dry-run-sweep.json', ['-e', 'JANITOR_MODE=enforce']);
+    expect(code).toBe(0);
+    expect(output(out)).toMatchObject({ mode: 'dry-run', projectsQueued: 6 });
+  }, 60_000);
+
+  it('inline-scan.json returns the report of the two projects it names', async () => {
+    const { code, out } = await invoke('sweep', 'inline-scan.json');
+    expect(code).toBe(0);
+    const report = output(out);
+    expect(report.projects.map((p: Json) => p.projectName)).toEqual(['payments-prod', 'payments-staging']);
+    expect(report.candidates.length).toBe(8);
+  }, 60_000);
+
+  it('sqs-scan-request.json scans its project with no batch failure', async () => {
+    const { code, out } = await invoke('scan', 'sqs-scan-request.json');
+    expect(code).toBe(0);
+    expect(output(out)).toEqual({ batchItemFailures: [] });
+    expect(out).toContain('"message":"project scanned"');
+  }, 60_000);
+
+  it('sqs-delete-job.json deletes the rejected endpoint it names, in enforce mode', async () => {
+    const { code, out } = await invoke('worker', 'sqs-delete-job.json', ['-e', 'JANITOR_MODE=enforce']);
+    expect(code).toBe(0);
+    expect(output(out)).toEqual({ batchItemFailures: [] });
+    expect(out).toContain('"outcome":"deleted"');
+    expect(sim.store.find('privateEndpoint', 'vpce-e5e8d8a08ed888165')?.deleting).toBe(true);
+  }, 60_000);
+
+  it('malformed-sweep.json fails naming the bad field', async () => {
+    const { code, out } = await invoke('sweep', 'malformed-sweep.json');
+    expect(code).not.toBe(0);
+    expect(out).toMatch(/projectIds\.0: must be 24 lowercase hexadecimal characters/);
+  }, 60_000);
+
+  it('malformed-scan-request.json is a batch item failure whose log names the bad field', async () => {
+    const { code, out } = await invoke('scan', 'malformed-scan-request.json');
+    expect(code).toBe(0);
+    expect(output(out)).toEqual({ batchItemFailures: [{ itemIdentifier: '9c1a7f2e-3b4d-4e5f-8a6b-7c8d9e0f1a03' }] });
+    expect(out).toMatch(/"field":"projectId"/);
+  }, 60_000);
+});
