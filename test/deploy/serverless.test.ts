@@ -55,8 +55,8 @@ describe('sls package (offline)', () => {
     expect(rule.Properties.Targets[0].Arn['Fn::GetAtt'][0]).toBe('SweepLambdaFunction');
     const mappings: Record<string, Json> = Object.fromEntries(ofType('AWS::Lambda::EventSourceMapping').map(([, m]) => [m.Properties.EventSourceArn['Fn::GetAtt'][0], m.Properties]));
     expect(Object.keys(mappings).sort()).toEqual(['DeleteQueue', 'ScanQueue']);
-    expect(mappings['ScanQueue'].FunctionName['Fn::GetAtt'][0]).toBe('ScanLambdaFunction');
-    expect(mappings['DeleteQueue'].FunctionName['Fn::GetAtt'][0]).toBe('WorkerLambdaFunction');
+    expect(mappings['ScanQueue']!.FunctionName['Fn::GetAtt'][0]).toBe('ScanLambdaFunction');
+    expect(mappings['DeleteQueue']!.FunctionName['Fn::GetAtt'][0]).toBe('WorkerLambdaFunction');
     for (const m of Object.values(mappings)) expect(m.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     expect(mappings['DeleteQueue']).toMatchObject({ BatchSize: 10, ScalingConfig: { MaximumConcurrency: 2 } });
     expect(mappings['ScanQueue']).toMatchObject({ BatchSize: 5, MaximumBatchingWindowInSeconds: 5 });
