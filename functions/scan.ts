@@ -2,14 +2,35 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { MessageValidationError, parseScanRequest } from '../lib/jobs';
+import { MessageValidationError, parseScanRequest, redeliverAfter, retryVisibilitySeconds } from '../lib/jobs';
 import { invocationDeadline, logger, runtimeDeps } from '../lib/lambda';
 import { reportCandidates, runProjectScan } from '../lib/run';
 
 const processor = new BatchProcessor(EventType.SQS);
 
-/** One scan request per message; a bad or failed message is a batch item failure and the rest go on. */
+/**
+ * One scan request per message; a bad or failed message is a batch item failure and the rest go on.
+ * A failed message comes back after a backoff that grows with its receive count (not the queue's whole
+ * visibility timeout); after the redrive limit it is in the scan DLQ.
+ */
 async function scanRecord(record: SQSRecord): Promise<void> {
+  const deps = runtimeDeps();
+  try {
+    await scanOne(record);
+  } catch (error) {
+    const receives = Number(record.attributes.ApproximateReceiveCount ?? '1');
+    if (!(error instanceof MessageValidationError)) {
+      logger.warn('scan failed', { messageId: record.messageId, receiveCount: receives, reason: error instanceof Error ? error.message : String(error) });
+    }
+    if (deps.sqs && deps.config.scanQueueUrl) {
+      const seconds = retryVisibilitySeconds(deps.config.worker.retryBaseSeconds, receives, Math.random);
+      await redeliverAfter(deps.sqs, deps.config.scanQueueUrl, record.receiptHandle, seconds).catch(() => undefined);
+    }
+    throw error;
+  }
+}
+
+async function scanOne(record: SQSRecord): Promise<void> {
   let request;
   try {
     request = parseScanRequest(record.body);

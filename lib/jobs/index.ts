@@ -11,3 +11,4 @@ export {
   type SweepEvent,
 } from './messages';
 export { EnqueueError, sendAll, type OutgoingMessage, type SendFailure, type SendOptions } from './queue';
+export { MAX_VISIBILITY_SECONDS, redeliverAfter, retryVisibilitySeconds } from './redelivery';

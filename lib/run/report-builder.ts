@@ -1,22 +1,20 @@
 import type { Mode } from '../config';
 import type { ReportError, ScanReport } from '../report';
-import type { ApiCallCounter } from '../scan';
 import { reportCandidates, type ProjectScanResult } from './scan-run';
 
 export interface ReportInput {
   sweepId: string;
   mode: Mode;
-  results: readonly ProjectScanResult[];
+  results: readonly Omit<ProjectScanResult, 'auth'>[];
   errors: readonly ReportError[];
-  /** Calls made outside the project scans (project listing). */
-  listing?: ApiCallCounter | undefined;
+  /** Every call of the run, project listing included. */
+  apiCalls: { total: number; auth: number };
   durationMs: number;
 }
 
-/** Folds per-project scans into one run report. */
+/** Folds per-project scans into one run report, projects in a stable order. */
 export function buildReport(input: ReportInput): ScanReport {
-  const { results } = input;
-  const projectCalls = results.reduce((sum, r) => sum + r.scan.apiCalls, 0);
+  const results = [...input.results].sort((a, b) => (a.scan.projectName ?? a.scan.projectId).localeCompare(b.scan.projectName ?? b.scan.projectId));
   return {
     sweepId: input.sweepId,
     mode: input.mode,
@@ -35,10 +33,7 @@ export function buildReport(input: ReportInput): ScanReport {
     kept: results.flatMap((r) => r.scan.kept),
     errors: [...input.errors, ...results.flatMap((r) => r.scan.errors)],
     enqueued: results.reduce((sum, r) => sum + r.enqueued, 0),
-    apiCalls: {
-      total: projectCalls + (input.listing?.total ?? 0),
-      auth: results.reduce((sum, r) => sum + r.auth, 0) + (input.listing?.auth ?? 0),
-    },
+    apiCalls: input.apiCalls,
     durationMs: input.durationMs,
   };
 }

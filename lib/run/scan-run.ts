@@ -1,3 +1,4 @@
+import type { AtlasClient } from '../atlas';
 import type { Mode } from '../config';
 import { withAtlas } from '../credentials';
 import { jobFor, jobIdFor, sendAll, type DeleteJob, type ScanRequest } from '../jobs';
@@ -11,7 +12,7 @@ export interface ProjectScanResult {
   mode: Mode;
   sweepId: string;
   jobs: DeleteJob[];
-  /** Jobs put on the delete queue (0 in dry-run). */
+  /** Jobs put on the delete queue (0 in dry-run, or when the caller acts on them itself). */
   enqueued: number;
   auth: number;
 }
@@ -27,42 +28,44 @@ export function effectiveMode(configured: Mode, requested: Mode | undefined): Mo
   return configured === 'enforce' && requested !== 'dry-run' ? 'enforce' : 'dry-run';
 }
 
+export interface PlanContext {
+  mode: Mode;
+  sweepId: string;
+  kinds: readonly KindName[];
+  secretId: string | undefined;
+  requestedBy?: string | undefined;
+  /** Put enforce-mode jobs on the delete queue (the Lambda path) or only return them (the CLI). */
+  enqueue: boolean;
+}
+
 /**
- * Scans one project and, in enforce mode, puts its delete jobs on the delete queue (FIFO: group =
- * project, deduplication = job id). Throws if any job could not be enqueued, so the scan request is
- * retried rather than lost.
+ * Scans one project with a given client and turns its candidates into delete jobs, enqueued in enforce
+ * mode (FIFO: group = project, deduplication = job id). Throws if any job could not be enqueued, so the
+ * scan request is retried rather than lost.
  */
-export async function runProjectScan(
+export async function scanAndPlan(
   deps: JanitorDeps,
-  request: ScanRequest,
-): Promise<ProjectScanResult> {
+  atlas: AtlasClient,
+  counter: ApiCallCounter,
+  project: { id: string; name?: string | undefined },
+  context: PlanContext,
+): Promise<Omit<ProjectScanResult, 'auth'>> {
   const { config } = deps;
-  const mode = effectiveMode(config.mode, request.mode);
-  const sweepId = request.sweepId ?? deps.newSweepId();
-  const kinds: KindName[] = request.kinds ?? config.kinds;
-  const secretId = request.secretId ?? config.secretIds[0];
-  const counter = new ApiCallCounter();
-  const scan = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), (atlas) =>
-    scanProject(atlas, { id: request.projectId, name: request.projectName }, {
-      kinds,
-      apiGeneration: config.apiGeneration,
-      plan: config,
-      counter,
-      now: deps.now,
-    }),
-  );
-  const jobs = [...scan.candidates].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind]).map((candidate) =>
-    jobFor(candidate, {
-      sweepId,
-      mode,
-      apiVersion: config.apiGeneration,
-      secretId,
-      requestedBy: request.requestedBy,
-      now: new Date(deps.now()),
-    }),
-  );
+  const scan = await scanProject(atlas, project, { kinds: context.kinds, apiGeneration: config.apiGeneration, plan: config, counter, now: deps.now });
+  const jobs = [...scan.candidates]
+    .sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind])
+    .map((candidate) =>
+      jobFor(candidate, {
+        sweepId: context.sweepId,
+        mode: context.mode,
+        apiVersion: config.apiGeneration,
+        secretId: context.secretId,
+        requestedBy: context.requestedBy,
+        now: new Date(deps.now()),
+      }),
+    );
   let enqueued = 0;
-  if (mode === 'enforce' && jobs.length > 0) {
+  if (context.enqueue && context.mode === 'enforce' && jobs.length > 0) {
     if (!deps.sqs || !config.deleteQueueUrl) throw new Error('enforce mode needs DELETE_QUEUE_URL and an SQS client');
     enqueued = await sendAll(
       deps.sqs,
@@ -70,7 +73,25 @@ export async function runProjectScan(
       jobs.map((job) => ({ key: job.jobId, body: JSON.stringify(job), groupId: job.projectId, deduplicationId: job.jobId })),
     );
   }
-  return { scan, mode, sweepId, jobs, enqueued, auth: counter.auth };
+  return { scan, mode: context.mode, sweepId: context.sweepId, jobs, enqueued };
+}
+
+/** One scan request (the scan function's unit of work), with its own client and call counter. */
+export async function runProjectScan(deps: JanitorDeps, request: ScanRequest): Promise<ProjectScanResult> {
+  const counter = new ApiCallCounter();
+  const secretId = request.secretId ?? deps.config.secretIds[0];
+  const context: PlanContext = {
+    mode: effectiveMode(deps.config.mode, request.mode),
+    sweepId: request.sweepId ?? deps.newSweepId(),
+    kinds: request.kinds ?? deps.config.kinds,
+    secretId,
+    requestedBy: request.requestedBy,
+    enqueue: true,
+  };
+  const result = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), (atlas) =>
+    scanAndPlan(deps, atlas, counter, { id: request.projectId, name: request.projectName }, context),
+  );
+  return { ...result, auth: counter.auth };
 }
 
 /** The client factory with this run's call counter attached. */

@@ -1,14 +1,15 @@
 import type { Project } from '../atlas';
 import type { Mode } from '../config';
 import { withAtlas } from '../credentials';
-import { sendAll, type ScanRequest } from '../jobs';
+import { sendAll, type DeleteJob, type ScanRequest } from '../jobs';
 import type { KindName } from '../kinds';
 import { selectProjects } from '../plan';
 import type { ReportError, ScanReport } from '../report';
 import { ApiCallCounter, reportError } from '../scan';
 import type { JanitorDeps } from './deps';
+import { mapLimit } from './map-limit';
 import { buildReport } from './report-builder';
-import { effectiveMode, runProjectScan, wrapFactory, type ProjectScanResult } from './scan-run';
+import { effectiveMode, scanAndPlan, wrapFactory, type PlanContext, type ProjectScanResult } from './scan-run';
 
 export interface SweepRequest {
   /** Scan in this invocation and return the whole report (console use), instead of queueing scans. */
@@ -33,77 +34,118 @@ export interface SweepSummary {
   durationMs: number;
 }
 
+export interface InlineOptions {
+  /** Put enforce-mode jobs on the delete queue (default) or only return them. */
+  enqueue?: boolean;
+  /** Projects scanned at once (default: the Atlas concurrency); requests are bounded by the client anyway. */
+  projectConcurrency?: number;
+  onProgress?: (scanned: number, total: number) => void;
+}
+
 /** Projects, each with the secret whose credentials see it. */
 interface Target {
   project: Project;
   secretId: string | undefined;
 }
 
+interface Targets {
+  targets: Target[];
+  seen: number;
+  skipped: SweepSummary['skipped'];
+  errors: ReportError[];
+}
+
 /**
- * Lists the projects every configured secret sees, applies the project filter, then either queues one
- * scan request per project (SendMessageBatch in tens; throws if any is left unsent) or, inline, scans
- * them here and returns the report.
+ * Lists the projects every configured secret sees and applies the project filter. A project seen
+ * through two secrets is scanned once, with the first.
  */
-export async function runSweep(deps: JanitorDeps, request: SweepRequest): Promise<SweepSummary | ScanReport> {
+async function findTargets(deps: JanitorDeps, request: SweepRequest, counter: ApiCallCounter): Promise<Targets> {
+  const found: Targets = { targets: [], seen: 0, skipped: [], errors: [] };
+  const byId = new Map<string, Target>();
+  for (const secretId of deps.config.secretIds.length > 0 ? deps.config.secretIds : [undefined]) {
+    try {
+      const projects = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), (atlas) => atlas.listProjects());
+      found.seen += projects.length;
+      const wanted = request.projectIds ? projects.filter((p) => request.projectIds!.includes(p.id)) : projects;
+      const selection = selectProjects(wanted, deps.config.projects);
+      found.skipped.push(...selection.skipped);
+      for (const project of selection.selected) if (!byId.has(project.id)) byId.set(project.id, { project, secretId });
+    } catch (error) {
+      found.errors.push({ ...reportError(undefined, undefined, error), id: secretId ?? 'environment' });
+    }
+  }
+  for (const id of request.projectIds ?? []) {
+    if (!byId.has(id) && !found.skipped.some((s) => s.projectId === id)) {
+      found.errors.push({ projectId: id, message: 'project not visible to any configured credentials' });
+    }
+  }
+  found.targets = [...byId.values()];
+  return found;
+}
+
+/**
+ * Scans the selected projects in this process: one client per secret for all its projects (one Digest
+ * nonce or token, one concurrency limit), projects side by side. Returns the report and the jobs.
+ */
+export async function inlineSweep(
+  deps: JanitorDeps,
+  request: SweepRequest,
+  options: InlineOptions = {},
+): Promise<{ report: ScanReport; jobs: DeleteJob[] }> {
   const started = deps.now();
   const sweepId = deps.newSweepId();
   const mode = effectiveMode(deps.config.mode, request.mode);
   const counter = new ApiCallCounter();
-  const errors: ReportError[] = [];
-  const targets = new Map<string, Target>();
-  let seen = 0;
-  const skipped: SweepSummary['skipped'] = [];
-  const sources = deps.config.secretIds.length > 0 ? deps.config.secretIds : [undefined];
-  for (const secretId of sources) {
+  const { targets, errors } = await findTargets(deps, request, counter);
+  const results: Omit<ProjectScanResult, 'auth'>[] = [];
+  let scanned = 0;
+  options.onProgress?.(0, targets.length);
+  for (const secretId of new Set(targets.map((t) => t.secretId))) {
+    const group = targets.filter((t) => t.secretId === secretId);
+    const context: PlanContext = { mode, sweepId, kinds: request.kinds ?? deps.config.kinds, secretId, requestedBy: request.requestedBy, enqueue: options.enqueue ?? true };
     try {
-      const projects = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), (atlas) => atlas.listProjects());
-      seen += projects.length;
-      const wanted = request.projectIds ? projects.filter((p) => request.projectIds!.includes(p.id)) : projects;
-      const selection = selectProjects(wanted, deps.config.projects);
-      skipped.push(...selection.skipped);
-      // A project seen through two secrets is scanned once, with the first.
-      for (const project of selection.selected) if (!targets.has(project.id)) targets.set(project.id, { project, secretId });
+      const done = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), (atlas) =>
+        mapLimit(group, options.projectConcurrency ?? deps.config.concurrency, async (target) => {
+          try {
+            return await scanAndPlan(deps, atlas, counter, target.project, context);
+          } catch (error) {
+            errors.push(reportError(target.project.id, undefined, error));
+            return undefined;
+          } finally {
+            options.onProgress?.(++scanned, targets.length);
+          }
+        }),
+      );
+      results.push(...done.filter((r) => r !== undefined));
     } catch (error) {
       errors.push({ ...reportError(undefined, undefined, error), id: secretId ?? 'environment' });
     }
   }
-  for (const id of request.projectIds ?? []) {
-    if (![...targets.values()].some((t) => t.project.id === id) && !skipped.some((s) => s.projectId === id)) {
-      errors.push({ projectId: id, message: 'project not visible to any configured credentials' });
-    }
-  }
+  const report = buildReport({ sweepId, mode, results, errors, apiCalls: { total: counter.total, auth: counter.auth }, durationMs: deps.now() - started });
+  return { report, jobs: results.flatMap((r) => r.jobs) };
+}
 
-  if (request.inline) {
-    const results: ProjectScanResult[] = [];
-    for (const target of targets.values()) {
-      try {
-        results.push(await runProjectScan(deps, scanRequest(target, sweepId, mode, request)));
-      } catch (error) {
-        errors.push(reportError(target.project.id, undefined, error));
-      }
-    }
-    return buildReport({ sweepId, mode, results, errors, listing: counter, durationMs: deps.now() - started });
-  }
-
+/**
+ * The sweep function's work: either queue one scan request per selected project (SendMessageBatch in
+ * tens; throws if any is left unsent), or, inline, scan them here and return the report.
+ */
+export async function runSweep(deps: JanitorDeps, request: SweepRequest): Promise<SweepSummary | ScanReport> {
+  if (request.inline) return (await inlineSweep(deps, request)).report;
+  const started = deps.now();
+  const sweepId = deps.newSweepId();
+  const mode = effectiveMode(deps.config.mode, request.mode);
+  const counter = new ApiCallCounter();
+  const { targets, seen, skipped, errors } = await findTargets(deps, request, counter);
   let queued = 0;
-  if (targets.size > 0) {
+  if (targets.length > 0) {
     if (!deps.sqs || !deps.config.scanQueueUrl) throw new Error('a queued sweep needs SCAN_QUEUE_URL and an SQS client');
     queued = await sendAll(
       deps.sqs,
       deps.config.scanQueueUrl,
-      [...targets.values()].map((t) => ({ key: t.project.id, body: JSON.stringify(scanRequest(t, sweepId, mode, request)) })),
+      targets.map((t) => ({ key: t.project.id, body: JSON.stringify(scanRequest(t, sweepId, mode, request)) })),
     );
   }
-  return {
-    sweepId,
-    mode,
-    projectsSeen: seen,
-    projectsQueued: queued,
-    skipped,
-    errors,
-    apiCalls: { total: counter.total, auth: counter.auth },
-    durationMs: deps.now() - started,
-  };
+  return { sweepId, mode, projectsSeen: seen, projectsQueued: queued, skipped, errors, apiCalls: { total: counter.total, auth: counter.auth }, durationMs: deps.now() - started };
 }
 
 function scanRequest(target: Target, sweepId: string, mode: Mode, request: SweepRequest): ScanRequest {

@@ -1,21 +1,11 @@
-import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { WorkerSettings } from '../config';
-import type { DeleteJob } from '../jobs';
+import { redeliverAfter, retryVisibilitySeconds, type DeleteJob } from '../jobs';
 import type { JobOutcome } from './outcome';
 
-/** SQS caps a message's visibility timeout at 12 hours. */
-export const MAX_VISIBILITY_SECONDS = 43_200;
 /** A service job waiting for its endpoints this many times is given up on (DLQ). */
 export const MAX_DEFERRALS = 50;
 
-/**
- * Queue-level backoff for a transient failure: base * 2^(receives-1) seconds, jittered between half and
- * all of it so retries of a burst spread out, capped at SQS's 12 hours.
- */
-export function retryVisibilitySeconds(settings: WorkerSettings, receiveCount: number, random: () => number): number {
-  const ceiling = Math.min(MAX_VISIBILITY_SECONDS, settings.retryBaseSeconds * 2 ** Math.max(0, receiveCount - 1));
-  return Math.max(1, Math.round(ceiling * (0.5 + random() / 2)));
-}
 
 export interface MessageRef {
   queueUrl: string;
@@ -38,7 +28,7 @@ export interface DisposeDeps {
 export async function dispose(deps: DisposeDeps, message: MessageRef, job: DeleteJob | undefined, outcome: JobOutcome): Promise<Disposition> {
   switch (outcome.outcome) {
     case 'retry': {
-      const seconds = retryVisibilitySeconds(deps.settings, message.receiveCount, deps.random);
+      const seconds = retryVisibilitySeconds(deps.settings.retryBaseSeconds, message.receiveCount, deps.random);
       await changeVisibility(deps, message, seconds);
       return { ack: false, visibilitySeconds: seconds };
     }
@@ -100,6 +90,6 @@ async function deadLetter(
   return { ack: true, note: 'dead-lettered' };
 }
 
-async function changeVisibility(deps: DisposeDeps, message: MessageRef, seconds: number): Promise<void> {
-  await deps.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: message.queueUrl, ReceiptHandle: message.receiptHandle, VisibilityTimeout: seconds }));
+function changeVisibility(deps: DisposeDeps, message: MessageRef, seconds: number): Promise<void> {
+  return redeliverAfter(deps.sqs, message.queueUrl, message.receiptHandle, seconds);
 }

@@ -1,5 +1,6 @@
 export { actOnJob } from './act';
 export { jobActor } from './actor';
+export { runJobsDirectly, type DirectOptions } from './direct';
 export { processDeleteBatch, type BatchDeps, type JobReport } from './batch';
-export { MAX_DEFERRALS, MAX_VISIBILITY_SECONDS, retryVisibilitySeconds } from './dispose';
+export { MAX_DEFERRALS } from './dispose';
 export { ACKNOWLEDGED, type JobOutcome, type OutcomeName } from './outcome';

@@ -4,8 +4,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AtlasApiError } from '../../lib/atlas';
 import { loadConfig } from '../../lib/config';
-import { jobIdFor, type DeleteJob } from '../../lib/jobs';
-import { processDeleteBatch, retryVisibilitySeconds, type JobOutcome, type JobReport } from '../../lib/worker';
+import { jobIdFor, retryVisibilitySeconds, type DeleteJob } from '../../lib/jobs';
+import { processDeleteBatch, type JobOutcome, type JobReport } from '../../lib/worker';
 
 const sqsMock = mockClient(SQSClient);
 const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/janitor-delete.fifo';
@@ -40,10 +40,10 @@ const transient = () => ({ outcome: 'retry' as const, reason: 'Atlas answered 50
 
 describe('retryVisibilitySeconds', () => {
   it('doubles with each receive, from the base, capped at 12 hours', () => {
-    const settings = config.worker;
-    expect([1, 2, 3, 4].map((n) => retryVisibilitySeconds(settings, n, () => 1))).toEqual([30, 60, 120, 240]);
-    expect(retryVisibilitySeconds(settings, 30, () => 1)).toBe(43_200);
-    expect(retryVisibilitySeconds(settings, 3, () => 0)).toBe(60); // jitter keeps at least half
+    const base = config.worker.retryBaseSeconds;
+    expect([1, 2, 3, 4].map((n) => retryVisibilitySeconds(base, n, () => 1))).toEqual([30, 60, 120, 240]);
+    expect(retryVisibilitySeconds(base, 30, () => 1)).toBe(43_200);
+    expect(retryVisibilitySeconds(base, 3, () => 0)).toBe(60); // jitter keeps at least half
   });
 });
 

@@ -1,70 +1,24 @@
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { startSimulator } from '../simulator';
-import { loadScenario } from '../simulator/scenario';
+import { CommandError, EXIT, UsageError } from './args';
+import { demo } from './commands/demo';
+import { scan } from './commands/scan';
+import { simulate } from './commands/simulate';
+import { sweep } from './commands/sweep';
 
 /**
- * atlas-janitor developer CLI. Commands are a small table so more can be added (one entry each);
- * a command returns its exit code. Usage errors print one line on stderr and exit 2.
+ * The atlas-janitor command line. Commands are a small table (one entry each); a command returns its
+ * exit code. Every failure prints one line on stderr; exit codes are documented in the README.
  */
-
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 interface Command {
   summary: string;
   run(args: string[]): Promise<number>;
 }
 
-const DEFAULT_SCENARIO = resolve(__dirname, '../scenarios/demo.json');
-
-function intFlag(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
-  return Number(value);
-}
-
-async function simulate(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      scenario: { type: 'string' },
-      port: { type: 'string' },
-      'delete-delay-ms': { type: 'string' },
-      'latency-ms': { type: 'string' },
-      seed: { type: 'string' },
-    },
-  });
-  const scenarioPath = values.scenario ?? DEFAULT_SCENARIO;
-  const scenario = await loadScenario(scenarioPath);
-  const sim = await startSimulator({
-    scenario,
-    port: intFlag('port', values.port) ?? 0,
-    deleteDelayMs: intFlag('delete-delay-ms', values['delete-delay-ms']),
-    latencyMs: intFlag('latency-ms', values['latency-ms']),
-    seed: intFlag('seed', values.seed),
-  });
-  // Listen for the stop signal before announcing the URL: whoever reads the URL may signal at once.
-  const stopped = new Promise<void>((done) => {
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
-  const orgName = new Map(scenario.orgs.map((o) => [o.id, o.name]));
-  const orgs = (ids: string[]) => ids.map((id) => `${orgName.get(id)} (${id})`).join(', ');
-  console.log(`Atlas simulator listening on ${sim.url}`);
-  console.log(`scenario: ${scenarioPath}`);
-  for (const k of scenario.apiKeys) console.log(`API key ${k.publicKey} (digest) sees: ${orgs(k.orgIds)}`);
-  for (const a of scenario.serviceAccounts) console.log(`service account ${a.clientId} (POST /api/oauth/token) sees: ${orgs(a.orgIds)}`);
-  await stopped;
-  await sim.stop();
-  return 0;
-}
-
 const COMMANDS: Record<string, Command> = {
+  scan: { summary: 'dry-run scan of Atlas projects (--project ID | --all)', run: scan },
+  sweep: { summary: 'plan and, with --enforce, delete directly (no AWS needed)', run: sweep },
   simulate: { summary: 'run the stateful Atlas API simulator', run: simulate },
+  demo: { summary: 'run the whole pipeline locally on the demo scenario', run: demo },
 };
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -79,12 +33,17 @@ export async function runCli(argv: string[]): Promise<number> {
   } catch (err) {
     // parseArgs reports bad flags with ERR_PARSE_ARGS_* codes: those are usage errors too.
     const code = (err as { code?: string }).code ?? '';
+    const message = (err as Error).message.split('\n')[0];
     if (err instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`atlas-janitor: ${(err as Error).message.split('\n')[0]}`);
-      return 2;
+      console.error(`atlas-janitor: ${message}`);
+      return EXIT.usage;
     }
-    console.error(`atlas-janitor: ${(err as Error).message}`);
-    return 1;
+    if (err instanceof CommandError) {
+      console.error(`atlas-janitor: ${message}`);
+      return err.exitCode;
+    }
+    console.error(`atlas-janitor: ${message}`);
+    return EXIT.failed;
   }
 }
 

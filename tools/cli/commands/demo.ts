@@ -1,0 +1,24 @@
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { runDemo } from '../../demo/run-demo';
+import { EXIT, UsageError, intFlag, rateFlag } from '../args';
+import { renderDemoReport } from '../render';
+
+/** `atlas-janitor demo`: the whole pipeline locally on a scenario, checked against the simulator. */
+export async function demo(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: { 'json': { type: 'boolean' }, 'scenario': { type: 'string' }, 'fault-rate': { type: 'string' }, 'seed': { type: 'string' } },
+  });
+  if (values.scenario !== undefined && !existsSync(values.scenario)) throw new UsageError(`--scenario: no such file ${values.scenario}`);
+  const report = await runDemo({
+    scenario: values.scenario,
+    faultRate: rateFlag('fault-rate', values['fault-rate']),
+    seed: intFlag('seed', values.seed),
+    onStage: values.json ? undefined : (message) => process.stderr.write(`… ${message}\n`),
+  });
+  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderDemoReport(report)}\n`);
+  return report.ok ? EXIT.ok : EXIT.failed;
+}

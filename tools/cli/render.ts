@@ -1,0 +1,58 @@
+import { relative } from 'node:path';
+import type { ScanReport } from '../../lib/report';
+import type { DemoReport } from '../demo/run-demo';
+import { table } from './table';
+
+/** The scan report as a person reads it: projects, then what would be deleted and why. */
+export function renderScanReport(report: ScanReport): string {
+  const out: string[] = [`sweep ${report.sweepId} (${report.mode})`, ''];
+  out.push(
+    table(
+      ['project', 'seen', 'stale', 'kept', 'errors', 'API calls', 'ms'],
+      report.projects.map((p) => [p.projectName ?? p.projectId, p.seen, p.candidates, p.kept, p.errors, p.apiCalls, p.durationMs]),
+    ),
+  );
+  if (report.candidates.length > 0) {
+    out.push('', `${report.mode === 'enforce' ? 'to delete' : 'would delete'} (${report.candidates.length}):`);
+    out.push(table(['project', 'kind', 'provider', 'id', 'state', 'rule'], report.candidates.map((c) => [c.projectId, c.kind, c.provider ?? '', c.id, c.state, c.rule])));
+  }
+  const capped = report.projects.filter((p) => p.capExceeded);
+  for (const p of capped) out.push('', `${p.projectName ?? p.projectId}: ${p.capExceeded!.found} candidates exceed the cap of ${p.capExceeded!.cap}; nothing planned`);
+  if (report.errors.length > 0) {
+    out.push('', `errors (${report.errors.length}):`);
+    for (const e of report.errors) out.push(`  ${[e.projectId, e.kind, e.id].filter(Boolean).join(' ')}: ${e.message}`);
+  }
+  out.push('', `${report.apiCalls.total} Atlas calls (+${report.apiCalls.auth} auth), ${report.durationMs} ms`);
+  return out.join('\n');
+}
+
+export function renderDemoReport(report: DemoReport): string {
+  const rows: (string | number)[][] = [];
+  for (const p of report.projects) {
+    const kinds = Object.entries(p.kinds);
+    if (kinds.length === 0) rows.push([p.projectName, '-', 0, 0, 0, 0, p.apiCalls]);
+    kinds.forEach(([kind, c], i) => rows.push([i === 0 ? p.projectName : '', kind, c.found, c.deleted, c.skipped, c.deadLettered, i === 0 ? p.apiCalls : '']));
+  }
+  const t = report.totals;
+  rows.push(['total', '', t.found, t.deleted, t.skipped, t.deadLettered, report.apiCalls.total]);
+  const out = [
+    `atlas-janitor demo: ${relative(process.cwd(), report.scenario)}${report.faultRate > 0 ? ` (faults ${report.faultRate}, seed ${report.seed})` : ''}`,
+    '',
+    table(['project', 'kind', 'found', 'deleted', 'skipped', 'dead-lettered', 'API calls'], rows),
+    '',
+  ];
+  for (const s of report.skipped) out.push(`skipped ${s.kind} ${s.id}: ${s.reason}`);
+  for (const d of report.deadLettered) out.push(`dead-lettered ${d.kind ?? 'job'} ${d.jobId ?? ''}: ${d.reason}`);
+  for (const r of report.removedByAtlas) out.push(`removed by Atlas with its last endpoint: ${r}`);
+  if (report.expected) {
+    out.push(`scenario: ${report.expected.stale} stale resources annotated; missed ${report.expected.missed.length}, unexpected ${report.expected.unexpected.length}`);
+  }
+  out.push(
+    `jobs lost: ${t.lost}; resources touched outside the plan: ${t.touchedOutsidePlan}`,
+    `${report.apiCalls.total} Atlas requests (${report.apiCalls.deletes} DELETEs, ${report.apiCalls.faultsInjected} faults injected), ${(report.wallTimeMs / 1000).toFixed(1)} s`,
+    report.ok ? 'OK: every stale resource handled, nothing else touched, nothing lost' : 'FAILED: see lost / touched outside the plan above',
+  );
+  for (const l of report.lost) out.push(`lost: ${l.kind} ${l.id} (job ${l.jobId})`);
+  for (const x of report.touchedOutsidePlan) out.push(`touched outside the plan: ${x}`);
+  return out.join('\n');
+}

@@ -1,0 +1,295 @@
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { bundleFunctions, loadHandler } from '../local/bundle';
+import { lambdaContext } from '../local/lambda-context';
+import { LocalPoller, type EventSource, type SqsHandler } from '../local/poller';
+import { expectedDeletions } from '../scenarios/generate';
+import { startSimulator, type FaultRule, type Simulator, type StoreItem } from '../simulator';
+import { observeFunctionLogs } from './observe';
+import { readStack } from './stack';
+
+export const DEMO_SCENARIO = resolve(__dirname, '../scenarios/demo.json');
+
+export interface DemoOptions {
+  scenario?: string;
+  /** Share of Atlas requests answered 500/503/429 (split 2:1:1); 0 = none. */
+  faultRate?: number;
+  seed?: number;
+  /** How long the simulator shows a deleted resource as deleting. */
+  deleteDelayMs?: number;
+  timeoutMs?: number;
+  onStage?: (message: string) => void;
+}
+
+export type KindName = 'privateEndpoint' | 'privateEndpointService' | 'networkPeering' | 'streamsPrivateLink';
+const KINDS: KindName[] = ['privateEndpoint', 'privateEndpointService', 'networkPeering', 'streamsPrivateLink'];
+const SIM_KIND: Record<KindName, StoreItem['kind']> = { privateEndpoint: 'privateEndpoint', privateEndpointService: 'endpointService', networkPeering: 'peer', streamsPrivateLink: 'streamsPrivateLink' };
+const REPORT_KIND: Record<StoreItem['kind'], KindName> = { privateEndpoint: 'privateEndpoint', endpointService: 'privateEndpointService', peer: 'networkPeering', streamsPrivateLink: 'streamsPrivateLink' };
+
+export interface KindCounts {
+  found: number;
+  deleted: number;
+  skipped: number;
+  deadLettered: number;
+}
+
+export interface DemoReport {
+  scenario: string;
+  faultRate: number;
+  seed: number;
+  sweepId: string | undefined;
+  projects: { projectId: string; projectName: string; kinds: Partial<Record<KindName, KindCounts>>; apiCalls: number }[];
+  totals: KindCounts & { lost: number; touchedOutsidePlan: number; removedByAtlas: number };
+  skipped: { jobId: string; kind: string; id: string; reason: string }[];
+  deadLettered: { jobId: string | undefined; kind: string | undefined; reason: string; errorCode: string | undefined }[];
+  lost: { jobId: string; kind: string; id: string }[];
+  touchedOutsidePlan: string[];
+  /** Services Atlas removed with their last endpoint (documented Atlas behaviour), none of them planned. */
+  removedByAtlas: string[];
+  /** Against the scenario's `_janitor.expect` annotations, when it has them. */
+  expected: { stale: number; missed: string[]; unexpected: string[] } | undefined;
+  apiCalls: { total: number; deletes: number; faultsInjected: number };
+  wallTimeMs: number;
+  ok: boolean;
+}
+
+const SCHEDULED_EVENT = { 'version': '0', 'id': 'demo', 'detail-type': 'Scheduled Event', 'source': 'aws.events', 'account': '000000000000', 'time': new Date().toISOString(), 'region': 'us-east-1', 'resources': [], 'detail': {} };
+
+/**
+ * The whole pipeline on this machine: the simulator on a scenario, an embedded SQS with the queues of
+ * serverless.yml, the real handlers behind a local event-source poller. Runs a sweep in enforce mode,
+ * waits until the queues drain, and checks the outcome against the simulator's own state and log.
+ */
+export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
+  const started = Date.now();
+  const stage = (message: string) => options.onStage?.(message);
+  const scenarioPath = options.scenario ?? DEMO_SCENARIO;
+  const scenario = JSON.parse(readFileSync(scenarioPath, 'utf8'));
+  const faultRate = options.faultRate ?? 0;
+  const seed = options.seed ?? 1;
+  const deleteDelayMs = options.deleteDelayMs ?? 500;
+  const sim = await startSimulator({ scenario, deleteDelayMs, seed, faults: faultRules(faultRate) });
+  // fauxqs is ESM-only; a dynamic import works from the CommonJS that tsx makes of this file.
+  const { startFauxqs } = await import('fauxqs');
+  const fauxqs = await startFauxqs({ port: 0, logger: false });
+  const sqs = new SQSClient({ region: 'us-east-1', endpoint: fauxqs.address, useQueueUrlAsEndpoint: false, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const observations = observeFunctionLogs();
+  const savedEnv = { ...process.env };
+  try {
+    stage(`simulator on ${sim.url}, SQS on ${fauxqs.address}`);
+    const stack = readStack('local', { LOCAL_ATLAS_SECRET_IDS: '' });
+    const queues = await createQueues(sqs, stack.queues);
+    const key = scenario.apiKeys[0];
+    // The functions' environment from serverless.yml, pointed at the local services. The demo's time
+    // scale: queue-level retry backoff and service deferrals in seconds, not minutes.
+    const env: Record<string, string> = {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_SQS: fauxqs.address,
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      // The demo reads the functions' log lines: they must be written whatever the caller's level.
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+    };
+    for (const fn of Object.values(stack.functions)) {
+      for (const [name, value] of Object.entries(fn.environment)) env[name] = typeof value === 'string' ? value : queues.get(value.ref)!.url;
+    }
+    Object.assign(env, {
+      JANITOR_MODE: 'enforce',
+      ATLAS_BASE_URL: sim.url,
+      ATLAS_SECRET_IDS: '',
+      MONGODB_ATLAS_PUBLIC_API_KEY: key.publicKey,
+      MONGODB_ATLAS_PRIVATE_API_KEY: key.privateKey,
+      RETRY_BACKOFF_BASE_SECONDS: '1',
+      DEFER_SECONDS: '1',
+      NODE_OPTIONS: '',
+    });
+    Object.assign(process.env, env);
+
+    const before = new Map(sim.store.inventory().map((item) => [`${REPORT_KIND[item.kind]}:${item.id}`, item]));
+    // The functions as Lambda runs them: the bundles sls would package.
+    const bundles = new Map((await bundleFunctions()).map((b) => [b.name, b]));
+    const handlers = {
+      sweep: loadHandler<(event: unknown, context: unknown) => Promise<{ sweepId?: string }>>(bundles.get('sweep')!),
+      scan: loadHandler<SqsHandler>(bundles.get('scan')!),
+      worker: loadHandler<SqsHandler>(bundles.get('worker')!),
+    };
+    stage('sweep (enforce)');
+    const summary = await handlers.sweep(SCHEDULED_EVENT, lambdaContext('sweep', stack.functions['sweep']!.timeoutMs));
+    const sources: EventSource[] = stack.eventSources.map((s) => ({
+      name: s.functionName,
+      queueUrl: queues.get(s.queueLogicalId)!.url,
+      queueArn: queues.get(s.queueLogicalId)!.arn,
+      handler: handlers[s.functionName as 'scan' | 'worker'],
+      batchSize: s.batchSize,
+      timeoutMs: s.timeoutMs,
+      concurrency: s.maximumConcurrency,
+    }));
+    stage('draining the scan and delete queues');
+    await new LocalPoller(sqs, sources).drain({ timeoutMs: options.timeoutMs ?? 120_000 });
+    await waitForDeletes(sim, deleteDelayMs);
+    sim.clearFaults();
+    stage('checking the outcome');
+    const dlq = fauxqs.inspectQueue(queues.get('DeleteDeadLetterQueue')!.name)!;
+    const dlqMessages = [...dlq.messages.ready, ...dlq.messages.delayed, ...dlq.messages.inflight.map((m: { message: unknown }) => m.message)] as { body: string; messageAttributes?: Record<string, { StringValue?: string }> }[];
+    return assemble({ scenarioPath, scenario, faultRate, seed, sim, before, observations, dlqMessages, sweepId: summary.sweepId, started });
+  } finally {
+    observations.stop();
+    for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
+    Object.assign(process.env, savedEnv);
+    sqs.destroy();
+    await Promise.all([sim.stop(), fauxqs.stop()]);
+  }
+}
+
+function faultRules(rate: number): FaultRule[] {
+  if (rate <= 0) return [];
+  return [
+    { status: 500, rate: rate / 2 },
+    { status: 503, rate: rate / 4, retryAfterSeconds: 1 },
+    { status: 429, rate: rate / 4, retryAfterSeconds: 1 },
+  ];
+}
+
+async function createQueues(sqs: SQSClient, definitions: ReturnType<typeof readStack>['queues']): Promise<Map<string, { name: string; url: string; arn: string }>> {
+  const created = new Map<string, { name: string; url: string; arn: string }>();
+  // Dead-letter queues first: the others name them in their redrive policy.
+  const ordered = [...definitions].sort((a, b) => Number(!!a.redrive) - Number(!!b.redrive));
+  for (const q of ordered) {
+    const attributes: Record<string, string> = {};
+    if (q.fifo) attributes['FifoQueue'] = 'true';
+    if (q.visibilityTimeoutSeconds !== undefined) attributes['VisibilityTimeout'] = String(q.visibilityTimeoutSeconds);
+    if (q.redrive) {
+      attributes['RedrivePolicy'] = JSON.stringify({ deadLetterTargetArn: created.get(q.redrive.deadLetterLogicalId)!.arn, maxReceiveCount: q.redrive.maxReceiveCount });
+    }
+    const url = (await sqs.send(new CreateQueueCommand({ QueueName: q.name, Attributes: attributes }))).QueueUrl!;
+    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+    created.set(q.logicalId, { name: q.name, url, arn });
+  }
+  return created;
+}
+
+/** Accepted deletes finish in the simulator after deleteDelayMs. */
+async function waitForDeletes(sim: Simulator, deleteDelayMs: number): Promise<void> {
+  const deadline = Date.now() + deleteDelayMs * 4 + 1000;
+  while (Date.now() < deadline && sim.store.inventory().some((i) => i.deleting && i.janitor?.expect !== 'keep')) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+interface AssembleInput {
+  scenarioPath: string;
+  scenario: Record<string, unknown>;
+  faultRate: number;
+  seed: number;
+  sim: Simulator;
+  before: Map<string, StoreItem>;
+  observations: ReturnType<typeof observeFunctionLogs>;
+  dlqMessages: { body: string; messageAttributes?: Record<string, { StringValue?: string }> }[];
+  sweepId: string | undefined;
+  started: number;
+}
+
+function assemble(input: AssembleInput): DemoReport {
+  const { sim, before, observations } = input;
+  const after = new Map(sim.store.inventory().map((item) => [`${REPORT_KIND[item.kind]}:${item.id}`, item]));
+  const goneOrGoing = (key: string) => {
+    const item = after.get(key);
+    return item === undefined || item.deleting;
+  };
+  // The plan: every candidate the scans logged, once per job id.
+  const planned = new Map<string, { jobId: string; projectId: string; kind: KindName; id: string }>();
+  for (const line of observations.scanned) {
+    for (const c of line.candidates) planned.set(c.jobId, { jobId: c.jobId, projectId: c.projectId, kind: c.kind as KindName, id: c.id });
+  }
+  const plannedKeys = new Set([...planned.values()].map((p) => `${p.kind}:${p.id}`));
+  const finalReport = new Map<string, (typeof observations.jobs)[number]>();
+  for (const report of observations.jobs) if (report.jobId && report.ack) finalReport.set(report.jobId, report);
+  const deadLettered = input.dlqMessages.map((m) => {
+    let job: { jobId?: string; kind?: string } = {};
+    try {
+      job = JSON.parse(m.body);
+    } catch {
+      // a malformed body is reported by its reason alone
+    }
+    const attribute = (name: string) => m.messageAttributes?.[name]?.StringValue;
+    return { jobId: job.jobId, kind: job.kind, reason: attribute('reason') ?? 'unknown', errorCode: attribute('errorCode') };
+  });
+  const deadLetteredIds = new Set(deadLettered.map((d) => d.jobId));
+
+  const skipped: DemoReport['skipped'] = [];
+  const lost: DemoReport['lost'] = [];
+  const counts = new Map<string, KindCounts>();
+  const countFor = (projectId: string, kind: KindName) => {
+    const key = `${projectId}/${kind}`;
+    if (!counts.has(key)) counts.set(key, { found: 0, deleted: 0, skipped: 0, deadLettered: 0 });
+    return counts.get(key)!;
+  };
+  for (const job of planned.values()) {
+    const c = countFor(job.projectId, job.kind);
+    c.found++;
+    const report = finalReport.get(job.jobId);
+    if (deadLetteredIds.has(job.jobId)) c.deadLettered++;
+    else if (report && ['drifted', 'protected', 'dryRun'].includes(report.outcome)) {
+      c.skipped++;
+      skipped.push({ jobId: job.jobId, kind: job.kind, id: job.id, reason: report.reason ?? report.outcome });
+    } else if (report && goneOrGoing(`${job.kind}:${job.id}`)) c.deleted++;
+    else lost.push({ jobId: job.jobId, kind: job.kind, id: job.id });
+  }
+
+  // Anything that disappeared or started deleting without being planned.
+  const changed = [...before.entries()].filter(([key, item]) => !item.deleting && goneOrGoing(key) && !plannedKeys.has(key)).map(([key]) => key);
+  const endpointsOf = (serviceId: string) => [...before.values()].filter((i) => i.kind === 'privateEndpoint' && i.serviceId === serviceId);
+  const removedByAtlas = changed.filter((key) => {
+    const item = before.get(key)!;
+    const endpoints = endpointsOf(item.id);
+    return item.kind === 'endpointService' && endpoints.length > 0 && endpoints.every((e) => plannedKeys.has(`privateEndpoint:${e.id}`));
+  });
+  const deleteTargets = sim.log.filter((e) => e.method === 'DELETE' && e.status >= 200 && e.status < 300).map((e) => decodeURIComponent(e.path.split('/').at(-1)!));
+  const plannedIds = new Set([...planned.values()].map((p) => p.id));
+  const touchedOutsidePlan = [
+    ...changed.filter((key) => !removedByAtlas.includes(key)),
+    ...deleteTargets.filter((id) => !plannedIds.has(id)).map((id) => `DELETE sent to ${id}`),
+  ];
+
+  const projectsById = new Map<string, string>();
+  for (const org of input.scenario['orgs'] as { projects: { id: string; name: string }[] }[]) for (const p of org.projects) projectsById.set(p.id, p.name);
+  const callsByProject = new Map<string, number>();
+  for (const e of sim.log) {
+    const id = /\/groups\/([a-f0-9]{24})/.exec(e.path)?.[1];
+    if (id) callsByProject.set(id, (callsByProject.get(id) ?? 0) + 1);
+  }
+  const projects = [...projectsById.entries()].map(([projectId, projectName]) => ({
+    projectId,
+    projectName,
+    kinds: Object.fromEntries(KINDS.filter((k) => counts.has(`${projectId}/${k}`)).map((k) => [k, counts.get(`${projectId}/${k}`)!])),
+    apiCalls: callsByProject.get(projectId) ?? 0,
+  }));
+  const totals = [...counts.values()].reduce(
+    (t, c) => ({ found: t.found + c.found, deleted: t.deleted + c.deleted, skipped: t.skipped + c.skipped, deadLettered: t.deadLettered + c.deadLettered }),
+    { found: 0, deleted: 0, skipped: 0, deadLettered: 0 },
+  );
+  const annotated = expectedDeletions(input.scenario).map((e) => `${e.kind}:${e.id}`);
+  const hasAnnotations = JSON.stringify(input.scenario).includes('"_janitor');
+  const expected = hasAnnotations
+    ? { stale: annotated.length, missed: annotated.filter((k) => !plannedKeys.has(k)), unexpected: [...plannedKeys].filter((k) => !annotated.includes(k)) }
+    : undefined;
+  return {
+    scenario: input.scenarioPath,
+    faultRate: input.faultRate,
+    seed: input.seed,
+    sweepId: input.sweepId,
+    projects,
+    totals: { ...totals, lost: lost.length, touchedOutsidePlan: touchedOutsidePlan.length, removedByAtlas: removedByAtlas.length },
+    skipped,
+    deadLettered,
+    lost,
+    touchedOutsidePlan,
+    removedByAtlas,
+    expected,
+    apiCalls: { total: sim.log.length, deletes: sim.log.filter((e) => e.method === 'DELETE').length, faultsInjected: sim.log.filter((e) => e.fault !== null).length },
+    wallTimeMs: Date.now() - input.started,
+    ok: lost.length === 0 && touchedOutsidePlan.length === 0,
+  };
+}
