@@ -43,11 +43,13 @@ export const networkPeering: ResourceKind = {
     if (o.ref.provider === 'AWS') {
       if (o.state === AWS_PEER_TERMINATING) return keep('already being deleted');
       const errorState = o.fields['errorStateName'];
-      if (typeof errorState === 'string' && AWS_PEER_DEAD_ERROR_STATES.has(errorState)) {
-        return remove('failed-aws-peer', `AWS peering request ended in ${errorState} (statusName ${o.state})`);
+      const dead = typeof errorState === 'string' && AWS_PEER_DEAD_ERROR_STATES.has(errorState);
+      // statusName decides: an error state next to AVAILABLE, INITIATING or PENDING_ACCEPTANCE is
+      // transitional or stale, never a reason to delete a peer that is not FAILED.
+      if (o.state === AWS_PEER_FAILED) {
+        return remove('failed-aws-peer', dead ? `AWS peering request ended in ${errorState} (statusName FAILED)` : 'AWS peer statusName is FAILED');
       }
-      if (o.state === AWS_PEER_FAILED) return remove('failed-aws-peer', 'AWS peer statusName is FAILED');
-      return keep(`statusName ${o.state} is not a failure`);
+      return keep(`statusName ${o.state} is not a failure${dead ? ` (errorStateName ${errorState} noted)` : ''}`);
     }
     if (o.state === PEER_DELETING) return keep('already being deleted');
     if (o.state === PEER_FAILED) return remove('failed-peer', `${o.ref.provider} peer status is FAILED`);

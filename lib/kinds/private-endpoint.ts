@@ -8,7 +8,6 @@ import {
   ENDPOINT_FAILED,
   INVALID_ID,
   NOT_FOUND,
-  NOT_READ,
   READ_FAILED,
 } from './states';
 import type { Observation, ResourceKind, ResourceRef, ScanContext } from './types';
@@ -87,8 +86,8 @@ async function observeListed(
   const ref: ResourceRef = { projectId, kind: 'privateEndpoint', provider, ids: { endpointServiceId: service.id, endpointId } };
   const parent = { id: service.id, status: service.status };
   if (!isEndpointId(provider, endpointId)) return { ref, id: endpointId, found: true, state: INVALID_ID, fields: {}, parent };
-  // A dead service orphans its endpoints whatever their own state: no need to read them.
-  if (DEAD_SERVICE_STATES.has(service.status)) return { ref, id: endpointId, found: true, state: NOT_READ, fields: {}, parent };
+  // Endpoints of a dead service are orphans whatever their state, but they are read all the same: one
+  // already being deleted must not be planned again.
   let endpoint: EndpointFields | undefined;
   try {
     endpoint = await readOrGone(() => readEndpoint(ctx, projectId, provider, service.id, endpointId));

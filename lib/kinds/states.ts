@@ -27,6 +27,5 @@ export const STREAMS_DELETING_STATES: ReadonlySet<string> = new Set(['DELETE_REQ
 
 /** Pseudo-states for reads that did not give an Atlas state. */
 export const NOT_FOUND = 'NOT_FOUND';
-export const NOT_READ = 'NOT_READ';
 export const INVALID_ID = 'INVALID_ID';
 export const READ_FAILED = 'READ_FAILED';

@@ -32,7 +32,7 @@ export interface Observation {
   id: string;
   /** False when Atlas answered 404 for a resource something else still lists. */
   found: boolean;
-  /** The state field Atlas gave (`connectionStatus`, `status`, `statusName`, `state`), `NOT_FOUND` or `NOT_READ`. */
+  /** The state field Atlas gave (`connectionStatus`, `status`, `statusName`, `state`), `NOT_FOUND`, `INVALID_ID` or `READ_FAILED`. */
   state: string;
   /** The fields of the Atlas object, kept as evidence. */
   fields: Record<string, unknown>;

@@ -13,7 +13,8 @@ let clock: number;
 
 async function start(extra: Partial<SimulatorOptions> = {}) {
   clock = 1_750_000_000_000;
-  sim = await startSimulator({ scenario: DEMO_SCENARIO_PATH, deleteDelayMs: DELAY, now: () => clock, ...extra });
+  // Most tests here pin the scenario's mid-delete resources (stuck deletes); the last describe does not.
+  sim = await startSimulator({ scenario: DEMO_SCENARIO_PATH, deleteDelayMs: DELAY, now: () => clock, stuckDeletes: true, ...extra });
   api = allDigest(sim.url);
 }
 afterEach(() => sim.stop());
@@ -224,5 +225,20 @@ describe('v1.0 and v2 share one state', () => {
     clock += DELAY;
     expect(sim.store.find('peer', payments.peers[1].id)).toBeUndefined();
     expect(sim.store.inventory()).toHaveLength(before - 1);
+  });
+});
+
+describe('resources the scenario shows mid-delete', () => {
+  it('finish deleteDelayMs after start by default, and never with stuckDeletes', async () => {
+    await start({ stuckDeletes: false });
+    const deletingAtStart = sim.store.inventory().filter((i) => i.deleting);
+    expect(deletingAtStart.length).toBeGreaterThan(0);
+    clock += DELAY;
+    expect(sim.store.inventory().filter((i) => deletingAtStart.some((d) => d.kind === i.kind && d.id === i.id))).toEqual([]);
+    await sim.stop();
+
+    await start({ stuckDeletes: true });
+    clock += DELAY * 10;
+    expect(sim.store.inventory().filter((i) => i.deleting).map((i) => i.id).sort()).toEqual(deletingAtStart.map((i) => i.id).sort());
   });
 });

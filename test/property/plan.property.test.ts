@@ -4,6 +4,7 @@ import type { Provider } from '../../lib/atlas';
 import { jobIdFor } from '../../lib/jobs';
 import { RULE_NAMES, type Observation, type RuleName } from '../../lib/kinds';
 import { planDeletions } from '../../lib/plan';
+import { NEVER_PLANNED_STATES } from '../../tools/scenarios/generate';
 
 // The oracle, written from the rules as the README states them, independently of lib/kinds.
 function expectedRule(o: Observation): RuleName | undefined {
@@ -23,7 +24,7 @@ function expectedRule(o: Observation): RuleName | undefined {
     case 'networkPeering':
       if (p === 'AWS') {
         if (o.state === 'TERMINATING') return undefined;
-        return o.state === 'FAILED' || ['REJECTED', 'EXPIRED', 'INVALID_ARGUMENT'].includes(String(o.fields['errorStateName'])) ? 'failed-aws-peer' : undefined;
+        return o.state === 'FAILED' ? 'failed-aws-peer' : undefined;
       }
       return o.state === 'FAILED' ? 'failed-peer' : undefined;
     case 'streamsPrivateLink':
@@ -33,7 +34,7 @@ function expectedRule(o: Observation): RuleName | undefined {
 
 const hex24 = fc.stringMatching(/^[a-f0-9]{24}$/);
 const provider = fc.constantFrom<Provider>('AWS', 'AZURE', 'GCP');
-const endpointStates = ['NONE', 'PENDING_ACCEPTANCE', 'PENDING', 'AVAILABLE', 'REJECTED', 'DELETING', 'INITIATING', 'VERIFIED', 'FAILED', 'NOT_FOUND', 'NOT_READ', 'INVALID_ID', 'READ_FAILED'];
+const endpointStates = ['NONE', 'PENDING_ACCEPTANCE', 'PENDING', 'AVAILABLE', 'REJECTED', 'DELETING', 'INITIATING', 'VERIFIED', 'FAILED', 'NOT_FOUND', 'INVALID_ID', 'READ_FAILED'];
 const serviceStates = ['INITIATING', 'WAITING_FOR_USER', 'AVAILABLE', 'FAILED', 'DELETING'];
 const awsPeerStates = ['INITIATING', 'PENDING_ACCEPTANCE', 'FAILED', 'FINALIZING', 'AVAILABLE', 'TERMINATING'];
 const peerStates = ['ADDING_PEER', 'WAITING_FOR_USER', 'AVAILABLE', 'FAILED', 'DELETING'];
@@ -79,6 +80,11 @@ describe('planDeletions (property)', () => {
           });
           expect(plan.candidates.map((c) => refKey({ ref: c.ref } as Observation)).sort()).toEqual(expected.map(refKey).sort());
           for (const c of plan.candidates) expect(c.rule).toBe(expectedRule(observations.find((o) => refKey(o) === refKey({ ref: c.ref } as Observation))!));
+          // Independent of the oracle: nothing healthy, pending or already going, nothing asked to be deleted.
+          // (An orphan is planned whatever its own state, since its service is dead — but never while it is being deleted.)
+          const forbidden = (c: (typeof plan.candidates)[number]) =>
+            c.evidence.fields['deleteRequested'] === true || (c.rule === 'orphaned-endpoint' ? c.state === 'DELETING' : NEVER_PLANNED_STATES.has(c.state));
+          expect(plan.candidates.filter(forbidden)).toEqual([]);
           expect(plan.candidates.length + plan.kept.length).toBe(observations.length);
         },
       ),

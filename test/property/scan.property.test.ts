@@ -5,7 +5,7 @@ import { loadConfig } from '../../lib/config';
 import { CredentialStore, clientFactory } from '../../lib/credentials';
 import type { ScanReport } from '../../lib/report';
 import { runSweep, type JanitorDeps } from '../../lib/run';
-import { GENERATED_API_KEY, expectedDeletions, generateEstate } from '../../tools/scenarios/generate';
+import { GENERATED_API_KEY, NEVER_PLANNED_STATES, expectedDeletions, generateEstate } from '../../tools/scenarios/generate';
 import { startSimulator } from '../../tools/simulator';
 
 type Json = Record<string, any>;
@@ -61,6 +61,10 @@ describe('scan over random estates (property, simulator)', () => {
             const planned = first.candidates.map((c) => ({ kind: c.kind, id: c.id, rule: c.rule })).sort((a, b) => `${a.kind}:${a.id}`.localeCompare(`${b.kind}:${b.id}`));
 
             expect(first.errors).toEqual([]);
+            // Independent of any oracle: nothing healthy, pending or already going is ever planned.
+            // (An orphan is planned whatever its own state, since its service is dead — but never while it is being deleted.)
+            expect(first.candidates.filter((c) => (c.rule === 'orphaned-endpoint' ? c.state === 'DELETING' : NEVER_PLANNED_STATES.has(c.state)))).toEqual([]);
+            expect(first.candidates.filter((c) => protectedSet.has(c.id))).toEqual([]);
             expect(planned).toEqual(eligible);
             expect(new Set(first.candidates.map((c) => c.jobId)).size).toBe(first.candidates.length);
             expect(second.candidates.map((c) => c.jobId).sort()).toEqual(first.candidates.map((c) => c.jobId).sort());

@@ -12,7 +12,9 @@ describe('privateEndpoint.classify', () => {
   it('deletes an endpoint its service lists but Atlas cannot find', () =>
     deletes(observe.endpoint('AWS', 'NOT_FOUND', { fields: {} }), 'orphaned-endpoint'));
   it.each(['FAILED', 'DELETING'])('deletes the endpoints of a %s service, whatever their own state', (status) =>
-    deletes(observe.endpoint('GCP', 'NOT_READ', { parent: { id: 'b'.repeat(24), status } }), 'orphaned-endpoint'));
+    deletes(observe.endpoint('GCP', 'AVAILABLE', { parent: { id: 'b'.repeat(24), status } }), 'orphaned-endpoint'));
+  it('keeps an endpoint of a dead service that is already being deleted', () =>
+    keeps(observe.endpoint('GCP', 'DELETING', { parent: { id: 'b'.repeat(24), status: 'FAILED' } })));
   it.each([
     ['AWS', 'AVAILABLE'], ['AWS', 'PENDING_ACCEPTANCE'], ['AWS', 'PENDING'], ['AWS', 'NONE'], ['AWS', 'DELETING'],
     ['AZURE', 'AVAILABLE'], ['AZURE', 'INITIATING'], ['AZURE', 'DELETING'],
@@ -37,7 +39,8 @@ describe('networkPeering.classify', () => {
   it.each(['REJECTED', 'EXPIRED', 'INVALID_ARGUMENT'])('deletes an AWS peer whose request ended in %s', (e) =>
     deletes(observe.awsPeer('FAILED', e), 'failed-aws-peer'));
   it('deletes an AWS peer with statusName FAILED and no error state', () => deletes(observe.awsPeer('FAILED'), 'failed-aws-peer'));
-  it('deletes an AWS peer in an error state even if its status lags', () => deletes(observe.awsPeer('PENDING_ACCEPTANCE', 'EXPIRED'), 'failed-aws-peer'));
+  it.each(['AVAILABLE', 'INITIATING', 'PENDING_ACCEPTANCE', 'FINALIZING'])('keeps an AWS peer in %s even with an error state', (s) =>
+    keeps(observe.awsPeer(s, 'REJECTED')));
   it.each(['INITIATING', 'PENDING_ACCEPTANCE', 'FINALIZING', 'AVAILABLE', 'TERMINATING'])('keeps an AWS peer in %s', (s) => keeps(observe.awsPeer(s)));
   it('keeps a terminating AWS peer whatever its error state', () => keeps(observe.awsPeer('TERMINATING', 'REJECTED')));
   it.each(['AZURE', 'GCP'] as const)('deletes a FAILED %s peer', (p) => deletes(observe.peer(p, 'FAILED'), 'failed-peer'));

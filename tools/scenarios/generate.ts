@@ -13,6 +13,8 @@ export interface EstateOptions {
   staleShare?: number;
   /** Average resources per project (default 4); 0 gives empty projects. */
   density?: number;
+  /** Resources already being deleted (default true); without them an estate's end state does not depend on timing. */
+  includeDeleting?: boolean;
   /** API key that sees every org. */
   apiKey?: { publicKey: string; privateKey: string };
 }
@@ -25,19 +27,31 @@ export const GENERATED_SERVICE_ACCOUNT = { clientId: 'mdb_sa_id_0123456789abcdef
 
 
 // State pools: [state, expect]. Dead states per the rules; everything else is kept.
-const AWS_ENDPOINT: [string, Expect][] = [['AVAILABLE', 'keep'], ['PENDING_ACCEPTANCE', 'keep'], ['PENDING', 'keep'], ['REJECTED', 'delete']];
-const OTHER_ENDPOINT: [string, Expect][] = [['AVAILABLE', 'keep'], ['INITIATING', 'keep'], ['FAILED', 'delete']];
-const SERVICE: [string, Expect][] = [['AVAILABLE', 'keep'], ['INITIATING', 'keep'], ['WAITING_FOR_USER', 'keep'], ['FAILED', 'delete']];
+const AWS_ENDPOINT: [string, Expect][] = [['AVAILABLE', 'keep'], ['PENDING_ACCEPTANCE', 'keep'], ['PENDING', 'keep'], ['NONE', 'keep'], ['DELETING', 'keep'], ['REJECTED', 'delete']];
+const AZURE_ENDPOINT: [string, Expect][] = [['AVAILABLE', 'keep'], ['INITIATING', 'keep'], ['DELETING', 'keep'], ['FAILED', 'delete']];
+const GCP_ENDPOINT: [string, Expect][] = [...AZURE_ENDPOINT, ['VERIFIED', 'keep']];
+const SERVICE: [string, Expect][] = [['AVAILABLE', 'keep'], ['INITIATING', 'keep'], ['WAITING_FOR_USER', 'keep'], ['DELETING', 'keep'], ['FAILED', 'delete']];
 const AWS_PEER: [string, string | null, Expect][] = [
   ['AVAILABLE', null, 'keep'],
   ['PENDING_ACCEPTANCE', null, 'keep'],
   ['INITIATING', null, 'keep'],
+  ['FINALIZING', null, 'keep'],
+  ['TERMINATING', null, 'keep'],
+  // An error state beside a live status is stale or transitional: statusName decides.
+  ['AVAILABLE', 'REJECTED', 'keep'],
+  ['PENDING_ACCEPTANCE', 'EXPIRED', 'keep'],
   ['FAILED', 'REJECTED', 'delete'],
   ['FAILED', 'EXPIRED', 'delete'],
   ['FAILED', 'INVALID_ARGUMENT', 'delete'],
 ];
-const OTHER_PEER: [string, Expect][] = [['AVAILABLE', 'keep'], ['ADDING_PEER', 'keep'], ['WAITING_FOR_USER', 'keep'], ['FAILED', 'delete']];
-const STREAMS: [string, Expect][] = [['DONE', 'keep'], ['PENDING', 'keep'], ['IDLE', 'keep'], ['FAILED', 'delete']];
+const OTHER_PEER: [string, Expect][] = [['AVAILABLE', 'keep'], ['ADDING_PEER', 'keep'], ['WAITING_FOR_USER', 'keep'], ['DELETING', 'keep'], ['FAILED', 'delete']];
+const STREAMS: [string, Expect][] = [['DONE', 'keep'], ['PENDING', 'keep'], ['IDLE', 'keep'], ['DELETE_REQUESTED', 'keep'], ['DELETING', 'keep'], ['FAILED', 'delete'], ['DELETE_FAILED', 'delete']];
+
+/** States in which nothing may ever be planned (healthy, pending, or already going), whatever the kind. */
+export const NEVER_PLANNED_STATES: ReadonlySet<string> = new Set([
+  'AVAILABLE', 'PENDING_ACCEPTANCE', 'PENDING', 'NONE', 'INITIATING', 'VERIFIED', 'WAITING_FOR_USER', 'ADDING_PEER',
+  'FINALIZING', 'DONE', 'IDLE', 'DELETING', 'TERMINATING', 'DELETE_REQUESTED', 'DELETED',
+]);
 
 export function generateEstate(options: EstateOptions): Json {
   const random = mulberry32(options.seed ?? 1);
@@ -54,9 +68,10 @@ export function generateEstate(options: EstateOptions): Json {
   const oid = () => hex(24);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   // Dead states with probability staleShare, otherwise a healthy or pending one.
+  const deletingStates = new Set(['DELETING', 'TERMINATING', 'DELETE_REQUESTED']);
   const choose = <T extends readonly unknown[]>(pool: readonly T[]): T => {
     const dead = pool.filter((p) => p[p.length - 1] === 'delete');
-    const alive = pool.filter((p) => p[p.length - 1] === 'keep');
+    const alive = pool.filter((p) => p[p.length - 1] === 'keep' && (options.includeDeleting !== false || !deletingStates.has(p[0] as string)));
     return random() < staleShare ? pick(dead) : pick(alive);
   };
   const count = () => (density === 0 ? 0 : Math.floor(random() * (density / 2 + 1)));
@@ -88,36 +103,48 @@ export function generateEstate(options: EstateOptions): Json {
     const endpoints: Json[] = [];
     const ids: string[] = [];
     for (let i = count(); i > 0; i--) {
-      const e = endpoint(provider, status === 'FAILED');
+      const e = endpoint(provider, status === 'FAILED' || status === 'DELETING');
       endpoints.push(e);
       ids.push(endpointIdOf(provider, e));
     }
+    // Now and then an orphan: an id the service lists with no endpoint behind it.
+    const orphans: Record<string, Json> = {};
+    if (random() < staleShare / 3) {
+      const id = provider === 'AWS' ? `vpce-${hex(17)}` : provider === 'AZURE' ? azureEndpointId(`pe-orphan-${hex(6)}`) : `atlas-psc-orphan-${hex(6)}`;
+      ids.push(id);
+      orphans[id] = { expect: 'delete', note: 'listed by its service, 404 when read' };
+    }
     const base: Json = { id, cloudProvider: provider, regionName: provider === 'AWS' ? 'us-east-1' : provider === 'AZURE' ? 'eastus2' : 'us-central1', status, _janitor: { expect } };
+    if (Object.keys(orphans).length > 0) base['_janitorOrphans'] = orphans;
     if (status === 'FAILED') base['errorMessage'] = 'provisioning failed';
     if (provider === 'AWS') return { ...base, endpointServiceName: `com.amazonaws.vpce.us-east-1.vpce-svc-${hex(17)}`, interfaceEndpoints: ids, endpoints };
     if (provider === 'AZURE') return { ...base, privateLinkServiceName: `pls_${oid()}`, privateEndpoints: ids, endpoints };
     return { ...base, endpointGroupNames: ids, serviceAttachmentNames: [], endpoints };
   }
 
+  function azureEndpointId(name: string): string {
+    return `/subscriptions/${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}/resourceGroups/rg-janitor/providers/Microsoft.Network/privateEndpoints/${name}`;
+  }
+
+  /** An endpoint of a dead (FAILED or DELETING) service is an orphan unless it is itself being deleted. */
   function endpoint(provider: 'AWS' | 'AZURE' | 'GCP', serviceDead: boolean): Json {
+    const [state, ownExpect] = choose(provider === 'AWS' ? AWS_ENDPOINT : provider === 'AZURE' ? AZURE_ENDPOINT : GCP_ENDPOINT);
+    const deleting = state === 'DELETING';
+    const janitor = { expect: deleting ? 'keep' : serviceDead ? 'delete' : ownExpect };
     if (provider === 'AWS') {
-      const [state, expect] = choose(AWS_ENDPOINT);
-      return { cloudProvider: 'AWS', interfaceEndpointId: `vpce-${hex(17)}`, connectionStatus: state, deleteRequested: false, _janitor: { expect: serviceDead ? 'delete' : expect } };
+      return { cloudProvider: 'AWS', interfaceEndpointId: `vpce-${hex(17)}`, connectionStatus: state, deleteRequested: deleting, _janitor: janitor };
     }
-    const [state, expect] = choose(OTHER_ENDPOINT);
-    const janitor = { expect: serviceDead ? 'delete' : expect };
     if (provider === 'AZURE') {
-      const name = `pe-${hex(8)}`;
       return {
         cloudProvider: 'AZURE',
-        privateEndpointResourceId: `/subscriptions/${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}/resourceGroups/rg-janitor/providers/Microsoft.Network/privateEndpoints/${name}`,
+        privateEndpointResourceId: azureEndpointId(`pe-${hex(8)}`),
         privateEndpointIPAddress: `10.0.${Math.floor(random() * 250)}.${Math.floor(random() * 250) + 1}`,
         status: state,
-        deleteRequested: false,
+        deleteRequested: deleting,
         _janitor: janitor,
       };
     }
-    return { cloudProvider: 'GCP', endpointGroupName: `atlas-psc-${hex(8)}`, endpoints: [], gcpProjectId: 'janitor-gcp-project', status: state, deleteRequested: false, _janitor: janitor };
+    return { cloudProvider: 'GCP', endpointGroupName: `atlas-psc-${hex(8)}`, endpoints: [], gcpProjectId: 'janitor-gcp-project', status: state, deleteRequested: deleting, _janitor: janitor };
   }
 
   function peer(provider: 'AWS' | 'AZURE' | 'GCP'): Json {
@@ -202,14 +229,13 @@ export function expectedDeletions(scenario: Json): ExpectedDeletion[] {
 
 /**
  * The fewest Atlas calls a v2 scan of one project can make, as the README states it: one endpoint
- * service list per provider (3), one read per endpoint listed by a service that is not FAILED or
- * DELETING, one peer list page per provider (3, at up to 500 peers a page), one streams page (1).
+ * service list per provider (3), one read per endpoint a service lists, one peer list page per
+ * provider (3, at up to 500 peers a page), one streams page (1).
  */
 export function minimumScanCalls(project: Json): number {
   const pages = (n: number) => Math.max(1, Math.ceil(n / 500));
   let endpointReads = 0;
   for (const service of (project['endpointServices'] as Json[] | undefined) ?? []) {
-    if (service['status'] === 'FAILED' || service['status'] === 'DELETING') continue;
     const ids = (service['interfaceEndpoints'] ?? service['privateEndpoints'] ?? service['endpointGroupNames'] ?? []) as string[];
     endpointReads += ids.length;
   }

@@ -25,6 +25,7 @@ interface ResolvedOptions {
   seed: number;
   now: () => number;
   removeServiceWithLastEndpoint: boolean;
+  stuckDeletes: boolean;
   routeConfig: RouteConfig;
 }
 
@@ -39,6 +40,7 @@ function resolveOptions(opts: SimulatorOptions, scenario: ParsedScenario): Resol
     seed: opts.seed ?? 1,
     now: opts.now ?? Date.now,
     removeServiceWithLastEndpoint: opts.removeServiceWithLastEndpoint ?? true,
+    stuckDeletes: opts.stuckDeletes ?? false,
     routeConfig: {
       serviceHasEndpointsStatus: opts.serviceHasEndpointsStatus ?? 400,
       alreadyDeletingStatus: { endpointService: 400, privateEndpoint: 400, peer: 409, streamsPrivateLink: 202, ...opts.alreadyDeletingStatus },
@@ -82,7 +84,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
   const scenario = await loadScenario(opts.scenario);
   const o = resolveOptions(opts, scenario);
-  const store = new Store(scenario, { deleteDelayMs: o.deleteDelayMs, removeServiceWithLastEndpoint: o.removeServiceWithLastEndpoint, now: o.now });
+  const store = new Store(scenario, { deleteDelayMs: o.deleteDelayMs, removeServiceWithLastEndpoint: o.removeServiceWithLastEndpoint, stuckDeletes: o.stuckDeletes, now: o.now });
   const principals = new Map<string, Principal>();
   for (const k of scenario.apiKeys) principals.set(k.publicKey, { id: k.publicKey, orgIds: new Set(k.orgIds) });
   for (const a of scenario.serviceAccounts) principals.set(a.clientId, { id: a.clientId, orgIds: new Set(a.orgIds) });

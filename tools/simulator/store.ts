@@ -50,6 +50,8 @@ export type DeleteOutcome = 'accepted' | 'alreadyDeleting' | 'hasEndpoints';
 export interface StoreOptions {
   deleteDelayMs: number;
   removeServiceWithLastEndpoint: boolean;
+  /** Resources the scenario shows as deleting never finish (true), or finish deleteDelayMs after start (false). */
+  stuckDeletes: boolean;
   now: () => number;
 }
 
@@ -154,6 +156,23 @@ export class Store implements SimulatorStore {
           })),
         });
       }
+    }
+    if (!opts.stuckDeletes) this.startScenarioDeletes();
+  }
+
+  /** A resource the scenario shows mid-delete finishes like any other delete, counted from start. */
+  private startScenarioDeletes(): void {
+    const now = this.opts.now();
+    const start = (rec: Deletable & { deleteRequestedAt?: number }, field: string) => {
+      if (SCENARIO_DELETING_STATES.has(String(rec.base[field]))) rec.deleteRequestedAt = now;
+    };
+    for (const project of this.projects) {
+      for (const svc of project.services) {
+        start(svc, 'status');
+        for (const ep of svc.endpoints.values()) if (ep.base) start(ep as Deletable, ep.provider === 'AWS' ? 'connectionStatus' : 'status');
+      }
+      for (const peer of project.peers) start(peer, peer.provider === 'AWS' ? 'statusName' : 'status');
+      for (const link of project.streams) start(link, 'state');
     }
   }
 

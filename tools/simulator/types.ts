@@ -24,6 +24,8 @@ export interface SimulatorOptions {
   now?: () => number;
   /** When the last endpoint of a service is gone, the service starts deleting too (spec of deletePrivateEndpoint). Default true. */
   removeServiceWithLastEndpoint?: boolean;
+  /** Resources the scenario shows mid-delete never finish (true: a stuck delete), or finish deleteDelayMs after start (default). */
+  stuckDeletes?: boolean;
   /** Status for DELETE of an endpoint service that still lists endpoints. Default 400. */
   serviceHasEndpointsStatus?: number;
   /**
