@@ -45,7 +45,8 @@ describe('scan over random estates (property, simulator)', () => {
           const scenario = generateEstate({ projects, seed, staleShare, density: 5 });
           const ids = allResourceIds(scenario);
           const protectedIds = ids.filter((_, i) => (i * 7919) % 100 < protectShare * 100);
-          const sim = await startSimulator({ scenario: scenario as never });
+          // Mid-delete resources stay so: both runs must see the same estate.
+          const sim = await startSimulator({ scenario: scenario as never, stuckDeletes: true });
           try {
             const deps = depsFor(sim.url, { PROTECTED_RESOURCE_IDS: protectedIds.join(',') });
             const first = (await runSweep(deps, { inline: true })) as ScanReport;
