@@ -46,6 +46,7 @@ async function scanOne(record: SQSRecord): Promise<void> {
     sweepId: result.sweepId,
     mode: result.mode,
     projectId: scan.projectId,
+    excluded: scan.excluded,
     seen: scan.seen,
     candidates: reportCandidates(result),
     kept: scan.kept.length,

@@ -83,6 +83,10 @@ export class AtlasClient {
     return this.#list('listGroups', `${V2}/groups`, MEDIA_TYPES.v2, projectSchema);
   }
 
+  async getProject(projectId: string): Promise<Project> {
+    return this.#get('getGroup', this.#project(projectId), MEDIA_TYPES.v2, projectSchema);
+  }
+
   async listOrganizationProjects(orgId: string): Promise<Project[]> {
     const org = segment(checkObjectId('orgId', orgId));
     return this.#list('getOrgGroups', `${V2}/orgs/${org}/groups`, MEDIA_TYPES.v2, projectSchema);

@@ -1,7 +1,8 @@
 import type { AtlasClient } from '../atlas';
-import type { Mode } from '../config';
+import type { JanitorConfig, Mode } from '../config';
 import { withAtlas } from '../credentials';
-import { jobFor, jobIdFor, sendAll, type DeleteJob, type ScanRequest } from '../jobs';
+import { MessageValidationError, jobFor, jobIdFor, sendAll, type DeleteJob, type ScanRequest } from '../jobs';
+import { selectProjects } from '../plan';
 import type { KindName } from '../kinds';
 import type { ReportCandidate } from '../report';
 import { ApiCallCounter, scanProject, type ProjectScan } from '../scan';
@@ -76,9 +77,29 @@ export async function scanAndPlan(
   return { scan, mode: context.mode, sweepId: context.sweepId, jobs, enqueued };
 }
 
+/** A secret named by a message must be one the configuration lists: senders do not choose what we read. */
+export function checkSecretId(config: JanitorConfig, secretId: string | undefined): void {
+  if (secretId !== undefined && !config.secretIds.includes(secretId)) {
+    throw new MessageValidationError('secretId', 'is not one of the configured secrets (ATLAS_SECRET_IDS)');
+  }
+}
+
+/**
+ * Why the project filter refuses a project, or undefined. Ids are checked as given; name globs against
+ * the name Atlas gives (one read, only when name globs are configured), never a name from a message.
+ */
+async function exclusion(config: JanitorConfig, atlas: AtlasClient, projectId: string): Promise<{ reason?: string; name?: string }> {
+  const filter = config.projects;
+  const byName = filter.includeNames.length > 0 || filter.excludeNames.length > 0;
+  const project = byName ? await atlas.getProject(projectId) : { id: projectId, name: '', orgId: '' };
+  const skipped = selectProjects([project], byName ? filter : { ...filter, includeNames: [], excludeNames: [] }).skipped[0];
+  return { reason: skipped?.reason, ...(byName ? { name: project.name } : {}) };
+}
+
 /** One scan request (the scan function's unit of work), with its own client and call counter. */
 export async function runProjectScan(deps: JanitorDeps, request: ScanRequest): Promise<ProjectScanResult> {
   const counter = new ApiCallCounter();
+  checkSecretId(deps.config, request.secretId);
   const secretId = request.secretId ?? deps.config.secretIds[0];
   const context: PlanContext = {
     mode: effectiveMode(deps.config.mode, request.mode),
@@ -88,10 +109,23 @@ export async function runProjectScan(deps: JanitorDeps, request: ScanRequest): P
     requestedBy: request.requestedBy,
     enqueue: true,
   };
-  const result = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), (atlas) =>
-    scanAndPlan(deps, atlas, counter, { id: request.projectId, name: request.projectName }, context),
-  );
+  const result = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), async (atlas) => {
+    const refused = await exclusion(deps.config, atlas, request.projectId);
+    const project = { id: request.projectId, name: refused.name ?? request.projectName };
+    if (refused.reason) return excludedScan(project, refused.reason, context);
+    return scanAndPlan(deps, atlas, counter, project, context);
+  });
   return { ...result, auth: counter.auth };
+}
+
+function excludedScan(project: { id: string; name?: string | undefined }, reason: string, context: PlanContext): Omit<ProjectScanResult, 'auth'> {
+  return {
+    scan: { projectId: project.id, projectName: project.name, excluded: reason, seen: 0, candidates: [], kept: [], errors: [], apiCalls: 0, durationMs: 0 },
+    mode: context.mode,
+    sweepId: context.sweepId,
+    jobs: [],
+    enqueued: 0,
+  };
 }
 
 /** The client factory with this run's call counter attached. */

@@ -1,4 +1,4 @@
-import type { Project } from '../atlas';
+import { AtlasApiError, type Project } from '../atlas';
 import type { Mode } from '../config';
 import { withAtlas } from '../credentials';
 import { sendAll, type DeleteJob, type ScanRequest } from '../jobs';
@@ -109,6 +109,8 @@ export async function inlineSweep(
           try {
             return await scanAndPlan(deps, atlas, counter, target.project, context);
           } catch (error) {
+            // A 401 is about the credentials: withAtlas reads the secret again and reruns the group.
+            if (error instanceof AtlasApiError && error.status === 401) throw error;
             errors.push(reportError(target.project.id, undefined, error));
             return undefined;
           } finally {

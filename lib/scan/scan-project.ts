@@ -16,6 +16,8 @@ export interface ScanProjectOptions {
 export interface ProjectScan extends Plan {
   projectId: string;
   projectName?: string | undefined;
+  /** Set when the project filter refused the scan: nothing was read. */
+  excluded?: string | undefined;
   /** Resources read, all kinds together. */
   seen: number;
   errors: ReportError[];
@@ -42,6 +44,8 @@ export async function scanProject(
       try {
         observations.push(...(await kindOf(kind).list(ctx, project.id)));
       } catch (error) {
+        // A 401 is about the credentials, not this kind: let the caller read the secret again.
+        if (error instanceof AtlasApiError && error.status === 401) throw error;
         errors.push(reportError(project.id, kind, error));
       }
     }),

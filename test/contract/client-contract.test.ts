@@ -12,7 +12,7 @@ import { V1InterfaceEndpoint, V1PrivateEndpointConnection } from './v1-shapes';
 
 /** Every Atlas operation the client uses; each must be exercised and conform, with both auth methods. */
 const CLIENT_OPERATIONS = [
-  'listOrgs', 'listGroups', 'getOrgGroups',
+  'listOrgs', 'listGroups', 'getGroup', 'getOrgGroups',
   'listPrivateEndpointService', 'getPrivateEndpointService', 'deletePrivateEndpointService',
   'getPrivateEndpoint', 'deletePrivateEndpoint',
   'listGroupPeers', 'getGroupPeer', 'deleteGroupPeer',
@@ -32,6 +32,7 @@ async function exerciseEveryOperation(atlas: AtlasClient, v1: AtlasClient): Prom
   const projects = await atlas.listProjects();
   for (const org of orgs) await atlas.listOrganizationProjects(org.id);
   for (const project of projects) {
+    await atlas.getProject(project.id);
     for (const provider of PROVIDERS) {
       const services = await atlas.listEndpointServices(project.id, provider);
       for (const service of services) {

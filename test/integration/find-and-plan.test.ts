@@ -22,6 +22,12 @@ const scheduledEvent = { 'version': '0', 'id': 'e1', 'detail-type': 'Scheduled E
 
 let pipeline: Pipeline;
 
+const sqsRecord = (id: string, body: string) => ({
+  messageId: id, receiptHandle: id, body,
+  attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
+  messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn', awsRegion: 'us-east-1',
+});
+
 async function queueDepth(sqs: SQSClient, url: string): Promise<number> {
   const { Attributes: a = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
   return Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible);
@@ -142,8 +148,24 @@ describe('several secrets', () => {
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
 
+  it('reads a rotated secret again when Atlas answers 401 during a scan, and scans with the new key', async () => {
+    secrets.reset();
+    secrets.on(GetSecretValueCommand, { SecretId: 'atlas/rotating' })
+      .resolvesOnce({ SecretString: JSON.stringify({ publicKey: DEMO.apiKey.publicKey, privateKey: 'rotated-away' }) })
+      .resolves({ SecretString: JSON.stringify(DEMO.apiKey) });
+    pipeline.configure({ JANITOR_MODE: 'dry-run', ATLAS_SECRET_IDS: 'atlas/rotating', MONGODB_ATLAS_PUBLIC_API_KEY: undefined, MONGODB_ATLAS_PRIVATE_API_KEY: undefined });
+
+    const response = await scanHandler({ Records: [sqsRecord('rotated', JSON.stringify({ type: 'scan', projectId: DEMO.payments.id, secretId: 'atlas/rotating' }))] } as never, lambdaContext('scan', 60_000));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    expect(pipeline.sim.log.filter((e) => e.status === 200 && e.path.includes(DEMO.payments.id)).length).toBeGreaterThan(5);
+  });
+
   it('reports a malformed secret as an error naming it, without its content, and scans with the others', async () => {
+    secrets.reset();
     secrets.on(GetSecretValueCommand, { SecretId: 'atlas/broken' }).resolves({ SecretString: '{"publicKey":"leaky-value-123"}' });
+    secrets.on(GetSecretValueCommand, { SecretId: 'atlas/platform' }).resolves({ SecretString: JSON.stringify(DEMO.serviceAccount) });
     pipeline.configure({ JANITOR_MODE: 'dry-run', ATLAS_SECRET_IDS: 'atlas/broken,atlas/platform', MONGODB_ATLAS_PUBLIC_API_KEY: undefined, MONGODB_ATLAS_PRIVATE_API_KEY: undefined });
 
     const report = (await sweepHandler({ inline: true }, lambdaContext('sweep', 300_000))) as ScanReport;
@@ -152,6 +174,38 @@ describe('several secrets', () => {
     expect(report.errors[0]!.message).toMatch(/atlas\/broken: field privateKey/);
     expect(JSON.stringify(report)).not.toContain('leaky-value-123');
     expect(report.projects).toHaveLength(3);
+  });
+});
+
+describe('scan requests from other systems', () => {
+  beforeEach(() => pipeline.clearQueues());
+
+  it('does not scan a project the configuration excludes, by id, whatever the message says', async () => {
+    pipeline.configure({ JANITOR_MODE: 'enforce', EXCLUDE_PROJECT_IDS: DEMO.payments.id });
+
+    const response = await scanHandler({ Records: [sqsRecord('excluded', JSON.stringify({ type: 'scan', projectId: DEMO.payments.id, projectName: 'not-excluded' }))] } as never, lambdaContext('scan', 60_000));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(pipeline.sim.log.filter((e) => e.path.includes(DEMO.payments.id))).toEqual([]);
+    expect(pipeline.peek('janitor-delete.fifo')).toEqual([]);
+  });
+
+  it('checks name globs against the name Atlas gives, not the one in the message', async () => {
+    pipeline.configure({ JANITOR_MODE: 'enforce', EXCLUDE_PROJECT_NAMES: 'payments-*' });
+
+    await scanHandler({ Records: [sqsRecord('renamed', JSON.stringify({ type: 'scan', projectId: DEMO.payments.id, projectName: 'sandbox' }))] } as never, lambdaContext('scan', 60_000));
+
+    expect(pipeline.sim.log.filter((e) => e.status !== 401 && e.path.includes(DEMO.payments.id)).map((e) => e.operationId)).toEqual(['getGroup']);
+    expect(pipeline.peek('janitor-delete.fifo')).toEqual([]);
+  });
+
+  it('refuses a secret id the configuration does not list', async () => {
+    pipeline.configure({ JANITOR_MODE: 'dry-run' });
+
+    const response = await scanHandler({ Records: [sqsRecord('foreign-secret', JSON.stringify({ type: 'scan', projectId: DEMO.payments.id, secretId: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:someone-else' }))] } as never, lambdaContext('scan', 60_000));
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'foreign-secret' }]);
+    expect(pipeline.sim.log).toEqual([]);
   });
 });
 
@@ -164,7 +218,7 @@ describe('bad input', () => {
 
   it('reports bad scan messages as batch item failures and still scans the good ones', async () => {
     pipeline.configure({ JANITOR_MODE: 'dry-run' });
-    const record = (id: string, body: string) => ({ messageId: id, receiptHandle: id, body, attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' }, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn', awsRegion: 'us-east-1' });
+    const record = sqsRecord;
 
     const response = await scanHandler(
       {
