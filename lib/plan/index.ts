@@ -1,2 +1,2 @@
-export { planDeletions, type Candidate, type Evidence, type Kept, type Plan, type PlanSettings } from './plan';
+export { planDeletions, type Candidate, type Evidence, type Kept, type KeptCause, type Plan, type PlanSettings } from './plan';
 export { selectProjects, type ProjectSelection } from './select-projects';

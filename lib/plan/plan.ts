@@ -28,12 +28,16 @@ export interface Evidence {
   parent?: { id: string; status: string } | undefined;
 }
 
+/** Why a resource was kept: its kind said so, a switched-off rule, a protection, or the cap. */
+export type KeptCause = 'state' | 'ruleDisabled' | 'protected' | 'cap';
+
 export interface Kept {
   projectId: string;
   kind: KindName;
   provider: Provider | undefined;
   id: string;
   state: string;
+  cause: KeptCause;
   reason: string;
 }
 
@@ -49,17 +53,18 @@ export interface Plan {
  * whose rule is switched off, or whose id (or any of its ids) is protected.
  */
 export function planDeletions(observations: readonly Observation[], settings: PlanSettings): Plan {
+  const protectedIds = new Set([...settings.protectedResourceIds].map((id) => id.toLowerCase()));
   const candidates: Candidate[] = [];
   const kept: Kept[] = [];
   for (const o of observations) {
     const verdict = kindOf(o.ref.kind).classify(o);
     const base = { projectId: o.ref.projectId, kind: o.ref.kind, provider: o.ref.provider, id: o.id, state: o.state };
     if (verdict.verdict === 'keep' || !verdict.rule) {
-      kept.push({ ...base, reason: verdict.reason });
+      kept.push({ ...base, cause: 'state', reason: verdict.reason });
     } else if (settings.disabledRules.has(verdict.rule)) {
-      kept.push({ ...base, reason: `rule ${verdict.rule} is switched off (${verdict.reason})` });
-    } else if (isProtected(o, settings.protectedResourceIds)) {
-      kept.push({ ...base, reason: `protected by configuration (${verdict.reason})` });
+      kept.push({ ...base, cause: 'ruleDisabled', reason: `rule ${verdict.rule} is switched off (${verdict.reason})` });
+    } else if (isProtected(o, protectedIds)) {
+      kept.push({ ...base, cause: 'protected', reason: `protected by configuration (${verdict.reason})` });
     } else {
       candidates.push({
         ...base,
@@ -74,14 +79,15 @@ export function planDeletions(observations: readonly Observation[], settings: Pl
     const reason = `not planned: ${candidates.length} candidates exceed the cap of ${settings.maxDeletionsPerRun} deletions per run`;
     return {
       candidates: [],
-      kept: [...kept, ...candidates.map(({ projectId, kind, provider, id, state }) => ({ projectId, kind, provider, id, state, reason }))],
+      kept: [...kept, ...candidates.map(({ projectId, kind, provider, id, state }) => ({ projectId, kind, provider, id, state, cause: 'cap' as const, reason }))],
       capExceeded: { found: candidates.length, cap: settings.maxDeletionsPerRun },
     };
   }
   return { candidates, kept };
 }
 
+/** Ids are compared without case: Azure resource ids are case-insensitive, and the others are lowercase. */
 function isProtected(o: Observation, protectedIds: ReadonlySet<string>): boolean {
   if (protectedIds.size === 0) return false;
-  return protectedIds.has(o.id) || Object.values(o.ref.ids).some((id) => protectedIds.has(id));
+  return [o.id, ...Object.values(o.ref.ids)].some((id) => protectedIds.has(id.toLowerCase()));
 }

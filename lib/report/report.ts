@@ -36,6 +36,8 @@ export interface ScanReport {
   errors: ReportError[];
   /** Delete jobs put on the delete queue (enforce mode only). */
   enqueued: number;
+  /** Set when the run's candidates together exceeded MAX_DELETIONS_PER_RUN: nothing was planned. */
+  capExceeded?: { found: number; cap: number } | undefined;
   apiCalls: { total: number; auth: number };
   durationMs: number;
 }

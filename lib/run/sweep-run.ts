@@ -102,7 +102,8 @@ export async function inlineSweep(
   options.onProgress?.(0, targets.length);
   for (const secretId of new Set(targets.map((t) => t.secretId))) {
     const group = targets.filter((t) => t.secretId === secretId);
-    const context: PlanContext = { mode, sweepId, kinds: request.kinds ?? deps.config.kinds, secretId, requestedBy: request.requestedBy, enqueue: options.enqueue ?? true };
+    // Jobs are enqueued below, once the run-wide cap has been checked.
+    const context: PlanContext = { mode, sweepId, kinds: request.kinds ?? deps.config.kinds, secretId, requestedBy: request.requestedBy, enqueue: false };
     try {
       const done = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), (atlas) =>
         mapLimit(group, options.projectConcurrency ?? deps.config.concurrency, async (target) => {
@@ -123,8 +124,35 @@ export async function inlineSweep(
       errors.push({ ...reportError(undefined, undefined, error), id: secretId ?? 'environment' });
     }
   }
+  const capped = capRun(results, deps.config.maxDeletionsPerRun);
+  const jobs = capped ? [] : results.flatMap((r) => r.jobs);
+  let enqueued = 0;
+  if ((options.enqueue ?? true) && mode === 'enforce' && jobs.length > 0) {
+    if (!deps.sqs || !deps.config.deleteQueueUrl) throw new Error('enforce mode needs DELETE_QUEUE_URL and an SQS client');
+    enqueued = await sendAll(
+      deps.sqs,
+      deps.config.deleteQueueUrl,
+      jobs.map((job) => ({ key: job.jobId, body: JSON.stringify(job), groupId: job.projectId, deduplicationId: job.jobId })),
+    );
+  }
   const report = buildReport({ sweepId, mode, results, errors, apiCalls: { total: counter.total, auth: counter.auth }, durationMs: deps.now() - started });
-  return { report, jobs: results.flatMap((r) => r.jobs) };
+  return { report: { ...report, enqueued, ...(capped ? { capExceeded: capped } : {}) }, jobs };
+}
+
+/**
+ * The cap on deletions applies to the whole run: when the projects together have more candidates than
+ * it allows, nothing is planned anywhere, and each candidate is kept with the reason.
+ */
+function capRun(results: Omit<ProjectScanResult, 'auth'>[], cap: number): { found: number; cap: number } | undefined {
+  const found = results.reduce((sum, r) => sum + r.scan.candidates.length, 0);
+  if (found <= cap) return undefined;
+  const reason = `not planned: ${found} candidates in this run exceed the cap of ${cap} deletions per run`;
+  for (const r of results) {
+    r.scan.kept.push(...r.scan.candidates.map(({ projectId, kind, provider, id, state }) => ({ projectId, kind, provider, id, state, cause: 'cap' as const, reason })));
+    r.scan.candidates = [];
+    r.jobs = [];
+  }
+  return { found, cap };
 }
 
 /**

@@ -50,9 +50,7 @@ function judge(current: Observation, job: DeleteJob, config: JanitorConfig): Job
   const candidate = plan.candidates[0];
   if (!candidate) {
     const kept = plan.kept[0]!;
-    return kept.reason.startsWith('protected') || kept.reason.startsWith('rule ')
-      ? { outcome: 'protected', reason: kept.reason }
-      : { outcome: 'drifted', reason: `now ${current.state}: ${kept.reason}` };
+    return kept.cause === 'state' ? { outcome: 'drifted', reason: `now ${current.state}: ${kept.reason}` } : { outcome: 'protected', reason: kept.reason };
   }
   if (candidate.rule !== job.rule) return { outcome: 'drifted', reason: `now matches ${candidate.rule}, not ${job.rule}` };
   if (job.kind === 'privateEndpointService' && job.provider) {

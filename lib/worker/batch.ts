@@ -2,7 +2,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { JanitorConfig } from '../config';
 import { MessageValidationError, parseDeleteJob, type DeleteJob } from '../jobs';
-import { dispose, type Disposition, type MessageRef } from './dispose';
+import { dispose, returnUnprocessed, type Disposition, type MessageRef } from './dispose';
 import type { JobOutcome } from './outcome';
 
 export interface JobReport {
@@ -44,11 +44,12 @@ export async function processDeleteBatch(event: SQSEvent, deps: BatchDeps): Prom
   }
   const failures: string[] = [];
   await Promise.all(
-    [...groups.values()].map(async (records) => {
+    [...groups.entries()].map(async ([group, records]) => {
       for (let i = 0; i < records.length; i++) {
         const disposition = await processRecord(records[i]!, deps);
         if (!disposition.ack) {
-          failures.push(...records.slice(i).map((r) => r.messageId));
+          failures.push(records[i]!.messageId);
+          for (const rest of records.slice(i + 1)) if (!(await returnRecord(rest, group, deps)).ack) failures.push(rest.messageId);
           return;
         }
       }
@@ -59,16 +60,32 @@ export async function processDeleteBatch(event: SQSEvent, deps: BatchDeps): Prom
   return { batchItemFailures: event.Records.filter((r) => failed.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })) };
 }
 
-async function processRecord(record: SQSRecord, deps: BatchDeps): Promise<Disposition> {
-  const now = deps.now ?? Date.now;
-  const started = now();
-  const message: MessageRef = {
+function messageOf(record: SQSRecord, deps: BatchDeps): MessageRef {
+  return {
     queueUrl: deps.config.deleteQueueUrl ?? queueUrlFromArn(record.eventSourceARN),
     messageId: record.messageId,
     receiptHandle: record.receiptHandle,
     receiveCount: Number(record.attributes.ApproximateReceiveCount ?? '1'),
     body: record.body,
   };
+}
+
+async function returnRecord(record: SQSRecord, group: string, deps: BatchDeps): Promise<Disposition> {
+  try {
+    return await returnUnprocessed(disposeDeps(deps), messageOf(record, deps), group);
+  } catch {
+    return { ack: false, note: 'could not send it again' };
+  }
+}
+
+function disposeDeps(deps: BatchDeps) {
+  return { sqs: deps.sqs, settings: deps.config.worker, random: deps.random ?? Math.random };
+}
+
+async function processRecord(record: SQSRecord, deps: BatchDeps): Promise<Disposition> {
+  const now = deps.now ?? Date.now;
+  const started = now();
+  const message = messageOf(record, deps);
   let job: DeleteJob | undefined;
   let outcome: JobOutcome;
   try {
@@ -83,7 +100,7 @@ async function processRecord(record: SQSRecord, deps: BatchDeps): Promise<Dispos
   }
   let disposition: Disposition;
   try {
-    disposition = await dispose({ sqs: deps.sqs, settings: deps.config.worker, random: deps.random ?? Math.random }, message, job, outcome);
+    disposition = await dispose(disposeDeps(deps), message, job, outcome);
   } catch {
     // The SQS action failed: leave the message; it comes back after its visibility timeout.
     disposition = { ack: false, note: 'could not apply the outcome to the queue' };

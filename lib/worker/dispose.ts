@@ -28,6 +28,10 @@ export interface DisposeDeps {
 export async function dispose(deps: DisposeDeps, message: MessageRef, job: DeleteJob | undefined, outcome: JobOutcome): Promise<Disposition> {
   switch (outcome.outcome) {
     case 'retry': {
+      // On its last receive the message would reach the DLQ without a word: send it there with the reason.
+      if (message.receiveCount >= deps.settings.maxReceiveCount) {
+        return deadLetter(deps, message, job, `retries exhausted after ${message.receiveCount} receives: ${outcome.reason}`, 'RETRIES_EXHAUSTED');
+      }
       const seconds = retryVisibilitySeconds(deps.settings.retryBaseSeconds, message.receiveCount, deps.random);
       await changeVisibility(deps, message, seconds);
       return { ack: false, visibilitySeconds: seconds };
@@ -59,6 +63,23 @@ async function defer(deps: DisposeDeps, message: MessageRef, job: DeleteJob, rea
   }
   await changeVisibility(deps, message, deps.settings.deferSeconds);
   return { ack: false, visibilitySeconds: deps.settings.deferSeconds, note: reason };
+}
+
+/**
+ * A message returned unprocessed (behind a failed one of its project) still counts a receive; before it
+ * would reach the redrive limit, it is sent again as a fresh copy so it is tried, not dead-lettered blind.
+ */
+export async function returnUnprocessed(deps: DisposeDeps, message: MessageRef, groupId: string): Promise<Disposition> {
+  if (message.receiveCount < deps.settings.maxReceiveCount - 1) return { ack: false, note: 'behind a failed job of its project' };
+  await deps.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: message.queueUrl,
+      MessageBody: message.body,
+      MessageGroupId: groupId,
+      MessageDeduplicationId: `${message.messageId}-again`,
+    }),
+  );
+  return { ack: true, note: 'sent again behind the failed job of its project' };
 }
 
 async function deadLetter(

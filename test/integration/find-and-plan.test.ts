@@ -118,6 +118,20 @@ describe('sweep → scan on the demo scenario', () => {
     expect(report.projects).toHaveLength(5);
   });
 
+  it('plans nothing in an inline run whose projects together exceed the cap', async () => {
+    pipeline.configure({ JANITOR_MODE: 'enforce', MAX_DELETIONS_PER_RUN: '10' });
+    pipeline.clearQueues();
+
+    const report = (await sweepHandler({ inline: true }, lambdaContext('sweep', 300_000))) as ScanReport;
+
+    expect(report.projects.every((p) => p.capExceeded === undefined)).toBe(true); // no project alone exceeds 10
+    expect(report.capExceeded).toEqual({ found: 16, cap: 10 });
+    expect(report.candidates).toEqual([]);
+    expect(report.kept.filter((k) => k.cause === 'cap')).toHaveLength(16);
+    expect(report.enqueued).toBe(0);
+    expect(pipeline.peek('janitor-delete.fifo')).toEqual([]);
+  });
+
   it('plans nothing for a project whose candidates exceed the cap', async () => {
     pipeline.configure({ JANITOR_MODE: 'dry-run', MAX_DELETIONS_PER_RUN: '2' });
 

@@ -70,6 +70,18 @@ describe('idempotence and drift', () => {
     expect(pipeline.sim.store.find('peer', job.ids['peerId']!)).toMatchObject({ state: 'AVAILABLE', deleting: false });
   });
 
+  it('skips as protected a resource protected after it was planned (any case), and leaves it', async () => {
+    pipeline.configure(workerEnv);
+    const job = (await planJobs(DEMO.project('streams-lab').id)).find((j) => j.kind === 'streamsPrivateLink')!;
+    pipeline.configure({ ...workerEnv, PROTECTED_RESOURCE_IDS: job.ids['connectionId']!.toUpperCase() });
+    pipeline.sim.clearLog();
+
+    await work(job, 'protected');
+
+    expect(capture.reports[0]).toMatchObject({ outcome: 'protected', ack: true });
+    expect(pipeline.sim.log.filter((e) => e.method === 'DELETE')).toEqual([]);
+  });
+
   it('only logs and acknowledges a dry-run job', async () => {
     pipeline.configure(workerEnv);
     const job = (await planJobs(DEMO.project('analytics-prod').id))[0]!;

@@ -117,6 +117,28 @@ describe('processDeleteBatch dispositions', () => {
     expect(JSON.parse(copy.MessageBody!)).toMatchObject({ jobId: job(late).jobId, deferrals: 1 });
   });
 
+  it('dead-letters a transient failure itself on its last receive, with the reason', async () => {
+    const peer = 'b'.repeat(24);
+
+    const response = await run(event({ id: 'm1', body: job(peer), receives: 5 }), { [peer]: transient() });
+
+    expect(response.batchItemFailures).toEqual([]);
+    const sent = sqsMock.commandCalls(SendMessageCommand)[0]!.args[0].input;
+    expect(sent.QueueUrl).toBe(DLQ);
+    expect(sent.MessageAttributes!['reason']!.StringValue).toMatch(/^retries exhausted after 5 receives: Atlas answered 503/);
+    expect(sent.MessageAttributes!['errorCode']!.StringValue).toBe('RETRIES_EXHAUSTED');
+  });
+
+  it('sends again, instead of returning, a job held back so often it would reach the DLQ untried', async () => {
+    const [a, b] = ['1', '2'].map((x) => x.repeat(24)) as [string, string];
+
+    const response = await run(event({ id: 'a', body: job(a), receives: 2 }, { id: 'b', body: job(b), receives: 4 }), { [a]: transient() });
+
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['a']);
+    const copy = sqsMock.commandCalls(SendMessageCommand)[0]!.args[0].input;
+    expect(copy).toMatchObject({ QueueUrl: QUEUE, MessageBody: JSON.stringify(job(b)), MessageDeduplicationId: 'b-again' });
+  });
+
   it('keeps order within a project: after a failure, the rest of its group is returned unprocessed', async () => {
     const [a, b, c, d] = ['1', '2', '3', '4'].map((x) => x.repeat(24)) as [string, string, string, string];
     const reports: JobReport[] = [];

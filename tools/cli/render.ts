@@ -16,6 +16,7 @@ export function renderScanReport(report: ScanReport): string {
     out.push('', `${report.mode === 'enforce' ? 'to delete' : 'would delete'} (${report.candidates.length}):`);
     out.push(table(['project', 'kind', 'provider', 'id', 'state', 'rule'], report.candidates.map((c) => [c.projectId, c.kind, c.provider ?? '', c.id, c.state, c.rule])));
   }
+  if (report.capExceeded) out.push('', `${report.capExceeded.found} candidates in this run exceed the cap of ${report.capExceeded.cap}; nothing planned`);
   const capped = report.projects.filter((p) => p.capExceeded);
   for (const p of capped) out.push('', `${p.projectName ?? p.projectId}: ${p.capExceeded!.found} candidates exceed the cap of ${p.capExceeded!.cap}; nothing planned`);
   if (report.errors.length > 0) {
