@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { AtlasResponseError } from './errors';
 import { checkEndpointId, checkObjectId, checkProvider, ID_FORMATS, segment, type Provider } from './ids';
 import {

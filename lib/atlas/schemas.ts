@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Response shapes we rely on. Objects are loose: Atlas adds fields over time and we keep what it sends
 // (evidence for reports), but every field a rule or a URL reads is typed here. Atlas answers `null` for

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ID_FORMATS } from '../atlas';
 import { KIND_NAMES, RULE_NAMES } from '../kinds';
 import { ConfigError } from './errors';

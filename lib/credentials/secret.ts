@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AtlasCredentials } from '../atlas';
 
 /** Credentials could not be had; the message names the source and the field, never a value. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ID_FORMATS, PROVIDERS, isEndpointId, type Provider } from '../atlas';
 import { MODES } from '../config';
 import { KIND_NAMES, RULE_NAMES, type KindName, type ResourceRef } from '../kinds';

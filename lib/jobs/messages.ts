@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ID_FORMATS } from '../atlas';
 import { MODES } from '../config';
 import { KIND_NAMES } from '../kinds';
