@@ -54,6 +54,15 @@ export interface Answer {
   body: unknown;
 }
 
+/** An HTTP answer with its body already read. */
+interface BufferedResponse {
+  status: number;
+  statusText: string;
+  ok: boolean;
+  headers: Headers;
+  text: string;
+}
+
 export interface ExchangeEvent {
   operationId: string;
   method: string;
@@ -173,7 +182,7 @@ export class Transport {
       const headers: Record<string, string> = { 'Accept': spec.accept, 'User-Agent': this.#userAgent };
       if (ticket.header) headers['Authorization'] = ticket.header;
       const started = this.#now();
-      let response: Response;
+      let response: BufferedResponse;
       try {
         response = await this.#exchange(spec.operationId, uri, operation, { method: spec.method, headers });
       } catch (error) {
@@ -185,26 +194,34 @@ export class Transport {
       this.#emit(spec, attempt, started, response.status, resend ? 'auth' : 'call');
       if (resend) {
         this.stats.authRoundTrips++;
-        await response.body?.cancel();
         continue;
       }
       return this.#readAnswer(response, operation);
     }
   }
 
-  /** One HTTP request; the only place `fetch` is called. */
-  async #exchange(operationId: string, uri: string, operation: string, init: RequestInit & { headers: Record<string, string> }): Promise<Response> {
+  /**
+   * One HTTP request, body included; the only place `fetch` is called. The timeout covers the body too,
+   * and its timer is cleared as soon as the body is in: AbortSignal.timeout would keep every request's
+   * signal, and what its listeners reference, alive for the whole timeout (hundreds of MB in a sweep).
+   */
+  async #exchange(operationId: string, uri: string, operation: string, init: RequestInit & { headers: Record<string, string> }): Promise<BufferedResponse> {
     const deadline = this.#deadline();
     const timeout = Math.min(this.#timeoutMs, deadline === undefined ? Infinity : deadline - this.#now());
     if (timeout <= 0) throw new AtlasNetworkError(operation, 'timeout', undefined);
     this.stats.requests++;
     this.stats.byOperation[operationId] = (this.stats.byOperation[operationId] ?? 0) + 1;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new DOMException('request timed out', 'TimeoutError')), timeout);
     try {
-      const response = await this.#fetch(this.#baseUrl + uri, { ...init, signal: AbortSignal.timeout(timeout), redirect: 'error' });
+      const response = await this.#fetch(this.#baseUrl + uri, { ...init, signal: controller.signal, redirect: 'error' });
       this.#governor.observe(response.headers);
-      return response;
+      const text = await response.text();
+      return { status: response.status, statusText: response.statusText, ok: response.ok, headers: response.headers, text };
     } catch (error) {
-      throw new AtlasNetworkError(operation, classifyNetworkFailure(error), error);
+      throw new AtlasNetworkError(operation, classifyNetworkFailure(controller.signal.aborted ? controller.signal.reason : error), error);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -220,17 +237,11 @@ export class Transport {
     });
   }
 
-  async #readAnswer(response: Response, operation: string): Promise<Answer> {
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      throw new AtlasNetworkError(operation, classifyNetworkFailure(error), error);
-    }
+  #readAnswer(response: BufferedResponse, operation: string): Answer {
     let body: unknown;
-    if (text.trim() !== '') {
+    if (response.text.trim() !== '') {
       try {
-        body = JSON.parse(text);
+        body = JSON.parse(response.text);
       } catch {
         if (response.ok) throw new AtlasResponseError(operation, `body is not JSON (status ${response.status})`);
         body = undefined;
@@ -240,7 +251,7 @@ export class Transport {
     throw this.#apiError(response, body, operation);
   }
 
-  #apiError(response: Response, body: unknown, operation: string): AtlasApiError {
+  #apiError(response: BufferedResponse, body: unknown, operation: string): AtlasApiError {
     const parsed = errorBodySchema.safeParse(body);
     const fields = parsed.success ? parsed.data : {};
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.#now());
@@ -270,7 +281,7 @@ export class Transport {
     return this.#withRetries(async (attempt) => {
       this.stats.tokenRequests++;
       const started = this.#now();
-      let response: Response | undefined;
+      let response: BufferedResponse | undefined;
       try {
         response = await this.#exchange(spec.operationId, spec.path, operation, {
           method: 'POST',
@@ -289,13 +300,12 @@ export class Transport {
     });
   };
 
-  async #readTokenAnswer(response: Response, operation: string): Promise<{ token: string; expiresInSeconds: number }> {
+  #readTokenAnswer(response: BufferedResponse, operation: string): { token: string; expiresInSeconds: number } {
     if (response.status === 400 || response.status === 401) {
       // OAuth errors use their own body shape; say what failed without echoing anything we sent.
-      await response.body?.cancel();
       throw new AtlasApiError({ status: 401, errorCode: 'INVALID_SERVICE_ACCOUNT_CREDENTIALS', reason: 'Unauthorized', detail: 'the token endpoint refused the client id and secret', operation });
     }
-    const answer = await this.#readAnswer(response, operation);
+    const answer = this.#readAnswer(response, operation);
     const parsed = tokenSchema.safeParse(answer.body);
     if (!parsed.success || parsed.data.token_type.toLowerCase() !== 'bearer') {
       throw new AtlasResponseError(operation, 'token answer lacks access_token, a Bearer token_type or expires_in');

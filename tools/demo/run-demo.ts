@@ -16,6 +16,10 @@ export interface DemoOptions {
   /** Share of Atlas requests answered 500/503/429 (split 2:1:1); 0 = none. */
   faultRate?: number;
   seed?: number;
+  /** Explicit fault rules for the simulator (instead of faultRate's mix). */
+  faults?: FaultRule[];
+  /** Latency the simulator adds to every answer. */
+  latencyMs?: number;
   /** How long the simulator shows a deleted resource as deleting. */
   deleteDelayMs?: number;
   timeoutMs?: number;
@@ -69,7 +73,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const faultRate = options.faultRate ?? 0;
   const seed = options.seed ?? 1;
   const deleteDelayMs = options.deleteDelayMs ?? 500;
-  const sim = await startSimulator({ scenario, deleteDelayMs, seed, faults: faultRules(faultRate) });
+  const sim = await startSimulator({ scenario, deleteDelayMs, seed, faults: options.faults ?? faultRules(faultRate), latencyMs: options.latencyMs ?? 0 });
   // fauxqs is ESM-only; a dynamic import works from the CommonJS that tsx makes of this file.
   const { startFauxqs } = await import('fauxqs');
   const fauxqs = await startFauxqs({ port: 0, logger: false });

@@ -1,0 +1,86 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runDemo, type DemoReport } from '../tools/demo/run-demo';
+import { generateEstate } from '../tools/scenarios/generate';
+import type { FaultRule } from '../tools/simulator';
+import { table } from '../tools/cli/table';
+
+/** Every kind of trouble at once: errors, throttling, resets, slow answers, and deletes that happen but answer 500. */
+const CHAOS: FaultRule[] = [
+  { status: 500, rate: 0.15 },
+  { status: 503, rate: 0.05, retryAfterSeconds: 1 },
+  { status: 429, rate: 0.05, retryAfterSeconds: 1 },
+  { reset: true, rate: 0.05 },
+  { latencyMs: 300, rate: 0.05 },
+  { match: { method: 'DELETE' }, status: 500, rate: 0.1, phase: 'after' },
+];
+
+export interface ChaosRow {
+  seed: number;
+  stale: number;
+  deleted: number;
+  skipped: number;
+  wronglyTouched: number;
+  lost: number;
+  deadLettered: number;
+  deadLetterReasons: string[];
+  faults: number;
+  wallMs: number;
+}
+
+/**
+ * npm run chaos: the whole pipeline (simulator, fauxqs, local poller, the functions' bundles) over many
+ * seeds, each on its own generated estate, with random faults. Exits non-zero if any run lost a job or
+ * touched a resource it should not have.
+ */
+export async function chaos(seeds: number, projects: number): Promise<ChaosRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'janitor-chaos-'));
+  const rows: ChaosRow[] = [];
+  for (let seed = 1; seed <= seeds; seed++) {
+    const file = join(dir, `estate-${seed}.json`);
+    writeFileSync(file, JSON.stringify(generateEstate({ projects, seed, staleShare: 0.4, includeDeleting: false })));
+    const r: DemoReport = await runDemo({ scenario: file, seed, faults: CHAOS, deleteDelayMs: 200, timeoutMs: 300_000 });
+    rows.push({
+      seed,
+      stale: r.expected?.stale ?? r.totals.found,
+      deleted: r.totals.deleted,
+      skipped: r.totals.skipped,
+      // Touched outside the plan, or planned though not stale, or stale but never planned.
+      wronglyTouched: r.totals.touchedOutsidePlan + (r.expected?.unexpected.length ?? 0) + (r.expected?.missed.length ?? 0),
+      lost: r.totals.lost,
+      deadLettered: r.totals.deadLettered,
+      deadLetterReasons: r.deadLettered.map((d) => d.reason),
+      faults: r.apiCalls.faultsInjected,
+      wallMs: r.wallTimeMs,
+    });
+    process.stderr.write(`… seed ${seed}: ${r.totals.deleted}/${r.totals.found} deleted, ${r.apiCalls.faultsInjected} faults\n`);
+  }
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { seeds: { type: 'string' }, projects: { type: 'string' }, json: { type: 'boolean' } } });
+  const rows = await chaos(Number(values.seeds ?? 20), Number(values.projects ?? 8));
+  if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  else {
+    process.stdout.write(
+      `${table(
+        ['seed', 'stale', 'deleted', 'skipped', 'wrongly touched', 'lost', 'dead-lettered', 'faults', 'wall ms'],
+        rows.map((r) => [r.seed, r.stale, r.deleted, r.skipped, r.wronglyTouched, r.lost, r.deadLettered, r.faults, r.wallMs]),
+      )}\n`,
+    );
+    for (const r of rows) for (const reason of r.deadLetterReasons) process.stdout.write(`seed ${r.seed} dead-lettered: ${reason}\n`);
+    const bad = rows.filter((r) => r.lost > 0 || r.wronglyTouched > 0);
+    process.stdout.write(bad.length === 0 ? `OK: ${rows.length} seeds, nothing lost, nothing wrongly touched\n` : `FAILED seeds: ${bad.map((r) => r.seed).join(', ')}\n`);
+  }
+  if (rows.some((r) => r.lost > 0 || r.wronglyTouched > 0)) process.exitCode = 1;
+}
+
+if (/chaos\.ts$/.test(process.argv[1] ?? '')) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`chaos failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}

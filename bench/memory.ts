@@ -1,0 +1,61 @@
+import { execFileSync } from 'node:child_process';
+import { build } from 'esbuild';
+import { join } from 'node:path';
+import { generateEstate } from '../tools/scenarios/generate';
+import { ROOT, startSimulatorProcess } from './support';
+
+export interface MemoryRun {
+  nodeFlags: string[];
+  wallMs: number;
+  peakRssMB: number;
+  /** Heap in use after a full GC at the end, the report still held. */
+  liveHeapMB: number;
+}
+
+export interface MemoryBench {
+  projects: number;
+  concurrency: number;
+  requests: number;
+  candidates: number;
+  kept: number;
+  /** V8 sizes its heap from the host's memory (here many GB), so it collects lazily. */
+  unconstrained: MemoryRun;
+  /** Heap capped as in a small Lambda: V8 there sizes its heap from the function's memory. */
+  capped: MemoryRun;
+  emptyNodeRssMB: number;
+}
+
+/** The cap for the capped run: a 128 MB function's heap. */
+export const CAPPED_FLAGS = ['--max-old-space-size=64', '--max-semi-space-size=2'];
+
+/**
+ * Peak RSS of a whole dry-run sweep (every project read, the full report held) in a process of its
+ * own, running the janitor bundled as Lambda runs it; the simulator runs in another process.
+ */
+export async function benchMemory(options: { projects: number; concurrency: number }): Promise<MemoryBench> {
+  const child = join(ROOT, '.esbuild-local', 'memory-child.js');
+  await build({ entryPoints: [join(ROOT, 'bench/memory-child.ts')], outfile: child, bundle: true, minify: true, platform: 'node', target: 'node24', format: 'cjs', external: ['@aws-sdk/*'], logLevel: 'silent' });
+  const sim = await startSimulatorProcess(generateEstate({ projects: options.projects, seed: 7 }), { latencyMs: 0 });
+  try {
+    const run = (flags: string[]) => {
+      const out = JSON.parse(execFileSync(process.execPath, ['--expose-gc', ...flags, child, sim.url, String(options.concurrency)], { cwd: ROOT, maxBuffer: 1 << 20 }).toString());
+      if (out.errors > 0) throw new Error(`memory bench: ${out.errors} errors in the sweep`);
+      return out as { wallMs: number; projects: number; requests: number; candidates: number; kept: number; maxRssMB: number; liveHeapMB: number };
+    };
+    const free = run([]);
+    const capped = run(CAPPED_FLAGS);
+    const emptyNodeRssMB = Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(Math.round(process.resourceUsage().maxRSS/1024)))']).toString());
+    return {
+      projects: free.projects,
+      concurrency: options.concurrency,
+      requests: free.requests,
+      candidates: free.candidates,
+      kept: free.kept,
+      unconstrained: { nodeFlags: [], wallMs: free.wallMs, peakRssMB: free.maxRssMB, liveHeapMB: free.liveHeapMB },
+      capped: { nodeFlags: CAPPED_FLAGS, wallMs: capped.wallMs, peakRssMB: capped.maxRssMB, liveHeapMB: capped.liveHeapMB },
+      emptyNodeRssMB,
+    };
+  } finally {
+    await sim.stop();
+  }
+}
