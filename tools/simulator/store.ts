@@ -158,13 +158,22 @@ export class Store implements SimulatorStore {
       }
     }
     if (!opts.stuckDeletes) this.startScenarioDeletes();
+    this.projectIndex = new Map(this.projects.map((p) => [p.id, p]));
   }
+
+  /** Projects never come or go: an index keeps lookups O(1) in estates of thousands. */
+  private projectIndex: Map<string, ProjectRecord>;
+  /** False until anything is deleting: a read-only run then never walks the whole estate to settle. */
+  private anyDeleteRequested = false;
 
   /** A resource the scenario shows mid-delete finishes like any other delete, counted from start. */
   private startScenarioDeletes(): void {
     const now = this.opts.now();
     const start = (rec: Deletable & { deleteRequestedAt?: number }, field: string) => {
-      if (SCENARIO_DELETING_STATES.has(String(rec.base[field]))) rec.deleteRequestedAt = now;
+      if (SCENARIO_DELETING_STATES.has(String(rec.base[field]))) {
+        rec.deleteRequestedAt = now;
+        this.anyDeleteRequested = true;
+      }
     };
     for (const project of this.projects) {
       for (const svc of project.services) {
@@ -184,7 +193,7 @@ export class Store implements SimulatorStore {
 
   project(id: string): ProjectRecord | undefined {
     this.settle();
-    return this.projects.find((p) => p.id === id);
+    return this.projectIndex.get(id);
   }
 
   services(project: ProjectRecord, provider: CloudProvider): ServiceRecord[] {
@@ -265,6 +274,7 @@ export class Store implements SimulatorStore {
     if (this.isDeleting(svc, 'status')) return 'alreadyDeleting';
     if (svc.endpointIds.length > 0) return 'hasEndpoints';
     svc.deleteRequestedAt = this.opts.now();
+    this.anyDeleteRequested = true;
     this.settle();
     return 'accepted';
   }
@@ -275,6 +285,7 @@ export class Store implements SimulatorStore {
     const stateField = ep.provider === 'AWS' ? 'connectionStatus' : 'status';
     if (ep.base && SCENARIO_DELETING_STATES.has(String(ep.base[stateField]))) return 'alreadyDeleting';
     ep.deleteRequestedAt = this.opts.now();
+    this.anyDeleteRequested = true;
     this.settle();
     return 'accepted';
   }
@@ -283,6 +294,7 @@ export class Store implements SimulatorStore {
     this.settle();
     if (this.isDeleting(peer, peer.provider === 'AWS' ? 'statusName' : 'status')) return 'alreadyDeleting';
     peer.deleteRequestedAt = this.opts.now();
+    this.anyDeleteRequested = true;
     this.settle();
     return 'accepted';
   }
@@ -291,6 +303,7 @@ export class Store implements SimulatorStore {
     this.settle();
     if (this.isDeleting(link, 'state')) return 'alreadyDeleting';
     link.deleteRequestedAt = this.opts.now();
+    this.anyDeleteRequested = true;
     this.settle();
     return 'accepted';
   }
@@ -305,6 +318,7 @@ export class Store implements SimulatorStore {
    * when anyone looked.
    */
   private settle(): void {
+    if (!this.anyDeleteRequested) return;
     const now = this.opts.now();
     const delay = this.opts.deleteDelayMs;
     const done = (rec: { deleteRequestedAt?: number }) => rec.deleteRequestedAt !== undefined && rec.deleteRequestedAt + delay <= now;

@@ -1,0 +1,35 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+// A smoke check that the benchmark and chaos scripts run and report; their numbers are not judged here
+// (timings belong to `npm run bench`).
+const ROOT = resolve(__dirname, '../..');
+const TSX = resolve(ROOT, 'node_modules/tsx/dist/cli.mjs');
+const run = promisify(execFile);
+
+describe('bench and chaos scripts (smoke sizes)', () => {
+  it('npm run bench -- --smoke writes every section of results.json', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'janitor-bench-smoke-')), 'results.json');
+    const { stdout } = await run(process.execPath, [TSX, 'bench/run.ts', '--smoke', '--out', out], { cwd: ROOT, maxBuffer: 1 << 24 });
+    const results = JSON.parse(readFileSync(out, 'utf8'));
+    expect(stdout).toContain('sweep wall time');
+    expect(results.smoke).toBe(true);
+    expect(results.sweep).toMatchObject({ projects: 20, concurrency: 16 });
+    expect(results.sweep.requests).toBeGreaterThan(20);
+    expect(results.worker).toMatchObject({ jobs: 15, deleted: 15, lost: 0, touchedOutsidePlan: 0 });
+    expect(results.coldStart.functions.map((f: { name: string }) => f.name)).toEqual(['sweep', 'scan', 'worker']);
+    expect(results.memory.capped.peakRssMB).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('npm run chaos reports each seed with nothing lost and nothing wrongly touched', async () => {
+    const { stdout } = await run(process.execPath, [TSX, 'bench/chaos.ts', '--seeds', '1', '--projects', '4', '--json'], { cwd: ROOT, maxBuffer: 1 << 24 });
+    const rows = JSON.parse(stdout) as { seed: number; lost: number; wronglyTouched: number; faults: number }[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ seed: 1, lost: 0, wronglyTouched: 0 });
+    expect(rows[0]!.faults).toBeGreaterThan(0);
+  }, 180_000);
+});
