@@ -1,6 +1,6 @@
 import type * as z from 'zod';
 import { AtlasResponseError } from './errors';
-import { checkEndpointId, checkObjectId, checkProvider, ID_FORMATS, segment, type Provider } from './ids';
+import { checkEndpointId, checkObjectId, checkProvider, segment, type Provider } from './ids';
 import {
   endpointServiceSchema,
   organizationSchema,
@@ -215,7 +215,7 @@ export class AtlasClient {
   }
 
   #v1InterfacePath(projectId: string, connectionId: string, endpointId: string): string {
-    if (!ID_FORMATS.awsEndpointId.test(endpointId)) checkEndpointId('interfaceEndpointId', 'AWS', endpointId);
+    checkEndpointId('interfaceEndpointId', 'AWS', endpointId);
     return `${this.#v1ConnectionPath(projectId, connectionId)}/interfaceEndpoints/${segment(endpointId)}`;
   }
 

@@ -49,7 +49,7 @@ export function parseMessage<S extends z.ZodType>(schema: S, body: string | unkn
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
-  const field = issue.path.length > 0 ? issue.path.map(String).join('.') : issue.code === 'unrecognized_keys' ? 'body' : 'body';
+  const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
   const message = issue.code === 'unrecognized_keys' ? `has unknown field(s) ${issue.keys.join(', ')}` : issue.message;
   throw new MessageValidationError(field, message);
 }

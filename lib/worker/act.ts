@@ -41,10 +41,15 @@ export async function actOnJob(job: DeleteJob, ctx: ScanContext, config: Janitor
   }
 }
 
+/** Atlas is already removing it: a delete request was taken, or its state says so. */
+function beingDeleted(o: Observation): boolean {
+  return o.fields['deleteRequested'] === true || DELETING_STATES.has(o.state);
+}
+
 /** What the fresh read says: done, skipped, deferred, or undefined when the delete should go ahead. */
 function judge(current: Observation, job: DeleteJob, config: JanitorConfig): JobOutcome | undefined {
   if (!current.found) return { outcome: 'alreadyGone' };
-  if (current.fields['deleteRequested'] === true || DELETING_STATES.has(current.state)) return { outcome: 'inProgress', state: current.state };
+  if (beingDeleted(current)) return { outcome: 'inProgress', state: current.state };
   // Classification and protections as a scan would apply them now, with the worker's configuration.
   const plan = planDeletions([current], { ...config, maxDeletionsPerRun: Number.MAX_SAFE_INTEGER });
   const candidate = plan.candidates[0];
@@ -70,7 +75,7 @@ async function afterRefusedDelete(error: unknown, job: DeleteJob, ctx: ScanConte
     // An unknown refusal may still mean "already going": look before calling it permanent.
     const after = await kindOf(job.kind).get(ctx, refOf(job));
     if (!after.found) return { outcome: 'alreadyGone' };
-    if (after.fields['deleteRequested'] === true || DELETING_STATES.has(after.state)) return { outcome: 'inProgress', state: after.state };
+    if (beingDeleted(after)) return { outcome: 'inProgress', state: after.state };
   }
   return failure(error);
 }
