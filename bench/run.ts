@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const rows: (string | number)[][] = [
     ['sweep wall time (concurrency 16)', `${sweep.wallMs} ms`, `lower bound ${sweep.lowerBoundMs} ms`, `${sweep.ratioToLowerBound}× bound (goal ≤ 1.25×)`],
     ['sweep sequential (per-project script)', `${sweep.sequential.extrapolatedWallMs} ms`, `measured ${sweep.sequential.wallMs} ms on ${sweep.sequential.projectsMeasured}`, `speed-up ${sweep.speedUp}× (goal ≥ 10×)`],
-    ['sweep API calls', `${sweep.requests}`, `${sweep.apiCallsPerProject} per project`, 'goal: the documented minimum'],
+    ['sweep API calls', `${sweep.requests}`, `${sweep.apiCallsPerProject} per project`, `documented minimum ${sweep.minimumRequests}${sweep.requests === sweep.minimumRequests ? ' (met)' : ' (MISSED)'}`],
     ['worker wall time', `${worker.wallMs} ms`, `${worker.jobs} jobs`, `lost ${worker.lost}, dead-lettered ${worker.deadLettered}`],
     ['worker DELETEs per resource', `${worker.deleteRequestsPerResource}`, `${worker.deleteRequests} DELETEs, ${worker.faultsInjected} faults`, `touched outside plan ${worker.touchedOutsidePlan}`],
     ...coldStart.functions.map((f) => [`cold start ${f.name}`, `${(f.bundleBytes / 1024).toFixed(0)} KB`, `init ${f.initMs} ms`, `${f.initRatioToEmpty}× empty (${coldStart.empty.initMs} ms)`]),

@@ -1,4 +1,4 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { secretsCommands, type SecretsSender } from '../aws/clients';
 import { CredentialsError, credentialsFromEnvironment, parseSecret, type AtlasAccess } from './secret';
 
 interface CacheEntry {
@@ -8,7 +8,7 @@ interface CacheEntry {
 
 export interface CredentialStoreOptions {
   /** Needed only when secret ids are used. */
-  secretsManager?: SecretsManagerClient | undefined;
+  secretsManager?: SecretsSender | undefined;
   ttlMs: number;
   env: Record<string, string | undefined>;
   now?: () => number;
@@ -53,6 +53,7 @@ export class CredentialStore {
     if (!client) throw new CredentialsError(secretId, 'no Secrets Manager client configured');
     let secretString: string | undefined;
     try {
+      const { GetSecretValueCommand } = await secretsCommands();
       const answer = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
       secretString = answer.SecretString;
     } catch (error) {

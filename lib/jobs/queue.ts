@@ -1,4 +1,5 @@
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import { sqsCommands, type SqsSender } from '../aws/clients';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** One message to send; `key` identifies it in results (a job id, a project id). */
@@ -47,7 +48,7 @@ export class EnqueueError extends Error {
  * side with backoff. Resolves only when all were sent; otherwise throws EnqueueError naming each
  * message left unsent (nothing is dropped silently).
  */
-export async function sendAll(sqs: SQSClient, queueUrl: string, messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<number> {
+export async function sendAll(sqs: SqsSender, queueUrl: string, messages: readonly OutgoingMessage[], options: SendOptions = {}): Promise<number> {
   const maxAttempts = options.maxAttempts ?? 4;
   const baseDelayMs = options.baseDelayMs ?? 100;
   const wait = options.sleep ?? ((ms: number) => sleep(ms));
@@ -70,7 +71,7 @@ export async function sendAll(sqs: SQSClient, queueUrl: string, messages: readon
 }
 
 /** FIFO messages keep their order only if batches go one after another; others go side by side. */
-async function sendBatches(sqs: SQSClient, queueUrl: string, messages: readonly OutgoingMessage[]): Promise<SendFailure[]> {
+async function sendBatches(sqs: SqsSender, queueUrl: string, messages: readonly OutgoingMessage[]): Promise<SendFailure[]> {
   const all = batches(messages);
   if (!messages.some((m) => m.groupId)) return (await Promise.all(all.map((batch) => sendBatch(sqs, queueUrl, batch)))).flat();
   const failures: SendFailure[] = [];
@@ -96,7 +97,7 @@ function batches(messages: readonly OutgoingMessage[]): OutgoingMessage[][] {
   return result;
 }
 
-async function sendBatch(sqs: SQSClient, queueUrl: string, batch: OutgoingMessage[]): Promise<SendFailure[]> {
+async function sendBatch(sqs: SqsSender, queueUrl: string, batch: OutgoingMessage[]): Promise<SendFailure[]> {
   // Entry ids only need to be unique within one call; keys may hold characters SQS refuses in ids.
   const entries: SendMessageBatchRequestEntry[] = batch.map((m, i) => ({
     Id: `m${i}`,
@@ -105,6 +106,7 @@ async function sendBatch(sqs: SQSClient, queueUrl: string, batch: OutgoingMessag
     ...(m.deduplicationId ? { MessageDeduplicationId: m.deduplicationId } : {}),
   }));
   try {
+    const { SendMessageBatchCommand } = await sqsCommands();
     const answer = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
     return (answer.Failed ?? []).map((f) => ({
       key: batch[Number((f.Id ?? '').slice(1))]?.key ?? String(f.Id),

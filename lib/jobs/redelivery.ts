@@ -1,4 +1,4 @@
-import { ChangeMessageVisibilityCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { sqsCommands, type SqsSender } from '../aws/clients';
 
 /** SQS caps a message's visibility timeout at 12 hours. */
 export const MAX_VISIBILITY_SECONDS = 43_200;
@@ -13,6 +13,7 @@ export function retryVisibilitySeconds(baseSeconds: number, receiveCount: number
 }
 
 /** Makes a received message visible again after `seconds` (instead of the queue's whole visibility timeout). */
-export async function redeliverAfter(sqs: SQSClient, queueUrl: string, receiptHandle: string, seconds: number): Promise<void> {
+export async function redeliverAfter(sqs: SqsSender, queueUrl: string, receiptHandle: string, seconds: number): Promise<void> {
+  const { ChangeMessageVisibilityCommand } = await sqsCommands();
   await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
 }

@@ -1,5 +1,4 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { lazySecretsManagerClient, lazySqsClient } from '../aws/clients';
 import { loadConfig } from '../config';
 import { CredentialStore, clientFactory } from '../credentials';
 import { defaultSweepId, type JanitorDeps } from '../run';
@@ -32,7 +31,7 @@ export function runtimeDeps(env: Record<string, string | undefined> = process.en
   cached = {
     config,
     credentials: new CredentialStore({
-      secretsManager: config.secretIds.length > 0 ? new SecretsManagerClient({}) : undefined,
+      secretsManager: config.secretIds.length > 0 ? lazySecretsManagerClient({}) : undefined,
       ttlMs: config.secretCacheTtlMs,
       env,
       now,
@@ -45,7 +44,7 @@ export function runtimeDeps(env: Record<string, string | undefined> = process.en
     }),
     // A local SQS (AWS_ENDPOINT_URL_SQS) hands out queue URLs on hosts that do not resolve; in AWS the
     // queue URL and the regional endpoint agree, so the SDK's default applies.
-    sqs: new SQSClient(env['AWS_ENDPOINT_URL_SQS'] ? { useQueueUrlAsEndpoint: false } : {}),
+    sqs: lazySqsClient(env['AWS_ENDPOINT_URL_SQS'] ? { useQueueUrlAsEndpoint: false } : {}),
     now,
     newSweepId: defaultSweepId(now),
   };

@@ -1,4 +1,4 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SqsSender } from '../aws/clients';
 import { randomUUID } from 'node:crypto';
 import type { JanitorConfig } from '../config';
 import type { ClientFactory, CredentialStore } from '../credentials';
@@ -9,7 +9,7 @@ export interface JanitorDeps {
   credentials: CredentialStore;
   /** Builds an Atlas client; receives the run's call counter hook. */
   makeClient: ClientFactory;
-  sqs?: SQSClient | undefined;
+  sqs?: SqsSender | undefined;
   now: () => number;
   newSweepId: () => string;
 }

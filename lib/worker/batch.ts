@@ -1,4 +1,4 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SqsSender } from '../aws/clients';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { JanitorConfig } from '../config';
 import { MessageValidationError, parseDeleteJob, type DeleteJob } from '../jobs';
@@ -22,7 +22,7 @@ export interface JobReport {
 
 export interface BatchDeps {
   config: JanitorConfig;
-  sqs: SQSClient;
+  sqs: SqsSender;
   /** Acts on one valid job (the real one: actOnJob with credentials and a client). */
   act: (job: DeleteJob) => Promise<JobOutcome>;
   /** Called once per message, after its disposition. */

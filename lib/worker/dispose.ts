@@ -1,4 +1,5 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SendMessageCommandInput } from '@aws-sdk/client-sqs';
+import { sqsCommands, type SqsSender } from '../aws/clients';
 import type { WorkerSettings } from '../config';
 import { redeliverAfter, retryVisibilitySeconds, type DeleteJob } from '../jobs';
 import type { JobOutcome } from './outcome';
@@ -19,7 +20,7 @@ export interface MessageRef {
 export type Disposition = { ack: true; note?: string } | { ack: false; visibilitySeconds?: number; note?: string };
 
 export interface DisposeDeps {
-  sqs: SQSClient;
+  sqs: SqsSender;
   settings: WorkerSettings;
   random: () => number;
 }
@@ -51,14 +52,12 @@ async function defer(deps: DisposeDeps, message: MessageRef, job: DeleteJob, rea
   // Waiting must not count toward the redrive limit: before the last receive, send a fresh copy instead.
   if (message.receiveCount >= deps.settings.maxReceiveCount - 1) {
     const copy: DeleteJob = { ...job, deferrals: deferrals + 1 };
-    await deps.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: message.queueUrl,
-        MessageBody: JSON.stringify(copy),
-        MessageGroupId: job.projectId,
-        MessageDeduplicationId: `${job.jobId}-d${deferrals + 1}`,
-      }),
-    );
+    await sendMessage(deps, {
+      QueueUrl: message.queueUrl,
+      MessageBody: JSON.stringify(copy),
+      MessageGroupId: job.projectId,
+      MessageDeduplicationId: `${job.jobId}-d${deferrals + 1}`,
+    });
     return { ack: true, note: `sent again as deferral ${deferrals + 1}` };
   }
   await changeVisibility(deps, message, deps.settings.deferSeconds);
@@ -71,14 +70,12 @@ async function defer(deps: DisposeDeps, message: MessageRef, job: DeleteJob, rea
  */
 export async function returnUnprocessed(deps: DisposeDeps, message: MessageRef, groupId: string): Promise<Disposition> {
   if (message.receiveCount < deps.settings.maxReceiveCount - 1) return { ack: false, note: 'behind a failed job of its project' };
-  await deps.sqs.send(
-    new SendMessageCommand({
-      QueueUrl: message.queueUrl,
-      MessageBody: message.body,
-      MessageGroupId: groupId,
-      MessageDeduplicationId: `${message.messageId}-again`,
-    }),
-  );
+  await sendMessage(deps, {
+    QueueUrl: message.queueUrl,
+    MessageBody: message.body,
+    MessageGroupId: groupId,
+    MessageDeduplicationId: `${message.messageId}-again`,
+  });
   return { ack: true, note: 'sent again behind the failed job of its project' };
 }
 
@@ -100,15 +97,18 @@ async function deadLetter(
     ...(job ? { jobId: { DataType: 'String', StringValue: job.jobId }, kind: { DataType: 'String', StringValue: job.kind } } : {}),
     receiveCount: { DataType: 'Number', StringValue: String(message.receiveCount) },
   };
-  await deps.sqs.send(
-    new SendMessageCommand({
-      QueueUrl: url,
-      MessageBody: message.body,
-      MessageAttributes: attributes,
-      ...(url.endsWith('.fifo') ? { MessageGroupId: job?.projectId ?? 'invalid', MessageDeduplicationId: `${message.messageId}` } : {}),
-    }),
-  );
+  await sendMessage(deps, {
+    QueueUrl: url,
+    MessageBody: message.body,
+    MessageAttributes: attributes,
+    ...(url.endsWith('.fifo') ? { MessageGroupId: job?.projectId ?? 'invalid', MessageDeduplicationId: `${message.messageId}` } : {}),
+  });
   return { ack: true, note: 'dead-lettered' };
+}
+
+async function sendMessage(deps: DisposeDeps, input: SendMessageCommandInput): Promise<void> {
+  const { SendMessageCommand } = await sqsCommands();
+  await deps.sqs.send(new SendMessageCommand(input));
 }
 
 function changeVisibility(deps: DisposeDeps, message: MessageRef, seconds: number): Promise<void> {

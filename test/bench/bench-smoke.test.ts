@@ -20,6 +20,7 @@ describe('bench and chaos scripts (smoke sizes)', () => {
     expect(results.smoke).toBe(true);
     expect(results.sweep).toMatchObject({ projects: 20, concurrency: 16 });
     expect(results.sweep.requests).toBeGreaterThan(20);
+    expect(results.sweep.requests).toBe(results.sweep.minimumRequests);
     expect(results.worker).toMatchObject({ jobs: 15, deleted: 15, lost: 0, touchedOutsidePlan: 0 });
     expect(results.coldStart.functions.map((f: { name: string }) => f.name)).toEqual(['sweep', 'scan', 'worker']);
     expect(results.memory.capped.peakRssMB).toBeGreaterThan(0);

@@ -81,6 +81,7 @@ export interface ServiceRecord extends Deletable {
 }
 export interface EndpointRecord {
   id: string;
+  projectId: string;
   provider: CloudProvider;
   /** null for an orphan: listed by the service, no object behind it. */
   base: Json | null;
@@ -97,6 +98,15 @@ export interface StreamRecord extends Deletable {
 }
 
 /** States a scenario may give that already mean "being deleted": such resources stay as they are forever. */
+function hasDeleteInFlight(project: ProjectRecord): boolean {
+  const inFlight = (rec: { deleteRequestedAt?: number }) => rec.deleteRequestedAt !== undefined;
+  return (
+    project.services.some((s) => inFlight(s) || [...s.endpoints.values()].some(inFlight)) ||
+    project.peers.some(inFlight) ||
+    project.streams.some(inFlight)
+  );
+}
+
 const SCENARIO_DELETING_STATES = new Set(['DELETING', 'TERMINATING', 'DELETE_REQUESTED']);
 
 /** Drop `endpoints` and every `_janitor*` key: what remains is what Atlas serves. */
@@ -124,11 +134,11 @@ export class Store implements SimulatorStore {
           services: p.endpointServices.map((svc) => {
             const endpoints = new Map<string, EndpointRecord>();
             for (const id of serviceEndpointIds(svc)) {
-              endpoints.set(id, { id, provider: svc.cloudProvider, base: null, janitor: svc._janitorOrphans?.[id] ?? null });
+              endpoints.set(id, { id, projectId: p.id, provider: svc.cloudProvider, base: null, janitor: svc._janitorOrphans?.[id] ?? null });
             }
             for (const ep of svc.endpoints) {
               const id = endpointIdOf(ep);
-              endpoints.set(id, { id, provider: svc.cloudProvider, base: servedFields(ep), janitor: ep._janitor ?? null });
+              endpoints.set(id, { id, projectId: p.id, provider: svc.cloudProvider, base: servedFields(ep), janitor: ep._janitor ?? null });
             }
             return {
               id: svc.id,
@@ -157,28 +167,30 @@ export class Store implements SimulatorStore {
         });
       }
     }
-    if (!opts.stuckDeletes) this.startScenarioDeletes();
     this.projectIndex = new Map(this.projects.map((p) => [p.id, p]));
+    if (!opts.stuckDeletes) this.startScenarioDeletes();
   }
 
   /** Projects never come or go: an index keeps lookups O(1) in estates of thousands. */
-  private projectIndex: Map<string, ProjectRecord>;
-  /** False until anything is deleting: a read-only run then never walks the whole estate to settle. */
-  private anyDeleteRequested = false;
+  private readonly projectIndex: Map<string, ProjectRecord>;
+  /** Projects with a delete in flight: settling visits only these, so a request costs the same at any estate size. */
+  private readonly settling = new Set<ProjectRecord>();
+
+  private requestDelete(rec: { projectId: string; deleteRequestedAt?: number }, at: number): void {
+    rec.deleteRequestedAt = at;
+    this.settling.add(this.projectIndex.get(rec.projectId) as ProjectRecord);
+  }
 
   /** A resource the scenario shows mid-delete finishes like any other delete, counted from start. */
   private startScenarioDeletes(): void {
     const now = this.opts.now();
-    const start = (rec: Deletable & { deleteRequestedAt?: number }, field: string) => {
-      if (SCENARIO_DELETING_STATES.has(String(rec.base[field]))) {
-        rec.deleteRequestedAt = now;
-        this.anyDeleteRequested = true;
-      }
+    const start = (rec: Deletable & { projectId: string }, field: string) => {
+      if (SCENARIO_DELETING_STATES.has(String(rec.base[field]))) this.requestDelete(rec, now);
     };
     for (const project of this.projects) {
       for (const svc of project.services) {
         start(svc, 'status');
-        for (const ep of svc.endpoints.values()) if (ep.base) start(ep as Deletable, ep.provider === 'AWS' ? 'connectionStatus' : 'status');
+        for (const ep of svc.endpoints.values()) if (ep.base) start(ep as Deletable & EndpointRecord, ep.provider === 'AWS' ? 'connectionStatus' : 'status');
       }
       for (const peer of project.peers) start(peer, peer.provider === 'AWS' ? 'statusName' : 'status');
       for (const link of project.streams) start(link, 'state');
@@ -273,8 +285,7 @@ export class Store implements SimulatorStore {
     this.settle();
     if (this.isDeleting(svc, 'status')) return 'alreadyDeleting';
     if (svc.endpointIds.length > 0) return 'hasEndpoints';
-    svc.deleteRequestedAt = this.opts.now();
-    this.anyDeleteRequested = true;
+    this.requestDelete(svc, this.opts.now());
     this.settle();
     return 'accepted';
   }
@@ -284,8 +295,7 @@ export class Store implements SimulatorStore {
     if (ep.deleteRequestedAt !== undefined) return 'alreadyDeleting';
     const stateField = ep.provider === 'AWS' ? 'connectionStatus' : 'status';
     if (ep.base && SCENARIO_DELETING_STATES.has(String(ep.base[stateField]))) return 'alreadyDeleting';
-    ep.deleteRequestedAt = this.opts.now();
-    this.anyDeleteRequested = true;
+    this.requestDelete(ep, this.opts.now());
     this.settle();
     return 'accepted';
   }
@@ -293,8 +303,7 @@ export class Store implements SimulatorStore {
   deletePeer(peer: PeerRecord): DeleteOutcome {
     this.settle();
     if (this.isDeleting(peer, peer.provider === 'AWS' ? 'statusName' : 'status')) return 'alreadyDeleting';
-    peer.deleteRequestedAt = this.opts.now();
-    this.anyDeleteRequested = true;
+    this.requestDelete(peer, this.opts.now());
     this.settle();
     return 'accepted';
   }
@@ -302,8 +311,7 @@ export class Store implements SimulatorStore {
   deleteStream(link: StreamRecord): DeleteOutcome {
     this.settle();
     if (this.isDeleting(link, 'state')) return 'alreadyDeleting';
-    link.deleteRequestedAt = this.opts.now();
-    this.anyDeleteRequested = true;
+    this.requestDelete(link, this.opts.now());
     this.settle();
     return 'accepted';
   }
@@ -318,11 +326,11 @@ export class Store implements SimulatorStore {
    * when anyone looked.
    */
   private settle(): void {
-    if (!this.anyDeleteRequested) return;
+    if (this.settling.size === 0) return;
     const now = this.opts.now();
     const delay = this.opts.deleteDelayMs;
     const done = (rec: { deleteRequestedAt?: number }) => rec.deleteRequestedAt !== undefined && rec.deleteRequestedAt + delay <= now;
-    for (const project of this.projects) {
+    for (const project of this.settling) {
       for (const svc of project.services) {
         let lastGoneAt: number | undefined;
         for (const ep of svc.endpoints.values()) {
@@ -339,6 +347,7 @@ export class Store implements SimulatorStore {
       project.services = project.services.filter((s) => !done(s));
       project.peers = project.peers.filter((p) => !done(p));
       project.streams = project.streams.filter((s) => !done(s));
+      if (!hasDeleteInFlight(project)) this.settling.delete(project);
     }
   }
 

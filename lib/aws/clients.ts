@@ -1,0 +1,34 @@
+import type { SecretsManagerClient, SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
+import type { SQSClient, SQSClientConfig } from '@aws-sdk/client-sqs';
+
+/** All the janitor ever does with an AWS SDK client: send it commands. */
+export type SqsSender = Pick<SQSClient, 'send'>;
+export type SecretsSender = Pick<SecretsManagerClient, 'send'>;
+
+/**
+ * A client whose SDK module is required on the first send, not at cold start. Each SDK client costs
+ * about 100 ms to require; the worker's usual path never touches SQS, and a dry-run sweep neither.
+ */
+function lazyClient<C extends { send: (command: never) => Promise<unknown> }>(load: () => Promise<C>): Pick<C, 'send'> {
+  let client: Promise<C> | undefined;
+  const send = async (command: never) => {
+    client ??= load().catch((error: unknown) => {
+      client = undefined;
+      throw error;
+    });
+    return (await client).send(command);
+  };
+  return { send } as unknown as Pick<C, 'send'>;
+}
+
+export function lazySqsClient(config: SQSClientConfig): SqsSender {
+  return lazyClient(async () => new (await import('@aws-sdk/client-sqs')).SQSClient(config));
+}
+
+export function lazySecretsManagerClient(config: SecretsManagerClientConfig): SecretsSender {
+  return lazyClient(async () => new (await import('@aws-sdk/client-secrets-manager')).SecretsManagerClient(config));
+}
+
+/** The SDK's command classes, required on first use for the same reason. */
+export const sqsCommands = () => import('@aws-sdk/client-sqs');
+export const secretsCommands = () => import('@aws-sdk/client-secrets-manager');
