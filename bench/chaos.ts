@@ -28,6 +28,7 @@ export interface ChaosRow {
   lost: number;
   deadLettered: number;
   deadLetterReasons: string[];
+  scanErrors: string[];
   faults: number;
   wallMs: number;
 }
@@ -55,6 +56,7 @@ export async function chaos(seeds: number, projects: number, firstSeed = 1): Pro
       lost: r.totals.lost,
       deadLettered: r.totals.deadLettered,
       deadLetterReasons: r.deadLettered.map((d) => d.reason),
+      scanErrors: r.scanErrors,
       faults: r.apiCalls.faultsInjected,
       wallMs: r.wallTimeMs,
     });
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
       )}\n`,
     );
     for (const r of rows) for (const reason of r.deadLetterReasons) process.stdout.write(`seed ${r.seed} dead-lettered: ${reason}\n`);
+    for (const r of rows) if (r.missed > 0) for (const e of r.scanErrors) process.stdout.write(`seed ${r.seed} scan error (a missed resource waits for the next sweep): ${e}\n`);
     const bad = rows.filter((r) => r.lost > 0 || r.wronglyTouched > 0);
     process.stdout.write(bad.length === 0 ? `OK: ${rows.length} seeds, nothing lost, nothing wrongly touched\n` : `FAILED seeds: ${bad.map((r) => r.seed).join(', ')}\n`);
   }

@@ -48,7 +48,7 @@ export async function stopChild(child: ChildProcess): Promise<void> {
 /** Janitor dependencies for an in-process run against a simulator (dry-run, no queues). */
 export function benchDeps(url: string, concurrency: number, env: Record<string, string> = {}): JanitorDeps {
   clearAuthCaches();
-  const config = loadConfig({ ATLAS_BASE_URL: url, ATLAS_CONCURRENCY: String(concurrency), MAX_DELETIONS_PER_RUN: '10000', ...env });
+  const config = loadConfig({ ATLAS_BASE_URL: url, ATLAS_CONCURRENCY: String(concurrency), MAX_DELETIONS_PER_RUN: '10000', GRACE_PERIODS: 'default=0', ...env });
   return {
     config,
     credentials: new CredentialStore({ ttlMs: 3_600_000, env: { MONGODB_ATLAS_PUBLIC_API_KEY: GENERATED_API_KEY.publicKey, MONGODB_ATLAS_PRIVATE_API_KEY: GENERATED_API_KEY.privateKey } }),

@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { MessageValidationError, parseScanRequest, redeliverAfter, retryVisibilitySeconds } from '../lib/jobs';
 import { invocationDeadline, logger, runtimeDeps } from '../lib/lambda';
-import { reportCandidates, runProjectScan } from '../lib/run';
+import { notifyProjectScan, reportCandidates, runProjectScan } from '../lib/run';
 
 const processor = new BatchProcessor(EventType.SQS);
 
@@ -40,8 +40,10 @@ async function scanOne(record: SQSRecord): Promise<void> {
     }
     throw error;
   }
-  const result = await runProjectScan(runtimeDeps(), request);
+  const deps = runtimeDeps();
+  const result = await runProjectScan(deps, request);
   const { scan } = result;
+  if (deps.notifier) await notifyProjectScan(deps.notifier, result, deps.now());
   logger.info('project scanned', {
     sweepId: result.sweepId,
     mode: result.mode,

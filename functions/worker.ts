@@ -16,6 +16,8 @@ export const handler = middy(async (event: SQSEvent) => {
     config: deps.config,
     sqs: deps.sqs,
     act: jobActor(deps),
+    history: deps.ledger,
+    notifier: deps.notifier,
     onJob: (report) => {
       countOutcome(report.outcome);
       const line = { ...report, ack: report.disposition.ack, disposition: report.disposition.note };

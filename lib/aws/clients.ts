@@ -32,3 +32,26 @@ export function lazySecretsManagerClient(config: SecretsManagerClientConfig): Se
 /** The SDK's command classes, required on first use for the same reason. */
 export const sqsCommands = () => import('@aws-sdk/client-sqs');
 export const secretsCommands = () => import('@aws-sdk/client-secrets-manager');
+
+export type DocumentSender = Pick<import('@aws-sdk/lib-dynamodb').DynamoDBDocumentClient, 'send'>;
+export type SnsSender = Pick<import('@aws-sdk/client-sns').SNSClient, 'send'>;
+
+export function lazyDocumentClient(config: import('@aws-sdk/client-dynamodb').DynamoDBClientConfig): DocumentSender {
+  return lazyClient(async () => {
+    const [{ DynamoDBClient }, { DynamoDBDocumentClient }] = await Promise.all([import('@aws-sdk/client-dynamodb'), import('@aws-sdk/lib-dynamodb')]);
+    return DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
+  });
+}
+
+export function lazySnsClient(config: import('@aws-sdk/client-sns').SNSClientConfig): SnsSender {
+  return lazyClient(async () => new (await import('@aws-sdk/client-sns')).SNSClient(config));
+}
+
+/** Reads one SSM parameter (decrypted), loading the SDK on first use. */
+export function ssmParameterReader(config: import('@aws-sdk/client-ssm').SSMClientConfig): (name: string) => Promise<string | undefined> {
+  const client = lazyClient(async () => new (await import('@aws-sdk/client-ssm')).SSMClient(config));
+  return async (name) => {
+    const { GetParameterCommand } = await import('@aws-sdk/client-ssm');
+    return (await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value;
+  };
+}

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ID_FORMATS } from '../atlas';
-import { KIND_NAMES, RULE_NAMES } from '../kinds';
+import { AGE_RULES, KIND_NAMES, RULE_NAMES, type RuleName } from '../kinds';
+import { DEFAULT_GRACE, MIN_AGE_RULE_GRACE_MS, formatDuration, parseDuration, type GracePeriods } from '../plan/grace';
 import { ConfigError } from './errors';
 import { globToRegExp } from './glob';
 
@@ -29,7 +30,47 @@ export const ENV = {
   retryBaseSeconds: 'RETRY_BACKOFF_BASE_SECONDS',
   deferSeconds: 'DEFER_SECONDS',
   maxReceiveCount: 'DELETE_MAX_RECEIVE_COUNT',
+  gracePeriods: 'GRACE_PERIODS',
+  ledgerTable: 'LEDGER_TABLE',
+  notifyTopicArn: 'NOTIFY_TOPIC_ARN',
+  protectionsFile: 'PROTECTIONS_FILE',
+  protectionsParameter: 'PROTECTIONS_PARAMETER',
 } as const;
+
+/**
+ * `GRACE_PERIODS`: `name=duration` pairs, comma-separated. A name is a rule, `default` (failure rules) or
+ * `age-default` (age rules); a duration is `0`, `90s`, `15m`, `24h` or `7d`.
+ */
+const gracePeriods = z
+  .string()
+  .optional()
+  .transform((value, ctx): GracePeriods => {
+    let { defaultMs, ageDefaultMs } = DEFAULT_GRACE;
+    const perRule = new Map<RuleName, number>();
+    for (const pair of (value ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+      const [name = '', duration = ''] = pair.split('=').map((s) => s.trim());
+      const ms = parseDuration(duration);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `${pair}: the duration must be 0 or a number with s, m, h or d` });
+        return DEFAULT_GRACE;
+      }
+      if (name === 'default') defaultMs = ms;
+      else if (name === 'age-default') ageDefaultMs = ms;
+      else if ((RULE_NAMES as readonly string[]).includes(name)) perRule.set(name as RuleName, ms);
+      else {
+        ctx.addIssue({ code: 'custom', message: `${pair}: ${name} is not a rule, default or age-default` });
+        return DEFAULT_GRACE;
+      }
+    }
+    for (const rule of AGE_RULES) {
+      const ms = perRule.get(rule) ?? ageDefaultMs;
+      if (ms < MIN_AGE_RULE_GRACE_MS) {
+        ctx.addIssue({ code: 'custom', message: `${rule} is an age rule and needs at least ${formatDuration(MIN_AGE_RULE_GRACE_MS)}, not ${formatDuration(ms)}` });
+        return DEFAULT_GRACE;
+      }
+    }
+    return { defaultMs, ageDefaultMs, perRule };
+  });
 
 const list = z
   .string()
@@ -46,6 +87,9 @@ const integer = (min: number, max: number, fallback: number) =>
     .pipe(z.string().regex(/^\d+$/, 'must be a whole number'))
     .transform(Number)
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+/** serverless.yml passes unset stage parameters as empty strings. */
+const blankIsUnset = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
 
 const envSchema = z.object({
   [ENV.mode]: z.enum(MODES, { message: `must be ${MODES.join(' or ')}` }).default('dry-run'),
@@ -68,6 +112,11 @@ const envSchema = z.object({
   [ENV.retryBaseSeconds]: integer(1, 3600, 30),
   [ENV.deferSeconds]: integer(1, 3600, 60),
   [ENV.maxReceiveCount]: integer(1, 1000, 5),
+  [ENV.gracePeriods]: gracePeriods,
+  [ENV.ledgerTable]: blankIsUnset(z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')),
+  [ENV.notifyTopicArn]: blankIsUnset(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN')),
+  [ENV.protectionsFile]: blankIsUnset(z.string()),
+  [ENV.protectionsParameter]: blankIsUnset(z.string().regex(/^[A-Za-z0-9_.\/-]{1,2048}$/, 'must be an SSM parameter name')),
 });
 
 /** Project selection: an empty include list means every project the credentials see. */
@@ -93,6 +142,12 @@ export interface JanitorConfig {
   scanQueueUrl: string | undefined;
   deleteQueueUrl: string | undefined;
   worker: WorkerSettings;
+  grace: GracePeriods;
+  /** The DynamoDB table of marks and run history; without it nothing with a grace period is planned. */
+  ledgerTable: string | undefined;
+  notifyTopicArn: string | undefined;
+  /** Where the protection registry is read: a JSON file, or an SSM parameter holding the same JSON. */
+  protections: { file?: string | undefined; parameter?: string | undefined };
 }
 
 export interface WorkerSettings {
@@ -143,5 +198,9 @@ export function loadConfig(env: Record<string, string | undefined>): JanitorConf
       deferSeconds: e[ENV.deferSeconds],
       maxReceiveCount: e[ENV.maxReceiveCount],
     },
+    grace: e[ENV.gracePeriods],
+    ledgerTable: e[ENV.ledgerTable],
+    notifyTopicArn: e[ENV.notifyTopicArn],
+    protections: { file: e[ENV.protectionsFile], parameter: e[ENV.protectionsParameter] },
   };
 }

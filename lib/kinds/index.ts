@@ -2,6 +2,7 @@ export { KINDS, kindOf } from './registry';
 export { endpointIdsOf } from './private-endpoint';
 export { v1AsEndpointService } from './private-endpoint-service';
 export {
+  AGE_RULES,
   KIND_NAMES,
   RULE_NAMES,
   type Classification,

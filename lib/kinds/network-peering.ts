@@ -4,6 +4,8 @@ import {
   AWS_PEER_DEAD_ERROR_STATES,
   AWS_PEER_FAILED,
   AWS_PEER_TERMINATING,
+  AWS_PEER_WAITING,
+  PEER_WAITING,
   NOT_FOUND,
   PEER_DELETING,
   PEER_FAILED,
@@ -49,10 +51,12 @@ export const networkPeering: ResourceKind = {
       if (o.state === AWS_PEER_FAILED) {
         return remove('failed-aws-peer', dead ? `AWS peering request ended in ${errorState} (statusName FAILED)` : 'AWS peer statusName is FAILED');
       }
+      if (o.state === AWS_PEER_WAITING) return remove('pending-peer', 'AWS peering request waiting for acceptance');
       return keep(`statusName ${o.state} is not a failure${dead ? ` (errorStateName ${errorState} noted)` : ''}`);
     }
     if (o.state === PEER_DELETING) return keep('already being deleted');
     if (o.state === PEER_FAILED) return remove('failed-peer', `${o.ref.provider} peer status is FAILED`);
+    if (o.state === PEER_WAITING) return remove('pending-peer', `${o.ref.provider} peer waiting for the user (status ${PEER_WAITING})`);
     return keep(`status ${o.state} is not a failure`);
   },
 };

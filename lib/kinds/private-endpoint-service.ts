@@ -1,6 +1,7 @@
 import { PROVIDERS, type EndpointService, type Provider } from '../atlas';
 import { fieldsOf, keep, readOrGone, remove } from './common';
-import { ENDPOINT_SERVICE_DELETING, ENDPOINT_SERVICE_FAILED, NOT_FOUND } from './states';
+import { endpointIdsOf } from './private-endpoint';
+import { ENDPOINT_SERVICE_DELETING, ENDPOINT_SERVICE_FAILED, ENDPOINT_SERVICE_IDLE_STATES, NOT_FOUND } from './states';
 import type { Observation, ResourceKind, ResourceRef, ScanContext } from './types';
 
 /** Private endpoint services (v2 `endpointService`; v1.0 `privateEndpoint` connections for AWS). */
@@ -34,6 +35,9 @@ export const privateEndpointService: ResourceKind = {
     if (!o.found) return keep('already gone');
     if (o.state === ENDPOINT_SERVICE_DELETING) return keep('already being deleted');
     if (o.state === ENDPOINT_SERVICE_FAILED) return remove('failed-endpoint-service', 'endpoint service status is FAILED');
+    if (ENDPOINT_SERVICE_IDLE_STATES.has(o.state) && endpointIdsOf(o.fields as unknown as EndpointService, o.ref.provider ?? 'AWS').length === 0) {
+      return remove('idle-endpoint-service', `endpoint service ${o.state} with no endpoints`);
+    }
     return keep(`status ${o.state} is not a failure`);
   },
 };

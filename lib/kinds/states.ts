@@ -17,6 +17,11 @@ export const ENDPOINT_DELETING = 'DELETING';
 export const AWS_PEER_FAILED = 'FAILED';
 export const AWS_PEER_TERMINATING = 'TERMINATING';
 export const AWS_PEER_DEAD_ERROR_STATES: ReadonlySet<string> = new Set(['REJECTED', 'EXPIRED', 'INVALID_ARGUMENT']);
+/** Peer states that wait on the user (AWS `statusName`, GCP `status`): normal while young. */
+export const AWS_PEER_WAITING = 'PENDING_ACCEPTANCE';
+export const PEER_WAITING = 'WAITING_FOR_USER';
+/** Endpoint service states in which a service with no endpoint is waiting for its first one. */
+export const ENDPOINT_SERVICE_IDLE_STATES: ReadonlySet<string> = new Set(['WAITING_FOR_USER', 'AVAILABLE']);
 /** Azure/GCP peer `status`. */
 export const PEER_FAILED = 'FAILED';
 export const PEER_DELETING = 'DELETING';

@@ -13,8 +13,17 @@ export const RULE_NAMES = [
   'failed-aws-peer',
   'failed-peer',
   'failed-streams-private-link',
+  'pending-peer',
+  'idle-endpoint-service',
 ] as const;
 export type RuleName = (typeof RULE_NAMES)[number];
+
+/**
+ * Rules whose state is normal while the resource is young (a peer waiting for its acceptance, a service
+ * waiting for its first endpoint): only age makes them stale, so they need the ledger's memory and never
+ * fire on first sight.
+ */
+export const AGE_RULES: ReadonlySet<RuleName> = new Set(['pending-peer', 'idle-endpoint-service']);
 
 /** What is needed to address one resource again (get, delete). */
 export interface ResourceRef {

@@ -1,6 +1,9 @@
-import { lazySecretsManagerClient, lazySqsClient } from '../aws/clients';
+import { lazyDocumentClient, lazySecretsManagerClient, lazySnsClient, lazySqsClient, ssmParameterReader } from '../aws/clients';
 import { loadConfig } from '../config';
 import { CredentialStore, clientFactory } from '../credentials';
+import { DynamoLedger } from '../ledger';
+import { snsNotifier } from '../notify/notifier';
+import { protectionSource } from '../protections';
 import { defaultSweepId, type JanitorDeps } from '../run';
 
 /** Milliseconds kept back from a Lambda's remaining time, so a reply and its logs still fit. */
@@ -45,6 +48,10 @@ export function runtimeDeps(env: Record<string, string | undefined> = process.en
     // A local SQS (AWS_ENDPOINT_URL_SQS) hands out queue URLs on hosts that do not resolve; in AWS the
     // queue URL and the regional endpoint agree, so the SDK's default applies.
     sqs: lazySqsClient(env['AWS_ENDPOINT_URL_SQS'] ? { useQueueUrlAsEndpoint: false } : {}),
+    // AWS_ENDPOINT_URL_DYNAMODB points a local run at dynalite; the SDK reads it itself.
+    ledger: config.ledgerTable ? new DynamoLedger(lazyDocumentClient({}), config.ledgerTable) : undefined,
+    protections: protectionSource(config, { readParameter: ssmParameterReader({}), now }),
+    notifier: config.notifyTopicArn ? snsNotifier(lazySnsClient({}), config.notifyTopicArn) : undefined,
     now,
     newSweepId: defaultSweepId(now),
   };

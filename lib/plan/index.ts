@@ -1,2 +1,15 @@
-export { planDeletions, type Candidate, type Evidence, type Kept, type KeptCause, type Plan, type PlanSettings } from './plan';
+export {
+  admit,
+  findStale,
+  planDeletions,
+  type Candidate,
+  type Evidence,
+  type Kept,
+  type KeptCause,
+  type Plan,
+  type PlanSettings,
+  type Sighting,
+  type StaleFindings,
+} from './plan';
+export { DEFAULT_GRACE, MIN_AGE_RULE_GRACE_MS, NO_GRACE, formatDuration, graceFor, parseDuration, type GracePeriods } from './grace';
 export { selectProjects, type ProjectSelection } from './select-projects';

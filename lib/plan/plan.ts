@@ -1,14 +1,17 @@
 import type { Provider } from '../atlas';
-import { kindOf, type KindName, type Observation, type ResourceRef, type RuleName } from '../kinds';
+import { AGE_RULES, endpointIdsOf, kindOf, type KindName, type Observation, type ResourceRef, type RuleName } from '../kinds';
+import { NO_PROTECTIONS, describeProtection, type Protection, type ProjectProtections } from '../protections/registry';
+import { formatDuration, graceFor, type GracePeriods } from './grace';
 
 export interface PlanSettings {
   disabledRules: ReadonlySet<RuleName>;
   protectedResourceIds: ReadonlySet<string>;
   /** More candidates than this in one run: plan nothing and say so. */
   maxDeletionsPerRun: number;
+  grace: GracePeriods;
 }
 
-/** A resource planned for deletion, with the rule that matched and the state that made it match. */
+/** A resource whose rule matched, with the state that made it match and, once admitted, its clock. */
 export interface Candidate {
   ref: ResourceRef;
   projectId: string;
@@ -19,6 +22,9 @@ export interface Candidate {
   rule: RuleName;
   reason: string;
   evidence: Evidence;
+  /** ISO times from the ledger: first seen stale, and when its grace period ends. */
+  firstSeenAt?: string | undefined;
+  eligibleAt?: string | undefined;
 }
 
 /** What the scan saw: enough to tell, later, whether the resource still qualifies. */
@@ -28,8 +34,11 @@ export interface Evidence {
   parent?: { id: string; status: string } | undefined;
 }
 
-/** Why a resource was kept: its kind said so, a switched-off rule, a protection, or the cap. */
-export type KeptCause = 'state' | 'ruleDisabled' | 'protected' | 'cap';
+/**
+ * Why a resource was kept: its kind said so, a switched-off rule, a protection, its grace period not yet
+ * over, endpoints that are not going, or the cap.
+ */
+export type KeptCause = 'state' | 'ruleDisabled' | 'protected' | 'grace' | 'blocked' | 'cap';
 
 export interface Kept {
   projectId: string;
@@ -39,6 +48,9 @@ export interface Kept {
   state: string;
   cause: KeptCause;
   reason: string;
+  /** For cause `grace`: since when it has been seen stale and when it may be deleted. */
+  firstSeenAt?: string | undefined;
+  eligibleAt?: string | undefined;
 }
 
 export interface Plan {
@@ -48,46 +60,125 @@ export interface Plan {
   capExceeded?: { found: number; cap: number } | undefined;
 }
 
+/** Stale resources (rule matched, not protected) before the grace periods are applied. */
+export interface StaleFindings {
+  stale: Candidate[];
+  kept: Kept[];
+  /** Service ids with their listed endpoint ids: a service goes only with all of them. */
+  serviceEndpoints: ReadonlyMap<string, readonly string[]>;
+  /** Endpoint ids already gone or being deleted: they do not hold their service back. */
+  leavingEndpoints: ReadonlySet<string>;
+  /** Resources not stale here that must keep any ledger mark: protected, rule off, or unreadable. */
+  holdMarks: ResourceRef[];
+}
+
+/** The ledger's memory of a stale resource. */
+export interface Sighting {
+  firstSeenAt: number;
+  lastSeenAt: number;
+  sweeps: number;
+}
+
+function keptFrom(o: Pick<Candidate, 'projectId' | 'kind' | 'provider' | 'id' | 'state'>, cause: KeptCause, reason: string, extra: Partial<Kept> = {}): Kept {
+  return { projectId: o.projectId, kind: o.kind, provider: o.provider, id: o.id, state: o.state, cause, reason, ...extra };
+}
+
 /**
- * Classifies every observation and applies the protections. Never plans a resource whose kind says keep,
- * whose rule is switched off, or whose id (or any of its ids) is protected.
+ * Classifies every observation and applies the protections. A resource whose kind says keep, whose rule
+ * is switched off, or whose id (or any of its ids) is protected is never stale.
  */
-export function planDeletions(observations: readonly Observation[], settings: PlanSettings): Plan {
+export function findStale(observations: readonly Observation[], settings: PlanSettings, registry: ProjectProtections = NO_PROTECTIONS): StaleFindings {
   const protectedIds = new Set([...settings.protectedResourceIds].map((id) => id.toLowerCase()));
-  const candidates: Candidate[] = [];
+  const stale: Candidate[] = [];
   const kept: Kept[] = [];
+  const serviceEndpoints = new Map<string, readonly string[]>();
+  const leavingEndpoints = new Set<string>();
+  const holdMarks: ResourceRef[] = [];
   for (const o of observations) {
     const verdict = kindOf(o.ref.kind).classify(o);
     const base = { projectId: o.ref.projectId, kind: o.ref.kind, provider: o.ref.provider, id: o.id, state: o.state };
+    if (o.ref.kind === 'privateEndpointService' && o.found) {
+      serviceEndpoints.set(o.id, endpointIdsOf(o.fields as never, o.ref.provider ?? 'AWS'));
+    }
+    if (o.ref.kind === 'privateEndpoint' && (!o.found || o.state === 'DELETING' || o.fields['deleteRequested'] === true)) leavingEndpoints.add(o.id);
+    const ids = [o.id, ...Object.values(o.ref.ids)].map((id) => id.toLowerCase());
+    const entry = registry.project ?? ids.map((id) => registry.resources.get(id)).find((p) => p !== undefined);
+    if (o.error || o.state === 'READ_FAILED' || o.state === 'INVALID_ID') holdMarks.push(o.ref);
     if (verdict.verdict === 'keep' || !verdict.rule) {
-      kept.push({ ...base, cause: 'state', reason: verdict.reason });
+      kept.push(keptFrom(base, 'state', verdict.reason));
     } else if (settings.disabledRules.has(verdict.rule)) {
-      kept.push({ ...base, cause: 'ruleDisabled', reason: `rule ${verdict.rule} is switched off (${verdict.reason})` });
-    } else if (isProtected(o, protectedIds)) {
-      kept.push({ ...base, cause: 'protected', reason: `protected by configuration (${verdict.reason})` });
+      holdMarks.push(o.ref);
+      kept.push(keptFrom(base, 'ruleDisabled', `rule ${verdict.rule} is switched off (${verdict.reason})`));
+    } else if (ids.some((id) => protectedIds.has(id))) {
+      holdMarks.push(o.ref);
+      kept.push(keptFrom(base, 'protected', `protected by configuration (${verdict.reason})`));
+    } else if (entry) {
+      holdMarks.push(o.ref);
+      kept.push(keptFrom(base, 'protected', `protected by the registry: ${describeProtection(entry)} (${verdict.reason})`));
     } else {
-      candidates.push({
+      const lapsed = registry.expired.find((p) => p.projectId !== undefined || p.projectName !== undefined || ids.includes(p.resourceId ?? ''));
+      stale.push({
         ...base,
         ref: o.ref,
         rule: verdict.rule,
-        reason: verdict.reason,
+        reason: lapsed ? `${verdict.reason}; its protection has expired (${describeProtection(lapsed)})` : verdict.reason,
         evidence: { state: o.state, fields: o.fields, ...(o.parent ? { parent: o.parent } : {}) },
       });
     }
   }
-  if (candidates.length > settings.maxDeletionsPerRun) {
-    const reason = `not planned: ${candidates.length} candidates exceed the cap of ${settings.maxDeletionsPerRun} deletions per run`;
-    return {
-      candidates: [],
-      kept: [...kept, ...candidates.map(({ projectId, kind, provider, id, state }) => ({ projectId, kind, provider, id, state, cause: 'cap' as const, reason }))],
-      capExceeded: { found: candidates.length, cap: settings.maxDeletionsPerRun },
-    };
-  }
-  return { candidates, kept };
+  return { stale, kept, serviceEndpoints, leavingEndpoints, holdMarks };
 }
 
-/** Ids are compared without case: Azure resource ids are case-insensitive, and the others are lowercase. */
-function isProtected(o: Observation, protectedIds: ReadonlySet<string>): boolean {
-  if (protectedIds.size === 0) return false;
-  return [o.id, ...Object.values(o.ref.ids)].some((id) => protectedIds.has(id.toLowerCase()));
+/**
+ * Applies the grace periods, then the service rule and the cap. `sightings[i]` is the ledger's memory of
+ * `stale[i]`; without a ledger (undefined) only rules with no grace period may plan, and age rules never.
+ */
+export function admit(findings: StaleFindings, settings: PlanSettings, sightings: readonly (Sighting | undefined)[] | undefined, now: number): Plan {
+  const kept = [...findings.kept];
+  let admitted: Candidate[] = [];
+  findings.stale.forEach((c, i) => {
+    const grace = graceFor(settings.grace, c.rule);
+    const seen = sightings?.[i];
+    if (!seen) {
+      if (grace === 0 && !AGE_RULES.has(c.rule)) admitted.push(c);
+      else kept.push(keptFrom(c, 'grace', `waiting: no ledger (LEDGER_TABLE) to measure the ${formatDuration(grace)} grace period of rule ${c.rule} (${c.reason})`));
+      return;
+    }
+    const times = { firstSeenAt: new Date(seen.firstSeenAt).toISOString(), eligibleAt: new Date(seen.firstSeenAt + grace).toISOString() };
+    if (now >= seen.firstSeenAt + grace) admitted.push({ ...c, ...times });
+    else {
+      const sweeps = seen.sweeps === 1 ? '1 sweep' : `${seen.sweeps} sweeps`;
+      kept.push(keptFrom(c, 'grace', `marked: stale since ${times.firstSeenAt} (${sweeps}); rule ${c.rule} waits ${formatDuration(grace)} (${c.reason})`, times));
+    }
+  });
+  admitted = blockServicesWithRemainingEndpoints(admitted, kept, findings);
+  if (admitted.length > settings.maxDeletionsPerRun) {
+    const reason = `not planned: ${admitted.length} candidates exceed the cap of ${settings.maxDeletionsPerRun} deletions per run`;
+    return { candidates: [], kept: [...kept, ...admitted.map((c) => keptFrom(c, 'cap', reason))], capExceeded: { found: admitted.length, cap: settings.maxDeletionsPerRun } };
+  }
+  return { candidates: admitted, kept };
 }
+
+/**
+ * Atlas refuses to delete a service that still has endpoints: a service is planned only when every
+ * endpoint it lists is planned too (or is gone), else its job would only wait and end dead-lettered.
+ */
+function blockServicesWithRemainingEndpoints(admitted: Candidate[], kept: Kept[], findings: StaleFindings): Candidate[] {
+  const going = new Set(admitted.filter((c) => c.kind === 'privateEndpoint').map((c) => c.id));
+  const keptEndpoints = new Map(kept.filter((k) => k.kind === 'privateEndpoint').map((k) => [k.id, k]));
+  return admitted.filter((c) => {
+    if (c.kind !== 'privateEndpointService') return true;
+    const staying = (findings.serviceEndpoints.get(c.id) ?? []).filter((id) => !going.has(id) && !findings.leavingEndpoints.has(id));
+    if (staying.length === 0) return true;
+    const why = staying.map((id) => `${id} (${keptEndpoints.get(id)?.cause ?? 'not scanned'})`).join(', ');
+    kept.push(keptFrom(c, 'blocked', `endpoints that are not being deleted: ${why}; Atlas refuses to delete a service that has endpoints`));
+    return false;
+  });
+}
+
+/** Classify, protect and admit in one step, with no ledger. */
+export function planDeletions(observations: readonly Observation[], settings: PlanSettings, now = Date.now(), registry: ProjectProtections = NO_PROTECTIONS): Plan {
+  return admit(findStale(observations, settings, registry), settings, undefined, now);
+}
+
+export type { Protection };

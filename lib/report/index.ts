@@ -1,1 +1,1 @@
-export type { ProjectSummary, ReportCandidate, ReportError, ScanReport } from './report';
+export type { ExpiredProtection, ProjectSummary, ReportCandidate, ReportError, ScanReport } from './report';

@@ -38,6 +38,15 @@ export interface ScanReport {
   enqueued: number;
   /** Set when the run's candidates together exceeded MAX_DELETIONS_PER_RUN: nothing was planned. */
   capExceeded?: { found: number; cap: number } | undefined;
+  /** Protection registry entries that have expired and so protect nothing any more. */
+  expiredProtections?: ExpiredProtection[] | undefined;
   apiCalls: { total: number; auth: number };
   durationMs: number;
+}
+
+export interface ExpiredProtection {
+  selector: string;
+  owner: string;
+  reason: string;
+  expiredAt: string;
 }

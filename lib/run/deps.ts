@@ -2,6 +2,9 @@ import type { SqsSender } from '../aws/clients';
 import { randomUUID } from 'node:crypto';
 import type { JanitorConfig } from '../config';
 import type { ClientFactory, CredentialStore } from '../credentials';
+import type { Ledger } from '../ledger';
+import type { Notifier } from '../notify/notifier';
+import type { ProtectionSource } from '../protections';
 
 /** Everything a run needs from outside, built once per cold start (or per test). */
 export interface JanitorDeps {
@@ -10,6 +13,10 @@ export interface JanitorDeps {
   /** Builds an Atlas client; receives the run's call counter hook. */
   makeClient: ClientFactory;
   sqs?: SqsSender | undefined;
+  /** Marks and run history (DynamoDB); without it, rules with a grace period never plan. */
+  ledger?: Ledger | undefined;
+  protections?: ProtectionSource | undefined;
+  notifier?: Notifier | undefined;
   now: () => number;
   newSweepId: () => string;
 }

@@ -1,5 +1,15 @@
 export { defaultSweepId, type JanitorDeps } from './deps';
 export { mapLimit } from './map-limit';
 export { buildReport } from './report-builder';
-export { checkSecretId, effectiveMode, reportCandidates, runProjectScan, scanAndPlan, type PlanContext, type ProjectScanResult } from './scan-run';
+export {
+  checkSecretId,
+  effectiveMode,
+  enqueueJobs,
+  notifyProjectScan,
+  reportCandidates,
+  runProjectScan,
+  scanAndPlan,
+  type PlanContext,
+  type ProjectScanResult,
+} from './scan-run';
 export { inlineSweep, runSweep, type InlineOptions, type SweepRequest, type SweepSummary } from './sweep-run';

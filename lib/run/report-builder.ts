@@ -1,5 +1,5 @@
 import type { Mode } from '../config';
-import type { ReportError, ScanReport } from '../report';
+import type { ExpiredProtection, ReportError, ScanReport } from '../report';
 import { reportCandidates, type ProjectScanResult } from './scan-run';
 
 export interface ReportInput {
@@ -10,6 +10,15 @@ export interface ReportInput {
   /** Every call of the run, project listing included. */
   apiCalls: { total: number; auth: number };
   durationMs: number;
+}
+
+/** Expired registry entries met in the run, each once. */
+function expiredProtections(results: ReportInput['results']): Pick<ScanReport, 'expiredProtections'> {
+  const bySelector = new Map<string, ExpiredProtection>();
+  for (const p of results.flatMap((r) => r.expiredProtections)) {
+    bySelector.set(`${p.selector}|${p.owner}`, { selector: p.selector, owner: p.owner, reason: p.reason, expiredAt: new Date(p.expiresAt).toISOString() });
+  }
+  return bySelector.size > 0 ? { expiredProtections: [...bySelector.values()] } : {};
 }
 
 /** Folds per-project scans into one run report, projects in a stable order. */
@@ -33,6 +42,7 @@ export function buildReport(input: ReportInput): ScanReport {
     kept: results.flatMap((r) => r.scan.kept),
     errors: [...input.errors, ...results.flatMap((r) => r.scan.errors)],
     enqueued: results.reduce((sum, r) => sum + r.enqueued, 0),
+    ...expiredProtections(results),
     apiCalls: input.apiCalls,
     durationMs: input.durationMs,
   };

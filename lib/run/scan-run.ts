@@ -4,6 +4,11 @@ import { withAtlas } from '../credentials';
 import { MessageValidationError, jobFor, jobIdFor, sendAll, type DeleteJob, type ScanRequest } from '../jobs';
 import { selectProjects } from '../plan';
 import type { KindName } from '../kinds';
+import { historyEntry } from '../ledger';
+import { notifySweep } from '../notify/messages';
+import type { Notifier } from '../notify/notifier';
+import { buildReport } from './report-builder';
+import { needsProjectName, protectionsFor, type Protection } from '../protections';
 import type { ReportCandidate } from '../report';
 import { ApiCallCounter, scanProject, type ProjectScan } from '../scan';
 import type { JanitorDeps } from './deps';
@@ -15,6 +20,8 @@ export interface ProjectScanResult {
   jobs: DeleteJob[];
   /** Jobs put on the delete queue (0 in dry-run, or when the caller acts on them itself). */
   enqueued: number;
+  /** Registry entries that would cover this project or its resources but have expired. */
+  expiredProtections: Protection[];
   auth: number;
 }
 
@@ -37,6 +44,8 @@ export interface PlanContext {
   requestedBy?: string | undefined;
   /** Put enforce-mode jobs on the delete queue (the Lambda path) or only return them (the CLI). */
   enqueue: boolean;
+  /** The protection registry, read once per run. */
+  registry: readonly Protection[];
 }
 
 /**
@@ -52,7 +61,16 @@ export async function scanAndPlan(
   context: PlanContext,
 ): Promise<Omit<ProjectScanResult, 'auth'>> {
   const { config } = deps;
-  const scan = await scanProject(atlas, project, { kinds: context.kinds, apiGeneration: config.apiGeneration, plan: config, counter, now: deps.now });
+  const registry = protectionsFor(context.registry, project, deps.now());
+  const scan = await scanProject(atlas, project, {
+    kinds: context.kinds,
+    apiGeneration: config.apiGeneration,
+    plan: config,
+    counter,
+    now: deps.now,
+    ledger: deps.ledger ? { ledger: deps.ledger, sweepId: context.sweepId } : undefined,
+    registry,
+  });
   const jobs = [...scan.candidates]
     .sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind])
     .map((candidate) =>
@@ -65,16 +83,35 @@ export async function scanAndPlan(
         now: new Date(deps.now()),
       }),
     );
-  let enqueued = 0;
-  if (context.enqueue && context.mode === 'enforce' && jobs.length > 0) {
-    if (!deps.sqs || !config.deleteQueueUrl) throw new Error('enforce mode needs DELETE_QUEUE_URL and an SQS client');
-    enqueued = await sendAll(
-      deps.sqs,
-      config.deleteQueueUrl,
-      jobs.map((job) => ({ key: job.jobId, body: JSON.stringify(job), groupId: job.projectId, deduplicationId: job.jobId })),
-    );
-  }
-  return { scan, mode: context.mode, sweepId: context.sweepId, jobs, enqueued };
+  const enqueued = context.enqueue && context.mode === 'enforce' ? await enqueueJobs(deps, jobs) : 0;
+  return { scan, mode: context.mode, sweepId: context.sweepId, jobs, enqueued, expiredProtections: [...registry.expired] };
+}
+
+/**
+ * Puts delete jobs on the delete queue (FIFO: group = project, deduplication = job id), their history
+ * written first so the worker's attempts land on it.
+ */
+export async function enqueueJobs(deps: JanitorDeps, jobs: readonly DeleteJob[]): Promise<number> {
+  if (jobs.length === 0) return 0;
+  if (!deps.sqs || !deps.config.deleteQueueUrl) throw new Error('enforce mode needs DELETE_QUEUE_URL and an SQS client');
+  await deps.ledger?.recordPlanned(jobs.map(historyEntry));
+  return sendAll(
+    deps.sqs,
+    deps.config.deleteQueueUrl,
+    jobs.map((job) => ({ key: job.jobId, body: JSON.stringify(job), groupId: job.projectId, deduplicationId: job.jobId })),
+  );
+}
+
+
+/**
+ * A queued sweep has no one place that sees every project, so each scan publishes its own summary, and
+ * only when there is news: something planned, or something becoming eligible within 24 hours.
+ */
+export async function notifyProjectScan(notifier: Notifier, result: ProjectScanResult, now: number): Promise<void> {
+  const dueSoon = result.scan.kept.some((k) => k.eligibleAt !== undefined && Date.parse(k.eligibleAt) <= now + 86_400_000);
+  if (result.jobs.length === 0 && !dueSoon) return;
+  const report = buildReport({ sweepId: result.sweepId, mode: result.mode, results: [result], errors: [], apiCalls: { total: result.scan.apiCalls, auth: result.auth }, durationMs: result.scan.durationMs });
+  await notifySweep(notifier, report, now);
 }
 
 /** A secret named by a message must be one the configuration lists: senders do not choose what we read. */
@@ -88,9 +125,9 @@ export function checkSecretId(config: JanitorConfig, secretId: string | undefine
  * Why the project filter refuses a project, or undefined. Ids are checked as given; name globs against
  * the name Atlas gives (one read, only when name globs are configured), never a name from a message.
  */
-async function exclusion(config: JanitorConfig, atlas: AtlasClient, projectId: string): Promise<{ reason?: string; name?: string }> {
+async function exclusion(config: JanitorConfig, atlas: AtlasClient, projectId: string, registry: readonly Protection[]): Promise<{ reason?: string; name?: string }> {
   const filter = config.projects;
-  const byName = filter.includeNames.length > 0 || filter.excludeNames.length > 0;
+  const byName = filter.includeNames.length > 0 || filter.excludeNames.length > 0 || needsProjectName(registry);
   const project = byName ? await atlas.getProject(projectId) : { id: projectId, name: '', orgId: '' };
   const skipped = selectProjects([project], byName ? filter : { ...filter, includeNames: [], excludeNames: [] }).skipped[0];
   return { reason: skipped?.reason, ...(byName ? { name: project.name } : {}) };
@@ -108,9 +145,10 @@ export async function runProjectScan(deps: JanitorDeps, request: ScanRequest): P
     secretId,
     requestedBy: request.requestedBy,
     enqueue: true,
+    registry: (await deps.protections?.load()) ?? [],
   };
   const result = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), async (atlas) => {
-    const refused = await exclusion(deps.config, atlas, request.projectId);
+    const refused = await exclusion(deps.config, atlas, request.projectId, context.registry);
     const project = { id: request.projectId, name: refused.name ?? request.projectName };
     if (refused.reason) return excludedScan(project, refused.reason, context);
     return scanAndPlan(deps, atlas, counter, project, context);
@@ -125,6 +163,7 @@ function excludedScan(project: { id: string; name?: string | undefined }, reason
     sweepId: context.sweepId,
     jobs: [],
     enqueued: 0,
+    expiredProtections: [],
   };
 }
 
@@ -143,5 +182,6 @@ export function reportCandidates(result: Pick<ProjectScanResult, 'scan'>): Repor
     rule: c.rule,
     reason: c.reason,
     jobId: jobIdFor(c.ref),
+    ...(c.firstSeenAt ? { firstSeenAt: c.firstSeenAt, eligibleAt: c.eligibleAt } : {}),
   }));
 }

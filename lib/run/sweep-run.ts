@@ -2,6 +2,7 @@ import { AtlasApiError, type Project } from '../atlas';
 import type { Mode } from '../config';
 import { withAtlas } from '../credentials';
 import { sendAll, type DeleteJob, type ScanRequest } from '../jobs';
+import { notifySweep } from '../notify/messages';
 import type { KindName } from '../kinds';
 import { selectProjects } from '../plan';
 import type { ReportError, ScanReport } from '../report';
@@ -9,7 +10,7 @@ import { ApiCallCounter, reportError } from '../scan';
 import type { JanitorDeps } from './deps';
 import { mapLimit } from './map-limit';
 import { buildReport } from './report-builder';
-import { effectiveMode, scanAndPlan, wrapFactory, type PlanContext, type ProjectScanResult } from './scan-run';
+import { effectiveMode, enqueueJobs, scanAndPlan, wrapFactory, type PlanContext, type ProjectScanResult } from './scan-run';
 
 export interface SweepRequest {
   /** Scan in this invocation and return the whole report (console use), instead of queueing scans. */
@@ -40,6 +41,8 @@ export interface InlineOptions {
   /** Projects scanned at once (default: the Atlas concurrency); requests are bounded by the client anyway. */
   projectConcurrency?: number;
   onProgress?: (scanned: number, total: number) => void;
+  /** Publish the sweep summary when a notifier is configured (default true). */
+  notify?: boolean;
 }
 
 /** Projects, each with the secret whose credentials see it. */
@@ -98,12 +101,13 @@ export async function inlineSweep(
   const counter = new ApiCallCounter();
   const { targets, errors } = await findTargets(deps, request, counter);
   const results: Omit<ProjectScanResult, 'auth'>[] = [];
+  const registry = (await deps.protections?.load()) ?? [];
   let scanned = 0;
   options.onProgress?.(0, targets.length);
   for (const secretId of new Set(targets.map((t) => t.secretId))) {
     const group = targets.filter((t) => t.secretId === secretId);
     // Jobs are enqueued below, once the run-wide cap has been checked.
-    const context: PlanContext = { mode, sweepId, kinds: request.kinds ?? deps.config.kinds, secretId, requestedBy: request.requestedBy, enqueue: false };
+    const context: PlanContext = { mode, sweepId, kinds: request.kinds ?? deps.config.kinds, secretId, requestedBy: request.requestedBy, enqueue: false, registry };
     try {
       const done = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), (atlas) =>
         mapLimit(group, options.projectConcurrency ?? deps.config.concurrency, async (target) => {
@@ -126,17 +130,11 @@ export async function inlineSweep(
   }
   const capped = capRun(results, deps.config.maxDeletionsPerRun);
   const jobs = capped ? [] : results.flatMap((r) => r.jobs);
-  let enqueued = 0;
-  if ((options.enqueue ?? true) && mode === 'enforce' && jobs.length > 0) {
-    if (!deps.sqs || !deps.config.deleteQueueUrl) throw new Error('enforce mode needs DELETE_QUEUE_URL and an SQS client');
-    enqueued = await sendAll(
-      deps.sqs,
-      deps.config.deleteQueueUrl,
-      jobs.map((job) => ({ key: job.jobId, body: JSON.stringify(job), groupId: job.projectId, deduplicationId: job.jobId })),
-    );
-  }
-  const report = buildReport({ sweepId, mode, results, errors, apiCalls: { total: counter.total, auth: counter.auth }, durationMs: deps.now() - started });
-  return { report: { ...report, enqueued, ...(capped ? { capExceeded: capped } : {}) }, jobs };
+  const enqueued = (options.enqueue ?? true) && mode === 'enforce' ? await enqueueJobs(deps, jobs) : 0;
+  const built = buildReport({ sweepId, mode, results, errors, apiCalls: { total: counter.total, auth: counter.auth }, durationMs: deps.now() - started });
+  const report: ScanReport = { ...built, enqueued, ...(capped ? { capExceeded: capped } : {}) };
+  if (deps.notifier && (options.notify ?? true)) await notifySweep(deps.notifier, report, deps.now());
+  return { report, jobs };
 }
 
 /**

@@ -1,6 +1,8 @@
 import { AtlasApiError, type AtlasClient, type ApiGeneration } from '../atlas';
 import { kindOf, type KindName, type Observation } from '../kinds';
-import { planDeletions, type Plan, type PlanSettings } from '../plan';
+import { rememberSightings, type Ledger } from '../ledger';
+import { admit, findStale, type Plan, type PlanSettings } from '../plan';
+import { NO_PROTECTIONS, type ProjectProtections } from '../protections/registry';
 import type { ReportError } from '../report';
 import type { ApiCallCounter } from './call-counter';
 import { createScanContext } from './context';
@@ -11,6 +13,10 @@ export interface ScanProjectOptions {
   plan: PlanSettings;
   counter: ApiCallCounter;
   now?: () => number;
+  /** Memory between sweeps: with it, grace periods are measured; without, only rules without one plan. */
+  ledger?: { ledger: Ledger; sweepId: string } | undefined;
+  /** The protection registry as it applies to this project. */
+  registry?: ProjectProtections | undefined;
 }
 
 export interface ProjectScan extends Plan {
@@ -38,6 +44,7 @@ export async function scanProject(
   const started = now();
   const ctx = createScanContext(atlas, options.apiGeneration);
   const errors: ReportError[] = [];
+  const failedKinds = new Set<KindName>();
   const observations: Observation[] = [];
   await Promise.all(
     options.kinds.map(async (kind) => {
@@ -47,6 +54,7 @@ export async function scanProject(
         // A 401 is about the credentials, not this kind: let the caller read the secret again.
         if (error instanceof AtlasApiError && error.status === 401) throw error;
         errors.push(reportError(project.id, kind, error));
+        failedKinds.add(kind);
       }
     }),
   );
@@ -55,7 +63,12 @@ export async function scanProject(
   }
   // Deterministic order for reports, whatever order the reads finished in.
   observations.sort((a, b) => (a.ref.kind + a.id).localeCompare(b.ref.kind + b.id));
-  const plan = planDeletions(observations, options.plan);
+  const findings = findStale(observations, options.plan, options.registry ?? NO_PROTECTIONS);
+  const at = now();
+  const sightings = options.ledger
+    ? await rememberSightings(options.ledger.ledger, findings, { projectId: project.id, sweepId: options.ledger.sweepId, at, failedKinds })
+    : undefined;
+  const plan = admit(findings, options.plan, sightings, at);
   return {
     projectId: project.id,
     projectName: project.name,

@@ -2,7 +2,8 @@ import { AtlasApiError, AtlasError } from '../atlas';
 import type { JanitorConfig } from '../config';
 import { refOf, type DeleteJob } from '../jobs';
 import { endpointIdsOf, kindOf, type Observation, type ScanContext } from '../kinds';
-import { planDeletions } from '../plan';
+import { findStale } from '../plan';
+import { NO_PROTECTIONS, type ProjectProtections } from '../protections/registry';
 import type { JobOutcome } from './outcome';
 
 /** Atlas error codes that mean "a delete of this is already under way" (the simulator's and Atlas's). */
@@ -22,13 +23,13 @@ const DELETING_STATES = new Set(['DELETING', 'TERMINATING', 'DELETE_REQUESTED'])
  * rule and today's protections, and classifies every answer into an outcome. The only code path that
  * sends a DELETE to Atlas.
  */
-export async function actOnJob(job: DeleteJob, ctx: ScanContext, config: JanitorConfig): Promise<JobOutcome> {
+export async function actOnJob(job: DeleteJob, ctx: ScanContext, config: JanitorConfig, registry: ProjectProtections = NO_PROTECTIONS): Promise<JobOutcome> {
   if (job.mode !== 'enforce' || config.mode !== 'enforce') return { outcome: 'dryRun' };
   const kind = kindOf(job.kind);
   const ref = refOf(job);
   try {
     const before = await kind.get(ctx, ref);
-    const verdict = judge(before, job, config);
+    const verdict = judge(before, job, config, registry);
     if (verdict) return verdict;
     try {
       await kind.delete(ctx, ref);
@@ -47,14 +48,14 @@ function beingDeleted(o: Observation): boolean {
 }
 
 /** What the fresh read says: done, skipped, deferred, or undefined when the delete should go ahead. */
-function judge(current: Observation, job: DeleteJob, config: JanitorConfig): JobOutcome | undefined {
+function judge(current: Observation, job: DeleteJob, config: JanitorConfig, registry: ProjectProtections): JobOutcome | undefined {
   if (!current.found) return { outcome: 'alreadyGone' };
   if (beingDeleted(current)) return { outcome: 'inProgress', state: current.state };
-  // Classification and protections as a scan would apply them now, with the worker's configuration.
-  const plan = planDeletions([current], { ...config, maxDeletionsPerRun: Number.MAX_SAFE_INTEGER });
-  const candidate = plan.candidates[0];
+  // Classification and protections as a scan would apply them now; the grace period was met at planning.
+  const findings = findStale([current], config, registry);
+  const candidate = findings.stale[0];
   if (!candidate) {
-    const kept = plan.kept[0]!;
+    const kept = findings.kept[0]!;
     return kept.cause === 'state' ? { outcome: 'drifted', reason: `now ${current.state}: ${kept.reason}` } : { outcome: 'protected', reason: kept.reason };
   }
   if (candidate.rule !== job.rule) return { outcome: 'drifted', reason: `now matches ${candidate.rule}, not ${job.rule}` };

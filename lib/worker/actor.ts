@@ -2,6 +2,7 @@ import { AtlasApiError } from '../atlas';
 import { withAtlas } from '../credentials';
 import type { DeleteJob } from '../jobs';
 import type { JanitorDeps } from '../run';
+import { needsProjectName, protectionsFor } from '../protections';
 import { createScanContext } from '../scan';
 import { actOnJob } from './act';
 import type { JobOutcome } from './outcome';
@@ -13,9 +14,12 @@ export function jobActor(deps: JanitorDeps): (job: DeleteJob) => Promise<JobOutc
       return { outcome: 'deadLetter', reason: 'secretId: is not one of the configured secrets (ATLAS_SECRET_IDS)', errorCode: 'INVALID_JOB' };
     }
     try {
-      return await withAtlas(deps.credentials, job.secretId ?? deps.config.secretIds[0], deps.makeClient, (atlas) =>
-        actOnJob(job, createScanContext(atlas, job.apiVersion), deps.config),
-      );
+      const registry = (await deps.protections?.load()) ?? [];
+      return await withAtlas(deps.credentials, job.secretId ?? deps.config.secretIds[0], deps.makeClient, async (atlas) => {
+        // A protection by project name is checked against the name Atlas gives now, not one from the job.
+        const project = needsProjectName(registry) ? await atlas.getProject(job.projectId) : { id: job.projectId };
+        return actOnJob(job, createScanContext(atlas, job.apiVersion), deps.config, protectionsFor(registry, project, deps.now()));
+      });
     } catch (error) {
       if (error instanceof AtlasApiError && error.status === 401) {
         return { outcome: 'deadLetter', reason: error.message, errorCode: error.errorCode, status: 401 };

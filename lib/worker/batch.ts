@@ -1,6 +1,9 @@
 import type { SqsSender } from '../aws/clients';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { JanitorConfig } from '../config';
+import { notifyDeadLetters } from '../notify/messages';
+import type { Notifier } from '../notify/notifier';
+import { historyEntry, type Ledger } from '../ledger';
 import { MessageValidationError, parseDeleteJob, type DeleteJob } from '../jobs';
 import { dispose, returnUnprocessed, type Disposition, type MessageRef } from './dispose';
 import type { JobOutcome } from './outcome';
@@ -27,6 +30,10 @@ export interface BatchDeps {
   act: (job: DeleteJob) => Promise<JobOutcome>;
   /** Called once per message, after its disposition. */
   onJob?: (report: JobReport) => void;
+  /** Run history: each attempt and the outcome are appended to the job's entry. */
+  history?: Ledger | undefined;
+  /** Dead-lettered jobs of the batch are published here. */
+  notifier?: Notifier | undefined;
   random?: () => number;
   now?: () => number;
 }
@@ -43,10 +50,12 @@ export async function processDeleteBatch(event: SQSEvent, deps: BatchDeps): Prom
     groups.set(group, [...(groups.get(group) ?? []), record]);
   }
   const failures: string[] = [];
+  const deadLettered: JobReport[] = [];
+  const tracked: BatchDeps = { ...deps, onJob: (r) => (r.outcome === 'deadLetter' && r.disposition.ack && deadLettered.push(r), deps.onJob?.(r)) };
   await Promise.all(
     [...groups.entries()].map(async ([group, records]) => {
       for (let i = 0; i < records.length; i++) {
-        const disposition = await processRecord(records[i]!, deps);
+        const disposition = await processRecord(records[i]!, tracked);
         if (!disposition.ack) {
           failures.push(records[i]!.messageId);
           for (const rest of records.slice(i + 1)) if (!(await returnRecord(rest, group, deps)).ack) failures.push(rest.messageId);
@@ -55,6 +64,7 @@ export async function processDeleteBatch(event: SQSEvent, deps: BatchDeps): Prom
       }
     }),
   );
+  if (deps.notifier) await notifyDeadLetters(deps.notifier, deadLettered);
   // Report in the batch's own order, as Lambda documents it.
   const failed = new Set(failures);
   return { batchItemFailures: event.Records.filter((r) => failed.has(r.messageId)).map((r) => ({ itemIdentifier: r.messageId })) };
@@ -105,6 +115,7 @@ async function processRecord(record: SQSRecord, deps: BatchDeps): Promise<Dispos
     // The SQS action failed: leave the message; it comes back after its visibility timeout.
     disposition = { ack: false, note: 'could not apply the outcome to the queue' };
   }
+  if (job && deps.history) await recordAttempt(deps.history, job, outcome, disposition, message.receiveCount, now());
   deps.onJob?.({
     messageId: record.messageId,
     jobId: job?.jobId,
@@ -119,6 +130,30 @@ async function processRecord(record: SQSRecord, deps: BatchDeps): Promise<Dispos
     durationMs: now() - started,
   });
   return disposition;
+}
+
+/**
+ * Appends the attempt to the job's history. Best effort: the history is for people; a failed write must
+ * not hold back a delete that already happened, so it only shows in the disposition's note.
+ */
+async function recordAttempt(history: Ledger, job: DeleteJob, outcome: JobOutcome, disposition: Disposition, receiveCount: number, at: number): Promise<void> {
+  const error = outcome.outcome === 'retry' ? (outcome.error as { errorCode?: string; status?: number }) : outcome.outcome === 'deadLetter' ? outcome : undefined;
+  try {
+    await history.recordAttempt(
+      historyEntry(job),
+      {
+        at: new Date(at).toISOString(),
+        outcome: outcome.outcome,
+        receiveCount,
+        ...('reason' in outcome ? { note: outcome.reason.slice(0, 1024) } : {}),
+        ...(error?.errorCode ? { errorCode: error.errorCode } : {}),
+        ...(error?.status !== undefined ? { status: error.status } : {}),
+      },
+      disposition.ack,
+    );
+  } catch {
+    disposition.note = `${disposition.note ?? ''} (history not written)`.trim();
+  }
 }
 
 /** arn:aws:sqs:REGION:ACCOUNT:NAME → https://sqs.REGION.amazonaws.com/ACCOUNT/NAME */

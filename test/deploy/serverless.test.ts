@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LEDGER_TABLE_DEFINITION, LEDGER_TTL_ATTRIBUTE } from '../../lib/ledger';
+import { startLocalDynamo, type LocalDynamo } from '../../tools/local/dynamo';
 import { startSimulator, type Simulator } from '../../tools/simulator';
 import { DEMO } from '../support/demo';
 import { DEMO_SCENARIO_PATH } from '../support/sim-http';
@@ -96,9 +98,28 @@ describe('sls package (offline)', () => {
     // Only the worker may write to the delete DLQ; only the sweep to the scan queue.
     const statementsOf = (fn: string) => resources[roles[fn]!].Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement) as Json[];
     const sendsTo = (fn: string) => statementsOf(fn).filter((s) => [s.Action].flat().includes('sqs:SendMessage')).flatMap((s) => s.Resource.map((r: Json) => r['Fn::GetAtt'][0]));
-    expect(sendsTo('SweepLambdaFunction')).toEqual(['ScanQueue']);
+    // The sweep also queues delete jobs, for an inline (console) sweep in enforce mode.
+    expect(sendsTo('SweepLambdaFunction').sort()).toEqual(['DeleteQueue', 'ScanQueue']);
     expect(sendsTo('ScanLambdaFunction')).toEqual(['DeleteQueue']);
     expect(sendsTo('WorkerLambdaFunction').sort()).toEqual(['DeleteDeadLetterQueue', 'DeleteQueue']);
+  });
+
+  it('creates the ledger table as lib/ledger defines it, on demand, with TTL, and lets only what needs it write', () => {
+    const [[name, table]] = ofType('AWS::DynamoDB::Table') as [[string, Json]];
+    expect(name).toBe('LedgerTable');
+    const p = table.Properties;
+    expect(p).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', TimeToLiveSpecification: { AttributeName: LEDGER_TTL_ATTRIBUTE, Enabled: true } });
+    const { BillingMode: _billing, ...definition } = LEDGER_TABLE_DEFINITION;
+    expect({ AttributeDefinitions: p.AttributeDefinitions, KeySchema: p.KeySchema, GlobalSecondaryIndexes: p.GlobalSecondaryIndexes }).toEqual(definition);
+    const roles = Object.fromEntries(ofType('AWS::Lambda::Function').map(([fn, f]) => [fn, f.Properties.Role['Fn::GetAtt'][0]]));
+    const dynamoActions = (fn: string) =>
+      (resources[roles[fn]!].Properties.Policies.flatMap((x: Json) => x.PolicyDocument.Statement) as Json[])
+        .filter((s) => [s.Action].flat().some((a: unknown) => typeof a === 'string' && a.startsWith('dynamodb:')))
+        .flatMap((s) => [s.Action].flat())
+        .sort();
+    expect(dynamoActions('WorkerLambdaFunction')).toEqual(['dynamodb:UpdateItem']);
+    expect(dynamoActions('ScanLambdaFunction')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    for (const fn of Object.keys(roles)) expect(dynamoActions(fn).some((a) => a.includes('*'))).toBe(false);
   });
 
   it('bundles no simulator, local tooling or test code into any function', () => {
@@ -124,6 +145,7 @@ describe('sls invoke local with the sample events (against the simulator)', () =
   let sim: Simulator;
   let fauxqs: Awaited<ReturnType<typeof startFauxqs>>;
   let env: Record<string, string>;
+  let dynamo: LocalDynamo;
   const invoke = (fn: string, event: string, extra: string[] = []) =>
     sls(['invoke', 'local', '--stage', 'ci', '-f', fn, '-p', `events/${event}`, ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), ...extra], {
       LOCAL_ATLAS_SECRET_IDS: '',
@@ -134,6 +156,9 @@ describe('sls invoke local with the sample events (against the simulator)', () =
 
   beforeAll(async () => {
     sim = await startSimulator({ scenario: DEMO_SCENARIO_PATH, deleteDelayMs: 60_000 });
+    // serverless.yml names the table by stage; sls invoke local reaches it through AWS_ENDPOINT_URL_DYNAMODB.
+    dynamo = await startLocalDynamo();
+    await dynamo.createLedgerTable('atlas-janitor-ci-ledger');
     fauxqs = await startFauxqs({ port: 0, logger: false });
     const scan = fauxqs.createQueue('janitor-scan').queueUrl;
     const del = fauxqs.createQueue('janitor-delete.fifo', { attributes: { FifoQueue: 'true' } }).queueUrl;
@@ -143,6 +168,9 @@ describe('sls invoke local with the sample events (against the simulator)', () =
       MONGODB_ATLAS_PUBLIC_API_KEY: DEMO.apiKey.publicKey,
       MONGODB_ATLAS_PRIVATE_API_KEY: DEMO.apiKey.privateKey,
       AWS_ENDPOINT_URL_SQS: fauxqs.address,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      // The sample events show planning on first sight; the ledger tests cover grace periods.
+      GRACE_PERIODS: 'default=0',
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       SCAN_QUEUE_URL: scan,
@@ -155,6 +183,7 @@ describe('sls invoke local with the sample events (against the simulator)', () =
   afterAll(async () => {
     await sim?.stop();
     await fauxqs?.stop();
+    await dynamo?.stop();
   });
 
   /** The handler's result: the pretty-printed JSON block sls prints last (log lines are one-line JSON). */

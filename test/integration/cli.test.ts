@@ -81,13 +81,32 @@ describe('atlas-janitor CLI errors', () => {
     expect(oneLine(stderr)).toEqual([`atlas-janitor: cannot reach Atlas at ${url}: connection refused`]);
   });
 
-  it('scans the simulator and prints the report as JSON', async () => {
-    const { code, stdout } = await cli(['scan', '--all', '--base-url', sim.url, '--json'], { MONGODB_ATLAS_PUBLIC_API_KEY: DEMO.apiKey.publicKey, MONGODB_ATLAS_PRIVATE_API_KEY: DEMO.apiKey.privateKey });
+  const demoKey = { MONGODB_ATLAS_PUBLIC_API_KEY: DEMO.apiKey.publicKey, MONGODB_ATLAS_PRIVATE_API_KEY: DEMO.apiKey.privateKey };
+
+  it('scans the simulator and prints the report as JSON (--grace default=0: first sight)', async () => {
+    const { code, stdout } = await cli(['scan', '--all', '--base-url', sim.url, '--json', '--grace', 'default=0'], demoKey);
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
     expect(report).toMatchObject({ mode: 'dry-run', errors: [] });
     expect(report.candidates).toHaveLength(16);
     expect(sim.log.filter((e) => e.method === 'DELETE')).toEqual([]);
+  });
+
+  it('without a ledger plans nothing that has a grace period, and says why for each', async () => {
+    const { code, stdout } = await cli(['scan', '--all', '--base-url', sim.url, '--json'], demoKey);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.candidates).toEqual([]);
+    const waiting = report.kept.filter((k: { cause: string }) => k.cause === 'grace');
+    // The 16 stale resources wait for 24 h, and three young-looking ones (age rules) for 7 days.
+    expect(waiting).toHaveLength(19);
+    for (const k of waiting) expect(k.reason).toMatch(/^waiting: no ledger \(LEDGER_TABLE\) to measure the (24h|7d) grace period/);
+  });
+
+  it('rejects a grace period it cannot read, naming the flag', async () => {
+    const { code, stderr } = await cli(['scan', '--all', '--base-url', sim.url, '--grace', 'pending-peer=5m'], demoKey);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--grace: pending-peer is an age rule and needs at least 1h, not 5m/);
   });
 });
 
@@ -102,6 +121,9 @@ describe('atlas-janitor demo', () => {
     expect(report.ok).toBe(true);
     expect(report.totals).toMatchObject({ found: 16, deleted: 16, skipped: 0, deadLettered: 0, lost: 0, touchedOutsidePlan: 0 });
     expect(report.expected).toEqual({ stale: 16, missed: [], unexpected: [] });
+    // Mark, wait, then delete: the first sweep only marked (16 stale + 3 under age rules), the second deleted.
+    expect(report.ledger).toEqual({ graceSeconds: 5, markedByFirstSweep: 19, deletesBeforeGraceEnded: 0, waitedMs: expect.any(Number), historyEntries: 16, historyFinal: 16 });
+    expect(report.ledger.waitedMs).toBeGreaterThanOrEqual(5000);
     if (extra.length > 0) expect(report.apiCalls.faultsInjected).toBeGreaterThan(0);
   }, 90_000);
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Provider } from '../../lib/atlas';
 import { jobIdFor } from '../../lib/jobs';
 import { RULE_NAMES, type Observation, type RuleName } from '../../lib/kinds';
-import { planDeletions } from '../../lib/plan';
+import { NO_GRACE, planDeletions } from '../../lib/plan';
 import { NEVER_PLANNED_STATES } from '../../tools/scenarios/generate';
 
 // The oracle, written from the rules as the README states them, independently of lib/kinds.
@@ -71,7 +71,7 @@ describe('planDeletions (property)', () => {
         fc.double({ min: 0, max: 1, noNaN: true }),
         (observations, disabled, protectShare) => {
           const protectedIds = new Set(observations.filter((_, i) => i < observations.length * protectShare).map((o) => o.id));
-          const plan = planDeletions(observations, { disabledRules: new Set(disabled), protectedResourceIds: protectedIds, maxDeletionsPerRun: 10_000 });
+          const plan = planDeletions(observations, { disabledRules: new Set(disabled), protectedResourceIds: protectedIds, maxDeletionsPerRun: 10_000, grace: NO_GRACE });
 
           const expected = observations.filter((o) => {
             const rule = expectedRule(o);
@@ -96,7 +96,7 @@ describe('planDeletions (property)', () => {
     fc.assert(
       fc.property(fc.uniqueArray(observation, { selector: refKey, maxLength: 40 }), fc.nat(10), (observations, cap) => {
         const eligible = observations.filter((o) => expectedRule(o) !== undefined).length;
-        const plan = planDeletions(observations, { disabledRules: new Set(), protectedResourceIds: new Set(), maxDeletionsPerRun: cap });
+        const plan = planDeletions(observations, { disabledRules: new Set(), protectedResourceIds: new Set(), maxDeletionsPerRun: cap, grace: NO_GRACE });
         if (eligible > cap) {
           expect(plan.candidates).toEqual([]);
           expect(plan.capExceeded).toEqual({ found: eligible, cap });

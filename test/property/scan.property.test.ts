@@ -22,7 +22,8 @@ function allResourceIds(scenario: Json): string[] {
 }
 
 function depsFor(url: string, env: Record<string, string>): JanitorDeps {
-  const config = loadConfig({ ATLAS_BASE_URL: url, MAX_DELETIONS_PER_RUN: '10000', ...env });
+  // No ledger here: failure rules act on first sight, age rules never.
+  const config = loadConfig({ ATLAS_BASE_URL: url, MAX_DELETIONS_PER_RUN: '10000', GRACE_PERIODS: 'default=0', ...env });
   return {
     config,
     credentials: new CredentialStore({ ttlMs: 60_000, env: { MONGODB_ATLAS_PUBLIC_API_KEY: GENERATED_API_KEY.publicKey, MONGODB_ATLAS_PRIVATE_API_KEY: GENERATED_API_KEY.privateKey } }),

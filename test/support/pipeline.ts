@@ -65,6 +65,8 @@ export async function startPipeline(options: { simulator: SimulatorOptions; cred
     SCAN_QUEUE_URL: scan,
     DELETE_QUEUE_URL: del,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
+    // No ledger in these tests: failure rules act on first sight (test/integration/ledger.test.ts has the ledger).
+    GRACE_PERIODS: 'default=0',
   };
   const touched = new Set<string>();
   const configure = (env: Record<string, string | undefined>) => {

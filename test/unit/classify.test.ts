@@ -32,19 +32,25 @@ describe('privateEndpoint.classify', () => {
 
 describe('privateEndpointService.classify', () => {
   it.each(['AWS', 'AZURE', 'GCP'] as const)('deletes a FAILED %s service', (p) => deletes(observe.service(p, 'FAILED'), 'failed-endpoint-service'));
-  it.each(['AVAILABLE', 'INITIATING', 'WAITING_FOR_USER', 'DELETING'])('keeps a service in %s', (s) => keeps(observe.service('AWS', s)));
+  const withEndpoint = (o: ReturnType<typeof observe.service>) => ({ ...o, fields: { ...o.fields, interfaceEndpoints: ['vpce-0123456789abcdef0'] } });
+  it.each(['AVAILABLE', 'INITIATING', 'WAITING_FOR_USER', 'DELETING'])('keeps a service with an endpoint in %s', (s) => keeps(withEndpoint(observe.service('AWS', s))));
+  it.each(['INITIATING', 'DELETING'])('keeps a service with no endpoint in %s', (s) => keeps(observe.service('AWS', s)));
+  // An age rule: the plan lets it act only once the ledger has seen it that way for its grace period.
+  it.each(['AVAILABLE', 'WAITING_FOR_USER'])('matches idle-endpoint-service for a service with no endpoint in %s', (s) =>
+    deletes(observe.service('AZURE', s), 'idle-endpoint-service'));
 });
 
 describe('networkPeering.classify', () => {
   it.each(['REJECTED', 'EXPIRED', 'INVALID_ARGUMENT'])('deletes an AWS peer whose request ended in %s', (e) =>
     deletes(observe.awsPeer('FAILED', e), 'failed-aws-peer'));
   it('deletes an AWS peer with statusName FAILED and no error state', () => deletes(observe.awsPeer('FAILED'), 'failed-aws-peer'));
-  it.each(['AVAILABLE', 'INITIATING', 'PENDING_ACCEPTANCE', 'FINALIZING'])('keeps an AWS peer in %s even with an error state', (s) =>
-    keeps(observe.awsPeer(s, 'REJECTED')));
-  it.each(['INITIATING', 'PENDING_ACCEPTANCE', 'FINALIZING', 'AVAILABLE', 'TERMINATING'])('keeps an AWS peer in %s', (s) => keeps(observe.awsPeer(s)));
+  it.each(['AVAILABLE', 'INITIATING', 'FINALIZING'])('keeps an AWS peer in %s even with an error state', (s) => keeps(observe.awsPeer(s, 'REJECTED')));
+  it.each(['INITIATING', 'FINALIZING', 'AVAILABLE', 'TERMINATING'])('keeps an AWS peer in %s', (s) => keeps(observe.awsPeer(s)));
+  it('matches the age rule pending-peer for an AWS peer waiting for acceptance', () => deletes(observe.awsPeer('PENDING_ACCEPTANCE'), 'pending-peer'));
   it('keeps a terminating AWS peer whatever its error state', () => keeps(observe.awsPeer('TERMINATING', 'REJECTED')));
   it.each(['AZURE', 'GCP'] as const)('deletes a FAILED %s peer', (p) => deletes(observe.peer(p, 'FAILED'), 'failed-peer'));
-  it.each(['ADDING_PEER', 'WAITING_FOR_USER', 'AVAILABLE', 'DELETING'])('keeps a GCP peer in %s', (s) => keeps(observe.peer('GCP', s)));
+  it.each(['ADDING_PEER', 'AVAILABLE', 'DELETING'])('keeps a GCP peer in %s', (s) => keeps(observe.peer('GCP', s)));
+  it('matches the age rule pending-peer for a GCP peer waiting for the user', () => deletes(observe.peer('GCP', 'WAITING_FOR_USER'), 'pending-peer'));
 });
 
 describe('streamsPrivateLink.classify', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { planDeletions, type PlanSettings } from '../../lib/plan';
+import { NO_GRACE, planDeletions, type PlanSettings } from '../../lib/plan';
 import { observe } from '../support/observations';
 
-const settings = (extra: Partial<PlanSettings> = {}): PlanSettings => ({ disabledRules: new Set(), protectedResourceIds: new Set(), maxDeletionsPerRun: 100, ...extra });
+const settings = (extra: Partial<PlanSettings> = {}): PlanSettings => ({ disabledRules: new Set(), protectedResourceIds: new Set(), maxDeletionsPerRun: 100, grace: NO_GRACE, ...extra });
 
 describe('planDeletions protections', () => {
   const azure = observe.endpoint('AZURE', 'FAILED');

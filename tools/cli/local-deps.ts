@@ -2,6 +2,9 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AtlasApiError, AtlasNetworkError, DEFAULT_BASE_URL } from '../../lib/atlas';
 import { ConfigError, loadConfig } from '../../lib/config';
 import { CredentialStore, CredentialsError, clientFactory, withAtlas } from '../../lib/credentials';
+import { lazyDocumentClient, ssmParameterReader } from '../../lib/aws/clients';
+import { DynamoLedger } from '../../lib/ledger';
+import { protectionSource } from '../../lib/protections';
 import { defaultSweepId, type JanitorDeps } from '../../lib/run';
 import { CommandError, EXIT, UsageError } from './args';
 
@@ -9,6 +12,9 @@ export interface AtlasFlags {
   'base-url'?: string | undefined;
   'secret-id'?: string[] | undefined;
   api?: string | undefined;
+  grace?: string | undefined;
+  'ledger-table'?: string | undefined;
+  protections?: string | undefined;
 }
 
 export const ATLAS_FLAG_OPTIONS = {
@@ -16,6 +22,9 @@ export const ATLAS_FLAG_OPTIONS = {
   'secret-id': { type: 'string', multiple: true },
   api: { type: 'string' },
   json: { type: 'boolean' },
+  grace: { type: 'string' },
+  'ledger-table': { type: 'string' },
+  protections: { type: 'string' },
 } as const;
 
 /**
@@ -28,6 +37,9 @@ export function localDeps(flags: AtlasFlags, overrides: Record<string, string> =
   if (flags['base-url'] !== undefined) env['ATLAS_BASE_URL'] = flags['base-url'];
   if (flags['secret-id'] !== undefined) env['ATLAS_SECRET_IDS'] = flags['secret-id'].join(',');
   if (flags.api !== undefined) env['ATLAS_API_GENERATION'] = flags.api;
+  if (flags.grace !== undefined) env['GRACE_PERIODS'] = flags.grace;
+  if (flags['ledger-table'] !== undefined) env['LEDGER_TABLE'] = flags['ledger-table'];
+  if (flags.protections !== undefined) env['PROTECTIONS_FILE'] = flags.protections;
   // The functions' queue settings mean nothing here.
   for (const name of ['SCAN_QUEUE_URL', 'DELETE_QUEUE_URL', 'DELETE_DLQ_URL']) delete env[name];
   let config;
@@ -35,7 +47,7 @@ export function localDeps(flags: AtlasFlags, overrides: Record<string, string> =
     config = loadConfig(env);
   } catch (error) {
     if (error instanceof ConfigError) {
-      const flag = { ATLAS_BASE_URL: '--base-url', ATLAS_API_GENERATION: '--api' }[error.field];
+      const flag = { ATLAS_BASE_URL: '--base-url', ATLAS_API_GENERATION: '--api', GRACE_PERIODS: '--grace', LEDGER_TABLE: '--ledger-table' }[error.field];
       throw new UsageError(flag ? `${flag}: ${error.message.slice(error.field.length + 2)}` : error.message);
     }
     throw error;
@@ -45,6 +57,9 @@ export function localDeps(flags: AtlasFlags, overrides: Record<string, string> =
     config,
     credentials: new CredentialStore({ secretsManager: config.secretIds.length > 0 ? new SecretsManagerClient({}) : undefined, ttlMs: config.secretCacheTtlMs, env, now }),
     makeClient: clientFactory({ baseUrl: config.baseUrl, apiGeneration: config.apiGeneration, concurrency: config.concurrency, timeoutMs: 15_000, retry: { maxAttempts: 3 } }),
+    // The same ledger and registry the functions use, when configured; no notifications from a laptop.
+    ledger: config.ledgerTable ? new DynamoLedger(lazyDocumentClient({}), config.ledgerTable) : undefined,
+    protections: protectionSource(config, { readParameter: ssmParameterReader({}), now }),
     now,
     newSweepId: defaultSweepId(now),
   };

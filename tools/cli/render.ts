@@ -16,6 +16,12 @@ export function renderScanReport(report: ScanReport): string {
     out.push('', `${report.mode === 'enforce' ? 'to delete' : 'would delete'} (${report.candidates.length}):`);
     out.push(table(['project', 'kind', 'provider', 'id', 'state', 'rule'], report.candidates.map((c) => [c.projectId, c.kind, c.provider ?? '', c.id, c.state, c.rule])));
   }
+  const waiting = report.kept.filter((k) => k.cause === 'grace');
+  if (waiting.length > 0) {
+    out.push('', `marked, waiting for their grace period (${waiting.length}):`);
+    out.push(table(['project', 'kind', 'id', 'state', 'first seen stale', 'eligible at'], waiting.map((k) => [k.projectId, k.kind, k.id, k.state, k.firstSeenAt ?? '-', k.eligibleAt ?? 'needs a ledger (--ledger-table) or --grace default=0'])));
+  }
+  for (const p of report.expiredProtections ?? []) out.push('', `expired protection (no longer protects): ${p.selector}, owner ${p.owner}: ${p.reason}; expired ${p.expiredAt}`);
   if (report.capExceeded) out.push('', `${report.capExceeded.found} candidates in this run exceed the cap of ${report.capExceeded.cap}; nothing planned`);
   const capped = report.projects.filter((p) => p.capExceeded);
   for (const p of capped) out.push('', `${p.projectName ?? p.projectId}: ${p.capExceeded!.found} candidates exceed the cap of ${p.capExceeded!.cap}; nothing planned`);
@@ -48,6 +54,13 @@ export function renderDemoReport(report: DemoReport): string {
   if (report.expected) {
     out.push(`scenario: ${report.expected.stale} stale resources annotated; missed ${report.expected.missed.length}, unexpected ${report.expected.unexpected.length}`);
   }
+  const l = report.ledger;
+  if (l.graceSeconds > 0) {
+    out.push(
+      `mark, wait, then delete: the first sweep marked ${l.markedByFirstSweep} resources (age rules among them, which wait days) and sent ${l.deletesBeforeGraceEnded} DELETEs; after ${(l.waitedMs / 1000).toFixed(1)} s (grace ${l.graceSeconds} s) the second sweep deleted what was still stale`,
+    );
+  }
+  out.push(`run history: ${l.historyEntries} jobs recorded, ${l.historyFinal} with a final outcome`);
   out.push(
     `jobs lost: ${t.lost}; resources touched outside the plan: ${t.touchedOutsidePlan}`,
     `${report.apiCalls.total} Atlas requests (${report.apiCalls.deletes} DELETEs, ${report.apiCalls.faultsInjected} faults injected), ${(report.wallTimeMs / 1000).toFixed(1)} s`,

@@ -8,6 +8,7 @@ export interface ScannedLine {
   sweepId: string;
   projectId: string;
   candidates: { projectId: string; kind: string; provider?: string; id: string; state: string; rule: string; reason: string; jobId: string }[];
+  errors?: { kind?: string; id?: string; message: string }[];
   apiCalls: number;
 }
 

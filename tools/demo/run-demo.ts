@@ -1,7 +1,10 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoLedger } from '../../lib/ledger';
 import { bundleFunctions, loadHandler } from '../local/bundle';
+import { startLocalDynamo, type LocalDynamo } from '../local/dynamo';
 import { lambdaContext } from '../local/lambda-context';
 import { LocalPoller, type EventSource, type SqsHandler } from '../local/poller';
 import { expectedDeletions } from '../scenarios/generate';
@@ -23,7 +26,25 @@ export interface DemoOptions {
   /** How long the simulator shows a deleted resource as deleting. */
   deleteDelayMs?: number;
   timeoutMs?: number;
+  /**
+   * The grace period of every failure rule, in seconds. 0: one sweep that deletes on first sight. More:
+   * a first sweep that only marks, a wait, and a second sweep that deletes what is still stale.
+   */
+  graceSeconds?: number;
   onStage?: (message: string) => void;
+}
+
+/** What the ledger showed: marks after the first sweep, and the run history of the one that deleted. */
+export interface LedgerReport {
+  graceSeconds: number;
+  /** Stale resources marked by the first sweep (0 when there was only one sweep). */
+  markedByFirstSweep: number;
+  /** DELETE requests Atlas received between the first sweep and the second (must be 0). */
+  deletesBeforeGraceEnded: number;
+  waitedMs: number;
+  /** Run history entries of the sweep that deleted, and how many reached a final outcome. */
+  historyEntries: number;
+  historyFinal: number;
 }
 
 export type KindName = 'privateEndpoint' | 'privateEndpointService' | 'networkPeering' | 'streamsPrivateLink';
@@ -53,7 +74,10 @@ export interface DemoReport {
   removedByAtlas: string[];
   /** Against the scenario's `_janitor.expect` annotations, when it has them. */
   expected: { stale: number; missed: string[]; unexpected: string[] } | undefined;
+  /** What the scans could not read (after every retry): why a stale resource may be missed. */
+  scanErrors: string[];
   apiCalls: { total: number; deletes: number; faultsInjected: number };
+  ledger: LedgerReport;
   wallTimeMs: number;
   ok: boolean;
 }
@@ -78,12 +102,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const { startFauxqs } = await import('fauxqs');
   const fauxqs = await startFauxqs({ port: 0, logger: false });
   const sqs = new SQSClient({ region: 'us-east-1', endpoint: fauxqs.address, useQueueUrlAsEndpoint: false, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const dynamo: LocalDynamo = await startLocalDynamo();
+  const graceSeconds = options.graceSeconds ?? 0;
   const observations = observeFunctionLogs();
   const savedEnv = { ...process.env };
   try {
     stage(`simulator on ${sim.url}, SQS on ${fauxqs.address}`);
     const stack = readStack('local', { LOCAL_ATLAS_SECRET_IDS: '' });
     const queues = await createQueues(sqs, stack.queues);
+    await dynamo.createLedgerTable(stack.ledgerTable);
     const key = scenario.apiKeys[0];
     // The functions' environment from serverless.yml, pointed at the local services. The demo's time
     // scale: queue-level retry backoff and service deferrals in seconds, not minutes.
@@ -92,6 +119,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_ENDPOINT_URL_SQS: fauxqs.address,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       POWERTOOLS_METRICS_DISABLED: 'true',
       // The demo reads the functions' log lines: they must be written whatever the caller's level.
       POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -108,6 +136,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       RETRY_BACKOFF_BASE_SECONDS: '1',
       DEFER_SECONDS: '1',
       NODE_OPTIONS: '',
+      GRACE_PERIODS: `default=${graceSeconds}s`,
     });
     Object.assign(process.env, env);
 
@@ -119,8 +148,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       scan: loadHandler<SqsHandler>(bundles.get('scan')!),
       worker: loadHandler<SqsHandler>(bundles.get('worker')!),
     };
-    stage('sweep (enforce)');
-    const summary = await handlers.sweep(SCHEDULED_EVENT, lambdaContext('sweep', stack.functions['sweep']!.timeoutMs));
     const sources: EventSource[] = stack.eventSources.map((s) => ({
       name: s.functionName,
       queueUrl: queues.get(s.queueLogicalId)!.url,
@@ -130,20 +157,45 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       timeoutMs: s.timeoutMs,
       concurrency: s.maximumConcurrency,
     }));
-    stage('draining the scan and delete queues');
-    await new LocalPoller(sqs, sources).drain({ timeoutMs: options.timeoutMs ?? 120_000 });
+    const sweepOnce = async (label: string) => {
+      stage(label);
+      const summary = await handlers.sweep(SCHEDULED_EVENT, lambdaContext('sweep', stack.functions['sweep']!.timeoutMs));
+      stage('draining the scan and delete queues');
+      await new LocalPoller(sqs, sources).drain({ timeoutMs: options.timeoutMs ?? 120_000 });
+      return summary;
+    };
+    const ledgerReport: LedgerReport = { graceSeconds, markedByFirstSweep: 0, deletesBeforeGraceEnded: 0, waitedMs: 0, historyEntries: 0, historyFinal: 0 };
+    if (graceSeconds > 0) {
+      const firstAt = Date.now();
+      await sweepOnce(`sweep 1 (enforce, grace ${graceSeconds}s): marks only`);
+      const marks = await dynamo.documents.send(new ScanCommand({ TableName: stack.ledgerTable, FilterExpression: 'begins_with(sk, :m)', ExpressionAttributeValues: { ':m': 'M#' } }));
+      ledgerReport.markedByFirstSweep = marks.Items?.length ?? 0;
+      stage(`${ledgerReport.markedByFirstSweep} stale resources marked; waiting for the grace period`);
+      // Each resource's clock started when its project was scanned: wait for the last of them.
+      const lastMarked = Math.max(firstAt, ...(marks.Items ?? []).map((m) => Number(m['firstSeenAt'])));
+      const wait = Math.max(0, lastMarked + graceSeconds * 1000 + 100 - Date.now());
+      await new Promise((r) => setTimeout(r, wait));
+      ledgerReport.waitedMs = Date.now() - firstAt;
+      ledgerReport.deletesBeforeGraceEnded = sim.log.filter((e) => e.method === 'DELETE').length;
+    }
+    const summary = await sweepOnce(graceSeconds > 0 ? 'sweep 2 (enforce): deletes what is still stale' : 'sweep (enforce)');
     await waitForDeletes(sim, deleteDelayMs);
+    if (summary.sweepId) {
+      const history = await new DynamoLedger(dynamo.documents, stack.ledgerTable).historyBySweep(summary.sweepId);
+      ledgerReport.historyEntries = history.length;
+      ledgerReport.historyFinal = history.filter((h) => h.final).length;
+    }
     sim.clearFaults();
     stage('checking the outcome');
     const dlq = fauxqs.inspectQueue(queues.get('DeleteDeadLetterQueue')!.name)!;
     const dlqMessages = [...dlq.messages.ready, ...dlq.messages.delayed, ...dlq.messages.inflight.map((m: { message: unknown }) => m.message)] as { body: string; messageAttributes?: Record<string, { StringValue?: string }> }[];
-    return assemble({ scenarioPath, scenario, faultRate, seed, sim, before, observations, dlqMessages, sweepId: summary.sweepId, started });
+    return assemble({ scenarioPath, scenario, faultRate, seed, sim, before, observations, dlqMessages, sweepId: summary.sweepId, started, ledger: ledgerReport });
   } finally {
     observations.stop();
     for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
     Object.assign(process.env, savedEnv);
     sqs.destroy();
-    await Promise.all([sim.stop(), fauxqs.stop()]);
+    await Promise.all([sim.stop(), fauxqs.stop(), dynamo.stop()]);
   }
 }
 
@@ -193,6 +245,7 @@ interface AssembleInput {
   dlqMessages: { body: string; messageAttributes?: Record<string, { StringValue?: string }> }[];
   sweepId: string | undefined;
   started: number;
+  ledger: LedgerReport;
 }
 
 function assemble(input: AssembleInput): DemoReport {
@@ -293,7 +346,9 @@ function assemble(input: AssembleInput): DemoReport {
     removedByAtlas,
     expected,
     apiCalls: { total: sim.log.length, deletes: sim.log.filter((e) => e.method === 'DELETE').length, faultsInjected: sim.log.filter((e) => e.fault !== null).length },
+    ledger: input.ledger,
+    scanErrors: observations.scanned.flatMap((line) => (line.errors ?? []).map((e) => `${line.projectId} ${e.kind ?? ''} ${e.id ?? ''}: ${e.message}`.replace(/\s+/g, ' '))),
     wallTimeMs: Date.now() - input.started,
-    ok: lost.length === 0 && touchedOutsidePlan.length === 0,
+    ok: lost.length === 0 && touchedOutsidePlan.length === 0 && input.ledger.deletesBeforeGraceEnded === 0,
   };
 }

@@ -36,6 +36,8 @@ export interface StackDefinition {
   queues: QueueDefinition[];
   eventSources: EventSourceDefinition[];
   functions: Record<string, { timeoutMs: number; environment: Record<string, string | { ref: string }> }>;
+  /** The ledger table's name for this stage. */
+  ledgerTable: string;
 }
 
 /** Reads the stack for a stage, resolving ${param:…}, ${self:service}, ${sls:stage} and ${env:…} forms. */
@@ -50,6 +52,10 @@ export function readStack(stage: string, env: Record<string, string | undefined>
         const [source, name] = option.split(':') as [string, string];
         if (source === 'param' && params[name] !== undefined) return String(params[name]);
         if (source === 'self' && name === 'service') return String(doc.service);
+        if (source === 'self' && name.startsWith('custom.')) {
+          const value = name.split('.').slice(1).reduce<unknown>((node, key) => (node as Json | undefined)?.[key], doc.custom);
+          if (typeof value === 'string') return resolveString(value);
+        }
         if (source === 'sls' && name === 'stage') return stage;
         if (source === 'env' && env[name] !== undefined) return env[name]!;
       }
@@ -105,5 +111,5 @@ export function readStack(stage: string, env: Record<string, string | undefined>
       });
     }
   }
-  return { service: doc.service, queues, eventSources, functions };
+  return { service: doc.service, queues, eventSources, functions, ledgerTable: resolveString('${self:custom.ledgerTable}') };
 }

@@ -1,0 +1,236 @@
+import type { DocumentSender } from '../aws/clients';
+import type { KindName, RuleName } from '../kinds';
+import type { Attempt, JobHistory, Ledger, Mark, StaleSighting } from './ledger';
+import { LEDGER_INDEX, LEDGER_TTL_ATTRIBUTE } from './table';
+
+const isConditionFailure = (error: unknown) => (error as { name?: string }).name === 'ConditionalCheckFailedException';
+
+const DAY_S = 86_400;
+/** A mark nobody has seen for this long is forgotten (TTL): the resource went away unseen. */
+const MARK_RETENTION_S = 30 * DAY_S;
+/** Run history is kept for forensics this long. */
+const HISTORY_RETENTION_S = 180 * DAY_S;
+
+const projectKey = (projectId: string) => `P#${projectId}`;
+const markKey = (key: string) => `M#${key}`;
+const historyKey = (sweepId: string, jobId: string) => `H#${sweepId}#${jobId}`;
+const ttl = (at: number, seconds: number) => Math.floor(at / 1000) + seconds;
+
+type Item = Record<string, unknown>;
+
+/**
+ * The ledger in one DynamoDB table: marks and history under the project's partition, history also
+ * indexed by sweep. Every write is conditional or idempotent, so scans of the same project at the same
+ * time, or an SQS message delivered twice, never count a sweep twice or move a clock backwards.
+ */
+export class DynamoLedger implements Ledger {
+  readonly #lib: () => Promise<typeof import('@aws-sdk/lib-dynamodb')>;
+
+  constructor(
+    private readonly db: DocumentSender,
+    private readonly table: string,
+  ) {
+    this.#lib = () => import('@aws-sdk/lib-dynamodb');
+  }
+
+  async markStale(projectId: string, sweepId: string, stale: readonly StaleSighting[], at: number): Promise<Mark[]> {
+    const { UpdateCommand } = await this.#lib();
+    return Promise.all(
+      stale.map(async (s) => {
+        const Key = { pk: projectKey(projectId), sk: markKey(s.key) };
+        try {
+          const answer = await this.db.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key,
+              // The set makes a sweep count once however often its scan runs; if_not_exists keeps the first sighting.
+              UpdateExpression:
+                'SET firstSeenAt = if_not_exists(firstSeenAt, :at), lastSeenAt = :at, #kind = :kind, resourceId = :id, #rule = :rule, #state = :state, #ttl = :ttl ADD sweepIds :sweep',
+              // A sighting older than the one recorded must not move the clock backwards.
+              ConditionExpression: 'attribute_not_exists(lastSeenAt) OR lastSeenAt <= :at',
+              ExpressionAttributeNames: { '#kind': 'kind', '#rule': 'rule', '#state': 'state', '#ttl': LEDGER_TTL_ATTRIBUTE },
+              ExpressionAttributeValues: {
+                ':at': at,
+                ':kind': s.kind,
+                ':id': s.id,
+                ':rule': s.rule,
+                ':state': s.state,
+                ':ttl': ttl(at, MARK_RETENTION_S),
+                ':sweep': new Set([sweepId]),
+              },
+              ReturnValues: 'ALL_NEW',
+            }),
+          );
+          return toMark(projectId, answer.Attributes as Item);
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+          return this.#countLateSighting(projectId, Key, sweepId, s, at);
+        }
+      }),
+    );
+  }
+
+  /**
+   * A sighting older than the mark's last one (a slow scan finishing late): its sweep still counts, the
+   * clock stays. If a newer healthy sighting removed the mark meanwhile, nothing is written and the
+   * sighting is treated as new, so the grace period starts again.
+   */
+  async #countLateSighting(projectId: string, Key: Item, sweepId: string, s: StaleSighting, at: number): Promise<Mark> {
+    const { UpdateCommand } = await this.#lib();
+    try {
+      const answer = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key,
+          UpdateExpression: 'ADD sweepIds :sweep',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':sweep': new Set([sweepId]) },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toMark(projectId, answer.Attributes as Item);
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return { projectId, key: s.key, kind: s.kind, id: s.id, rule: s.rule, state: s.state, firstSeenAt: at, lastSeenAt: at, sweeps: 1 };
+    }
+  }
+
+  async marks(projectId: string): Promise<Mark[]> {
+    const items = await this.#query({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :m)', ExpressionAttributeValues: { ':pk': projectKey(projectId), ':m': 'M#' } });
+    return items.map((item) => toMark(projectId, item));
+  }
+
+  async unmark(projectId: string, keys: readonly string[], at: number): Promise<void> {
+    const { DeleteCommand } = await this.#lib();
+    await Promise.all(
+      keys.map(async (key) => {
+        try {
+          await this.db.send(
+            new DeleteCommand({
+              TableName: this.table,
+              Key: { pk: projectKey(projectId), sk: markKey(key) },
+              ConditionExpression: 'lastSeenAt <= :at',
+              ExpressionAttributeValues: { ':at': at },
+            }),
+          );
+        } catch (error) {
+          // Seen stale again after this healthy sighting: the later sighting wins.
+          if (!isConditionFailure(error)) throw error;
+        }
+      }),
+    );
+  }
+
+  async recordPlanned(entries: readonly Omit<JobHistory, 'attempts' | 'outcome' | 'final'>[]): Promise<void> {
+    const { PutCommand } = await this.#lib();
+    await Promise.all(
+      entries.map(async (entry) => {
+        try {
+          await this.db.send(
+            new PutCommand({
+              TableName: this.table,
+              Item: { ...historyItem(entry), attempts: [], outcome: 'planned', final: false },
+              // A scan message delivered twice must not wipe attempts already recorded.
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          );
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+        }
+      }),
+    );
+  }
+
+  async recordAttempt(job: Omit<JobHistory, 'attempts' | 'outcome' | 'final'>, attempt: Attempt, final: boolean): Promise<void> {
+    const { UpdateCommand } = await this.#lib();
+    const base = historyItem(job);
+    const { pk, sk, ...rest } = base;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':attempt': [attempt], ':empty': [], ':outcome': attempt.outcome, ':final': final };
+    const keep = Object.keys(rest).map((field, i) => {
+      names[`#f${i}`] = field;
+      values[`:f${i}`] = rest[field];
+      return `#f${i} = if_not_exists(#f${i}, :f${i})`;
+    });
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { pk, sk },
+        UpdateExpression: `SET #attempts = list_append(if_not_exists(#attempts, :empty), :attempt), #outcome = :outcome, #final = :final, ${keep.join(', ')}`,
+        ExpressionAttributeNames: { ...names, '#attempts': 'attempts', '#outcome': 'outcome', '#final': 'final' },
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  async historyByProject(projectId: string): Promise<JobHistory[]> {
+    const items = await this.#query({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :h)', ExpressionAttributeValues: { ':pk': projectKey(projectId), ':h': 'H#' } });
+    return items.map(toHistory);
+  }
+
+  async historyBySweep(sweepId: string): Promise<JobHistory[]> {
+    const items = await this.#query({ IndexName: LEDGER_INDEX, KeyConditionExpression: 'sweepId = :s', ExpressionAttributeValues: { ':s': sweepId } });
+    return items.map(toHistory);
+  }
+
+  async #query(input: { IndexName?: string; KeyConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> }): Promise<Item[]> {
+    const { QueryCommand } = await this.#lib();
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const page = await this.db.send(new QueryCommand({ TableName: this.table, ...input, ...(start ? { ExclusiveStartKey: start } : {}) }));
+      items.push(...((page.Items ?? []) as Item[]));
+      start = page.LastEvaluatedKey as Item | undefined;
+    } while (start);
+    return items;
+  }
+}
+
+function historyItem(entry: Omit<JobHistory, 'attempts' | 'outcome' | 'final'>): Item {
+  return {
+    pk: projectKey(entry.projectId),
+    sk: historyKey(entry.sweepId, entry.jobId),
+    projectId: entry.projectId,
+    sweepId: entry.sweepId,
+    jobId: entry.jobId,
+    kind: entry.kind,
+    ...(entry.provider ? { provider: entry.provider } : {}),
+    resourceId: entry.resourceId,
+    rule: entry.rule,
+    plannedAt: entry.plannedAt,
+    evidence: entry.evidence,
+    [LEDGER_TTL_ATTRIBUTE]: ttl(Date.parse(entry.plannedAt) || Date.now(), HISTORY_RETENTION_S),
+  };
+}
+
+function toMark(projectId: string, item: Item): Mark {
+  const sweeps = item['sweepIds'] as Set<string> | undefined;
+  return {
+    projectId,
+    key: String(item['sk']).slice(2),
+    kind: item['kind'] as KindName,
+    id: String(item['resourceId']),
+    rule: item['rule'] as RuleName,
+    state: String(item['state']),
+    firstSeenAt: Number(item['firstSeenAt']),
+    lastSeenAt: Number(item['lastSeenAt']),
+    sweeps: sweeps?.size ?? 0,
+  };
+}
+
+function toHistory(item: Item): JobHistory {
+  return {
+    projectId: String(item['projectId']),
+    sweepId: String(item['sweepId']),
+    jobId: String(item['jobId']),
+    kind: item['kind'] as KindName,
+    ...(item['provider'] ? { provider: String(item['provider']) } : {}),
+    resourceId: String(item['resourceId']),
+    rule: item['rule'] as RuleName,
+    plannedAt: String(item['plannedAt']),
+    evidence: String(item['evidence']),
+    attempts: (item['attempts'] as Attempt[] | undefined) ?? [],
+    outcome: String(item['outcome']),
+    final: item['final'] === true,
+  };
+}

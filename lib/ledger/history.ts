@@ -1,0 +1,17 @@
+import type { DeleteJob } from '../jobs/job';
+import type { JobHistory } from './ledger';
+
+/** A job as the run history keeps it: who, what, which rule, and the object as last seen. */
+export function historyEntry(job: DeleteJob): Omit<JobHistory, 'attempts' | 'outcome' | 'final'> {
+  return {
+    projectId: job.projectId,
+    sweepId: job.sweepId,
+    jobId: job.jobId,
+    kind: job.kind,
+    provider: job.provider,
+    resourceId: job.ids['endpointId'] ?? Object.values(job.ids)[0] ?? '',
+    rule: job.rule,
+    plannedAt: job.plannedAt ?? new Date().toISOString(),
+    evidence: JSON.stringify(job.evidence),
+  };
+}

@@ -1,0 +1,67 @@
+import type { KindName, RuleName } from '../kinds';
+import type { Sighting } from '../plan';
+
+/** A stale resource as the ledger marks it. `key` is its job id: the same resource, the same key. */
+export interface StaleSighting {
+  key: string;
+  kind: KindName;
+  provider: string | undefined;
+  id: string;
+  rule: RuleName;
+  state: string;
+}
+
+export interface Mark extends Sighting {
+  projectId: string;
+  key: string;
+  kind: KindName;
+  id: string;
+  rule: RuleName;
+  state: string;
+}
+
+/** One try of a delete job, as the worker saw it. */
+export interface Attempt {
+  at: string;
+  outcome: string;
+  receiveCount?: number | undefined;
+  note?: string | undefined;
+  errorCode?: string | undefined;
+  status?: number | undefined;
+}
+
+/** A job's history: planned, each attempt, the outcome, and the evidence seen before deletion. */
+export interface JobHistory {
+  projectId: string;
+  sweepId: string;
+  jobId: string;
+  kind: KindName;
+  provider?: string | undefined;
+  resourceId: string;
+  rule: RuleName;
+  plannedAt: string;
+  /** The Atlas object as the scan saw it, JSON: enough to investigate or re-create it. */
+  evidence: string;
+  attempts: Attempt[];
+  outcome: string;
+  /** True once the job is acknowledged (deleted, gone, skipped, dead-lettered). */
+  final: boolean;
+}
+
+/**
+ * Memory the janitor keeps between sweeps, because Atlas gives no timestamps for these resources:
+ * when each stale resource was first and last seen stale (marks), and what became of each job (history).
+ */
+export interface Ledger {
+  /** Marks each stale resource as seen by this sweep at `at`; returns the marks, in input order. */
+  markStale(projectId: string, sweepId: string, stale: readonly StaleSighting[], at: number): Promise<Mark[]>;
+  /** The project's marks. */
+  marks(projectId: string): Promise<Mark[]>;
+  /** Removes marks of resources seen healthy (or gone) at `at`, unless a later sighting marked them again. */
+  unmark(projectId: string, keys: readonly string[], at: number): Promise<void>;
+  recordPlanned(entries: readonly Omit<JobHistory, 'attempts' | 'outcome' | 'final'>[]): Promise<void>;
+  /** Appends an attempt; creates the entry when the job was planned elsewhere (a delete request from another system). */
+  recordAttempt(job: Omit<JobHistory, 'attempts' | 'outcome' | 'final'>, attempt: Attempt, final: boolean): Promise<void>;
+  historyByProject(projectId: string): Promise<JobHistory[]>;
+  historyBySweep(sweepId: string): Promise<JobHistory[]>;
+}

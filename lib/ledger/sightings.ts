@@ -1,0 +1,26 @@
+import { jobIdFor } from '../jobs/job';
+import type { KindName } from '../kinds';
+import type { Sighting, StaleFindings } from '../plan';
+import type { Ledger } from './ledger';
+
+export interface SightingContext {
+  projectId: string;
+  sweepId: string;
+  at: number;
+  /** Kinds whose listing failed in this scan: their marks say nothing about recovery. */
+  failedKinds: ReadonlySet<KindName>;
+}
+
+/**
+ * Writes this scan's memory: every stale resource is marked (first seen kept, last seen moved on), and a
+ * marked resource seen healthy or no longer listed is unmarked, so a relapse starts its clock again.
+ * Returns the sightings in the order of `findings.stale`.
+ */
+export async function rememberSightings(ledger: Ledger, findings: StaleFindings, context: SightingContext): Promise<Sighting[]> {
+  const stale = findings.stale.map((c) => ({ key: jobIdFor(c.ref), kind: c.kind, provider: c.provider, id: c.id, rule: c.rule, state: c.state }));
+  const marks = await ledger.markStale(context.projectId, context.sweepId, stale, context.at);
+  const keep = new Set([...stale.map((s) => s.key), ...findings.holdMarks.map((ref) => jobIdFor(ref))]);
+  const recovered = (await ledger.marks(context.projectId)).filter((m) => !keep.has(m.key) && !context.failedKinds.has(m.kind));
+  if (recovered.length > 0) await ledger.unmark(context.projectId, recovered.map((m) => m.key), context.at);
+  return marks;
+}

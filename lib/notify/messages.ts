@@ -1,0 +1,54 @@
+import type { ScanReport } from '../report';
+import type { Notifier } from './notifier';
+
+const FIRST_ITEMS = 10;
+const DAY_MS = 86_400_000;
+
+/** Dead-lettered jobs as the worker reports them. */
+export interface DeadLetterItem {
+  jobId: string | undefined;
+  projectId: string | undefined;
+  kind: string | undefined;
+  reason?: string | undefined;
+  errorCode?: string | undefined;
+}
+
+/**
+ * The sweep summary: counts, the first planned items, what becomes eligible in the next 24 hours, and
+ * expired protections. Publishing is best effort: a failure is added to the report's errors, never
+ * thrown, so a sweep is never lost for want of an e-mail.
+ */
+export async function notifySweep(notifier: Notifier, report: ScanReport, now: number): Promise<void> {
+  const waiting = report.kept.filter((k) => k.cause === 'grace');
+  const soon = waiting.filter((k) => k.eligibleAt !== undefined && Date.parse(k.eligibleAt) <= now + DAY_MS);
+  const lines = [
+    `Sweep ${report.sweepId} (${report.mode}): ${report.projects.length} projects, ${report.candidates.length} planned, ${report.enqueued} enqueued, ${waiting.length} marked and waiting, ${report.errors.length} errors.`,
+    ...section(`Planned for deletion (${report.candidates.length})`, report.candidates.map((c) => `${c.kind} ${c.provider ?? ''} ${c.id} in ${c.projectId}: ${c.rule} (${c.reason})`)),
+    ...section(`Eligible within 24 hours (${soon.length})`, soon.map((k) => `${k.kind} ${k.provider ?? ''} ${k.id} in ${k.projectId}: at ${k.eligibleAt}`)),
+    ...section(`Expired protections (${report.expiredProtections?.length ?? 0})`, (report.expiredProtections ?? []).map((p) => `${p.selector}, owner ${p.owner}: ${p.reason}; expired ${p.expiredAt}`)),
+    ...section(`Errors (${report.errors.length})`, report.errors.map((e) => `${e.projectId ?? e.id ?? ''} ${e.kind ?? ''}: ${e.message}`)),
+  ];
+  try {
+    await notifier.publish({ subject: `atlas-janitor ${report.mode}: ${report.candidates.length} planned, ${soon.length} due in 24h`, message: lines.join('\n') });
+  } catch (error) {
+    report.errors.push({ message: `the sweep summary could not be published: ${(error as { name?: string }).name ?? 'error'}` });
+  }
+}
+
+/** The list of dead-lettered jobs of one worker batch; returns false when publishing failed. */
+export async function notifyDeadLetters(notifier: Notifier, items: readonly DeadLetterItem[]): Promise<boolean> {
+  if (items.length === 0) return true;
+  const lines = items.map((d) => `${d.kind ?? 'unknown kind'} job ${d.jobId ?? '(unparsable)'} in ${d.projectId ?? '?'}: ${d.reason ?? ''}${d.errorCode ? ` [${d.errorCode}]` : ''}`);
+  try {
+    await notifier.publish({ subject: `atlas-janitor: ${items.length} delete job(s) dead-lettered`, message: lines.join('\n') });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function section(title: string, items: string[]): string[] {
+  if (items.length === 0) return [];
+  const shown = items.slice(0, FIRST_ITEMS).map((line) => `  - ${line.replace(/\s+/g, ' ')}`);
+  return ['', `${title}:`, ...shown, ...(items.length > FIRST_ITEMS ? [`  … and ${items.length - FIRST_ITEMS} more`] : [])];
+}

@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoLedger, type StaleSighting } from '../../lib/ledger';
+import { startLocalDynamo, type LocalDynamo } from '../../tools/local/dynamo';
+
+const PROJECT = 'a'.repeat(24);
+const sighting: StaleSighting = { key: 'b'.repeat(64), kind: 'privateEndpoint', provider: 'AWS', id: 'vpce-0123456789abcdef0', rule: 'rejected-aws-endpoint', state: 'REJECTED' };
+const entry = (sweepId: string) => ({
+  projectId: PROJECT,
+  sweepId,
+  jobId: sighting.key,
+  kind: sighting.kind,
+  provider: 'AWS',
+  resourceId: sighting.id,
+  rule: sighting.rule,
+  plannedAt: '2026-11-23T00:00:00.000Z',
+  evidence: JSON.stringify({ state: 'REJECTED', fields: { interfaceEndpointId: sighting.id, connectionStatus: 'REJECTED' } }),
+});
+
+/** The DynamoDB ledger against dynalite: the writes' conditions and the history's two ways in. */
+describe('DynamoLedger (dynalite)', () => {
+  let dynamo: LocalDynamo;
+  let ledger: DynamoLedger;
+  beforeAll(async () => {
+    dynamo = await startLocalDynamo();
+    await dynamo.createLedgerTable('ledger-store');
+    ledger = new DynamoLedger(dynamo.documents, 'ledger-store');
+  });
+  afterAll(() => dynamo?.stop());
+
+  it('keeps the first sighting, moves the last, counts each sweep once, and never goes backwards', async () => {
+    expect(await ledger.markStale(PROJECT, 'sweep-1', [sighting], 1000)).toMatchObject([{ firstSeenAt: 1000, lastSeenAt: 1000, sweeps: 1 }]);
+    expect(await ledger.markStale(PROJECT, 'sweep-1', [sighting], 2000)).toMatchObject([{ firstSeenAt: 1000, lastSeenAt: 2000, sweeps: 1 }]);
+    // A scan of another sweep that finishes late: its sweep counts, the clock stays.
+    expect(await ledger.markStale(PROJECT, 'sweep-2', [sighting], 1500)).toMatchObject([{ firstSeenAt: 1000, lastSeenAt: 2000, sweeps: 2 }]);
+    // A healthy sighting older than the last stale one does not unmark.
+    await ledger.unmark(PROJECT, [sighting.key], 1800);
+    expect(await ledger.marks(PROJECT)).toHaveLength(1);
+    await ledger.unmark(PROJECT, [sighting.key], 2500);
+    expect(await ledger.marks(PROJECT)).toEqual([]);
+    expect(await ledger.markStale(PROJECT, 'sweep-3', [sighting], 3000)).toMatchObject([{ firstSeenAt: 3000, sweeps: 1 }]);
+  });
+
+  it('records a job as planned once, appends each attempt, and finds it by project and by sweep', async () => {
+    await ledger.recordPlanned([entry('sweep-9')]);
+    await ledger.recordAttempt(entry('sweep-9'), { at: '2026-11-23T00:01:00.000Z', outcome: 'retry', receiveCount: 1, errorCode: 'UNEXPECTED_ERROR', status: 500 }, false);
+    // The scan message delivered again must not wipe the attempts.
+    await ledger.recordPlanned([entry('sweep-9')]);
+    await ledger.recordAttempt(entry('sweep-9'), { at: '2026-11-23T00:03:00.000Z', outcome: 'deleted', receiveCount: 2 }, true);
+    const [bySweep] = await ledger.historyBySweep('sweep-9');
+    expect(bySweep).toMatchObject({ jobId: sighting.key, rule: 'rejected-aws-endpoint', outcome: 'deleted', final: true });
+    expect(bySweep!.attempts.map((a) => a.outcome)).toEqual(['retry', 'deleted']);
+    expect(JSON.parse(bySweep!.evidence)).toMatchObject({ fields: { connectionStatus: 'REJECTED' } });
+    expect((await ledger.historyByProject(PROJECT)).map((h) => h.sweepId)).toContain('sweep-9');
+    expect(await ledger.historyBySweep('sweep-none')).toEqual([]);
+  });
+
+  it('creates the history entry from the job when the plan was made elsewhere', async () => {
+    await ledger.recordAttempt(entry('sweep-other'), { at: '2026-11-23T00:05:00.000Z', outcome: 'drifted', note: 'now AVAILABLE' }, true);
+    expect(await ledger.historyBySweep('sweep-other')).toMatchObject([{ resourceId: sighting.id, kind: 'privateEndpoint', outcome: 'drifted', attempts: [{ note: 'now AVAILABLE' }] }]);
+  });
+});

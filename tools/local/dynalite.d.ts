@@ -1,0 +1,5 @@
+// dynalite ships no types; this is the part tools/local/dynamo.ts uses.
+declare module 'dynalite' {
+  import type { Server } from 'node:http';
+  export default function dynalite(options?: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number; path?: string }): Server;
+}
