@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { build } from 'esbuild';
 import { join } from 'node:path';
 import { generateEstate } from '../tools/scenarios/generate';
@@ -22,6 +22,8 @@ export interface MemoryBench {
   unconstrained: MemoryRun;
   /** Heap capped as in a small Lambda: V8 there sizes its heap from the function's memory. */
   capped: MemoryRun;
+  /** The nightly path: the sweep function lists the projects and queues one scan each (heap capped too). */
+  queued: MemoryRun & { queued: number };
   emptyNodeRssMB: number;
 }
 
@@ -37,13 +39,30 @@ export async function benchMemory(options: { projects: number; concurrency: numb
   await build({ entryPoints: [join(ROOT, 'bench/memory-child.ts')], outfile: child, bundle: true, minify: true, platform: 'node', target: 'node24', format: 'cjs', external: ['@aws-sdk/*'], logLevel: 'silent' });
   const sim = await startSimulatorProcess(generateEstate({ projects: options.projects, seed: 7 }), { latencyMs: 0 });
   try {
-    const run = (flags: string[]) => {
-      const out = JSON.parse(execFileSync(process.execPath, ['--expose-gc', ...flags, child, sim.url, String(options.concurrency)], { cwd: ROOT, maxBuffer: 1 << 20 }).toString());
+    const run = (flags: string[], extra: string[] = [], env: Record<string, string> = {}) => {
+      const out = JSON.parse(execFileSync(process.execPath, ['--expose-gc', ...flags, child, sim.url, String(options.concurrency), ...extra], { cwd: ROOT, maxBuffer: 1 << 20, env: { ...process.env, ...env } }).toString());
       if (out.errors > 0) throw new Error(`memory bench: ${out.errors} errors in the sweep`);
-      return out as { wallMs: number; projects: number; requests: number; candidates: number; kept: number; maxRssMB: number; liveHeapMB: number };
+      return out as { wallMs: number; projects: number; requests: number; candidates: number; kept: number; queued: number; maxRssMB: number; liveHeapMB: number };
     };
     const free = run([]);
     const capped = run(CAPPED_FLAGS);
+    // fauxqs (ESM-only) in this process; the child sends its scan requests there.
+    const { startFauxqs } = await import('fauxqs');
+    const fauxqs = await startFauxqs({ port: 0, logger: false });
+    let queued;
+    try {
+      const queueUrl = fauxqs.createQueue('bench-scan').queueUrl;
+      queued = await new Promise<ReturnType<typeof run>>((ok, fail) => {
+        // execFileSync would block this process, and with it fauxqs: run the child asynchronously.
+        execFile(process.execPath, ['--expose-gc', ...CAPPED_FLAGS, child, sim.url, String(options.concurrency), 'queued', queueUrl], { cwd: ROOT, env: { ...process.env, AWS_ENDPOINT_URL_SQS: fauxqs.address } }, (error, stdout) => {
+          if (error) return fail(error);
+          const out = JSON.parse(stdout);
+          return out.errors > 0 ? fail(new Error(`memory bench: ${out.errors} errors in the queued sweep`)) : ok(out);
+        });
+      });
+    } finally {
+      await fauxqs.stop();
+    }
     const emptyNodeRssMB = Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(Math.round(process.resourceUsage().maxRSS/1024)))']).toString());
     return {
       projects: free.projects,
@@ -53,6 +72,7 @@ export async function benchMemory(options: { projects: number; concurrency: numb
       kept: free.kept,
       unconstrained: { nodeFlags: [], wallMs: free.wallMs, peakRssMB: free.maxRssMB, liveHeapMB: free.liveHeapMB },
       capped: { nodeFlags: CAPPED_FLAGS, wallMs: capped.wallMs, peakRssMB: capped.maxRssMB, liveHeapMB: capped.liveHeapMB },
+      queued: { nodeFlags: CAPPED_FLAGS, wallMs: queued.wallMs, peakRssMB: queued.maxRssMB, liveHeapMB: queued.liveHeapMB, queued: queued.queued },
       emptyNodeRssMB,
     };
   } finally {

@@ -40,7 +40,8 @@ async function main(): Promise<void> {
     ['worker wall time', `${worker.wallMs} ms`, `${worker.jobs} jobs`, `lost ${worker.lost}, dead-lettered ${worker.deadLettered}`],
     ['worker DELETEs per resource', `${worker.deleteRequestsPerResource}`, `${worker.deleteRequests} DELETEs, ${worker.faultsInjected} faults`, `touched outside plan ${worker.touchedOutsidePlan}`],
     ...coldStart.functions.map((f) => [`cold start ${f.name}`, `${(f.bundleBytes / 1024).toFixed(0)} KB`, `init ${f.initMs} ms`, `${f.initRatioToEmpty}× empty (${coldStart.empty.initMs} ms)`]),
-    ['memory peak RSS, heap capped (64 MB old space)', `${memory.capped.peakRssMB} MB`, `${memory.projects} projects, ${memory.requests} requests, ${memory.capped.wallMs} ms`, `live heap ${memory.capped.liveHeapMB} MB (goal ≤ 128 MB)`],
+    ['memory peak RSS, inline sweep, heap capped (64 MB old space)', `${memory.capped.peakRssMB} MB`, `${memory.projects} projects, ${memory.requests} requests, ${memory.capped.wallMs} ms`, `live heap ${memory.capped.liveHeapMB} MB (goal ≤ 128 MB)`],
+    ['memory peak RSS, queued sweep (the nightly path)', `${memory.queued.peakRssMB} MB`, `${memory.queued.queued} scan requests queued, ${memory.queued.wallMs} ms`, `live heap ${memory.queued.liveHeapMB} MB (goal ≤ 128 MB)`],
     ['memory peak RSS, heap unconstrained', `${memory.unconstrained.peakRssMB} MB`, `${memory.unconstrained.wallMs} ms`, `live heap ${memory.unconstrained.liveHeapMB} MB; empty node ${memory.emptyNodeRssMB} MB`],
   ];
   process.stdout.write(`${table(['benchmark', 'result', 'detail', 'against'], rows)}\n\nwritten: ${file}\n`);
