@@ -116,7 +116,7 @@ const envSchema = z.object({
   [ENV.ledgerTable]: blankIsUnset(z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')),
   [ENV.notifyTopicArn]: blankIsUnset(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN')),
   [ENV.protectionsFile]: blankIsUnset(z.string()),
-  [ENV.protectionsParameter]: blankIsUnset(z.string().regex(/^[A-Za-z0-9_.\/-]{1,2048}$/, 'must be an SSM parameter name')),
+  [ENV.protectionsParameter]: blankIsUnset(z.string().regex(/^\/[A-Za-z0-9_.\/-]{1,2047}$/, 'must be an SSM parameter name starting with /')),
 });
 
 /** Project selection: an empty include list means every project the credentials see. */

@@ -34,83 +34,87 @@ export class DynamoLedger implements Ledger {
   }
 
   async markStale(projectId: string, sweepId: string, stale: readonly StaleSighting[], at: number): Promise<Mark[]> {
-    const { UpdateCommand } = await this.#lib();
-    return Promise.all(
-      stale.map(async (s) => {
-        const Key = { pk: projectKey(projectId), sk: markKey(s.key) };
-        try {
-          const answer = await this.db.send(
-            new UpdateCommand({
-              TableName: this.table,
-              Key,
-              // The set makes a sweep count once however often its scan runs; if_not_exists keeps the first sighting.
-              UpdateExpression:
-                'SET firstSeenAt = if_not_exists(firstSeenAt, :at), lastSeenAt = :at, #kind = :kind, resourceId = :id, #rule = :rule, #state = :state, #ttl = :ttl ADD sweepIds :sweep',
-              // A sighting older than the one recorded must not move the clock backwards.
-              ConditionExpression: 'attribute_not_exists(lastSeenAt) OR lastSeenAt <= :at',
-              ExpressionAttributeNames: { '#kind': 'kind', '#rule': 'rule', '#state': 'state', '#ttl': LEDGER_TTL_ATTRIBUTE },
-              ExpressionAttributeValues: {
-                ':at': at,
-                ':kind': s.kind,
-                ':id': s.id,
-                ':rule': s.rule,
-                ':state': s.state,
-                ':ttl': ttl(at, MARK_RETENTION_S),
-                ':sweep': new Set([sweepId]),
-              },
-              ReturnValues: 'ALL_NEW',
-            }),
-          );
-          return toMark(projectId, answer.Attributes as Item);
-        } catch (error) {
-          if (!isConditionFailure(error)) throw error;
-          return this.#countLateSighting(projectId, Key, sweepId, s, at);
-        }
-      }),
-    );
+    return Promise.all(stale.map((s) => this.#mark(projectId, sweepId, s, at)));
   }
 
   /**
-   * A sighting older than the mark's last one (a slow scan finishing late): its sweep still counts, the
-   * clock stays. If a newer healthy sighting removed the mark meanwhile, nothing is written and the
-   * sighting is treated as new, so the grace period starts again.
+   * One stale sighting. The usual case is one conditional update; when the condition fails, the item is
+   * read and the sighting is placed: older than the last (a slow scan finishing late: its sweep counts,
+   * the clock stays), under another rule (the clock starts again), or older than a healthy sighting
+   * (nothing is written; the grace period starts again). Races are retried a few times, then the
+   * sighting counts as new, which can only make the wait longer.
    */
-  async #countLateSighting(projectId: string, Key: Item, sweepId: string, s: StaleSighting, at: number): Promise<Mark> {
-    const { UpdateCommand } = await this.#lib();
-    try {
-      const answer = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key,
-          UpdateExpression: 'ADD sweepIds :sweep',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':sweep': new Set([sweepId]) },
-          ReturnValues: 'ALL_NEW',
-        }),
+  async #mark(projectId: string, sweepId: string, s: StaleSighting, at: number): Promise<Mark> {
+    const { UpdateCommand, GetCommand } = await this.#lib();
+    const Key = { pk: projectKey(projectId), sk: markKey(s.key) };
+    const fresh: Mark = { projectId, key: s.key, kind: s.kind, id: s.id, rule: s.rule, state: s.state, firstSeenAt: at, lastSeenAt: at, sweeps: 1 };
+    const names = { '#kind': 'kind', '#rule': 'rule', '#state': 'state', '#ttl': LEDGER_TTL_ATTRIBUTE };
+    const values = { ':at': at, ':kind': s.kind, ':id': s.id, ':rule': s.rule, ':state': s.state, ':ttl': ttl(at, MARK_RETENTION_S), ':sweep': new Set([sweepId]) };
+    const update = async (UpdateExpression: string, ConditionExpression: string, extra: Record<string, unknown> = {}): Promise<Mark | undefined> => {
+      try {
+        // DynamoDB refuses names and values an expression does not use.
+        const used = <T>(all: Record<string, T>) => Object.fromEntries(Object.entries(all).filter(([k]) => new RegExp(`${k}\\b`).test(`${UpdateExpression} ${ConditionExpression}`)));
+        const answer = await this.db.send(
+          new UpdateCommand({ TableName: this.table, Key, UpdateExpression, ConditionExpression, ExpressionAttributeNames: used(names), ExpressionAttributeValues: used({ ...values, ...extra }), ReturnValues: 'ALL_NEW' }),
+        );
+        return toMark(projectId, answer.Attributes as Item);
+      } catch (error) {
+        if (isConditionFailure(error)) return undefined;
+        throw error;
+      }
+    };
+    const notBeforeHealthy = '(attribute_not_exists(healthyAt) OR healthyAt <= :at)';
+    const fields = '#kind = :kind, resourceId = :id, #rule = :rule, #state = :state, #ttl = :ttl';
+    for (let attempt = 0; attempt < 3; attempt++) {
+      // The set makes a sweep count once however often its scan runs; if_not_exists keeps the first sighting.
+      const marked = await update(
+        `SET firstSeenAt = if_not_exists(firstSeenAt, :at), lastSeenAt = :at, ${fields} ADD sweepIds :sweep`,
+        `(attribute_not_exists(firstSeenAt) OR (#rule = :rule AND lastSeenAt <= :at)) AND ${notBeforeHealthy}`,
       );
-      return toMark(projectId, answer.Attributes as Item);
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      return { projectId, key: s.key, kind: s.kind, id: s.id, rule: s.rule, state: s.state, firstSeenAt: at, lastSeenAt: at, sweeps: 1 };
+      if (marked) return marked;
+      const current = (await this.db.send(new GetCommand({ TableName: this.table, Key, ConsistentRead: true }))).Item as Item | undefined;
+      if (!current) continue;
+      if (Number(current['healthyAt'] ?? 0) > at) return fresh;
+      const older = Number(current['lastSeenAt']) > at;
+      if (current['rule'] === s.rule && older) {
+        const late = await update('ADD sweepIds :sweep', `attribute_exists(firstSeenAt) AND #rule = :rule AND lastSeenAt > :at AND ${notBeforeHealthy}`);
+        if (late) return late;
+      } else if (current['rule'] !== s.rule && !older) {
+        // Another rule now matches (a pending peer that failed): its own grace period starts now.
+        const restarted = await update(`SET firstSeenAt = :at, lastSeenAt = :at, ${fields}, sweepIds = :sweep`, '#rule = :old AND lastSeenAt <= :at', { ':old': current['rule'] });
+        if (restarted) return restarted;
+      } else if (current['rule'] !== s.rule && older) {
+        return toMark(projectId, current);
+      }
     }
+    return fresh;
   }
 
   async marks(projectId: string): Promise<Mark[]> {
-    const items = await this.#query({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :m)', ExpressionAttributeValues: { ':pk': projectKey(projectId), ':m': 'M#' } });
+    const items = await this.#query({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :m)',
+      // An unmarked resource keeps a short-lived record of its healthy sighting: not a mark.
+      FilterExpression: 'attribute_exists(firstSeenAt)',
+      ExpressionAttributeValues: { ':pk': projectKey(projectId), ':m': 'M#' },
+    });
     return items.map((item) => toMark(projectId, item));
   }
 
   async unmark(projectId: string, keys: readonly string[], at: number): Promise<void> {
-    const { DeleteCommand } = await this.#lib();
+    const { UpdateCommand } = await this.#lib();
     await Promise.all(
       keys.map(async (key) => {
         try {
+          // Not a delete: the healthy sighting is kept a day, so a slower scan's older stale sighting
+          // cannot bring the old clock back.
           await this.db.send(
-            new DeleteCommand({
+            new UpdateCommand({
               TableName: this.table,
               Key: { pk: projectKey(projectId), sk: markKey(key) },
-              ConditionExpression: 'lastSeenAt <= :at',
-              ExpressionAttributeValues: { ':at': at },
+              UpdateExpression: 'SET healthyAt = :at, #ttl = :ttl REMOVE firstSeenAt, sweepIds, #rule',
+              ConditionExpression: 'attribute_exists(firstSeenAt) AND lastSeenAt <= :at',
+              ExpressionAttributeNames: { '#rule': 'rule', '#ttl': LEDGER_TTL_ATTRIBUTE },
+              ExpressionAttributeValues: { ':at': at, ':ttl': ttl(at, DAY_S) },
             }),
           );
         } catch (error) {
@@ -173,7 +177,7 @@ export class DynamoLedger implements Ledger {
     return items.map(toHistory);
   }
 
-  async #query(input: { IndexName?: string; KeyConditionExpression: string; ExpressionAttributeValues: Record<string, unknown> }): Promise<Item[]> {
+  async #query(input: { IndexName?: string; KeyConditionExpression: string; FilterExpression?: string; ExpressionAttributeValues: Record<string, unknown> }): Promise<Item[]> {
     const { QueryCommand } = await this.#lib();
     const items: Item[] = [];
     let start: Item | undefined;

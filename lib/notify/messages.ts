@@ -35,15 +35,17 @@ export async function notifySweep(notifier: Notifier, report: ScanReport, now: n
   }
 }
 
-/** The list of dead-lettered jobs of one worker batch; returns false when publishing failed. */
-export async function notifyDeadLetters(notifier: Notifier, items: readonly DeadLetterItem[]): Promise<boolean> {
-  if (items.length === 0) return true;
+/**
+ * The list of dead-lettered jobs of one worker batch. Best effort: the jobs are in the DLQ with their
+ * reasons whatever happens here, and its alarm fires anyway.
+ */
+export async function notifyDeadLetters(notifier: Notifier, items: readonly DeadLetterItem[]): Promise<void> {
+  if (items.length === 0) return;
   const lines = items.map((d) => `${d.kind ?? 'unknown kind'} job ${d.jobId ?? '(unparsable)'} in ${d.projectId ?? '?'}: ${d.reason ?? ''}${d.errorCode ? ` [${d.errorCode}]` : ''}`);
   try {
     await notifier.publish({ subject: `atlas-janitor: ${items.length} delete job(s) dead-lettered`, message: lines.join('\n') });
-    return true;
   } catch {
-    return false;
+    // see above
   }
 }
 

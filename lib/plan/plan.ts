@@ -68,7 +68,11 @@ export interface StaleFindings {
   serviceEndpoints: ReadonlyMap<string, readonly string[]>;
   /** Endpoint ids already gone or being deleted: they do not hold their service back. */
   leavingEndpoints: ReadonlySet<string>;
-  /** Resources not stale here that must keep any ledger mark: protected, rule off, or unreadable. */
+  /**
+   * Resources whose state this scan could not tell: they keep any ledger mark. A protected resource or
+   * one whose rule is off does not: its clock starts again when the hold ends, so lifting a protection
+   * never deletes at once.
+   */
   holdMarks: ResourceRef[];
 }
 
@@ -107,13 +111,10 @@ export function findStale(observations: readonly Observation[], settings: PlanSe
     if (verdict.verdict === 'keep' || !verdict.rule) {
       kept.push(keptFrom(base, 'state', verdict.reason));
     } else if (settings.disabledRules.has(verdict.rule)) {
-      holdMarks.push(o.ref);
       kept.push(keptFrom(base, 'ruleDisabled', `rule ${verdict.rule} is switched off (${verdict.reason})`));
     } else if (ids.some((id) => protectedIds.has(id))) {
-      holdMarks.push(o.ref);
       kept.push(keptFrom(base, 'protected', `protected by configuration (${verdict.reason})`));
     } else if (entry) {
-      holdMarks.push(o.ref);
       kept.push(keptFrom(base, 'protected', `protected by the registry: ${describeProtection(entry)} (${verdict.reason})`));
     } else {
       const lapsed = registry.expired.find((p) => p.projectId !== undefined || p.projectName !== undefined || ids.includes(p.resourceId ?? ''));

@@ -4,7 +4,8 @@ import { globToRegExp } from '../config/glob';
 
 /**
  * One entry of the protection registry: a resource id, a project id or a project name glob, with who
- * asked, why, and until when. From `expires` on, the entry no longer protects and reports say so.
+ * asked, why, and until when: a date (through the end of that day, UTC) or a date-time. After that the
+ * entry no longer protects and reports say so.
  */
 const entrySchema = z
   .object({
@@ -64,7 +65,8 @@ export function parseRegistry(source: string, text: string): Protection[] {
     ...(e.projectName ? { projectName: globToRegExp(e.projectName) } : {}),
     owner: e.owner,
     reason: e.reason,
-    expiresAt: Date.parse(e.expires.length === 10 ? `${e.expires}T00:00:00Z` : e.expires),
+    // A date protects through that whole day (UTC): the owner keeps the day they wrote.
+    expiresAt: e.expires.length === 10 ? Date.parse(`${e.expires}T00:00:00Z`) + 86_400_000 : Date.parse(e.expires),
   }));
 }
 

@@ -84,7 +84,10 @@ export async function scanAndPlan(
       }),
     );
   const enqueued = context.enqueue && context.mode === 'enforce' ? await enqueueJobs(deps, jobs) : 0;
-  return { scan, mode: context.mode, sweepId: context.sweepId, jobs, enqueued, expiredProtections: [...registry.expired] };
+  // Expired entries this project's report names: those of the project, and those of resources it has.
+  const seenIds = new Set([...scan.candidates, ...scan.kept].map((x) => x.id.toLowerCase()));
+  const expiredProtections = registry.expired.filter((p) => p.resourceId === undefined || seenIds.has(p.resourceId));
+  return { scan, mode: context.mode, sweepId: context.sweepId, jobs, enqueued, expiredProtections };
 }
 
 /**

@@ -5,6 +5,7 @@ import { sendAll, type DeleteJob, type ScanRequest } from '../jobs';
 import { notifySweep } from '../notify/messages';
 import type { KindName } from '../kinds';
 import { selectProjects } from '../plan';
+import type { Protection } from '../protections';
 import type { ReportError, ScanReport } from '../report';
 import { ApiCallCounter, reportError } from '../scan';
 import type { JanitorDeps } from './deps';
@@ -132,9 +133,16 @@ export async function inlineSweep(
   const jobs = capped ? [] : results.flatMap((r) => r.jobs);
   const enqueued = (options.enqueue ?? true) && mode === 'enforce' ? await enqueueJobs(deps, jobs) : 0;
   const built = buildReport({ sweepId, mode, results, errors, apiCalls: { total: counter.total, auth: counter.auth }, durationMs: deps.now() - started });
-  const report: ScanReport = { ...built, enqueued, ...(capped ? { capExceeded: capped } : {}) };
+  const report: ScanReport = { ...built, enqueued, ...(capped ? { capExceeded: capped } : {}), ...expiredEntries(registry, deps.now()) };
   if (deps.notifier && (options.notify ?? true)) await notifySweep(deps.notifier, report, deps.now());
   return { report, jobs };
+}
+
+/** A sweep of the whole estate reports every expired registry entry, seen or not, so none lingers unnoticed. */
+function expiredEntries(registry: readonly Protection[], now: number): Pick<ScanReport, 'expiredProtections'> {
+  const expired = registry.filter((p) => p.expiresAt <= now);
+  if (expired.length === 0) return {};
+  return { expiredProtections: expired.map((p) => ({ selector: p.selector, owner: p.owner, reason: p.reason, expiredAt: new Date(p.expiresAt).toISOString() })) };
 }
 
 /**

@@ -66,7 +66,7 @@ export async function scanProject(
   const findings = findStale(observations, options.plan, options.registry ?? NO_PROTECTIONS);
   const at = now();
   const sightings = options.ledger
-    ? await rememberSightings(options.ledger.ledger, findings, { projectId: project.id, sweepId: options.ledger.sweepId, at, failedKinds })
+    ? await rememberSightings(options.ledger.ledger, findings, { projectId: project.id, sweepId: options.ledger.sweepId, at, scannedKinds: new Set(options.kinds), failedKinds })
     : undefined;
   const plan = admit(findings, options.plan, sightings, at);
   return {

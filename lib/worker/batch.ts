@@ -149,7 +149,8 @@ async function recordAttempt(history: Ledger, job: DeleteJob, outcome: JobOutcom
         ...(error?.errorCode ? { errorCode: error.errorCode } : {}),
         ...(error?.status !== undefined ? { status: error.status } : {}),
       },
-      disposition.ack,
+      // A deferred job acknowledged here was sent again as a new message: it is not finished.
+      disposition.ack && outcome.outcome !== 'defer',
     );
   } catch {
     disposition.note = `${disposition.note ?? ''} (history not written)`.trim();

@@ -118,7 +118,7 @@ describe('sls package (offline)', () => {
         .flatMap((s) => [s.Action].flat())
         .sort();
     expect(dynamoActions('WorkerLambdaFunction')).toEqual(['dynamodb:UpdateItem']);
-    expect(dynamoActions('ScanLambdaFunction')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(dynamoActions('ScanLambdaFunction')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     for (const fn of Object.keys(roles)) expect(dynamoActions(fn).some((a) => a.includes('*'))).toBe(false);
   });
 

@@ -37,7 +37,13 @@ describe('DynamoLedger (dynalite)', () => {
     expect(await ledger.marks(PROJECT)).toHaveLength(1);
     await ledger.unmark(PROJECT, [sighting.key], 2500);
     expect(await ledger.marks(PROJECT)).toEqual([]);
-    expect(await ledger.markStale(PROJECT, 'sweep-3', [sighting], 3000)).toMatchObject([{ firstSeenAt: 3000, sweeps: 1 }]);
+    // A slower scan's stale sighting from before the healthy one cannot bring the old clock back.
+    expect(await ledger.markStale(PROJECT, 'sweep-2', [sighting], 2200)).toMatchObject([{ firstSeenAt: 2200, sweeps: 1 }]);
+    expect(await ledger.marks(PROJECT)).toEqual([]);
+    expect(await ledger.markStale(PROJECT, 'sweep-3', [sighting], 3000)).toMatchObject([{ firstSeenAt: 3000, lastSeenAt: 3000, sweeps: 1 }]);
+    // Another rule matching restarts the clock; the same rule keeps it.
+    expect(await ledger.markStale(PROJECT, 'sweep-4', [{ ...sighting, rule: 'orphaned-endpoint' }], 4000)).toMatchObject([{ firstSeenAt: 4000, rule: 'orphaned-endpoint', sweeps: 1 }]);
+    expect(await ledger.markStale(PROJECT, 'sweep-5', [{ ...sighting, rule: 'orphaned-endpoint' }], 5000)).toMatchObject([{ firstSeenAt: 4000, sweeps: 2 }]);
   });
 
   it('records a job as planned once, appends each attempt, and finds it by project and by sweep', async () => {

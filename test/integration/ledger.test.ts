@@ -137,7 +137,6 @@ describe('mark, wait, then delete (dynalite, simulator, injected clock)', () => 
     clock = T0 + 37 * HOUR;
     const due = await sweepAndAct(d);
     expect(due.candidates.some(isIt)).toBe(true);
-    expect(deletes()).toEqual([]);
   }, 60_000);
 
   it('keeps one ledger entry per resource when scans of one project run at once, counting each sweep once', async () => {
@@ -145,11 +144,13 @@ describe('mark, wait, then delete (dynalite, simulator, injected clock)', () => 
     const projectId = DEMO.payments.id;
     const staleHere = sim.store.inventory().filter((i) => i.projectId === projectId && i.janitor?.expect === 'delete');
     expect(staleHere.length).toBeGreaterThan(1);
-    // Two deliveries of one scan request (same sweep) and a second sweep, all at the same moment.
+    // Two deliveries of one scan request (same sweep) and a scan of a second sweep that read a moment
+    // earlier but writes at the same time: whatever order the writes land in, one entry each.
+    const earlier = { ...d, now: () => T0 - 1000 };
     await Promise.all([
       runProjectScan(d, { type: 'scan', projectId, sweepId: 'sweep-a' }),
       runProjectScan(d, { type: 'scan', projectId, sweepId: 'sweep-a' }),
-      runProjectScan(d, { type: 'scan', projectId, sweepId: 'sweep-b' }),
+      runProjectScan(earlier, { type: 'scan', projectId, sweepId: 'sweep-b' }),
     ]);
     const items = (await dynamo.documents.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': `P#${projectId}` } }))).Items ?? [];
     const marks = items.filter((i) => String(i['sk']).startsWith('M#'));
@@ -158,8 +159,60 @@ describe('mark, wait, then delete (dynalite, simulator, injected clock)', () => 
     for (const s of staleHere) expect(markedIds).toContain(s.id);
     for (const m of marks) {
       expect([...(m['sweepIds'] as Set<string>)].sort()).toEqual(['sweep-a', 'sweep-b']);
-      expect(m['firstSeenAt']).toBe(T0);
+      expect([T0 - 1000, T0]).toContain(m['firstSeenAt']);
+      expect(m['lastSeenAt']).toBe(T0);
     }
+  }, 60_000);
+
+  it('does not delete at once when a protection ends: the clock starts when the hold does', async () => {
+    const peer = STALE.find((s) => s.kind === 'networkPeering')!;
+    const isIt = (x: { id: string }) => x.id === peer.id;
+    await sweepAndAct(deps({ JANITOR_MODE: 'dry-run' }));
+    const file = join(mkdtempSync(join(tmpdir(), 'protections-')), 'protections.json');
+    writeFileSync(file, JSON.stringify({ protections: [{ resourceId: peer.id, owner: 'team', reason: 'hold', expires: '2026-11-25T00:00:00Z' }] }));
+    clock = T0 + 2 * HOUR;
+    const held = await sweepAndAct(deps({ JANITOR_MODE: 'dry-run', PROTECTIONS_FILE: file }));
+    expect(held.kept.find(isIt)).toMatchObject({ cause: 'protected' });
+    clock = T0 + 9 * 24 * HOUR;
+    const lifted = await sweepAndAct(deps({ PROTECTIONS_FILE: file }));
+    expect(lifted.candidates.some(isIt)).toBe(false);
+    // Marked again from the first sweep after the hold, not from the sighting nine days before.
+    expect(Date.parse(waitingFor(lifted).find(isIt)!.firstSeenAt!)).toBeGreaterThanOrEqual(T0 + 9 * 24 * HOUR);
+    expect(deletes().some((e) => e.path.endsWith(peer.id))).toBe(false);
+  }, 60_000);
+
+  it('keeps the marks of kinds a sweep did not look at, or could not list', async () => {
+    const d = deps({ JANITOR_MODE: 'dry-run' });
+    await sweepAndAct(d);
+    const ledger = new DynamoLedger(dynamo.documents, table);
+    const markCount = async () => (await Promise.all(DEMO.projects.map((p) => ledger.marks(p.id)))).flat().length;
+    const before = await markCount();
+    expect(before).toBeGreaterThanOrEqual(STALE.length);
+    clock = T0 + HOUR;
+    await inlineSweep(d, { kinds: ['networkPeering'] }, { enqueue: false });
+    expect(await markCount()).toBe(before);
+    clock = T0 + 2 * HOUR;
+    sim.addFault({ match: { operationId: 'listPrivateLinkConnections' }, status: 500 });
+    const partial = await inlineSweep(d, {}, { enqueue: false });
+    sim.clearFaults();
+    expect(partial.report.errors.some((e) => e.kind === 'streamsPrivateLink')).toBe(true);
+    expect(await markCount()).toBe(before);
+    clock = T0 + 25 * HOUR;
+    const due = await inlineSweep(d, {}, { enqueue: false });
+    expect(due.report.candidates.map(keyOf).sort()).toEqual(STALE.map(keyOf).sort());
+  }, 60_000);
+
+  it('starts the clock again when another rule matches (a pending peer that failed)', async () => {
+    const d = deps({ JANITOR_MODE: 'dry-run' });
+    const pending = sim.store.inventory().find((i) => i.kind === 'peer' && i.state === 'PENDING_ACCEPTANCE')!;
+    const isIt = (x: { id: string }) => x.id === pending.id;
+    const first = await sweepAndAct(d);
+    expect(waitingFor(first).find(isIt)).toMatchObject({ reason: expect.stringContaining('pending-peer waits 7d') });
+    clock = T0 + 6 * 24 * HOUR;
+    sim.store.update('peer', pending.id, { statusName: 'FAILED', errorStateName: 'EXPIRED' });
+    const failed = await sweepAndAct(d);
+    expect(failed.candidates.some(isIt)).toBe(false);
+    expect(waitingFor(failed).find(isIt)).toMatchObject({ firstSeenAt: new Date(T0 + 6 * 24 * HOUR).toISOString(), reason: expect.stringContaining('failed-aws-peer waits 24h') });
   }, 60_000);
 
   it('stops protecting at expiry and reports the expired entry', async () => {
@@ -176,9 +229,9 @@ describe('mark, wait, then delete (dynalite, simulator, injected clock)', () => 
     );
     const report = (await inlineSweep(deps({ JANITOR_MODE: 'dry-run', GRACE_PERIODS: 'default=0', PROTECTIONS_FILE: file }), {}, { enqueue: false })).report;
     const planned = report.candidates.find((c) => c.id === expired!.id);
-    expect(planned?.reason).toMatch(/its protection has expired \(resource .*, owner team-old: kept for a migration; until 2026-11-22T00:00:00.000Z\)/);
+    expect(planned?.reason).toMatch(/its protection has expired \(resource .*, owner team-old: kept for a migration; until 2026-11-23T00:00:00.000Z\)/);
     expect(report.kept.find((k) => k.id === active!.id)).toMatchObject({ cause: 'protected', reason: expect.stringContaining('owner team-now: under investigation') });
     expect(report.candidates.some((c) => c.id === active!.id)).toBe(false);
-    expect(report.expiredProtections).toEqual([{ selector: `resource ${expired!.id}`, owner: 'team-old', reason: 'kept for a migration', expiredAt: '2026-11-22T00:00:00.000Z' }]);
+    expect(report.expiredProtections).toEqual([{ selector: `resource ${expired!.id}`, owner: 'team-old', reason: 'kept for a migration', expiredAt: '2026-11-23T00:00:00.000Z' }]);
   }, 60_000);
 });

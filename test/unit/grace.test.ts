@@ -100,7 +100,9 @@ describe('protection registry', () => {
     expect(active.project).toBeUndefined();
     expect(active.expired.map((p) => p.selector)).toEqual(['projects named prod-*']);
     expect(findStale([rejected], settings(), active).kept[0]).toMatchObject({ cause: 'protected', reason: expect.stringContaining('owner payments: migration') });
-    const later = protectionsFor(parsed, { id: rejected.ref.projectId }, Date.parse('2026-12-01T00:00:00Z'));
+    // A date protects through that day.
+    expect(protectionsFor(parsed, { id: rejected.ref.projectId }, Date.parse('2026-12-01T23:59:59Z')).resources.size).toBe(1);
+    const later = protectionsFor(parsed, { id: rejected.ref.projectId }, Date.parse('2026-12-02T00:00:00Z'));
     expect(findStale([rejected], settings(), later).stale[0]?.reason).toContain('its protection has expired (resource VPCE-0123456789ABCDEF0, owner payments');
   });
 
