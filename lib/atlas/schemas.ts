@@ -7,12 +7,22 @@ const optionalText = z.string().nullish();
 
 export const linkSchema = z.looseObject({ href: z.string(), rel: z.string() });
 
-export function paginated<T extends z.ZodType>(item: T) {
+function pageOf<T extends z.ZodType>(item: T) {
   return z.looseObject({
     results: z.array(item),
     links: z.array(linkSchema).optional(),
     totalCount: z.number().int().nonnegative().optional(),
   });
+}
+
+// Built once per item schema: zod compiles a schema on first use, and a fresh one per list call cost
+// about a third of the client's CPU in a 1,000-project sweep.
+const pages = new WeakMap<z.ZodType, z.ZodType>();
+
+export function paginated<T extends z.ZodType>(item: T): ReturnType<typeof pageOf<T>> {
+  let page = pages.get(item);
+  if (!page) pages.set(item, (page = pageOf(item)));
+  return page as ReturnType<typeof pageOf<T>>;
 }
 
 export const organizationSchema = z.looseObject({
