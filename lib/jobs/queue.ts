@@ -1,5 +1,6 @@
 import type { SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { sqsCommands, type SqsSender } from '../aws/clients';
+import { mapLimit } from '../run/map-limit';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** One message to send; `key` identifies it in results (a job id, a project id). */
@@ -70,10 +71,16 @@ export async function sendAll(sqs: SqsSender, queueUrl: string, messages: readon
   return messages.length;
 }
 
+/**
+ * Batches in flight at once for standard queues: enough to keep SQS busy, few enough that 10,000
+ * messages do not hold 1,000 requests (and their buffers) in memory together.
+ */
+const BATCHES_IN_FLIGHT = 10;
+
 /** FIFO messages keep their order only if batches go one after another; others go side by side. */
 async function sendBatches(sqs: SqsSender, queueUrl: string, messages: readonly OutgoingMessage[]): Promise<SendFailure[]> {
   const all = batches(messages);
-  if (!messages.some((m) => m.groupId)) return (await Promise.all(all.map((batch) => sendBatch(sqs, queueUrl, batch)))).flat();
+  if (!messages.some((m) => m.groupId)) return (await mapLimit(all, BATCHES_IN_FLIGHT, (batch) => sendBatch(sqs, queueUrl, batch))).flat();
   const failures: SendFailure[] = [];
   for (const batch of all) failures.push(...(await sendBatch(sqs, queueUrl, batch)));
   return failures;
