@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoLedger, type StaleSighting } from '../../lib/ledger';
 import { startLocalDynamo, type LocalDynamo } from '../../tools/local/dynamo';
@@ -59,6 +62,20 @@ describe('DynamoLedger (dynalite)', () => {
     expect((await ledger.historyByProject(PROJECT)).map((h) => h.sweepId)).toContain('sweep-9');
     expect(await ledger.historyBySweep('sweep-none')).toEqual([]);
   });
+
+  it('answers `atlas-janitor history` by sweep and by project', async () => {
+    const root = resolve(__dirname, '../..');
+    const cli = (args: string[]) =>
+      promisify(execFile)(process.execPath, [resolve(root, 'node_modules/tsx/dist/cli.mjs'), 'tools/cli/main.ts', 'history', '--ledger-table', 'ledger-store', ...args], {
+        cwd: root,
+        env: { ...process.env, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', NODE_NO_WARNINGS: '1' },
+      });
+    const bySweep = JSON.parse((await cli(['--sweep', 'sweep-9', '--json'])).stdout);
+    expect(bySweep).toMatchObject([{ sweepId: 'sweep-9', outcome: 'deleted', evidence: { state: 'REJECTED' } }]);
+    const table = (await cli(['--project', PROJECT])).stdout;
+    expect(table).toContain('retry → deleted');
+    await expect(cli(['--project', 'not-an-id'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--project must be a 24-hex project id') });
+  }, 60_000);
 
   it('creates the history entry from the job when the plan was made elsewhere', async () => {
     await ledger.recordAttempt(entry('sweep-other'), { at: '2026-11-23T00:05:00.000Z', outcome: 'drifted', note: 'now AVAILABLE' }, true);

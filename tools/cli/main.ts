@@ -1,5 +1,6 @@
 import { CommandError, EXIT, UsageError } from './args';
 import { demo } from './commands/demo';
+import { history } from './commands/history';
 import { scan } from './commands/scan';
 import { simulate } from './commands/simulate';
 import { sweep } from './commands/sweep';
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, Command> = {
   sweep: { summary: 'plan and, with --enforce, delete directly (no AWS needed)', run: sweep },
   simulate: { summary: 'run the stateful Atlas API simulator', run: simulate },
   demo: { summary: 'run the whole pipeline locally on the demo scenario', run: demo },
+  history: { summary: 'the run history in the ledger (--project ID | --sweep ID)', run: history },
 };
 
 export async function runCli(argv: string[]): Promise<number> {
