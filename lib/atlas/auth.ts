@@ -1,3 +1,4 @@
+import type { HeaderLookup } from './http';
 import { createHash } from 'node:crypto';
 import { digestAuthorization, newCnonce, parseDigestChallenge, type DigestChallenge } from './digest';
 
@@ -14,7 +15,7 @@ export interface AuthTicket {
    * Called once with the answer (undefined when none came). True means: the 401 was about our
    * credentials' freshness (new nonce, expired token), send the request again.
    */
-  settle(answer: { status: number; headers: Headers } | undefined): Promise<boolean>;
+  settle(answer: { status: number; headers: HeaderLookup } | undefined): Promise<boolean>;
 }
 
 export interface Authenticator {

@@ -1,3 +1,5 @@
+import type { HeaderLookup } from './http';
+
 /**
  * Bounds how many requests are in flight at once. FIFO, so a burst of scans cannot starve a delete.
  */
@@ -51,7 +53,7 @@ export class RateGovernor {
     this.#now = now;
   }
 
-  observe(headers: Headers): void {
+  observe(headers: HeaderLookup): void {
     const limit = Number(headers.get('ratelimit-limit'));
     const remaining = headers.get('ratelimit-remaining');
     if (Number.isFinite(limit) && limit > 0) this.#limit = limit;

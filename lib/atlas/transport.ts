@@ -1,3 +1,4 @@
+import { nodeHttp, type HeaderLookup, type HttpCall, type HttpInit } from './http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DigestAuthenticator,
@@ -32,7 +33,8 @@ export interface TransportOptions {
   onExchange?: (event: ExchangeEvent) => void;
   userAgent?: string;
   // Seams for tests.
-  fetch?: typeof fetch;
+  /** The HTTP call; node:http by default. Tests inject a `fetch`. */
+  fetch?: HttpCall | typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   now?: () => number;
@@ -49,7 +51,7 @@ export interface RequestSpec {
 
 export interface Answer {
   status: number;
-  headers: Headers;
+  headers: HeaderLookup;
   /** Parsed JSON, or undefined for an empty body. */
   body: unknown;
 }
@@ -59,7 +61,7 @@ interface BufferedResponse {
   status: number;
   statusText: string;
   ok: boolean;
-  headers: Headers;
+  headers: HeaderLookup;
   text: string;
 }
 
@@ -106,7 +108,7 @@ export class Transport {
   readonly #deadline: () => number | undefined;
   readonly #onExchange: ((event: ExchangeEvent) => void) | undefined;
   readonly #userAgent: string;
-  readonly #fetch: typeof fetch;
+  readonly #fetch: HttpCall;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #random: () => number;
   readonly #now: () => number;
@@ -121,7 +123,7 @@ export class Transport {
     this.#deadline = options.deadline ?? (() => undefined);
     this.#onExchange = options.onExchange;
     this.#userAgent = options.userAgent ?? 'atlas-janitor';
-    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.#fetch = (options.fetch as HttpCall | undefined) ?? nodeHttp;
     this.#sleep = options.sleep ?? ((ms) => sleep(ms));
     this.#random = options.random ?? Math.random;
     this.#auth = makeAuthenticator(options.credentials, this.#baseUrl, this.#fetchToken, this.#now);
@@ -205,7 +207,7 @@ export class Transport {
    * and its timer is cleared as soon as the body is in: AbortSignal.timeout would keep every request's
    * signal, and what its listeners reference, alive for the whole timeout (hundreds of MB in a sweep).
    */
-  async #exchange(operationId: string, uri: string, operation: string, init: RequestInit & { headers: Record<string, string> }): Promise<BufferedResponse> {
+  async #exchange(operationId: string, uri: string, operation: string, init: Omit<HttpInit, 'signal'>): Promise<BufferedResponse> {
     const deadline = this.#deadline();
     const timeout = Math.min(this.#timeoutMs, deadline === undefined ? Infinity : deadline - this.#now());
     if (timeout <= 0) throw new AtlasNetworkError(operation, 'timeout', undefined);
