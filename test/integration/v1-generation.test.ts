@@ -14,7 +14,9 @@ const byKey = (a: { kind: string; id: string }, b: { kind: string; id: string })
 
 let pipeline: Pipeline;
 beforeAll(async () => {
-  pipeline = await startPipeline({ simulator: { scenario: DEMO_SCENARIO_PATH, deleteDelayMs: 200 }, credentials: DEMO.apiKey });
+  // The scenario's own mid-delete resources stay so: a sweep that lands as they finish would see an
+  // endpoint still listed but gone (an orphan), and the expected plan would depend on timing.
+  pipeline = await startPipeline({ simulator: { scenario: DEMO_SCENARIO_PATH, deleteDelayMs: 200, stuckDeletes: true }, credentials: DEMO.apiKey });
 });
 afterAll(() => pipeline?.stop());
 
