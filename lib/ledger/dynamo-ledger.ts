@@ -167,6 +167,27 @@ export class DynamoLedger implements Ledger {
     );
   }
 
+  async reserveDeletions(sweepId: string, count: number, cap: number, at: number): Promise<boolean> {
+    if (count > cap) return false;
+    const { UpdateCommand } = await this.#lib();
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: `S#${sweepId}`, sk: 'BUDGET' },
+          UpdateExpression: 'ADD planned :n SET #ttl = :ttl',
+          ConditionExpression: 'attribute_not_exists(planned) OR planned <= :room',
+          ExpressionAttributeNames: { '#ttl': LEDGER_TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':n': count, ':room': cap - count, ':ttl': ttl(at, 7 * DAY_S) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
   async historyByProject(projectId: string): Promise<JobHistory[]> {
     const items = await this.#query({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :h)', ExpressionAttributeValues: { ':pk': projectKey(projectId), ':h': 'H#' } });
     return items.map(toHistory);

@@ -62,6 +62,12 @@ export interface Ledger {
   recordPlanned(entries: readonly Omit<JobHistory, 'attempts' | 'outcome' | 'final'>[]): Promise<void>;
   /** Appends an attempt; creates the entry when the job was planned elsewhere (a delete request from another system). */
   recordAttempt(job: Omit<JobHistory, 'attempts' | 'outcome' | 'final'>, attempt: Attempt, final: boolean): Promise<void>;
+  /**
+   * Takes `count` deletions from the sweep's budget of `cap`, all or none: false when the other
+   * projects' scans of the sweep already used too much of it. Scans of one sweep run apart, in their own
+   * messages; this is the count they share.
+   */
+  reserveDeletions(sweepId: string, count: number, cap: number, at: number): Promise<boolean>;
   historyByProject(projectId: string): Promise<JobHistory[]>;
   historyBySweep(sweepId: string): Promise<JobHistory[]>;
 }

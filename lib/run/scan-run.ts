@@ -83,11 +83,23 @@ export async function scanAndPlan(
         now: new Date(deps.now()),
       }),
     );
-  const enqueued = context.enqueue && context.mode === 'enforce' ? await enqueueJobs(deps, jobs) : 0;
+  let toEnqueue = jobs;
+  if (context.enqueue && context.mode === 'enforce' && jobs.length > 0 && deps.ledger) {
+    // A queued sweep's projects are scanned in separate messages: the ledger holds the run-wide cap.
+    const cap = config.maxDeletionsPerRun;
+    if (!(await deps.ledger.reserveDeletions(context.sweepId, jobs.length, cap, deps.now()))) {
+      const reason = `not planned: the sweep's cap of ${cap} deletions is used up by its other projects`;
+      scan.kept.push(...scan.candidates.map(({ projectId, kind, provider, id, state }) => ({ projectId, kind, provider, id, state, cause: 'cap' as const, reason })));
+      scan.candidates = [];
+      scan.capExceeded = { found: jobs.length, cap };
+      toEnqueue = [];
+    }
+  }
+  const enqueued = context.enqueue && context.mode === 'enforce' ? await enqueueJobs(deps, toEnqueue) : 0;
   // Expired entries this project's report names: those of the project, and those of resources it has.
   const seenIds = new Set([...scan.candidates, ...scan.kept].map((x) => x.id.toLowerCase()));
   const expiredProtections = registry.expired.filter((p) => p.resourceId === undefined || seenIds.has(p.resourceId));
-  return { scan, mode: context.mode, sweepId: context.sweepId, jobs, enqueued, expiredProtections };
+  return { scan, mode: context.mode, sweepId: context.sweepId, jobs: toEnqueue, enqueued, expiredProtections };
 }
 
 /**

@@ -215,6 +215,28 @@ describe('mark, wait, then delete (dynalite, simulator, injected clock)', () => 
     expect(waitingFor(failed).find(isIt)).toMatchObject({ firstSeenAt: new Date(T0 + 6 * 24 * HOUR).toISOString(), reason: expect.stringContaining('failed-aws-peer waits 24h') });
   }, 60_000);
 
+  it('shares the cap on deletions across the separate scans of a queued sweep', async () => {
+    const staleIn = (projectId: string) => sim.store.inventory().filter((i) => i.projectId === projectId && i.janitor?.expect === 'delete').length;
+    const [a, b] = DEMO.projects.map((p) => p.id as string).filter((id) => staleIn(id) > 0);
+    const cap = staleIn(a!) + staleIn(b!) - 1;
+    const sent: string[] = [];
+    // The queue itself is not under test: a sender that accepts every entry.
+    const sqs = { send: async (command: { input: { Entries: { Id: string; MessageBody: string }[] } }) => {
+      sent.push(...command.input.Entries.map((e) => e.MessageBody));
+      return { Successful: command.input.Entries.map((e) => ({ Id: e.Id })), Failed: [] };
+    } } as unknown as JanitorDeps['sqs'];
+    const d = { ...deps({ GRACE_PERIODS: 'default=0', MAX_DELETIONS_PER_RUN: String(cap), DELETE_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/janitor-delete.fifo' }), sqs };
+    const first = await runProjectScan(d, { type: 'scan', projectId: a!, sweepId: 'sweep-shared' });
+    const second = await runProjectScan(d, { type: 'scan', projectId: b!, sweepId: 'sweep-shared' });
+    expect(first.enqueued).toBe(staleIn(a!));
+    expect(second.enqueued).toBe(0);
+    expect(second.scan.kept.filter((k) => k.cause === 'cap')).toHaveLength(staleIn(b!));
+    expect(second.scan.kept.find((k) => k.cause === 'cap')?.reason).toBe(`not planned: the sweep's cap of ${cap} deletions is used up by its other projects`);
+    expect(sent).toHaveLength(staleIn(a!));
+    // Another sweep has its own budget.
+    expect((await runProjectScan(d, { type: 'scan', projectId: b!, sweepId: 'sweep-next' })).enqueued).toBe(staleIn(b!));
+  }, 60_000);
+
   it('stops protecting at expiry and reports the expired entry', async () => {
     const [expired, active] = STALE.filter((s) => s.kind === 'networkPeering' || s.kind === 'streamsPrivateLink');
     const file = join(mkdtempSync(join(tmpdir(), 'protections-')), 'protections.json');
