@@ -1,10 +1,6 @@
 import { secretsCommands, type SecretsSender } from '../aws/clients';
+import { PromiseCache } from '../cache/promise-cache';
 import { CredentialsError, credentialsFromEnvironment, parseSecret, type AtlasAccess } from './secret';
-
-interface CacheEntry {
-  access: Promise<AtlasAccess>;
-  fetchedAt: number;
-}
 
 export interface CredentialStoreOptions {
   /** Needed only when secret ids are used. */
@@ -21,26 +17,17 @@ export interface CredentialStoreOptions {
  */
 export class CredentialStore {
   readonly #options: CredentialStoreOptions;
-  readonly #now: () => number;
-  readonly #cache = new Map<string, CacheEntry>();
+  readonly #cache: PromiseCache<string, AtlasAccess>;
 
   constructor(options: CredentialStoreOptions) {
     this.#options = options;
-    this.#now = options.now ?? Date.now;
+    this.#cache = new PromiseCache(options.ttlMs, options.now ?? Date.now);
   }
 
   /** `secretId` undefined: the Atlas CLI environment variables. */
   get(secretId: string | undefined): Promise<AtlasAccess> {
     if (secretId === undefined) return Promise.resolve().then(() => credentialsFromEnvironment(this.#options.env));
-    const cached = this.#cache.get(secretId);
-    if (cached && this.#now() - cached.fetchedAt < this.#options.ttlMs) return cached.access;
-    const access = this.#fetch(secretId);
-    this.#cache.set(secretId, { access, fetchedAt: this.#now() });
-    // A failed fetch is not cached: the next call tries again.
-    access.catch(() => {
-      if (this.#cache.get(secretId)?.access === access) this.#cache.delete(secretId);
-    });
-    return access;
+    return this.#cache.get(secretId, () => this.#fetch(secretId));
   }
 
   refresh(secretId: string | undefined): Promise<AtlasAccess> {

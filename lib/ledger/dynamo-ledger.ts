@@ -3,7 +3,15 @@ import type { KindName, RuleName } from '../kinds';
 import type { Attempt, JobHistory, Ledger, Mark, StaleSighting } from './ledger';
 import { LEDGER_INDEX, LEDGER_TTL_ATTRIBUTE } from './table';
 
-const isConditionFailure = (error: unknown) => (error as { name?: string }).name === 'ConditionalCheckFailedException';
+/** A conditional write whose condition fails is an answer (undefined), not an error. */
+async function unlessConditionFails<T>(write: Promise<T>): Promise<T | undefined> {
+  try {
+    return await write;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;
+    throw error;
+  }
+}
 
 const DAY_S = 86_400;
 /** A mark nobody has seen for this long is forgotten (TTL): the resource went away unseen. */
@@ -51,17 +59,14 @@ export class DynamoLedger implements Ledger {
     const names = { '#kind': 'kind', '#rule': 'rule', '#state': 'state', '#ttl': LEDGER_TTL_ATTRIBUTE };
     const values = { ':at': at, ':kind': s.kind, ':id': s.id, ':rule': s.rule, ':state': s.state, ':ttl': ttl(at, MARK_RETENTION_S), ':sweep': new Set([sweepId]) };
     const update = async (UpdateExpression: string, ConditionExpression: string, extra: Record<string, unknown> = {}): Promise<Mark | undefined> => {
-      try {
-        // DynamoDB refuses names and values an expression does not use.
-        const used = <T>(all: Record<string, T>) => Object.fromEntries(Object.entries(all).filter(([k]) => new RegExp(`${k}\\b`).test(`${UpdateExpression} ${ConditionExpression}`)));
-        const answer = await this.db.send(
+      // DynamoDB refuses names and values an expression does not use.
+      const used = <T>(all: Record<string, T>) => Object.fromEntries(Object.entries(all).filter(([k]) => new RegExp(`${k}\\b`).test(`${UpdateExpression} ${ConditionExpression}`)));
+      const answer = await unlessConditionFails(
+        this.db.send(
           new UpdateCommand({ TableName: this.table, Key, UpdateExpression, ConditionExpression, ExpressionAttributeNames: used(names), ExpressionAttributeValues: used({ ...values, ...extra }), ReturnValues: 'ALL_NEW' }),
-        );
-        return toMark(projectId, answer.Attributes as Item);
-      } catch (error) {
-        if (isConditionFailure(error)) return undefined;
-        throw error;
-      }
+        ),
+      );
+      return answer && toMark(projectId, answer.Attributes as Item);
     };
     const notBeforeHealthy = '(attribute_not_exists(healthyAt) OR healthyAt <= :at)';
     const fields = '#kind = :kind, resourceId = :id, #rule = :rule, #state = :state, #ttl = :ttl';
@@ -102,12 +107,12 @@ export class DynamoLedger implements Ledger {
 
   async unmark(projectId: string, keys: readonly string[], at: number): Promise<void> {
     const { UpdateCommand } = await this.#lib();
+    // Not a delete: the healthy sighting is kept a day, so a slower scan's older stale sighting cannot
+    // bring the old clock back. A failed condition means it was seen stale again since: that wins.
     await Promise.all(
-      keys.map(async (key) => {
-        try {
-          // Not a delete: the healthy sighting is kept a day, so a slower scan's older stale sighting
-          // cannot bring the old clock back.
-          await this.db.send(
+      keys.map((key) =>
+        unlessConditionFails(
+          this.db.send(
             new UpdateCommand({
               TableName: this.table,
               Key: { pk: projectKey(projectId), sk: markKey(key) },
@@ -116,32 +121,27 @@ export class DynamoLedger implements Ledger {
               ExpressionAttributeNames: { '#rule': 'rule', '#ttl': LEDGER_TTL_ATTRIBUTE },
               ExpressionAttributeValues: { ':at': at, ':ttl': ttl(at, DAY_S) },
             }),
-          );
-        } catch (error) {
-          // Seen stale again after this healthy sighting: the later sighting wins.
-          if (!isConditionFailure(error)) throw error;
-        }
-      }),
+          ),
+        ),
+      ),
     );
   }
 
   async recordPlanned(entries: readonly Omit<JobHistory, 'attempts' | 'outcome' | 'final'>[]): Promise<void> {
     const { PutCommand } = await this.#lib();
+    // A scan message delivered twice must not wipe attempts already recorded.
     await Promise.all(
-      entries.map(async (entry) => {
-        try {
-          await this.db.send(
+      entries.map((entry) =>
+        unlessConditionFails(
+          this.db.send(
             new PutCommand({
               TableName: this.table,
               Item: { ...historyItem(entry), attempts: [], outcome: 'planned', final: false },
-              // A scan message delivered twice must not wipe attempts already recorded.
               ConditionExpression: 'attribute_not_exists(pk)',
             }),
-          );
-        } catch (error) {
-          if (!isConditionFailure(error)) throw error;
-        }
-      }),
+          ),
+        ),
+      ),
     );
   }
 
@@ -170,8 +170,8 @@ export class DynamoLedger implements Ledger {
   async reserveDeletions(sweepId: string, count: number, cap: number, at: number): Promise<boolean> {
     if (count > cap) return false;
     const { UpdateCommand } = await this.#lib();
-    try {
-      await this.db.send(
+    const reserved = await unlessConditionFails(
+      this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: `S#${sweepId}`, sk: 'BUDGET' },
@@ -180,12 +180,9 @@ export class DynamoLedger implements Ledger {
           ExpressionAttributeNames: { '#ttl': LEDGER_TTL_ATTRIBUTE },
           ExpressionAttributeValues: { ':n': count, ':room': cap - count, ':ttl': ttl(at, 7 * DAY_S) },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
+    return reserved !== undefined;
   }
 
   async historyByProject(projectId: string): Promise<JobHistory[]> {

@@ -1,6 +1,7 @@
 export {
   admit,
   findStale,
+  holdForCap,
   planDeletions,
   type Candidate,
   type Evidence,

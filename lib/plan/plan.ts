@@ -153,11 +153,18 @@ export function admit(findings: StaleFindings, settings: PlanSettings, sightings
     }
   });
   admitted = blockServicesWithRemainingEndpoints(admitted, kept, findings);
+  const plan: Plan = { candidates: admitted, kept };
   if (admitted.length > settings.maxDeletionsPerRun) {
-    const reason = `not planned: ${admitted.length} candidates exceed the cap of ${settings.maxDeletionsPerRun} deletions per run`;
-    return { candidates: [], kept: [...kept, ...admitted.map((c) => keptFrom(c, 'cap', reason))], capExceeded: { found: admitted.length, cap: settings.maxDeletionsPerRun } };
+    holdForCap(plan, `not planned: ${admitted.length} candidates exceed the cap of ${settings.maxDeletionsPerRun} deletions per run`);
+    plan.capExceeded = { found: admitted.length, cap: settings.maxDeletionsPerRun };
   }
-  return { candidates: admitted, kept };
+  return plan;
+}
+
+/** A cap reached plans nothing: every candidate of the plan is kept, with cause `cap` and the reason. */
+export function holdForCap(plan: Plan, reason: string): void {
+  plan.kept.push(...plan.candidates.map((c) => keptFrom(c, 'cap', reason)));
+  plan.candidates = [];
 }
 
 /**

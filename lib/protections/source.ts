@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { PromiseCache } from '../cache/promise-cache';
 import type { JanitorConfig } from '../config';
 import { parseRegistry, ProtectionRegistryError, type Protection } from './registry';
 
@@ -22,8 +23,7 @@ const CACHE_MS = 60_000;
 export function protectionSource(config: JanitorConfig, options: { readParameter?: ParameterReader; now?: () => number } = {}): ProtectionSource | undefined {
   const { file, parameter } = config.protections;
   if (!file && !parameter) return undefined;
-  const now = options.now ?? Date.now;
-  let cached: { at: number; value: Promise<readonly Protection[]> } | undefined;
+  const cache = new PromiseCache<'registry', readonly Protection[]>(CACHE_MS, options.now ?? Date.now);
   const read = async (): Promise<readonly Protection[]> => {
     const entries: Protection[] = [];
     if (file) {
@@ -42,15 +42,5 @@ export function protectionSource(config: JanitorConfig, options: { readParameter
     }
     return entries;
   };
-  return {
-    load() {
-      if (cached && now() - cached.at < CACHE_MS) return cached.value;
-      const value = read();
-      cached = { at: now(), value };
-      value.catch(() => {
-        if (cached?.value === value) cached = undefined;
-      });
-      return value;
-    },
-  };
+  return { load: () => cache.get('registry', read) };
 }

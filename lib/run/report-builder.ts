@@ -1,5 +1,6 @@
 import type { Mode } from '../config';
-import type { ExpiredProtection, ReportError, ScanReport } from '../report';
+import type { Protection } from '../protections';
+import type { ReportError, ScanReport } from '../report';
 import { reportCandidates, type ProjectScanResult } from './scan-run';
 
 export interface ReportInput {
@@ -7,18 +8,16 @@ export interface ReportInput {
   mode: Mode;
   results: readonly Omit<ProjectScanResult, 'auth'>[];
   errors: readonly ReportError[];
+  /** Expired protection registry entries to name in the report. */
+  expired: readonly Protection[];
   /** Every call of the run, project listing included. */
   apiCalls: { total: number; auth: number };
   durationMs: number;
 }
 
-/** Expired registry entries met in the run, each once. */
-function expiredProtections(results: ReportInput['results']): Pick<ScanReport, 'expiredProtections'> {
-  const bySelector = new Map<string, ExpiredProtection>();
-  for (const p of results.flatMap((r) => r.expiredProtections)) {
-    bySelector.set(`${p.selector}|${p.owner}`, { selector: p.selector, owner: p.owner, reason: p.reason, expiredAt: new Date(p.expiresAt).toISOString() });
-  }
-  return bySelector.size > 0 ? { expiredProtections: [...bySelector.values()] } : {};
+function expiredProtections(expired: readonly Protection[]): Pick<ScanReport, 'expiredProtections'> {
+  if (expired.length === 0) return {};
+  return { expiredProtections: expired.map((p) => ({ selector: p.selector, owner: p.owner, reason: p.reason, expiredAt: new Date(p.expiresAt).toISOString() })) };
 }
 
 /** Folds per-project scans into one run report, projects in a stable order. */
@@ -42,7 +41,7 @@ export function buildReport(input: ReportInput): ScanReport {
     kept: results.flatMap((r) => r.scan.kept),
     errors: [...input.errors, ...results.flatMap((r) => r.scan.errors)],
     enqueued: results.reduce((sum, r) => sum + r.enqueued, 0),
-    ...expiredProtections(results),
+    ...expiredProtections(input.expired),
     apiCalls: input.apiCalls,
     durationMs: input.durationMs,
   };

@@ -2,7 +2,7 @@ import type { AtlasClient } from '../atlas';
 import type { JanitorConfig, Mode } from '../config';
 import { withAtlas } from '../credentials';
 import { MessageValidationError, jobFor, jobIdFor, sendAll, type DeleteJob, type ScanRequest } from '../jobs';
-import { selectProjects } from '../plan';
+import { holdForCap, selectProjects } from '../plan';
 import type { KindName } from '../kinds';
 import { historyEntry } from '../ledger';
 import { notifySweep } from '../notify/messages';
@@ -88,9 +88,7 @@ export async function scanAndPlan(
     // A queued sweep's projects are scanned in separate messages: the ledger holds the run-wide cap.
     const cap = config.maxDeletionsPerRun;
     if (!(await deps.ledger.reserveDeletions(context.sweepId, jobs.length, cap, deps.now()))) {
-      const reason = `not planned: the sweep's cap of ${cap} deletions is used up by its other projects`;
-      scan.kept.push(...scan.candidates.map(({ projectId, kind, provider, id, state }) => ({ projectId, kind, provider, id, state, cause: 'cap' as const, reason })));
-      scan.candidates = [];
+      holdForCap(scan, `not planned: the sweep's cap of ${cap} deletions is used up by its other projects`);
       scan.capExceeded = { found: jobs.length, cap };
       toEnqueue = [];
     }
@@ -125,7 +123,7 @@ export async function enqueueJobs(deps: JanitorDeps, jobs: readonly DeleteJob[])
 export async function notifyProjectScan(notifier: Notifier, result: ProjectScanResult, now: number): Promise<void> {
   const dueSoon = result.scan.kept.some((k) => k.eligibleAt !== undefined && Date.parse(k.eligibleAt) <= now + 86_400_000);
   if (result.jobs.length === 0 && !dueSoon) return;
-  const report = buildReport({ sweepId: result.sweepId, mode: result.mode, results: [result], errors: [], apiCalls: { total: result.scan.apiCalls, auth: result.auth }, durationMs: result.scan.durationMs });
+  const report = buildReport({ sweepId: result.sweepId, mode: result.mode, results: [result], errors: [], expired: result.expiredProtections, apiCalls: { total: result.scan.apiCalls, auth: result.auth }, durationMs: result.scan.durationMs });
   await notifySweep(notifier, report, now);
 }
 

@@ -4,8 +4,7 @@ import { withAtlas } from '../credentials';
 import { sendAll, type DeleteJob, type ScanRequest } from '../jobs';
 import { notifySweep } from '../notify/messages';
 import type { KindName } from '../kinds';
-import { selectProjects } from '../plan';
-import type { Protection } from '../protections';
+import { holdForCap, selectProjects } from '../plan';
 import type { ReportError, ScanReport } from '../report';
 import { ApiCallCounter, reportError } from '../scan';
 import type { JanitorDeps } from './deps';
@@ -132,17 +131,12 @@ export async function inlineSweep(
   const capped = capRun(results, deps.config.maxDeletionsPerRun);
   const jobs = capped ? [] : results.flatMap((r) => r.jobs);
   const enqueued = (options.enqueue ?? true) && mode === 'enforce' ? await enqueueJobs(deps, jobs) : 0;
-  const built = buildReport({ sweepId, mode, results, errors, apiCalls: { total: counter.total, auth: counter.auth }, durationMs: deps.now() - started });
-  const report: ScanReport = { ...built, enqueued, ...(capped ? { capExceeded: capped } : {}), ...expiredEntries(registry, deps.now()) };
+  // A sweep of the whole estate reports every expired registry entry, seen or not, so none lingers unnoticed.
+  const expired = registry.filter((p) => p.expiresAt <= deps.now());
+  const built = buildReport({ sweepId, mode, results, errors, expired, apiCalls: { total: counter.total, auth: counter.auth }, durationMs: deps.now() - started });
+  const report: ScanReport = { ...built, enqueued, ...(capped ? { capExceeded: capped } : {}) };
   if (deps.notifier && (options.notify ?? true)) await notifySweep(deps.notifier, report, deps.now());
   return { report, jobs };
-}
-
-/** A sweep of the whole estate reports every expired registry entry, seen or not, so none lingers unnoticed. */
-function expiredEntries(registry: readonly Protection[], now: number): Pick<ScanReport, 'expiredProtections'> {
-  const expired = registry.filter((p) => p.expiresAt <= now);
-  if (expired.length === 0) return {};
-  return { expiredProtections: expired.map((p) => ({ selector: p.selector, owner: p.owner, reason: p.reason, expiredAt: new Date(p.expiresAt).toISOString() })) };
 }
 
 /**
@@ -154,8 +148,7 @@ function capRun(results: Omit<ProjectScanResult, 'auth'>[], cap: number): { foun
   if (found <= cap) return undefined;
   const reason = `not planned: ${found} candidates in this run exceed the cap of ${cap} deletions per run`;
   for (const r of results) {
-    r.scan.kept.push(...r.scan.candidates.map(({ projectId, kind, provider, id, state }) => ({ projectId, kind, provider, id, state, cause: 'cap' as const, reason })));
-    r.scan.candidates = [];
+    holdForCap(r.scan, reason);
     r.jobs = [];
   }
   return { found, cap };

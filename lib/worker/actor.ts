@@ -1,4 +1,5 @@
 import { AtlasApiError } from '../atlas';
+import { PromiseCache } from '../cache/promise-cache';
 import { withAtlas } from '../credentials';
 import type { DeleteJob } from '../jobs';
 import type { JanitorDeps } from '../run';
@@ -7,8 +8,13 @@ import { createScanContext } from '../scan';
 import { actOnJob } from './act';
 import type { JobOutcome } from './outcome';
 
-/** Acts on a job with the credentials it names; a 401 that survives one secret refresh is dead-lettered. */
+/**
+ * Acts on a job with the credentials it names; a 401 that survives one secret refresh is dead-lettered.
+ * One actor serves one batch: a project's name, needed only by name-glob protections, is read once for
+ * its jobs (a FIFO batch is mostly one project).
+ */
 export function jobActor(deps: JanitorDeps): (job: DeleteJob) => Promise<JobOutcome> {
+  const projects = new PromiseCache<string, { id: string; name?: string }>(Infinity);
   return async (job) => {
     if (job.secretId !== undefined && !deps.config.secretIds.includes(job.secretId)) {
       return { outcome: 'deadLetter', reason: 'secretId: is not one of the configured secrets (ATLAS_SECRET_IDS)', errorCode: 'INVALID_JOB' };
@@ -17,7 +23,7 @@ export function jobActor(deps: JanitorDeps): (job: DeleteJob) => Promise<JobOutc
       const registry = (await deps.protections?.load()) ?? [];
       return await withAtlas(deps.credentials, job.secretId ?? deps.config.secretIds[0], deps.makeClient, async (atlas) => {
         // A protection by project name is checked against the name Atlas gives now, not one from the job.
-        const project = needsProjectName(registry) ? await atlas.getProject(job.projectId) : { id: job.projectId };
+        const project = needsProjectName(registry) ? await projects.get(job.projectId, () => atlas.getProject(job.projectId)) : { id: job.projectId };
         return actOnJob(job, createScanContext(atlas, job.apiVersion), deps.config, protectionsFor(registry, project, deps.now()));
       });
     } catch (error) {

@@ -1,7 +1,7 @@
 import type { SqsSender } from '../aws/clients';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { JanitorConfig } from '../config';
-import { notifyDeadLetters } from '../notify/messages';
+import { notifyDeadLetters, type DeadLetterItem } from '../notify/messages';
 import type { Notifier } from '../notify/notifier';
 import { historyEntry, type Ledger } from '../ledger';
 import { MessageValidationError, parseDeleteJob, type DeleteJob } from '../jobs';
@@ -50,8 +50,15 @@ export async function processDeleteBatch(event: SQSEvent, deps: BatchDeps): Prom
     groups.set(group, [...(groups.get(group) ?? []), record]);
   }
   const failures: string[] = [];
-  const deadLettered: JobReport[] = [];
-  const tracked: BatchDeps = { ...deps, onJob: (r) => (r.outcome === 'deadLetter' && r.disposition.ack && deadLettered.push(r), deps.onJob?.(r)) };
+  // Whatever sent a job to the DLQ (a permanent error, retries exhausted, too many deferrals), it is announced.
+  const deadLettered: DeadLetterItem[] = [];
+  const tracked: BatchDeps = {
+    ...deps,
+    onJob: (report) => {
+      if (report.disposition.ack && report.disposition.deadLettered) deadLettered.push({ ...report, ...report.disposition.deadLettered });
+      deps.onJob?.(report);
+    },
+  };
   await Promise.all(
     [...groups.entries()].map(async ([group, records]) => {
       for (let i = 0; i < records.length; i++) {

@@ -17,7 +17,9 @@ export interface MessageRef {
 }
 
 /** What became of the message: acknowledged (delete it) or left as a batch item failure. */
-export type Disposition = { ack: true; note?: string } | { ack: false; visibilitySeconds?: number; note?: string };
+export type Disposition =
+  | { ack: true; note?: string; deadLettered?: { reason: string; errorCode?: string | undefined } }
+  | { ack: false; visibilitySeconds?: number; note?: string };
 
 export interface DisposeDeps {
   sqs: SqsSender;
@@ -103,7 +105,7 @@ async function deadLetter(
     MessageAttributes: attributes,
     ...(url.endsWith('.fifo') ? { MessageGroupId: job?.projectId ?? 'invalid', MessageDeduplicationId: `${message.messageId}` } : {}),
   });
-  return { ack: true, note: 'dead-lettered' };
+  return { ack: true, note: 'dead-lettered', deadLettered: { reason, errorCode } };
 }
 
 async function sendMessage(deps: DisposeDeps, input: SendMessageCommandInput): Promise<void> {

@@ -79,12 +79,13 @@ describe('worker: history and dead-letter notices', () => {
     const ref = { projectId: 'a'.repeat(24), kind: 'networkPeering' as const, provider: 'AWS' as const, ids: { peerId: peer } };
     return { type: 'delete', jobId: jobIdFor(ref), projectId: ref.projectId, kind: 'networkPeering', provider: 'AWS', ids: ref.ids, rule: 'failed-aws-peer', evidence: { state: 'FAILED', fields: { statusName: 'FAILED' } }, apiVersion: 'v2', sweepId: 'sweep-7', mode: 'enforce', plannedAt: new Date(NOW).toISOString() };
   };
-  const event = (...bodies: DeleteJob[]): SQSEvent => ({
+  const event = (...bodies: DeleteJob[]): SQSEvent => eventAt(1, ...bodies);
+  const eventAt = (receives: number, ...bodies: DeleteJob[]): SQSEvent => ({
     Records: bodies.map((b, i) => ({
       messageId: `m${i}`,
       receiptHandle: `rh${i}`,
       body: JSON.stringify(b),
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 's', ApproximateFirstReceiveTimestamp: '0', MessageGroupId: `g${i}` },
+      attributes: { ApproximateReceiveCount: String(receives), SentTimestamp: '0', SenderId: 's', ApproximateFirstReceiveTimestamp: '0', MessageGroupId: `g${i}` },
       messageAttributes: {},
       md5OfBody: '',
       eventSource: 'aws:sqs',
@@ -111,6 +112,14 @@ describe('worker: history and dead-letter notices', () => {
     expect(notifier.notices).toHaveLength(1);
     expect(notifier.notices[0]!.subject).toBe('atlas-janitor: 1 delete job(s) dead-lettered');
     expect(notifier.notices[0]!.message).toContain(`networkPeering job ${job('c'.repeat(24)).jobId} in ${'a'.repeat(24)}: Atlas answered 403 FORBIDDEN [FORBIDDEN]`);
+  });
+
+  it('announces a job the worker dead-letters itself once its retries are exhausted', async () => {
+    const notifier = collecting();
+    const transient: JobOutcome = { outcome: 'retry', reason: 'Atlas answered 503', error: Object.assign(new Error('503'), { retryable: true }) as never };
+    await processDeleteBatch(eventAt(config.worker.maxReceiveCount, job('d'.repeat(24))), { config, sqs: new SQSClient({ region: 'us-east-1' }), act: async () => transient, notifier });
+    expect(notifier.notices).toHaveLength(1);
+    expect(notifier.notices[0]!.message).toContain('retries exhausted after 5 receives: Atlas answered 503 [RETRIES_EXHAUSTED]');
   });
 
   it('publishes nothing when nothing was dead-lettered, and a failed history write does not hold a delete back', async () => {
