@@ -66,7 +66,12 @@ export async function benchWorker(options: { projects: number; perProject: numbe
       { match: { method: 'DELETE' }, status: 429, rate: 0.05, retryAfterSeconds: 1 },
     ],
     timeoutMs: 600_000,
+    // The stage's cap (25 per sweep, shared by its projects through the ledger) would plan only 25.
+    env: { MAX_DELETIONS_PER_RUN: String(options.projects * options.perProject) },
   });
+  if (report.totals.found !== options.projects * options.perProject) {
+    throw new Error(`worker bench: ${report.totals.found} jobs planned, ${options.projects * options.perProject} expected`);
+  }
   return {
     jobs: report.totals.found,
     wallMs: report.wallTimeMs,

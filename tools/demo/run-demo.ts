@@ -31,6 +31,8 @@ export interface DemoOptions {
    * a first sweep that only marks, a wait, and a second sweep that deletes what is still stale.
    */
   graceSeconds?: number;
+  /** Settings for the functions on top of serverless.yml's (e.g. MAX_DELETIONS_PER_RUN). */
+  env?: Record<string, string>;
   onStage?: (message: string) => void;
 }
 
@@ -137,6 +139,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       DEFER_SECONDS: '1',
       NODE_OPTIONS: '',
       GRACE_PERIODS: `default=${graceSeconds}s`,
+      ...options.env,
     });
     Object.assign(process.env, env);
 
