@@ -25,7 +25,8 @@ import { Transport, type RequestSpec, type TransportOptions, type TransportStats
 export const DEFAULT_BASE_URL = 'https://cloud.mongodb.com';
 
 /** `v2`: the versioned Admin API (default). `v1`: the deprecated v1.0 routes for endpoints and peers. */
-export type ApiGeneration = 'v2' | 'v1';
+export const API_GENERATIONS = ['v2', 'v1'] as const;
+export type ApiGeneration = (typeof API_GENERATIONS)[number];
 
 /** Media types per operation family, as the spec's 2xx responses declare them. */
 export const MEDIA_TYPES = {

@@ -1,4 +1,4 @@
-export { AtlasClient, DEFAULT_BASE_URL, ITEMS_PER_PAGE, MEDIA_TYPES, type ApiGeneration, type AtlasClientOptions } from './client';
+export { API_GENERATIONS, AtlasClient, DEFAULT_BASE_URL, ITEMS_PER_PAGE, MEDIA_TYPES, type ApiGeneration, type AtlasClientOptions } from './client';
 export { clearAuthCaches, type AtlasCredentials } from './auth';
 export {
   AtlasApiError,

@@ -1,6 +1,6 @@
 import type { SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { sqsCommands, type SqsSender } from '../aws/clients';
-import { mapLimit } from '../run/map-limit';
+import { mapLimit } from '../concurrency/map-limit';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** One message to send; `key` identifies it in results (a job id, a project id). */

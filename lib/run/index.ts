@@ -1,12 +1,9 @@
 export { defaultSweepId, type JanitorDeps } from './deps';
-export { mapLimit } from './map-limit';
-export { buildReport } from './report-builder';
+export { buildReport, notifyProjectScan, reportCandidates } from './report-builder';
 export {
   checkSecretId,
   effectiveMode,
   enqueueJobs,
-  notifyProjectScan,
-  reportCandidates,
   runProjectScan,
   scanAndPlan,
   type PlanContext,

@@ -8,7 +8,7 @@ import { holdForCap, selectProjects } from '../plan';
 import type { ReportError, ScanReport } from '../report';
 import { ApiCallCounter, reportError } from '../scan';
 import type { JanitorDeps } from './deps';
-import { mapLimit } from './map-limit';
+import { mapLimit } from '../concurrency/map-limit';
 import { buildReport } from './report-builder';
 import { effectiveMode, enqueueJobs, scanAndPlan, wrapFactory, type PlanContext, type ProjectScanResult } from './scan-run';
 

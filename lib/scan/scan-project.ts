@@ -2,7 +2,7 @@ import { AtlasApiError, type AtlasClient, type ApiGeneration } from '../atlas';
 import { kindOf, type KindName, type Observation } from '../kinds';
 import { rememberSightings, type Ledger } from '../ledger';
 import { admit, findStale, type Plan, type PlanSettings } from '../plan';
-import { NO_PROTECTIONS, type ProjectProtections } from '../protections/registry';
+import { NO_PROTECTIONS, type ProjectProtections } from '../protections';
 import type { ReportError } from '../report';
 import type { ApiCallCounter } from './call-counter';
 import { createScanContext } from './context';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeleteJob } from '../jobs';
-import { mapLimit } from '../run';
+import { mapLimit } from '../concurrency/map-limit';
 import type { JobOutcome } from './outcome';
 
 export interface DirectOptions {
