@@ -29,14 +29,14 @@ export const API_GENERATIONS = ['v2', 'v1'] as const;
 export type ApiGeneration = (typeof API_GENERATIONS)[number];
 
 /** Media types per operation family, as the spec's 2xx responses declare them. */
-export const MEDIA_TYPES = {
+const MEDIA_TYPES = {
   v2: 'application/vnd.atlas.2023-01-01+json',
   v2Streams: 'application/vnd.atlas.2023-02-01+json',
   v1: 'application/json',
 } as const;
 
 /** Atlas's largest page; fewer pages means fewer calls. */
-export const ITEMS_PER_PAGE = 500;
+const ITEMS_PER_PAGE = 500;
 
 export interface AtlasClientOptions extends Omit<TransportOptions, 'baseUrl'> {
   baseUrl?: string | undefined;

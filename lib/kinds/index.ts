@@ -7,7 +7,6 @@ export {
   ruleNameSchema,
   deleteRank,
   isDependentKind,
-  isKindName,
   isRuleName,
   kindOf,
   registerKind,

@@ -46,7 +46,7 @@ export function unregisterKind(name: KindName): void {
   }
 }
 
-export function isKindName(name: string): name is KindName {
+function isKindName(name: string): name is KindName {
   return kinds.has(name);
 }
 

@@ -1,7 +1,6 @@
-export { defaultSweepId, type JanitorDeps } from './deps';
+export { buildDeps, type ClientSettings, type JanitorDeps } from './deps';
 export { buildReport, notifyProjectScan, reportCandidates } from './report-builder';
 export {
-  checkSecretId,
   effectiveMode,
   enqueueJobs,
   runProjectScan,
@@ -9,4 +8,4 @@ export {
   type PlanContext,
   type ProjectScanResult,
 } from './scan-run';
-export { inlineSweep, runSweep, type InlineOptions, type SweepRequest, type SweepSummary } from './sweep-run';
+export { inlineSweep, runSweep, type InlineOptions, type SweepSummary } from './sweep-run';

@@ -109,7 +109,7 @@ export async function enqueueJobs(deps: JanitorDeps, jobs: readonly DeleteJob[])
 
 
 /** A secret named by a message must be one the configuration lists: senders do not choose what we read. */
-export function checkSecretId(config: JanitorConfig, secretId: string | undefined): void {
+function checkSecretId(config: JanitorConfig, secretId: string | undefined): void {
   if (secretId !== undefined && !config.secretIds.includes(secretId)) {
     throw new MessageValidationError('secretId', 'is not one of the configured secrets (ATLAS_SECRET_IDS)');
   }
