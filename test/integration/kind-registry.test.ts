@@ -1,16 +1,13 @@
 // The fixture kind registers itself on import: first, before any module reads the list of kinds.
 import { WIDGET_COLLECTION, widgetLink } from '../fixtures/widget-link-kind';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handler as scanHandler } from '../../functions/scan';
-import { handler as workerHandler } from '../../functions/worker';
 import { clearAuthCaches } from '../../lib/atlas';
-import { deleteJobSchema, type DeleteJob } from '../../lib/jobs';
+import { deleteJobSchema } from '../../lib/jobs';
 import { KIND_NAMES, RULE_NAMES } from '../../lib/kinds';
-import { lambdaContext } from '../../tools/local/lambda-context';
 import { DEMO } from '../support/demo';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 import { DEMO_SCENARIO_PATH } from '../support/sim-http';
-import { captureJobReports } from '../support/worker-harness';
+import { captureJobReports, planJobs as planProjectJobs, work } from '../support/worker-harness';
 
 const PROJECT = DEMO.project('payments-prod').id as string;
 const BROKEN = 'b'.repeat(24);
@@ -45,21 +42,7 @@ beforeEach(() => {
 });
 afterEach(() => capture.restore());
 
-const sqsRecord = (id: string, body: string) => ({
-  messageId: id, receiptHandle: `rh-${id}`, body,
-  attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0', MessageGroupId: 'g' },
-  messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:janitor-delete.fifo', awsRegion: 'us-east-1',
-});
-
-/** Scans one project through the scan function in enforce mode; returns its delete jobs, taken off the queue. */
-async function planJobs(projectId: string): Promise<DeleteJob[]> {
-  await scanHandler({ Records: [sqsRecord(`scan-${projectId}`, JSON.stringify({ type: 'scan', projectId }))] } as never, lambdaContext('scan', 60_000));
-  const jobs = pipeline.peek('janitor-delete.fifo').map((b) => deleteJobSchema.parse(JSON.parse(b)));
-  pipeline.clearQueues();
-  return jobs;
-}
-
-const work = (job: DeleteJob, id: string) => workerHandler({ Records: [sqsRecord(id, JSON.stringify(job))] } as never, lambdaContext('worker', 60_000));
+const planJobs = (projectId: string) => planProjectJobs(pipeline, projectId);
 
 describe('a resource kind is one module', () => {
   it('is listed by the registry once its fixture module is loaded', () => {
