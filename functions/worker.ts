@@ -11,7 +11,6 @@ import { jobActor, processDeleteBatch } from '../lib/worker';
  */
 export const handler = middy(async (event: SQSEvent) => {
   const deps = runtimeDeps();
-  if (!deps.sqs) throw new Error('the worker needs an SQS client');
   return processDeleteBatch(event, {
     config: deps.config,
     sqs: deps.sqs,

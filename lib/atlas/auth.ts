@@ -124,7 +124,7 @@ export type TokenFetcher = (clientId: string, clientSecret: string) => Promise<{
 const tokenCache = new Map<string, CachedToken>();
 
 /** Refresh this long before Atlas's stated expiry, so a token never expires in flight. */
-export const TOKEN_EXPIRY_MARGIN_MS = 60_000;
+const TOKEN_EXPIRY_MARGIN_MS = 60_000;
 
 /** Forgets cached tokens and Digest nonces (tests; a process that swaps credentials). */
 export function clearAuthCaches(): void {

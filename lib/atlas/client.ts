@@ -1,5 +1,5 @@
 import type * as z from 'zod';
-import { AtlasResponseError } from './errors';
+import { AtlasRequestError, AtlasResponseError } from './errors';
 import { checkEndpointId, checkObjectId, checkProvider, segment, type Provider } from './ids';
 import {
   endpointServiceSchema,
@@ -25,17 +25,18 @@ import { Transport, type RequestSpec, type TransportOptions, type TransportStats
 export const DEFAULT_BASE_URL = 'https://cloud.mongodb.com';
 
 /** `v2`: the versioned Admin API (default). `v1`: the deprecated v1.0 routes for endpoints and peers. */
-export type ApiGeneration = 'v2' | 'v1';
+export const API_GENERATIONS = ['v2', 'v1'] as const;
+export type ApiGeneration = (typeof API_GENERATIONS)[number];
 
 /** Media types per operation family, as the spec's 2xx responses declare them. */
-export const MEDIA_TYPES = {
+const MEDIA_TYPES = {
   v2: 'application/vnd.atlas.2023-01-01+json',
   v2Streams: 'application/vnd.atlas.2023-02-01+json',
   v1: 'application/json',
 } as const;
 
 /** Atlas's largest page; fewer pages means fewer calls. */
-export const ITEMS_PER_PAGE = 500;
+const ITEMS_PER_PAGE = 500;
 
 export interface AtlasClientOptions extends Omit<TransportOptions, 'baseUrl'> {
   baseUrl?: string | undefined;
@@ -184,7 +185,28 @@ export class AtlasClient {
     return this.#delete('v1DeletePeer', this.#peerPath(V1, projectId, peerId), MEDIA_TYPES.v1);
   }
 
+  // A project's collection by path (v2): how a kind reaches routes that have no named method above. A new
+  // kind can start here from its own module; the named methods add the spec's operation names and v1.0.
+
+  /** Every item of a paginated collection under `/groups/{projectId}/`, e.g. `streams/privateLinkConnections`. */
+  async listProjectCollection<S extends z.ZodType>(operationId: string, projectId: string, collection: string, item: S, accept: string = MEDIA_TYPES.v2): Promise<z.infer<S>[]> {
+    return this.#list(operationId, this.#collectionPath(projectId, collection), accept, item);
+  }
+
+  async getProjectItem<S extends z.ZodType>(operationId: string, projectId: string, collection: string, id: string, schema: S, accept: string = MEDIA_TYPES.v2): Promise<z.infer<S>> {
+    return this.#get(operationId, `${this.#collectionPath(projectId, collection)}/${segment(checkObjectId('id', id))}`, accept, schema);
+  }
+
+  async deleteProjectItem(operationId: string, projectId: string, collection: string, id: string, accept: string = MEDIA_TYPES.v2): Promise<void> {
+    return this.#delete(operationId, `${this.#collectionPath(projectId, collection)}/${segment(checkObjectId('id', id))}`, accept);
+  }
+
   // Paths: every id validated, every segment encoded.
+
+  #collectionPath(projectId: string, collection: string): string {
+    if (!/^[A-Za-z]+(\/[A-Za-z]+)*$/.test(collection)) throw new AtlasRequestError('collection', 'must be path segments of letters');
+    return `${this.#project(projectId)}/${collection}`;
+  }
 
   #project(projectId: string): string {
     return `${V2}/groups/${segment(checkObjectId('projectId', projectId))}`;

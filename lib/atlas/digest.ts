@@ -115,7 +115,7 @@ export function digestAuthorization(inputs: DigestInputs): string {
   return `Digest ${parts.join(', ')}`;
 }
 
-export function formatNc(nc: number): string {
+function formatNc(nc: number): string {
   return nc.toString(16).padStart(8, '0');
 }
 

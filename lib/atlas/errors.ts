@@ -49,10 +49,14 @@ export class AtlasApiError extends AtlasError {
   get retryable(): boolean {
     return RETRYABLE_STATUSES.has(this.status);
   }
+}
 
-  get notFound(): boolean {
-    return this.status === 404;
-  }
+/**
+ * Atlas refused the credentials (401): the caller reads the secret again once (rotation) before it gives
+ * up, and a scan stops rather than reporting every project as failed.
+ */
+export function isAuthFailure(error: unknown): error is AtlasApiError {
+  return error instanceof AtlasApiError && error.status === 401;
 }
 
 export type NetworkFailure = 'reset' | 'timeout' | 'refused' | 'other';

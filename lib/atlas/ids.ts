@@ -17,7 +17,7 @@ export const ID_FORMATS = {
   gcpEndpointGroupName: /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
 } as const;
 
-export function isObjectId(value: unknown): value is string {
+function isObjectId(value: unknown): value is string {
   return typeof value === 'string' && ID_FORMATS.objectId.test(value);
 }
 
@@ -35,7 +35,7 @@ export function checkProvider(field: string, value: string): Provider {
 }
 
 /** The format an endpoint id must have for its provider. */
-export function endpointIdFormat(provider: Provider): RegExp {
+function endpointIdFormat(provider: Provider): RegExp {
   if (provider === 'AWS') return ID_FORMATS.awsEndpointId;
   if (provider === 'AZURE') return ID_FORMATS.azureEndpointId;
   return ID_FORMATS.gcpEndpointGroupName;

@@ -1,4 +1,4 @@
-export { AtlasClient, DEFAULT_BASE_URL, ITEMS_PER_PAGE, MEDIA_TYPES, type ApiGeneration, type AtlasClientOptions } from './client';
+export { API_GENERATIONS, AtlasClient, DEFAULT_BASE_URL, type ApiGeneration, type AtlasClientOptions } from './client';
 export { clearAuthCaches, type AtlasCredentials } from './auth';
 export {
   AtlasApiError,
@@ -6,9 +6,10 @@ export {
   AtlasNetworkError,
   AtlasRequestError,
   AtlasResponseError,
+  isAuthFailure,
   type GiveUpReason,
 } from './errors';
-export { ID_FORMATS, PROVIDERS, isEndpointId, isObjectId, type Provider } from './ids';
+export { ID_FORMATS, PROVIDERS, isEndpointId, type Provider } from './ids';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 export type { ExchangeEvent, TransportStats } from './transport';
 export type {

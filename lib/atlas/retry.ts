@@ -1,3 +1,5 @@
+import { backoff } from '../concurrency/backoff';
+
 /** How the client retries transient failures (429, 5xx, resets, timeouts). */
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -15,8 +17,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 
  * but never less than what the server asked for with `Retry-After`.
  */
 export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number, retryAfterMs?: number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  const jittered = Math.floor(random() * ceiling);
+  const jittered = backoff(attempt, { base: policy.baseDelayMs, max: policy.maxDelayMs, jitter: 'full', random });
   return retryAfterMs !== undefined ? Math.max(retryAfterMs, jittered) : jittered;
 }
 

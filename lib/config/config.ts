@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { ID_FORMATS } from '../atlas';
-import { AGE_RULES, KIND_NAMES, RULE_NAMES, type RuleName } from '../kinds';
-import { DEFAULT_GRACE, MIN_AGE_RULE_GRACE_MS, formatDuration, parseDuration, type GracePeriods } from '../plan/grace';
+import { API_GENERATIONS, ID_FORMATS, type ApiGeneration } from '../atlas';
+import { AGE_RULES, KIND_NAMES, isRuleName, kindNameSchema, ruleNameSchema, type KindName, type RuleName } from '../kinds';
+import { DEFAULT_GRACE, MIN_AGE_RULE_GRACE_MS, formatDuration, parseDuration, type GracePeriods } from './grace';
 import { ConfigError } from './errors';
 import { globToRegExp } from './glob';
 
@@ -56,7 +56,7 @@ const gracePeriods = z
       }
       if (name === 'default') defaultMs = ms;
       else if (name === 'age-default') ageDefaultMs = ms;
-      else if ((RULE_NAMES as readonly string[]).includes(name)) perRule.set(name as RuleName, ms);
+      else if (isRuleName(name)) perRule.set(name, ms);
       else {
         ctx.addIssue({ code: 'custom', message: `${pair}: ${name} is not a rule, default or age-default` });
         return DEFAULT_GRACE;
@@ -93,7 +93,7 @@ const blankIsUnset = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (ty
 
 const envSchema = z.object({
   [ENV.mode]: z.enum(MODES, { message: `must be ${MODES.join(' or ')}` }).default('dry-run'),
-  [ENV.apiGeneration]: z.enum(['v2', 'v1'], { message: 'must be v2 or v1' }).default('v2'),
+  [ENV.apiGeneration]: z.enum(API_GENERATIONS, { message: `must be ${API_GENERATIONS.join(' or ')}` }).default('v2'),
   [ENV.baseUrl]: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
   [ENV.secretIds]: list,
   [ENV.secretCacheTtlSeconds]: integer(0, 86_400, 300),
@@ -103,8 +103,8 @@ const envSchema = z.object({
   [ENV.excludeProjectNames]: list,
   [ENV.protectedResourceIds]: list,
   [ENV.maxDeletionsPerRun]: integer(0, 10_000, 25),
-  [ENV.disabledRules]: list.pipe(z.array(z.enum(RULE_NAMES, { message: `each entry must be one of ${RULE_NAMES.join(', ')}` }))),
-  [ENV.kinds]: list.pipe(z.array(z.enum(KIND_NAMES, { message: `each entry must be one of ${KIND_NAMES.join(', ')}` }))),
+  [ENV.disabledRules]: list.pipe(z.array(ruleNameSchema)),
+  [ENV.kinds]: list.pipe(z.array(kindNameSchema)),
   [ENV.concurrency]: integer(1, 64, 8),
   [ENV.scanQueueUrl]: z.url({ message: 'must be a queue URL' }).optional(),
   [ENV.deleteQueueUrl]: z.url({ message: 'must be a queue URL' }).optional(),
@@ -129,15 +129,15 @@ export interface ProjectFilter {
 
 export interface JanitorConfig {
   mode: Mode;
-  apiGeneration: 'v2' | 'v1';
+  apiGeneration: ApiGeneration;
   baseUrl: string | undefined;
   secretIds: string[];
   secretCacheTtlMs: number;
   projects: ProjectFilter;
   protectedResourceIds: ReadonlySet<string>;
   maxDeletionsPerRun: number;
-  disabledRules: ReadonlySet<(typeof RULE_NAMES)[number]>;
-  kinds: (typeof KIND_NAMES)[number][];
+  disabledRules: ReadonlySet<RuleName>;
+  kinds: KindName[];
   concurrency: number;
   scanQueueUrl: string | undefined;
   deleteQueueUrl: string | undefined;

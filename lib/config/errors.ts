@@ -1,10 +1,6 @@
-/** A configuration value is missing or malformed; `field` names the environment variable or key. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly field: string;
+import { FieldValidationError } from '../errors/field-error';
 
-  constructor(field: string, problem: string) {
-    super(`${field}: ${problem}`);
-    this.field = field;
-  }
+/** A configuration value is missing or malformed; `field` names the environment variable or key. */
+export class ConfigError extends FieldValidationError {
+  override readonly name = 'ConfigError';
 }

@@ -1,3 +1,3 @@
 export { CredentialStore, type CredentialStoreOptions } from './store';
-export { ATLAS_CLI_ENV, CredentialsError, credentialsFromEnvironment, parseSecret, type AtlasAccess } from './secret';
+export { CredentialsError, credentialsFromEnvironment, parseSecret, type AtlasAccess } from './secret';
 export { clientFactory, withAtlas, type ClientFactory } from './session';

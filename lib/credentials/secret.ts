@@ -65,7 +65,7 @@ export function parseSecret(source: string, secretString: string | undefined): A
 }
 
 /** The Atlas CLI's variables; an API key pair wins when both kinds are set. */
-export const ATLAS_CLI_ENV = {
+const ATLAS_CLI_ENV = {
   publicKey: 'MONGODB_ATLAS_PUBLIC_API_KEY',
   privateKey: 'MONGODB_ATLAS_PRIVATE_API_KEY',
   clientId: 'MONGODB_ATLAS_CLIENT_ID',

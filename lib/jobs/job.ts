@@ -1,17 +1,9 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { ID_FORMATS, PROVIDERS, isEndpointId, type Provider } from '../atlas';
+import { API_GENERATIONS, ID_FORMATS, PROVIDERS, isEndpointId, type ApiGeneration, type Provider } from '../atlas';
 import { MODES } from '../config';
-import { KIND_NAMES, RULE_NAMES, type KindName, type ResourceRef } from '../kinds';
+import { kindNameSchema, kindOf, ruleNameSchema, type ResourceRef } from '../kinds';
 import type { Candidate } from '../plan';
-
-/** The id keys each kind's jobs carry, and the format of each. */
-const REQUIRED_IDS: Record<KindName, readonly string[]> = {
-  privateEndpoint: ['endpointServiceId', 'endpointId'],
-  privateEndpointService: ['endpointServiceId'],
-  networkPeering: ['peerId'],
-  streamsPrivateLink: ['connectionId'],
-};
 
 const objectId = z.string().regex(ID_FORMATS.objectId, 'must be 24 lowercase hexadecimal characters');
 
@@ -21,16 +13,16 @@ export const deleteJobSchema = z
     type: z.literal('delete'),
     jobId: z.string().regex(/^[a-f0-9]{64}$/, 'must be 64 lowercase hexadecimal characters'),
     projectId: objectId,
-    kind: z.enum(KIND_NAMES),
+    kind: kindNameSchema,
     provider: z.enum(PROVIDERS).optional(),
     ids: z.record(z.string(), z.string().min(1).max(512)),
-    rule: z.enum(RULE_NAMES),
+    rule: ruleNameSchema,
     evidence: z.object({
       state: z.string(),
       fields: z.record(z.string(), z.unknown()),
       parent: z.object({ id: z.string(), status: z.string() }).optional(),
     }),
-    apiVersion: z.enum(['v2', 'v1']),
+    apiVersion: z.enum(API_GENERATIONS),
     sweepId: z.string().min(1).max(128),
     /** A job deletes only when it says `enforce` and the worker is configured to enforce. */
     mode: z.enum(MODES).default('dry-run'),
@@ -43,17 +35,17 @@ export const deleteJobSchema = z
   })
   .strict()
   .superRefine((job, ctx) => {
-    for (const key of REQUIRED_IDS[job.kind]) {
-      if (!job.ids[key]) ctx.addIssue({ code: 'custom', path: ['ids', key], message: `is required for ${job.kind}` });
+    const kind = kindOf(job.kind);
+    for (const { name } of kind.idFields) {
+      if (!job.ids[name]) ctx.addIssue({ code: 'custom', path: ['ids', name], message: `is required for ${job.kind}` });
     }
+    const formats = new Map(kind.idFields.map((f) => [f.name, f.format]));
     for (const key of Object.keys(job.ids)) {
-      if (!REQUIRED_IDS[job.kind].includes(key)) ctx.addIssue({ code: 'custom', path: ['ids', key], message: `is not an id of ${job.kind}` });
+      if (!formats.has(key)) ctx.addIssue({ code: 'custom', path: ['ids', key], message: `is not an id of ${job.kind}` });
     }
-    if (job.kind === 'privateEndpoint' || job.kind === 'privateEndpointService') {
-      if (!job.provider) ctx.addIssue({ code: 'custom', path: ['provider'], message: `is required for ${job.kind}` });
-    }
+    if (kind.needsProvider && !job.provider) ctx.addIssue({ code: 'custom', path: ['provider'], message: `is required for ${job.kind}` });
     for (const [key, value] of Object.entries(job.ids)) {
-      const ok = key === 'endpointId' ? isEndpointId(job.provider ?? 'AWS', value) : ID_FORMATS.objectId.test(value);
+      const ok = formats.get(key) === 'endpointId' ? isEndpointId(job.provider ?? 'AWS', value) : ID_FORMATS.objectId.test(value);
       if (!ok) ctx.addIssue({ code: 'custom', path: ['ids', key], message: 'has the wrong format' });
     }
     if (job.jobId !== jobIdFor(refOf(job))) {
@@ -81,7 +73,7 @@ export function refOf(job: Pick<DeleteJob, 'projectId' | 'kind' | 'provider' | '
 export interface JobContext {
   sweepId: string;
   mode: (typeof MODES)[number];
-  apiVersion: 'v2' | 'v1';
+  apiVersion: ApiGeneration;
   secretId?: string | undefined;
   requestedBy?: string | undefined;
   now: Date;

@@ -1,11 +1,12 @@
 import * as z from 'zod';
 import { ID_FORMATS } from '../atlas';
+import { FieldValidationError } from '../errors/field-error';
 import { MODES } from '../config';
 import { KIND_NAMES } from '../kinds';
 import { deleteJobSchema } from './job';
 
 /** A request to scan one project, from the sweep or from another system. */
-export const scanRequestSchema = z
+const scanRequestSchema = z
   .object({
     type: z.literal('scan'),
     projectId: z.string().regex(ID_FORMATS.objectId, 'must be 24 lowercase hexadecimal characters'),
@@ -22,22 +23,16 @@ export const scanRequestSchema = z
 
 export type ScanRequest = z.output<typeof scanRequestSchema>;
 
-/** Bad input from outside: `field` is the path of the first offending field. */
-export class MessageValidationError extends Error {
+/** A message that does not validate: `field` is the path of the first offending field. */
+export class MessageValidationError extends FieldValidationError {
   override readonly name = 'MessageValidationError';
-  readonly field: string;
-
-  constructor(field: string, problem: string) {
-    super(`${field}: ${problem}`);
-    this.field = field;
-  }
 }
 
 /**
  * Parses a message body: JSON, then the schema. The error names the first bad field and never echoes
  * the value (a body may hold anything, secrets included).
  */
-export function parseMessage<S extends z.ZodType>(schema: S, body: string | unknown): z.output<S> {
+function parseMessage<S extends z.ZodType>(schema: S, body: string | unknown): z.output<S> {
   let value: unknown = body;
   if (typeof body === 'string') {
     try {
@@ -57,10 +52,15 @@ export function parseMessage<S extends z.ZodType>(schema: S, body: string | unkn
 export const parseScanRequest = (body: string | unknown) => parseMessage(scanRequestSchema, body);
 export const parseDeleteJob = (body: string | unknown) => parseMessage(deleteJobSchema, body);
 
-/** A manual (console) sweep event. A scheduled EventBridge event means a plain queued sweep. */
-export const sweepEventSchema = z
+/**
+ * A sweep request: a manual (console) sweep event, or what the CLI asks for. A scheduled EventBridge
+ * event means a plain queued sweep.
+ */
+const sweepEventSchema = z
   .object({
+    /** Scan in this invocation and return the whole report (console use), instead of queueing scans. */
     inline: z.boolean().optional(),
+    /** Only these projects (still subject to the include/exclude configuration). */
     projectIds: z.array(z.string().regex(ID_FORMATS.objectId, 'must be 24 lowercase hexadecimal characters')).min(1).max(50).optional(),
     mode: z.enum(MODES).optional(),
     kinds: z.array(z.enum(KIND_NAMES)).min(1).optional(),
@@ -71,7 +71,7 @@ export const sweepEventSchema = z
 export type SweepEvent = z.output<typeof sweepEventSchema>;
 
 /** EventBridge scheduled events carry these; their content is not ours to validate further. */
-export function isScheduledEvent(event: unknown): boolean {
+function isScheduledEvent(event: unknown): boolean {
   const e = event as Record<string, unknown> | null;
   return typeof e === 'object' && e !== null && e['detail-type'] === 'Scheduled Event' && e['source'] === 'aws.events';
 }

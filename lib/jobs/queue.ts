@@ -1,6 +1,7 @@
 import type { SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import { sqsCommands, type SqsSender } from '../aws/clients';
-import { mapLimit } from '../run/map-limit';
+import { backoff } from '../concurrency/backoff';
+import { mapLimit } from '../concurrency/map-limit';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** One message to send; `key` identifies it in results (a job id, a project id). */
@@ -65,7 +66,7 @@ export async function sendAll(sqs: SqsSender, queueUrl: string, messages: readon
       break;
     }
     pending = retryable.map((f) => byKey.get(f.key)!);
-    if (pending.length > 0) await wait(baseDelayMs * 2 ** (attempt - 1));
+    if (pending.length > 0) await wait(backoff(attempt, { base: baseDelayMs }));
   }
   if (final.length > 0) throw new EnqueueError(queueUrl, final);
   return messages.length;

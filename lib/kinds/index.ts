@@ -1,15 +1,27 @@
-export { KINDS, kindOf } from './registry';
-export { endpointIdsOf } from './private-endpoint';
-export { v1AsEndpointService } from './private-endpoint-service';
 export {
   AGE_RULES,
   KIND_NAMES,
   RULE_NAMES,
-  type Classification,
-  type KindName,
-  type Observation,
-  type ResourceKind,
-  type ResourceRef,
-  type RuleName,
-  type ScanContext,
+  beingDeleted,
+  kindNameSchema,
+  ruleNameSchema,
+  deleteRank,
+  isDependentKind,
+  isRuleName,
+  kindOf,
+  registerKind,
+  unregisterKind,
+} from './registry';
+export { v1AsEndpointService } from './endpoint-services';
+export { describeError, fieldsOf, keep, readOrGone, remove } from './common';
+export type {
+  Classification,
+  IdField,
+  KindName,
+  Observation,
+  ResourceKind,
+  ResourceRef,
+  RuleName,
+  RuleSpec,
+  ScanContext,
 } from './types';

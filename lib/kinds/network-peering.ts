@@ -15,6 +15,15 @@ import type { Observation, ResourceKind, ResourceRef } from './types';
 /** Network peering connections (AWS, Azure, GCP). */
 export const networkPeering: ResourceKind = {
   name: 'networkPeering',
+  idFields: [{ name: 'peerId', format: 'objectId' }],
+  // Peers are read and deleted by id alone; the provider only picks the list.
+  needsProvider: false,
+  deleteAfter: [],
+  rules: [{ name: 'failed-aws-peer' }, { name: 'failed-peer' }, { name: 'pending-peer', age: true }],
+  deletingStates: new Set([AWS_PEER_TERMINATING, PEER_DELETING]),
+  alreadyDeletingCodes: new Set(['PEER_ALREADY_REQUESTED_DELETION']),
+  goneCodes: new Set(['PEER_NOT_FOUND', 'RESOURCE_NOT_FOUND']),
+  hasDependentsCodes: new Set(),
 
   async list(ctx, projectId) {
     const perProvider = await Promise.all(

@@ -1,12 +1,25 @@
 import { PROVIDERS, type EndpointService, type Provider } from '../atlas';
 import { fieldsOf, keep, readOrGone, remove } from './common';
-import { endpointIdsOf } from './private-endpoint';
+import { endpointIdsOf, readService } from './endpoint-services';
 import { ENDPOINT_SERVICE_DELETING, ENDPOINT_SERVICE_FAILED, ENDPOINT_SERVICE_IDLE_STATES, NOT_FOUND } from './states';
-import type { Observation, ResourceKind, ResourceRef, ScanContext } from './types';
+import type { Observation, ResourceKind, ResourceRef } from './types';
 
 /** Private endpoint services (v2 `endpointService`; v1.0 `privateEndpoint` connections for AWS). */
 export const privateEndpointService: ResourceKind = {
   name: 'privateEndpointService',
+  idFields: [{ name: 'endpointServiceId', format: 'objectId' }],
+  needsProvider: true,
+  // Atlas refuses to delete a service that still has endpoints.
+  deleteAfter: ['privateEndpoint'],
+  rules: [{ name: 'failed-endpoint-service' }, { name: 'idle-endpoint-service', age: true }],
+  deletingStates: new Set([ENDPOINT_SERVICE_DELETING]),
+  alreadyDeletingCodes: new Set(['PRIVATE_ENDPOINT_SERVICE_ALREADY_DELETING']),
+  goneCodes: new Set(['PRIVATE_ENDPOINT_SERVICE_NOT_FOUND', 'RESOURCE_NOT_FOUND']),
+  hasDependentsCodes: new Set(['PRIVATE_ENDPOINT_SERVICE_HAS_ENDPOINTS']),
+
+  dependentsOf(o) {
+    return endpointIdsOf(o.fields as unknown as EndpointService, o.ref.provider ?? 'AWS');
+  },
 
   async list(ctx, projectId) {
     const perProvider = await Promise.all(
@@ -41,25 +54,6 @@ export const privateEndpointService: ResourceKind = {
     return keep(`status ${o.state} is not a failure`);
   },
 };
-
-/** One endpoint service, through v1.0 for AWS when configured so. */
-export async function readService(ctx: ScanContext, projectId: string, provider: Provider, id: string): Promise<EndpointService> {
-  if (ctx.apiGeneration === 'v1' && provider === 'AWS') {
-    return v1AsEndpointService(await ctx.atlas.v1GetPrivateEndpointConnection(projectId, id));
-  }
-  return ctx.atlas.getEndpointService(projectId, provider, id);
-}
-
-/** The v1.0 connection carries the same facts as a v2 AWS endpoint service under other names. */
-export function v1AsEndpointService(connection: {
-  id: string;
-  status: string;
-  endpointServiceName?: string | null | undefined;
-  errorMessage?: string | null | undefined;
-  interfaceEndpoints?: string[] | null | undefined;
-}): EndpointService {
-  return { ...connection, cloudProvider: 'AWS', interfaceEndpoints: connection.interfaceEndpoints ?? [] };
-}
 
 function observe(projectId: string, provider: Provider, service: EndpointService): Observation {
   return {

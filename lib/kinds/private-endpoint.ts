@@ -1,6 +1,6 @@
 import { PROVIDERS, isEndpointId, type EndpointService, type Provider } from '../atlas';
 import { describeError, fieldsOf, keep, readOrGone, remove } from './common';
-import { readService } from './private-endpoint-service';
+import { endpointIdsOf, readService } from './endpoint-services';
 import {
   AWS_ENDPOINT_REJECTED,
   DEAD_SERVICE_STATES,
@@ -15,6 +15,17 @@ import type { Observation, ResourceKind, ResourceRef, ScanContext } from './type
 /** Private endpoints: AWS interface endpoints, Azure private endpoints, GCP endpoint groups. */
 export const privateEndpoint: ResourceKind = {
   name: 'privateEndpoint',
+  idFields: [
+    { name: 'endpointServiceId', format: 'objectId' },
+    { name: 'endpointId', format: 'endpointId' },
+  ],
+  needsProvider: true,
+  deleteAfter: [],
+  rules: [{ name: 'rejected-aws-endpoint' }, { name: 'orphaned-endpoint' }, { name: 'failed-endpoint' }],
+  deletingStates: new Set([ENDPOINT_DELETING]),
+  alreadyDeletingCodes: new Set(['PRIVATE_ENDPOINT_ALREADY_DELETING']),
+  goneCodes: new Set(['PRIVATE_ENDPOINT_NOT_FOUND', 'RESOURCE_NOT_FOUND']),
+  hasDependentsCodes: new Set(),
 
   async list(ctx, projectId) {
     const perProvider = await Promise.all(
@@ -68,13 +79,6 @@ export const privateEndpoint: ResourceKind = {
     return keep(`state ${o.state} is not a failure`);
   },
 };
-
-/** Endpoint ids a service lists: AWS `interfaceEndpoints`, Azure `privateEndpoints`, GCP `endpointGroupNames`. */
-export function endpointIdsOf(service: EndpointService, provider: Provider): string[] {
-  if (provider === 'AWS') return service.interfaceEndpoints ?? [];
-  if (provider === 'AZURE') return service.privateEndpoints ?? [];
-  return service.endpointGroupNames ?? [];
-}
 
 async function observeListed(
   ctx: ScanContext,

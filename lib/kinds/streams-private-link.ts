@@ -6,6 +6,14 @@ import type { Observation, ResourceKind, ResourceRef } from './types';
 /** Stream Processing private link connections (v2 only; there is no v1.0 route). */
 export const streamsPrivateLink: ResourceKind = {
   name: 'streamsPrivateLink',
+  idFields: [{ name: 'connectionId', format: 'objectId' }],
+  needsProvider: false,
+  deleteAfter: [],
+  rules: [{ name: 'failed-streams-private-link' }],
+  deletingStates: STREAMS_DELETING_STATES,
+  alreadyDeletingCodes: new Set(['STREAM_PRIVATE_LINK_ALREADY_DELETING']),
+  goneCodes: new Set(['STREAM_PRIVATE_LINK_NOT_FOUND', 'RESOURCE_NOT_FOUND']),
+  hasDependentsCodes: new Set(),
 
   async list(ctx, projectId) {
     return (await ctx.atlas.listStreamsPrivateLinks(projectId)).map((link) => observe(projectId, link));

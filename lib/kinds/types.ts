@@ -1,29 +1,10 @@
 import type { ApiGeneration, AtlasClient, EndpointService, Provider } from '../atlas';
 
-/** Kind names as they appear in reports and jobs. */
-export const KIND_NAMES = ['privateEndpoint', 'privateEndpointService', 'networkPeering', 'streamsPrivateLink'] as const;
-export type KindName = (typeof KIND_NAMES)[number];
+/** A kind's name as it appears in reports, jobs and configuration (`privateEndpoint`, …): one registered kind. */
+export type KindName = string;
 
-/** Names of the deletion rules; each is documented in the README and can be switched off by config. */
-export const RULE_NAMES = [
-  'rejected-aws-endpoint',
-  'orphaned-endpoint',
-  'failed-endpoint',
-  'failed-endpoint-service',
-  'failed-aws-peer',
-  'failed-peer',
-  'failed-streams-private-link',
-  'pending-peer',
-  'idle-endpoint-service',
-] as const;
-export type RuleName = (typeof RULE_NAMES)[number];
-
-/**
- * Rules whose state is normal while the resource is young (a peer waiting for its acceptance, a service
- * waiting for its first endpoint): only age makes them stale, so they need the ledger's memory and never
- * fire on first sight.
- */
-export const AGE_RULES: ReadonlySet<RuleName> = new Set(['pending-peer', 'idle-endpoint-service']);
+/** A deletion rule's name; each is documented in the README and can be switched off by config. */
+export type RuleName = string;
 
 /** What is needed to address one resource again (get, delete). */
 export interface ResourceRef {
@@ -68,12 +49,55 @@ export interface ScanContext {
   endpointServices(projectId: string, provider: Provider): Promise<EndpointService[]>;
 }
 
+/** One id a ref (and so a delete job) of a kind carries, and the format it is checked against before any URL. */
+export interface IdField {
+  name: string;
+  /** `objectId`: 24 lowercase hex; `endpointId`: the provider's endpoint id format (AWS `vpce-…`, …). */
+  format: 'objectId' | 'endpointId';
+}
+
+/** A deletion rule a kind's `classify` may name. */
+export interface RuleSpec {
+  name: RuleName;
+  /**
+   * An age rule matches a state that is normal while the resource is young (a peer waiting for its
+   * acceptance): only age makes it stale, so it needs the ledger's memory and never fires on first sight.
+   */
+  age?: boolean | undefined;
+}
+
 /**
- * One kind of Atlas resource. `classify` is pure: state in, verdict out, so the rules can be
- * tested exhaustively without I/O.
+ * One kind of Atlas resource: everything the janitor knows about it. The rest of lib/ reaches it only
+ * through the registry, so adding a kind is this module plus one registry line. `classify` is pure:
+ * state in, verdict out, so the rules can be tested exhaustively without I/O.
  */
 export interface ResourceKind {
   readonly name: KindName;
+  /** The ids a ref and a delete job of this kind must carry (no more, no fewer). */
+  readonly idFields: readonly IdField[];
+  /** Whether a job must name the cloud provider (its routes are per provider). */
+  readonly needsProvider: boolean;
+  /**
+   * Kinds whose resources go before this kind's (an endpoint service after its endpoints): jobs of one
+   * project are queued in this order, and a resource that still lists dependents (`dependentsOf`) is
+   * neither planned nor deleted until they are going.
+   */
+  readonly deleteAfter: readonly KindName[];
+  /** The rules `classify` may name. */
+  readonly rules: readonly RuleSpec[];
+  /** States in which Atlas is already removing the resource: the delete is done, not drifted. */
+  readonly deletingStates: ReadonlySet<string>;
+  /** Atlas error codes a DELETE answers when a delete of this resource is already under way. */
+  readonly alreadyDeletingCodes: ReadonlySet<string>;
+  /**
+   * Atlas error codes (404 bodies) that name this resource as missing (../shared facts: a 404 proves a
+   * resource gone only with such a code; `GROUP_NOT_FOUND` is about the project and is never one).
+   */
+  readonly goneCodes: ReadonlySet<string>;
+  /** Atlas error codes a DELETE answers while dependents remain: wait and try again, never final. */
+  readonly hasDependentsCodes: ReadonlySet<string>;
+  /** For a kind others are deleted before: the ids of dependents the resource still lists. */
+  dependentsOf?(observation: Observation): string[];
   /** Every resource of this kind in one project, with as few calls as the API allows. */
   list(ctx: ScanContext, projectId: string): Promise<Observation[]>;
   /** Reads one resource again; `found: false` when it is gone. */

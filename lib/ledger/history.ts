@@ -1,4 +1,4 @@
-import type { DeleteJob } from '../jobs/job';
+import type { DeleteJob } from '../jobs';
 import type { JobHistory } from './ledger';
 
 /** A job as the run history keeps it: who, what, which rule, and the object as last seen. */

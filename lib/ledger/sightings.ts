@@ -1,4 +1,4 @@
-import { jobIdFor } from '../jobs/job';
+import { jobIdFor } from '../jobs';
 import type { KindName } from '../kinds';
 import type { Sighting, StaleFindings } from '../plan';
 import type { Ledger } from './ledger';

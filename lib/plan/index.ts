@@ -12,5 +12,5 @@ export {
   type Sighting,
   type StaleFindings,
 } from './plan';
-export { DEFAULT_GRACE, MIN_AGE_RULE_GRACE_MS, NO_GRACE, formatDuration, graceFor, parseDuration, type GracePeriods } from './grace';
+export { DEFAULT_GRACE, MIN_AGE_RULE_GRACE_MS, NO_GRACE, formatDuration, graceFor, parseDuration, type GracePeriods } from '../config';
 export { selectProjects, type ProjectSelection } from './select-projects';

@@ -1,7 +1,7 @@
 import type { Provider } from '../atlas';
-import { AGE_RULES, endpointIdsOf, kindOf, type KindName, type Observation, type ResourceRef, type RuleName } from '../kinds';
-import { NO_PROTECTIONS, describeProtection, type Protection, type ProjectProtections } from '../protections/registry';
-import { formatDuration, graceFor, type GracePeriods } from './grace';
+import { AGE_RULES, beingDeleted, isDependentKind, kindOf, type KindName, type Observation, type ResourceRef, type RuleName } from '../kinds';
+import { formatDuration, graceFor, type GracePeriods } from '../config';
+import { NO_PROTECTIONS, describeProtection, type Protection, type ProjectProtections } from '../protections';
 
 export interface PlanSettings {
   disabledRules: ReadonlySet<RuleName>;
@@ -64,9 +64,12 @@ export interface Plan {
 export interface StaleFindings {
   stale: Candidate[];
   kept: Kept[];
-  /** Service ids with their listed endpoint ids: a service goes only with all of them. */
+  /**
+   * Ids of resources others are deleted after (endpoint services), with the dependents they list
+   * (endpoint ids): such a resource goes only with all of them.
+   */
   serviceEndpoints: ReadonlyMap<string, readonly string[]>;
-  /** Endpoint ids already gone or being deleted: they do not hold their service back. */
+  /** Dependents (endpoints) already gone or being deleted: they do not hold their parent back. */
   leavingEndpoints: ReadonlySet<string>;
   /**
    * Resources whose state this scan could not tell: they keep any ledger mark. A protected resource or
@@ -99,12 +102,11 @@ export function findStale(observations: readonly Observation[], settings: PlanSe
   const leavingEndpoints = new Set<string>();
   const holdMarks: ResourceRef[] = [];
   for (const o of observations) {
-    const verdict = kindOf(o.ref.kind).classify(o);
+    const kind = kindOf(o.ref.kind);
+    const verdict = kind.classify(o);
     const base = { projectId: o.ref.projectId, kind: o.ref.kind, provider: o.ref.provider, id: o.id, state: o.state };
-    if (o.ref.kind === 'privateEndpointService' && o.found) {
-      serviceEndpoints.set(o.id, endpointIdsOf(o.fields as never, o.ref.provider ?? 'AWS'));
-    }
-    if (o.ref.kind === 'privateEndpoint' && (!o.found || o.state === 'DELETING' || o.fields['deleteRequested'] === true)) leavingEndpoints.add(o.id);
+    if (kind.dependentsOf && o.found) serviceEndpoints.set(o.id, kind.dependentsOf(o));
+    if (isDependentKind(o.ref.kind) && (!o.found || beingDeleted(o))) leavingEndpoints.add(o.id);
     const ids = [o.id, ...Object.values(o.ref.ids)].map((id) => id.toLowerCase());
     const entry = registry.project ?? ids.map((id) => registry.resources.get(id)).find((p) => p !== undefined);
     if (o.error || o.state === 'READ_FAILED' || o.state === 'INVALID_ID') holdMarks.push(o.ref);
@@ -168,14 +170,15 @@ export function holdForCap(plan: Plan, reason: string): void {
 }
 
 /**
- * Atlas refuses to delete a service that still has endpoints: a service is planned only when every
- * endpoint it lists is planned too (or is gone), else its job would only wait and end dead-lettered.
+ * Atlas refuses to delete a service that still has endpoints: a resource that lists dependents is planned
+ * only when every one of them is planned too (or is gone), else its job would only wait and end
+ * dead-lettered.
  */
 function blockServicesWithRemainingEndpoints(admitted: Candidate[], kept: Kept[], findings: StaleFindings): Candidate[] {
-  const going = new Set(admitted.filter((c) => c.kind === 'privateEndpoint').map((c) => c.id));
-  const keptEndpoints = new Map(kept.filter((k) => k.kind === 'privateEndpoint').map((k) => [k.id, k]));
+  const going = new Set(admitted.filter((c) => isDependentKind(c.kind)).map((c) => c.id));
+  const keptEndpoints = new Map(kept.filter((k) => isDependentKind(k.kind)).map((k) => [k.id, k]));
   return admitted.filter((c) => {
-    if (c.kind !== 'privateEndpointService') return true;
+    if (!kindOf(c.kind).dependentsOf) return true;
     const staying = (findings.serviceEndpoints.get(c.id) ?? []).filter((id) => !going.has(id) && !findings.leavingEndpoints.has(id));
     if (staying.length === 0) return true;
     const why = staying.map((id) => `${id} (${keptEndpoints.get(id)?.cause ?? 'not scanned'})`).join(', ');

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ID_FORMATS } from '../atlas';
-import { globToRegExp } from '../config/glob';
+import { globToRegExp } from '../config';
 
 /**
  * One entry of the protection registry: a resource id, a project id or a project name glob, with who

@@ -1,10 +1,11 @@
-import type { SqsSender } from '../aws/clients';
 import { randomUUID } from 'node:crypto';
+import type { AtlasClientOptions } from '../atlas';
+import { lazyDocumentClient, lazySecretsManagerClient, ssmParameterReader, type SqsSender } from '../aws/clients';
 import type { JanitorConfig } from '../config';
-import type { ClientFactory, CredentialStore } from '../credentials';
-import type { Ledger } from '../ledger';
+import { CredentialStore, clientFactory, type ClientFactory } from '../credentials';
+import { DynamoLedger, type Ledger } from '../ledger';
 import type { Notifier } from '../notify/notifier';
-import type { ProtectionSource } from '../protections';
+import { protectionSource, type ProtectionSource } from '../protections';
 
 /** Everything a run needs from outside, built once per cold start (or per test). */
 export interface JanitorDeps {
@@ -21,6 +22,33 @@ export interface JanitorDeps {
   newSweepId: () => string;
 }
 
-export function defaultSweepId(now: () => number): () => string {
+function defaultSweepId(now: () => number): () => string {
   return () => `sweep-${new Date(now()).toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
+}
+
+/** How the Atlas client behaves beyond the configuration: the Lambda's deadline, the CLI's patience. */
+export type ClientSettings = Pick<AtlasClientOptions, 'timeoutMs' | 'retry' | 'deadline'>;
+
+/**
+ * The dependencies the functions and the CLI share, from a validated configuration: the credential
+ * cache, the Atlas client factory, the ledger and the protection registry when configured. Queues and
+ * notifications are the caller's to add (a run from a laptop has neither). AWS endpoints follow the SDK's
+ * own settings (AWS_ENDPOINT_URL_DYNAMODB etc.), which is how local runs reach dynalite.
+ */
+export function buildDeps(config: JanitorConfig, env: Record<string, string | undefined>, client: ClientSettings = {}): JanitorDeps {
+  const now = Date.now;
+  return {
+    config,
+    credentials: new CredentialStore({
+      secretsManager: config.secretIds.length > 0 ? lazySecretsManagerClient({}) : undefined,
+      ttlMs: config.secretCacheTtlMs,
+      env,
+      now,
+    }),
+    makeClient: clientFactory({ baseUrl: config.baseUrl, apiGeneration: config.apiGeneration, concurrency: config.concurrency, ...client }),
+    ledger: config.ledgerTable ? new DynamoLedger(lazyDocumentClient({}), config.ledgerTable) : undefined,
+    protections: protectionSource(config, { readParameter: ssmParameterReader({}), now }),
+    now,
+    newSweepId: defaultSweepId(now),
+  };
 }

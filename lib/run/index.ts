@@ -1,15 +1,11 @@
-export { defaultSweepId, type JanitorDeps } from './deps';
-export { mapLimit } from './map-limit';
-export { buildReport } from './report-builder';
+export { buildDeps, type ClientSettings, type JanitorDeps } from './deps';
+export { buildReport, notifyProjectScan, reportCandidates } from './report-builder';
 export {
-  checkSecretId,
   effectiveMode,
   enqueueJobs,
-  notifyProjectScan,
-  reportCandidates,
   runProjectScan,
   scanAndPlan,
   type PlanContext,
   type ProjectScanResult,
 } from './scan-run';
-export { inlineSweep, runSweep, type InlineOptions, type SweepRequest, type SweepSummary } from './sweep-run';
+export { inlineSweep, runSweep, type InlineOptions, type SweepSummary } from './sweep-run';

@@ -1,7 +1,10 @@
 import type { Mode } from '../config';
 import type { Protection } from '../protections';
-import type { ReportError, ScanReport } from '../report';
-import { reportCandidates, type ProjectScanResult } from './scan-run';
+import type { ReportCandidate, ReportError, ScanReport } from '../report';
+import { jobIdFor } from '../jobs';
+import { notifySweep } from '../notify/messages';
+import type { Notifier } from '../notify/notifier';
+import type { ProjectScanResult } from './scan-run';
 
 export interface ReportInput {
   sweepId: string;
@@ -45,4 +48,29 @@ export function buildReport(input: ReportInput): ScanReport {
     apiCalls: input.apiCalls,
     durationMs: input.durationMs,
   };
+}
+
+/**
+ * A queued sweep has no one place that sees every project, so each scan publishes its own summary, and
+ * only when there is news: something planned, or something becoming eligible within 24 hours.
+ */
+export async function notifyProjectScan(notifier: Notifier, result: ProjectScanResult, now: number): Promise<void> {
+  const dueSoon = result.scan.kept.some((k) => k.eligibleAt !== undefined && Date.parse(k.eligibleAt) <= now + 86_400_000);
+  if (result.jobs.length === 0 && !dueSoon) return;
+  const report = buildReport({ sweepId: result.sweepId, mode: result.mode, results: [result], errors: [], expired: result.expiredProtections, apiCalls: { total: result.scan.apiCalls, auth: result.auth }, durationMs: result.scan.durationMs });
+  await notifySweep(notifier, report, now);
+}
+
+export function reportCandidates(result: Pick<ProjectScanResult, 'scan'>): ReportCandidate[] {
+  return result.scan.candidates.map((c) => ({
+    projectId: c.projectId,
+    kind: c.kind,
+    provider: c.provider,
+    id: c.id,
+    state: c.state,
+    rule: c.rule,
+    reason: c.reason,
+    jobId: jobIdFor(c.ref),
+    ...(c.firstSeenAt ? { firstSeenAt: c.firstSeenAt, eligibleAt: c.eligibleAt } : {}),
+  }));
 }

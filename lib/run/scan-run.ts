@@ -1,15 +1,11 @@
 import type { AtlasClient } from '../atlas';
 import type { JanitorConfig, Mode } from '../config';
 import { withAtlas } from '../credentials';
-import { MessageValidationError, jobFor, jobIdFor, sendAll, type DeleteJob, type ScanRequest } from '../jobs';
+import { MessageValidationError, jobFor, sendAll, type DeleteJob, type ScanRequest } from '../jobs';
 import { holdForCap, selectProjects } from '../plan';
-import type { KindName } from '../kinds';
+import { deleteRank, type KindName } from '../kinds';
 import { historyEntry } from '../ledger';
-import { notifySweep } from '../notify/messages';
-import type { Notifier } from '../notify/notifier';
-import { buildReport } from './report-builder';
 import { needsProjectName, protectionsFor, type Protection } from '../protections';
-import type { ReportCandidate } from '../report';
 import { ApiCallCounter, scanProject, type ProjectScan } from '../scan';
 import type { JanitorDeps } from './deps';
 
@@ -24,12 +20,6 @@ export interface ProjectScanResult {
   expiredProtections: Protection[];
   auth: number;
 }
-
-/**
- * Job order on the FIFO queue (one group per project): endpoints before the services they belong to,
- * so a service's job finds its endpoints already going.
- */
-const KIND_ORDER: Record<KindName, number> = { privateEndpoint: 0, networkPeering: 1, streamsPrivateLink: 1, privateEndpointService: 2 };
 
 /** Effective mode: a request may lower the configured mode to dry-run, never raise it. */
 export function effectiveMode(configured: Mode, requested: Mode | undefined): Mode {
@@ -72,7 +62,9 @@ export async function scanAndPlan(
     registry,
   });
   const jobs = [...scan.candidates]
-    .sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind])
+    // Job order on the FIFO queue (one group per project): endpoints before the services they belong
+    // to, so a service's job finds its endpoints already going.
+    .sort((a, b) => deleteRank(a.kind) - deleteRank(b.kind))
     .map((candidate) =>
       jobFor(candidate, {
         sweepId: context.sweepId,
@@ -116,19 +108,8 @@ export async function enqueueJobs(deps: JanitorDeps, jobs: readonly DeleteJob[])
 }
 
 
-/**
- * A queued sweep has no one place that sees every project, so each scan publishes its own summary, and
- * only when there is news: something planned, or something becoming eligible within 24 hours.
- */
-export async function notifyProjectScan(notifier: Notifier, result: ProjectScanResult, now: number): Promise<void> {
-  const dueSoon = result.scan.kept.some((k) => k.eligibleAt !== undefined && Date.parse(k.eligibleAt) <= now + 86_400_000);
-  if (result.jobs.length === 0 && !dueSoon) return;
-  const report = buildReport({ sweepId: result.sweepId, mode: result.mode, results: [result], errors: [], expired: result.expiredProtections, apiCalls: { total: result.scan.apiCalls, auth: result.auth }, durationMs: result.scan.durationMs });
-  await notifySweep(notifier, report, now);
-}
-
 /** A secret named by a message must be one the configuration lists: senders do not choose what we read. */
-export function checkSecretId(config: JanitorConfig, secretId: string | undefined): void {
+function checkSecretId(config: JanitorConfig, secretId: string | undefined): void {
   if (secretId !== undefined && !config.secretIds.includes(secretId)) {
     throw new MessageValidationError('secretId', 'is not one of the configured secrets (ATLAS_SECRET_IDS)');
   }
@@ -183,18 +164,4 @@ function excludedScan(project: { id: string; name?: string | undefined }, reason
 /** The client factory with this run's call counter attached. */
 export function wrapFactory(deps: JanitorDeps, counter: ApiCallCounter) {
   return (access: Parameters<JanitorDeps['makeClient']>[0]) => deps.makeClient(access, counter.record);
-}
-
-export function reportCandidates(result: Pick<ProjectScanResult, 'scan'>): ReportCandidate[] {
-  return result.scan.candidates.map((c) => ({
-    projectId: c.projectId,
-    kind: c.kind,
-    provider: c.provider,
-    id: c.id,
-    state: c.state,
-    rule: c.rule,
-    reason: c.reason,
-    jobId: jobIdFor(c.ref),
-    ...(c.firstSeenAt ? { firstSeenAt: c.firstSeenAt, eligibleAt: c.eligibleAt } : {}),
-  }));
 }

@@ -1,26 +1,15 @@
-import { AtlasApiError, type Project } from '../atlas';
+import { isAuthFailure, type Project } from '../atlas';
 import type { Mode } from '../config';
 import { withAtlas } from '../credentials';
-import { sendAll, type DeleteJob, type ScanRequest } from '../jobs';
+import { sendAll, type DeleteJob, type ScanRequest, type SweepEvent } from '../jobs';
 import { notifySweep } from '../notify/messages';
-import type { KindName } from '../kinds';
 import { holdForCap, selectProjects } from '../plan';
 import type { ReportError, ScanReport } from '../report';
 import { ApiCallCounter, reportError } from '../scan';
 import type { JanitorDeps } from './deps';
-import { mapLimit } from './map-limit';
+import { mapLimit } from '../concurrency/map-limit';
 import { buildReport } from './report-builder';
 import { effectiveMode, enqueueJobs, scanAndPlan, wrapFactory, type PlanContext, type ProjectScanResult } from './scan-run';
-
-export interface SweepRequest {
-  /** Scan in this invocation and return the whole report (console use), instead of queueing scans. */
-  inline?: boolean | undefined;
-  /** Only these projects (still subject to the include/exclude configuration). */
-  projectIds?: string[] | undefined;
-  mode?: Mode | undefined;
-  kinds?: KindName[] | undefined;
-  requestedBy?: string | undefined;
-}
 
 export interface SweepSummary {
   sweepId: string;
@@ -62,7 +51,7 @@ interface Targets {
  * Lists the projects every configured secret sees and applies the project filter. A project seen
  * through two secrets is scanned once, with the first.
  */
-async function findTargets(deps: JanitorDeps, request: SweepRequest, counter: ApiCallCounter): Promise<Targets> {
+async function findTargets(deps: JanitorDeps, request: SweepEvent, counter: ApiCallCounter): Promise<Targets> {
   const found: Targets = { targets: [], seen: 0, skipped: [], errors: [] };
   const byId = new Map<string, Target>();
   for (const secretId of deps.config.secretIds.length > 0 ? deps.config.secretIds : [undefined]) {
@@ -92,7 +81,7 @@ async function findTargets(deps: JanitorDeps, request: SweepRequest, counter: Ap
  */
 export async function inlineSweep(
   deps: JanitorDeps,
-  request: SweepRequest,
+  request: SweepEvent,
   options: InlineOptions = {},
 ): Promise<{ report: ScanReport; jobs: DeleteJob[] }> {
   const started = deps.now();
@@ -115,7 +104,7 @@ export async function inlineSweep(
             return await scanAndPlan(deps, atlas, counter, target.project, context);
           } catch (error) {
             // A 401 is about the credentials: withAtlas reads the secret again and reruns the group.
-            if (error instanceof AtlasApiError && error.status === 401) throw error;
+            if (isAuthFailure(error)) throw error;
             errors.push(reportError(target.project.id, undefined, error));
             return undefined;
           } finally {
@@ -158,7 +147,7 @@ function capRun(results: Omit<ProjectScanResult, 'auth'>[], cap: number): { foun
  * The sweep function's work: either queue one scan request per selected project (SendMessageBatch in
  * tens; throws if any is left unsent), or, inline, scan them here and return the report.
  */
-export async function runSweep(deps: JanitorDeps, request: SweepRequest): Promise<SweepSummary | ScanReport> {
+export async function runSweep(deps: JanitorDeps, request: SweepEvent): Promise<SweepSummary | ScanReport> {
   if (request.inline) return (await inlineSweep(deps, request)).report;
   const started = deps.now();
   const sweepId = deps.newSweepId();
@@ -177,7 +166,7 @@ export async function runSweep(deps: JanitorDeps, request: SweepRequest): Promis
   return { sweepId, mode, projectsSeen: seen, projectsQueued: queued, skipped, errors, apiCalls: { total: counter.total, auth: counter.auth }, durationMs: deps.now() - started };
 }
 
-function scanRequest(target: Target, sweepId: string, mode: Mode, request: SweepRequest): ScanRequest {
+function scanRequest(target: Target, sweepId: string, mode: Mode, request: SweepEvent): ScanRequest {
   return {
     type: 'scan',
     projectId: target.project.id,

@@ -1,8 +1,8 @@
-import { AtlasApiError, type AtlasClient, type ApiGeneration } from '../atlas';
+import { AtlasApiError, isAuthFailure, type AtlasClient, type ApiGeneration } from '../atlas';
 import { kindOf, type KindName, type Observation } from '../kinds';
 import { rememberSightings, type Ledger } from '../ledger';
 import { admit, findStale, type Plan, type PlanSettings } from '../plan';
-import { NO_PROTECTIONS, type ProjectProtections } from '../protections/registry';
+import { NO_PROTECTIONS, type ProjectProtections } from '../protections';
 import type { ReportError } from '../report';
 import type { ApiCallCounter } from './call-counter';
 import { createScanContext } from './context';
@@ -52,7 +52,7 @@ export async function scanProject(
         observations.push(...(await kindOf(kind).list(ctx, project.id)));
       } catch (error) {
         // A 401 is about the credentials, not this kind: let the caller read the secret again.
-        if (error instanceof AtlasApiError && error.status === 401) throw error;
+        if (isAuthFailure(error)) throw error;
         errors.push(reportError(project.id, kind, error));
         failedKinds.add(kind);
       }

@@ -1,22 +1,10 @@
-import { AtlasApiError, AtlasError } from '../atlas';
+import { AtlasApiError, AtlasError, isAuthFailure } from '../atlas';
 import type { JanitorConfig } from '../config';
 import { refOf, type DeleteJob } from '../jobs';
-import { endpointIdsOf, kindOf, type Observation, type ScanContext } from '../kinds';
+import { beingDeleted, kindOf, type Observation, type ScanContext } from '../kinds';
 import { findStale } from '../plan';
-import { NO_PROTECTIONS, type ProjectProtections } from '../protections/registry';
+import { NO_PROTECTIONS, type ProjectProtections } from '../protections';
 import type { JobOutcome } from './outcome';
-
-/** Atlas error codes that mean "a delete of this is already under way" (the simulator's and Atlas's). */
-const ALREADY_DELETING_CODES = new Set([
-  'PRIVATE_ENDPOINT_ALREADY_DELETING',
-  'PRIVATE_ENDPOINT_SERVICE_ALREADY_DELETING',
-  'PEER_ALREADY_REQUESTED_DELETION',
-  'STREAM_PRIVATE_LINK_ALREADY_DELETING',
-]);
-const SERVICE_HAS_ENDPOINTS_CODES = new Set(['PRIVATE_ENDPOINT_SERVICE_HAS_ENDPOINTS']);
-
-/** States in which Atlas is already removing the resource. */
-const DELETING_STATES = new Set(['DELETING', 'TERMINATING', 'DELETE_REQUESTED']);
 
 /**
  * Acts on one delete job: re-reads the resource, deletes it only if it still qualifies under the job's
@@ -42,11 +30,6 @@ export async function actOnJob(job: DeleteJob, ctx: ScanContext, config: Janitor
   }
 }
 
-/** Atlas is already removing it: a delete request was taken, or its state says so. */
-function beingDeleted(o: Observation): boolean {
-  return o.fields['deleteRequested'] === true || DELETING_STATES.has(o.state);
-}
-
 /** What the fresh read says: done, skipped, deferred, or undefined when the delete should go ahead. */
 function judge(current: Observation, job: DeleteJob, config: JanitorConfig, registry: ProjectProtections): JobOutcome | undefined {
   if (!current.found) return { outcome: 'alreadyGone' };
@@ -59,22 +42,21 @@ function judge(current: Observation, job: DeleteJob, config: JanitorConfig, regi
     return kept.cause === 'state' ? { outcome: 'drifted', reason: `now ${current.state}: ${kept.reason}` } : { outcome: 'protected', reason: kept.reason };
   }
   if (candidate.rule !== job.rule) return { outcome: 'drifted', reason: `now matches ${candidate.rule}, not ${job.rule}` };
-  if (job.kind === 'privateEndpointService' && job.provider) {
-    const left = endpointIdsOf(current.fields as never, job.provider);
-    if (left.length > 0) return { outcome: 'defer', reason: `${left.length} endpoint(s) still attached` };
-  }
+  const left = kindOf(job.kind).dependentsOf?.(current) ?? [];
+  if (left.length > 0) return { outcome: 'defer', reason: `${left.length} endpoint(s) still attached` };
   return undefined;
 }
 
 /** A DELETE Atlas refused: 404 and "already deleting" are done; a service with endpoints waits. */
 async function afterRefusedDelete(error: unknown, job: DeleteJob, ctx: ScanContext): Promise<JobOutcome> {
   if (!(error instanceof AtlasApiError)) return failure(error);
+  const kind = kindOf(job.kind);
   if (error.status === 404) return { outcome: 'alreadyGone' };
-  if (ALREADY_DELETING_CODES.has(error.errorCode)) return { outcome: 'inProgress', state: error.errorCode };
-  if (SERVICE_HAS_ENDPOINTS_CODES.has(error.errorCode)) return { outcome: 'defer', reason: 'Atlas refused: endpoints still attached' };
+  if (kind.alreadyDeletingCodes.has(error.errorCode)) return { outcome: 'inProgress', state: error.errorCode };
+  if (kind.hasDependentsCodes.has(error.errorCode)) return { outcome: 'defer', reason: 'Atlas refused: endpoints still attached' };
   if (error.status === 400 || error.status === 409) {
     // An unknown refusal may still mean "already going": look before calling it permanent.
-    const after = await kindOf(job.kind).get(ctx, refOf(job));
+    const after = await kind.get(ctx, refOf(job));
     if (!after.found) return { outcome: 'alreadyGone' };
     if (beingDeleted(after)) return { outcome: 'inProgress', state: after.state };
   }
@@ -83,7 +65,7 @@ async function afterRefusedDelete(error: unknown, job: DeleteJob, ctx: ScanConte
 
 function failure(error: unknown): JobOutcome {
   // A 401 goes up to the caller, which reads the secret again once (rotation) before giving up.
-  if (error instanceof AtlasApiError && error.status === 401) throw error;
+  if (isAuthFailure(error)) throw error;
   if (error instanceof AtlasError && error.retryable) return { outcome: 'retry', reason: error.message, error };
   if (error instanceof AtlasApiError) {
     return { outcome: 'deadLetter', reason: error.message, errorCode: error.errorCode, status: error.status };

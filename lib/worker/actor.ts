@@ -1,4 +1,4 @@
-import { AtlasApiError } from '../atlas';
+import { isAuthFailure } from '../atlas';
 import { PromiseCache } from '../cache/promise-cache';
 import { withAtlas } from '../credentials';
 import type { DeleteJob } from '../jobs';
@@ -27,7 +27,7 @@ export function jobActor(deps: JanitorDeps): (job: DeleteJob) => Promise<JobOutc
         return actOnJob(job, createScanContext(atlas, job.apiVersion), deps.config, protectionsFor(registry, project, deps.now()));
       });
     } catch (error) {
-      if (error instanceof AtlasApiError && error.status === 401) {
+      if (isAuthFailure(error)) {
         return { outcome: 'deadLetter', reason: error.message, errorCode: error.errorCode, status: 401 };
       }
       throw error;

@@ -42,6 +42,12 @@ export interface BatchDeps {
  * Processes a FIFO batch: records of one message group (one project) in order, groups side by side.
  * When a record is not acknowledged, the rest of its group is returned unprocessed, so order within a
  * project holds (an endpoint service job stays behind its endpoints' jobs).
+ *
+ * Why not Powertools' SqsFifoPartialProcessor: it runs the whole batch one record after another (no
+ * message groups side by side, so one slow project holds up the others), and it can only fail the rest
+ * of the batch, which counts a receive against each record; here a record returned unprocessed is sent
+ * again as a fresh copy before it would reach the redrive limit (returnUnprocessed), so a job is never
+ * dead-lettered for being behind another.
  */
 export async function processDeleteBatch(event: SQSEvent, deps: BatchDeps): Promise<SQSBatchResponse> {
   const groups = new Map<string, SQSRecord[]>();

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeleteJob } from '../jobs';
-import { mapLimit } from '../run';
+import { backoff } from '../concurrency/backoff';
+import { mapLimit } from '../concurrency/map-limit';
 import type { JobOutcome } from './outcome';
 
 export interface DirectOptions {
@@ -36,7 +37,7 @@ export async function runJobsDirectly(
         outcome = await act(job);
         options.onOutcome?.(job, outcome, round);
         if (outcome.outcome === 'defer' && round <= options.maxDeferrals) await wait(options.deferWaitMs);
-        else if (outcome.outcome === 'retry' && round < options.maxRetries) await wait(options.retryWaitMs * 2 ** (round - 1));
+        else if (outcome.outcome === 'retry' && round < options.maxRetries) await wait(backoff(round, { base: options.retryWaitMs }));
         else break;
       }
       outcomes.set(job.jobId, outcome);

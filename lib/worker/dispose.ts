@@ -5,7 +5,7 @@ import { redeliverAfter, retryVisibilitySeconds, type DeleteJob } from '../jobs'
 import type { JobOutcome } from './outcome';
 
 /** A service job waiting for its endpoints this many times is given up on (DLQ). */
-export const MAX_DEFERRALS = 50;
+const MAX_DEFERRALS = 50;
 
 
 export interface MessageRef {

@@ -2,5 +2,4 @@ export { actOnJob } from './act';
 export { jobActor } from './actor';
 export { runJobsDirectly, type DirectOptions } from './direct';
 export { processDeleteBatch, type BatchDeps, type JobReport } from './batch';
-export { MAX_DEFERRALS } from './dispose';
-export { ACKNOWLEDGED, type JobOutcome, type OutcomeName } from './outcome';
+export { type JobOutcome, type OutcomeName } from './outcome';

@@ -16,6 +16,3 @@ export type JobOutcome =
   | { outcome: 'deadLetter'; reason: string; errorCode?: string | undefined; status?: number | undefined };
 
 export type OutcomeName = JobOutcome['outcome'];
-
-/** Outcomes after which the message is deleted from the queue. */
-export const ACKNOWLEDGED: ReadonlySet<OutcomeName> = new Set(['deleted', 'alreadyGone', 'inProgress', 'drifted', 'protected', 'dryRun']);

@@ -1,13 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handler as scanHandler } from '../../functions/scan';
-import { handler as workerHandler } from '../../functions/worker';
 import { clearAuthCaches } from '../../lib/atlas';
-import { deleteJobSchema, type DeleteJob } from '../../lib/jobs';
-import { lambdaContext } from '../../tools/local/lambda-context';
 import { DEMO } from '../support/demo';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 import { DEMO_SCENARIO_PATH } from '../support/sim-http';
-import { captureJobReports, deletedResource, pipelinePoller } from '../support/worker-harness';
+import { captureJobReports, deletedResource, pipelinePoller, planJobs as planProjectJobs, work } from '../support/worker-harness';
 
 const workerEnv = { JANITOR_MODE: 'enforce', RETRY_BACKOFF_BASE_SECONDS: '1', DEFER_SECONDS: '1', DELETE_MAX_RECEIVE_COUNT: '5' };
 
@@ -24,21 +20,7 @@ beforeEach(() => {
 });
 afterEach(() => capture.restore());
 
-const sqsRecord = (id: string, body: string, receives = 1) => ({
-  messageId: id, receiptHandle: `rh-${id}`, body,
-  attributes: { ApproximateReceiveCount: String(receives), SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0', MessageGroupId: 'g' },
-  messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:janitor-delete.fifo', awsRegion: 'us-east-1',
-});
-
-/** Scans one project in enforce mode and returns its delete jobs, taken off the queue (each project once per file). */
-async function planJobs(projectId: string): Promise<DeleteJob[]> {
-  await scanHandler({ Records: [sqsRecord(`scan-${projectId}`, JSON.stringify({ type: 'scan', projectId }))] } as never, lambdaContext('scan', 60_000));
-  const jobs = pipeline.peek('janitor-delete.fifo').map((b) => deleteJobSchema.parse(JSON.parse(b)));
-  pipeline.clearQueues();
-  return jobs;
-}
-
-const work = (job: DeleteJob, id: string) => workerHandler({ Records: [sqsRecord(id, JSON.stringify(job))] } as never, lambdaContext('worker', 60_000));
+const planJobs = (projectId: string) => planProjectJobs(pipeline, projectId);
 
 describe('idempotence and drift', () => {
   it('sends exactly one DELETE for a job delivered three times', async () => {

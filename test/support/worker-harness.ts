@@ -1,9 +1,11 @@
 import { vi } from 'vitest';
 import { handler as scanHandler } from '../../functions/scan';
 import { handler as workerHandler } from '../../functions/worker';
+import { deleteJobSchema, type DeleteJob } from '../../lib/jobs';
 import { logger } from '../../lib/lambda';
 import type { JobReport } from '../../lib/worker';
 import type { RequestLogEntry } from '../../tools/simulator';
+import { lambdaContext } from '../../tools/local/lambda-context';
 import { LocalPoller } from '../../tools/local/poller';
 import type { Pipeline } from './pipeline';
 
@@ -45,3 +47,24 @@ export function deletedResource(entry: RequestLogEntry): string {
   if (parent === 'privateLinkConnections') return `streamsPrivateLink:${last}`;
   return `unknown:${entry.path}`;
 }
+
+/** An SQS record as the event source mapping hands it to a handler (FIFO delete queue). */
+export const sqsRecord = (id: string, body: string, receives = 1) => ({
+  messageId: id, receiptHandle: `rh-${id}`, body,
+  attributes: { ApproximateReceiveCount: String(receives), SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0', MessageGroupId: 'g' },
+  messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:janitor-delete.fifo', awsRegion: 'us-east-1',
+});
+
+/**
+ * Scans one project through the scan function and returns its delete jobs, taken off the queue. The FIFO
+ * queue drops a job id it saw in the last five minutes: plan each project once per pipeline.
+ */
+export async function planJobs(pipeline: Pipeline, projectId: string): Promise<DeleteJob[]> {
+  await scanHandler({ Records: [sqsRecord(`scan-${projectId}`, JSON.stringify({ type: 'scan', projectId }))] } as never, lambdaContext('scan', 60_000));
+  const jobs = pipeline.peek('janitor-delete.fifo').map((b) => deleteJobSchema.parse(JSON.parse(b)));
+  pipeline.clearQueues();
+  return jobs;
+}
+
+/** One delivery of a job to the worker function. */
+export const work = (job: DeleteJob, id: string) => workerHandler({ Records: [sqsRecord(id, JSON.stringify(job))] } as never, lambdaContext('worker', 60_000));

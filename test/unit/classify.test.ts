@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { KINDS, type Observation, type RuleName } from '../../lib/kinds';
+import { kindOf, type Observation, type RuleName } from '../../lib/kinds';
 import { observe } from '../support/observations';
 
-const verdict = (o: Observation) => KINDS[o.ref.kind].classify(o);
+const verdict = (o: Observation) => kindOf(o.ref.kind).classify(o);
 const deletes = (o: Observation, rule: RuleName) => expect(verdict(o)).toMatchObject({ verdict: 'delete', rule });
 const keeps = (o: Observation) => expect(verdict(o).verdict).toBe('keep');
 

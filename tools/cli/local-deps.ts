@@ -1,11 +1,7 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AtlasApiError, AtlasNetworkError, DEFAULT_BASE_URL } from '../../lib/atlas';
 import { ConfigError, loadConfig } from '../../lib/config';
-import { CredentialStore, CredentialsError, clientFactory, withAtlas } from '../../lib/credentials';
-import { lazyDocumentClient, ssmParameterReader } from '../../lib/aws/clients';
-import { DynamoLedger } from '../../lib/ledger';
-import { protectionSource } from '../../lib/protections';
-import { defaultSweepId, type JanitorDeps } from '../../lib/run';
+import { CredentialsError, withAtlas } from '../../lib/credentials';
+import { buildDeps, type JanitorDeps } from '../../lib/run';
 import { CommandError, EXIT, UsageError } from './args';
 
 export interface AtlasFlags {
@@ -52,17 +48,9 @@ export function localDeps(flags: AtlasFlags, overrides: Record<string, string> =
     }
     throw error;
   }
-  const now = Date.now;
-  return {
-    config,
-    credentials: new CredentialStore({ secretsManager: config.secretIds.length > 0 ? new SecretsManagerClient({}) : undefined, ttlMs: config.secretCacheTtlMs, env, now }),
-    makeClient: clientFactory({ baseUrl: config.baseUrl, apiGeneration: config.apiGeneration, concurrency: config.concurrency, timeoutMs: 15_000, retry: { maxAttempts: 3 } }),
-    // The same ledger and registry the functions use, when configured; no notifications from a laptop.
-    ledger: config.ledgerTable ? new DynamoLedger(lazyDocumentClient({}), config.ledgerTable) : undefined,
-    protections: protectionSource(config, { readParameter: ssmParameterReader({}), now }),
-    now,
-    newSweepId: defaultSweepId(now),
-  };
+  // The same ledger and registry the functions use, when configured; no queues and no notifications
+  // from a laptop. A person is waiting: shorter timeouts, fewer retries.
+  return buildDeps(config, env, { timeoutMs: 15_000, retry: { maxAttempts: 3 } });
 }
 
 /**

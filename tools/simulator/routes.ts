@@ -102,7 +102,7 @@ export function validateParams(route: Route, params: Record<string, string>): vo
 
 // --- lookups with authorization ---
 
-function project(ctx: RouteContext): ProjectRecord {
+export function project(ctx: RouteContext): ProjectRecord {
   const id = ctx.params.groupId!;
   const p = ctx.store.project(id);
   if (!p) throw new AtlasApiError('GROUP_NOT_FOUND', `No group with ID ${id} exists.`, [id]);
@@ -148,9 +148,9 @@ function namePrefix(ctx: RouteContext, name: unknown): boolean {
   return prefix === undefined || String(name).toLowerCase().startsWith(prefix.toLowerCase());
 }
 
-const single = (body: unknown, status = 200): RouteResult => ({ status, shape: 'single', body });
-const page = (ctx: RouteContext, items: unknown[]): RouteResult => ({ status: 200, shape: 'page', body: paginate(items, ctx.common, ctx.requestUrl) });
-const empty = (status: number): RouteResult => ({ status, shape: 'none' });
+export const single = (body: unknown, status = 200): RouteResult => ({ status, shape: 'single', body });
+export const page = (ctx: RouteContext, items: unknown[]): RouteResult => ({ status: 200, shape: 'page', body: paginate(items, ctx.common, ctx.requestUrl) });
+export const empty = (status: number): RouteResult => ({ status, shape: 'none' });
 
 const ALREADY_DELETING_CODE: Record<ResourceKind, ErrorCode> = {
   endpointService: 'PRIVATE_ENDPOINT_SERVICE_ALREADY_DELETING',
@@ -380,12 +380,14 @@ export const ROUTES: readonly Route[] = [
 const compiled = ROUTES.map((route) => ({ route, segments: route.path.split('/') }));
 
 /**
- * Match a raw (still percent-encoded) path. Segments are split before decoding so an Azure endpoint id,
- * which arrives with its slashes as %2F, stays one segment.
+ * Match a raw (still percent-encoded) path against Atlas's routes, then `extra` ones (test collections).
+ * Segments are split before decoding so an Azure endpoint id, which arrives with its slashes as %2F,
+ * stays one segment.
  */
-export function matchRoute(method: string, rawPath: string): { route: Route; params: Record<string, string> } | null {
+export function matchRoute(method: string, rawPath: string, extra: readonly Route[] = []): { route: Route; params: Record<string, string> } | null {
   const segments = rawPath.split('/');
-  for (const { route, segments: tpl } of compiled) {
+  const candidates = extra.length === 0 ? compiled : [...compiled, ...extra.map((route) => ({ route, segments: route.path.split('/') }))];
+  for (const { route, segments: tpl } of candidates) {
     if (route.method !== method || tpl.length !== segments.length) continue;
     const params: Record<string, string> = {};
     let ok = true;

@@ -7,6 +7,7 @@ import { AtlasApiError, errorBody, faultErrorCode } from './errors';
 import { FaultInjector, type FaultDecision } from './faults';
 import { parseCommonQuery } from './pagination';
 import { RateLimiter, type RateLimitVerdict } from './rate-limit';
+import { extraRoutes } from './extra-collections';
 import { matchRoute, validateParams, type Principal, type Route, type RouteConfig, type RouteResult } from './routes';
 import { loadScenario, type ParsedScenario } from './scenario';
 import { Store } from './store';
@@ -85,6 +86,7 @@ export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
   const scenario = await loadScenario(opts.scenario);
   const o = resolveOptions(opts, scenario);
   const store = new Store(scenario, { deleteDelayMs: o.deleteDelayMs, removeServiceWithLastEndpoint: o.removeServiceWithLastEndpoint, stuckDeletes: o.stuckDeletes, now: o.now });
+  const extra = extraRoutes(opts.extraCollections ?? []);
   const principals = new Map<string, Principal>();
   for (const k of scenario.apiKeys) principals.set(k.publicKey, { id: k.publicKey, orgIds: new Set(k.orgIds) });
   for (const a of scenario.serviceAccounts) principals.set(a.clientId, { id: a.clientId, orgIds: new Set(a.orgIds) });
@@ -103,7 +105,7 @@ export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
     const query = Object.fromEntries(new URLSearchParams(qIndex < 0 ? '' : target.slice(qIndex + 1)));
     const method = (req.method ?? 'GET').toUpperCase();
     const isTokenRequest = method === 'POST' && path === TOKEN_PATH;
-    const matched = isTokenRequest ? null : matchRoute(method, path);
+    const matched = isTokenRequest ? null : matchRoute(method, path, extra);
     const entry: RequestLogEntry = {
       seq: ++seq,
       time: o.now(),

@@ -1,3 +1,4 @@
+import type { ExtraCollection } from './extra-collections';
 import type { Scenario } from './scenario';
 import type { SimulatorStore } from './store';
 
@@ -33,6 +34,8 @@ export interface SimulatorOptions {
    * privateEndpoint 400, peer 409, streamsPrivateLink 202 (a 2xx answers as a fresh accept).
    */
   alreadyDeletingStatus?: Partial<Record<'endpointService' | 'privateEndpoint' | 'peer' | 'streamsPrivateLink', number>>;
+  /** Collections served besides Atlas's routes, for tests of a kind that lives only in a test fixture. */
+  extraCollections?: readonly ExtraCollection[];
 }
 
 export interface Simulator {

@@ -1,0 +1,31 @@
+import type { EndpointService, Provider } from '../atlas';
+import type { ScanContext } from './types';
+
+// Reads the endpoint and endpoint service kinds share: a service lists its endpoints, and an endpoint is
+// judged by its service. Kept apart from both kinds so neither imports the other.
+
+/** Endpoint ids a service lists: AWS `interfaceEndpoints`, Azure `privateEndpoints`, GCP `endpointGroupNames`. */
+export function endpointIdsOf(service: EndpointService, provider: Provider): string[] {
+  if (provider === 'AWS') return service.interfaceEndpoints ?? [];
+  if (provider === 'AZURE') return service.privateEndpoints ?? [];
+  return service.endpointGroupNames ?? [];
+}
+
+/** One endpoint service, through v1.0 for AWS when configured so. */
+export async function readService(ctx: ScanContext, projectId: string, provider: Provider, id: string): Promise<EndpointService> {
+  if (ctx.apiGeneration === 'v1' && provider === 'AWS') {
+    return v1AsEndpointService(await ctx.atlas.v1GetPrivateEndpointConnection(projectId, id));
+  }
+  return ctx.atlas.getEndpointService(projectId, provider, id);
+}
+
+/** The v1.0 connection carries the same facts as a v2 AWS endpoint service under other names. */
+export function v1AsEndpointService(connection: {
+  id: string;
+  status: string;
+  endpointServiceName?: string | null | undefined;
+  errorMessage?: string | null | undefined;
+  interfaceEndpoints?: string[] | null | undefined;
+}): EndpointService {
+  return { ...connection, cloudProvider: 'AWS', interfaceEndpoints: connection.interfaceEndpoints ?? [] };
+}
