@@ -55,9 +55,9 @@ export class AtlasApiError extends AtlasError {
   }
 }
 
-export type NetworkFailure = 'reset' | 'timeout' | 'refused' | 'other';
+export type NetworkFailure = 'reset' | 'timeout' | 'refused' | 'dns' | 'other';
 
-/** The request never got an HTTP answer: connection reset, refused, or timed out. */
+/** The request never got an HTTP answer: connection reset, refused, timed out, or the name did not resolve. */
 export class AtlasNetworkError extends AtlasError {
   override readonly name = 'AtlasNetworkError';
   readonly failure: NetworkFailure;
@@ -70,8 +70,9 @@ export class AtlasNetworkError extends AtlasError {
   }
 
   get retryable(): boolean {
-    // A refused connection means nothing listens there; retrying only delays the clear error.
-    return this.failure !== 'refused';
+    // No answer is not an answer that will never change: a refused connection (a deploy, a load balancer
+    // draining), a reset, a timeout or a failed DNS lookup may all pass on the next try, like a 503.
+    return true;
   }
 }
 
@@ -106,6 +107,7 @@ export function classifyNetworkFailure(error: unknown): NetworkFailure {
   }
   const code = e?.cause?.code ?? e?.code;
   if (code === 'ECONNREFUSED') return 'refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns';
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') return 'reset';
   return 'other';
 }
@@ -113,6 +115,7 @@ export function classifyNetworkFailure(error: unknown): NetworkFailure {
 function describeFailure(failure: NetworkFailure, cause: unknown): string {
   if (failure === 'timeout') return 'timed out';
   if (failure === 'refused') return 'connection refused';
+  if (failure === 'dns') return 'the host name did not resolve';
   if (failure === 'reset') return 'connection reset';
   const c = cause as { cause?: { code?: string; message?: string }; message?: string };
   return c?.cause?.code ?? c?.cause?.message ?? c?.message ?? 'unknown network error';

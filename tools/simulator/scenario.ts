@@ -12,7 +12,8 @@ export const ID_FORMATS = {
   hex24: /^[a-f0-9]{24}$/,
   awsEndpointId: /^vpce-[0-9a-f]{17}$/,
   azureEndpointId:
-    /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/resource[gG]roups\/[-\w._()]+\/providers\/Microsoft\.Network\/privateEndpoints\/[-\w._()]+$/,
+    // No `.` or `..` segment: Azure names cannot be those, and a path that walks elsewhere is not an id.
+    /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/resource[gG]roups\/(?!\.{1,2}\/)[-\w._()]+\/providers\/Microsoft\.Network\/privateEndpoints\/(?!\.{1,2}$)[-\w._()]+$/,
   gcpEndpointGroupName: /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
 } as const;
 
