@@ -55,6 +55,14 @@ export class AtlasApiError extends AtlasError {
   }
 }
 
+/**
+ * Atlas refused the request because of who asked (401 or 403). Whether that condemns the credentials
+ * or is about one project depends on what was asked: see lib/credentials/refusal.ts.
+ */
+export function isAccessDenied(error: unknown): error is AtlasApiError {
+  return error instanceof AtlasApiError && (error.status === 401 || error.status === 403);
+}
+
 export type NetworkFailure = 'reset' | 'timeout' | 'refused' | 'dns' | 'other';
 
 /** The request never got an HTTP answer: connection reset, refused, timed out, or the name did not resolve. */

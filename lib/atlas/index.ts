@@ -6,6 +6,7 @@ export {
   AtlasNetworkError,
   AtlasRequestError,
   AtlasResponseError,
+  isAccessDenied,
   type GiveUpReason,
 } from './errors';
 export { ID_FORMATS, PROVIDERS, isEndpointId, isObjectId, type Provider } from './ids';

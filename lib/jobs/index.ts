@@ -12,3 +12,4 @@ export {
 } from './messages';
 export { EnqueueError, sendAll, type OutgoingMessage, type SendFailure, type SendOptions } from './queue';
 export { MAX_VISIBILITY_SECONDS, redeliverAfter, retryVisibilitySeconds } from './redelivery';
+export { sendToDeadLetterQueue, type DeadLetter } from './dead-letter';

@@ -13,3 +13,4 @@ export {
   type ProjectScanResult,
 } from './scan-run';
 export { inlineSweep, runSweep, type InlineOptions, type SweepRequest, type SweepSummary } from './sweep-run';
+export { RunFailedError, fatalErrors } from './failures';

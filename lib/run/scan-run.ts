@@ -1,6 +1,6 @@
 import type { AtlasClient } from '../atlas';
 import type { JanitorConfig, Mode } from '../config';
-import { withAtlas } from '../credentials';
+import { withAtlas, type CredentialsCheck } from '../credentials';
 import { MessageValidationError, jobFor, jobIdFor, sendAll, type DeleteJob, type ScanRequest } from '../jobs';
 import { holdForCap, selectProjects } from '../plan';
 import type { KindName } from '../kinds';
@@ -46,6 +46,8 @@ export interface PlanContext {
   enqueue: boolean;
   /** The protection registry, read once per run. */
   registry: readonly Protection[];
+  /** Tells a 401/403 about one project from refused credentials (one check per client). */
+  checkCredentials?: CredentialsCheck | undefined;
 }
 
 /**
@@ -70,6 +72,7 @@ export async function scanAndPlan(
     now: deps.now,
     ledger: deps.ledger ? { ledger: deps.ledger, sweepId: context.sweepId } : undefined,
     registry,
+    checkCredentials: context.checkCredentials,
   });
   const jobs = [...scan.candidates]
     .sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind])
@@ -160,11 +163,11 @@ export async function runProjectScan(deps: JanitorDeps, request: ScanRequest): P
     enqueue: true,
     registry: (await deps.protections?.load()) ?? [],
   };
-  const result = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), async (atlas) => {
+  const result = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), async (atlas, _access, checkCredentials) => {
     const refused = await exclusion(deps.config, atlas, request.projectId, context.registry);
     const project = { id: request.projectId, name: refused.name ?? request.projectName };
     if (refused.reason) return excludedScan(project, refused.reason, context);
-    return scanAndPlan(deps, atlas, counter, project, context);
+    return scanAndPlan(deps, atlas, counter, project, { ...context, checkCredentials });
   });
   return { ...result, auth: counter.auth };
 }

@@ -1,7 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AtlasApiError, AtlasNetworkError, DEFAULT_BASE_URL } from '../../lib/atlas';
 import { ConfigError, loadConfig } from '../../lib/config';
-import { CredentialStore, CredentialsError, clientFactory, withAtlas } from '../../lib/credentials';
+import { CredentialStore, CredentialsError, CredentialsRefusedError, clientFactory, withAtlas } from '../../lib/credentials';
 import { lazyDocumentClient, ssmParameterReader } from '../../lib/aws/clients';
 import { DynamoLedger } from '../../lib/ledger';
 import { protectionSource } from '../../lib/protections';
@@ -76,7 +76,7 @@ export async function preflight(deps: JanitorDeps): Promise<void> {
       await withAtlas(deps.credentials, secretId, deps.makeClient, (atlas) => atlas.listOrganizations());
     } catch (error) {
       if (error instanceof CredentialsError) throw new CommandError(EXIT.credentials, error.message);
-      if (error instanceof AtlasApiError && (error.status === 401 || error.status === 403)) {
+      if (error instanceof CredentialsRefusedError || (error instanceof AtlasApiError && (error.status === 401 || error.status === 403))) {
         throw new CommandError(EXIT.credentials, `Atlas at ${baseUrl} refused the credentials from ${secretId ?? 'the environment'} (${error.status} ${error.errorCode})`);
       }
       if (error instanceof AtlasNetworkError) throw new CommandError(EXIT.unreachable, `cannot reach Atlas at ${baseUrl}: ${error.message.replace(/^.*: /, '')}`);
