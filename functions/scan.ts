@@ -1,11 +1,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { needsAPerson } from '../lib/credentials';
 import { MessageValidationError, parseScanRequest, redeliverAfter, retryVisibilitySeconds, sendToDeadLetterQueue } from '../lib/jobs';
-import { countCredentialsFailures, invocationDeadline, logger, metrics, runtimeDeps } from '../lib/lambda';
+import { countCredentialsFailures, invocationDeadline, logger, runtimeDeps } from '../lib/lambda';
 import { RunFailedError, notifyProjectScan, reportCandidates, runProjectScan } from '../lib/run';
 import { reportError } from '../lib/scan';
 import type { ReportError } from '../lib/report';
@@ -79,5 +78,4 @@ export const handler = middy(async (event: SQSEvent, context: Context) => {
   return response;
 })
   .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics))
   .use(invocationDeadline());

@@ -1,8 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { parseSweepEvent } from '../lib/jobs';
-import { countCredentialsFailures, invocationDeadline, logger, metrics, runtimeDeps } from '../lib/lambda';
+import { countCredentialsFailures, invocationDeadline, logger, runtimeDeps } from '../lib/lambda';
 import { RunFailedError, fatalErrors, runSweep } from '../lib/run';
 
 /**
@@ -35,5 +34,4 @@ export const handler = middy(async (event: unknown) => {
   return result;
 })
   .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics))
   .use(invocationDeadline());

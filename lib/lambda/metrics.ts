@@ -27,5 +27,9 @@ export function countOutcome(outcome: OutcomeName): void {
 export const CREDENTIALS_FAILURES_METRIC = 'CredentialsFailures';
 
 export function countCredentialsFailures(count: number): void {
-  if (count > 0) metrics.addMetric(CREDENTIALS_FAILURES_METRIC, MetricUnit.Count, count);
+  if (count === 0) return;
+  metrics.addMetric(CREDENTIALS_FAILURES_METRIC, MetricUnit.Count, count);
+  // Published now: the invocation is about to throw, and the sweep and scan functions have no
+  // logMetrics middleware (it would warn on every invocation that counts nothing).
+  metrics.publishStoredMetrics();
 }
