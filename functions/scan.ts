@@ -2,44 +2,51 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { MessageValidationError, parseScanRequest, redeliverAfter, retryVisibilitySeconds } from '../lib/jobs';
-import { invocationDeadline, logger, runtimeDeps } from '../lib/lambda';
-import { notifyProjectScan, reportCandidates, runProjectScan } from '../lib/run';
+import { needsAPerson } from '../lib/credentials';
+import { MessageValidationError, parseScanRequest, redeliverAfter, retryVisibilitySeconds, sendToDeadLetterQueue } from '../lib/jobs';
+import { countCredentialsFailures, invocationDeadline, logger, runtimeDeps } from '../lib/lambda';
+import { RunFailedError, notifyProjectScan, reportCandidates, runProjectScan } from '../lib/run';
+import { reportError } from '../lib/scan';
+import type { ReportError } from '../lib/report';
 
 const processor = new BatchProcessor(EventType.SQS);
 
 /**
- * One scan request per message; a bad or failed message is a batch item failure and the rest go on.
- * A failed message comes back after a backoff that grows with its receive count (not the queue's whole
- * visibility timeout); after the redrive limit it is in the scan DLQ.
+ * One scan request per message; a failed message is a batch item failure and the rest go on. A failed
+ * message comes back after a backoff that grows with its receive count (not the queue's whole visibility
+ * timeout); after the redrive limit it is in the scan DLQ. An invalid message will never pass: it goes to
+ * the scan DLQ at once with its reason, as an invalid delete job does. Refused credentials fail the
+ * invocation (after every record was tried), so the Errors alarm sees them.
  */
-async function scanRecord(record: SQSRecord): Promise<void> {
-  const deps = runtimeDeps();
-  try {
-    await scanOne(record);
-  } catch (error) {
+function scanRecord(failures: ReportError[]) {
+  return async (record: SQSRecord): Promise<void> => {
+    const deps = runtimeDeps();
     const receives = Number(record.attributes.ApproximateReceiveCount ?? '1');
-    if (!(error instanceof MessageValidationError)) {
-      logger.warn('scan failed', { messageId: record.messageId, receiveCount: receives, reason: error instanceof Error ? error.message : String(error) });
+    try {
+      await scanOne(record);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      if (error instanceof MessageValidationError) {
+        logger.error('scan request rejected', { messageId: record.messageId, field: error.field, reason });
+        if (deps.sqs && deps.config.scanDeadLetterQueueUrl) {
+          await sendToDeadLetterQueue(deps.sqs, deps.config.scanDeadLetterQueueUrl, { body: record.body, messageId: record.messageId, reason, errorCode: 'INVALID_SCAN_REQUEST', receiveCount: receives });
+          return;
+        }
+        throw error; // no SCAN_DLQ_URL: the queue's redrive policy moves it in the end
+      }
+      if (needsAPerson(error)) failures.push(reportError(undefined, undefined, error));
+      logger.warn('scan failed', { messageId: record.messageId, receiveCount: receives, reason });
+      if (deps.sqs && deps.config.scanQueueUrl) {
+        const seconds = retryVisibilitySeconds(deps.config.worker.retryBaseSeconds, receives, Math.random);
+        await redeliverAfter(deps.sqs, deps.config.scanQueueUrl, record.receiptHandle, seconds).catch(() => undefined);
+      }
+      throw error;
     }
-    if (deps.sqs && deps.config.scanQueueUrl) {
-      const seconds = retryVisibilitySeconds(deps.config.worker.retryBaseSeconds, receives, Math.random);
-      await redeliverAfter(deps.sqs, deps.config.scanQueueUrl, record.receiptHandle, seconds).catch(() => undefined);
-    }
-    throw error;
-  }
+  };
 }
 
 async function scanOne(record: SQSRecord): Promise<void> {
-  let request;
-  try {
-    request = parseScanRequest(record.body);
-  } catch (error) {
-    if (error instanceof MessageValidationError) {
-      logger.error('scan request rejected', { messageId: record.messageId, field: error.field, reason: error.message });
-    }
-    throw error;
-  }
+  const request = parseScanRequest(record.body);
   const deps = runtimeDeps();
   const result = await runProjectScan(deps, request);
   const { scan } = result;
@@ -60,8 +67,15 @@ async function scanOne(record: SQSRecord): Promise<void> {
   });
 }
 
-export const handler = middy((event: SQSEvent, context: Context) =>
-  processPartialResponse(event, scanRecord, processor, { context, throwOnFullBatchFailure: false }),
-)
+export const handler = middy(async (event: SQSEvent, context: Context) => {
+  const failures: ReportError[] = [];
+  const response = await processPartialResponse(event, scanRecord(failures), processor, { context, throwOnFullBatchFailure: false });
+  if (failures.length > 0) {
+    countCredentialsFailures(failures.length);
+    logger.error('scan failed: credentials need a person', { failures });
+    throw new RunFailedError(failures);
+  }
+  return response;
+})
   .use(injectLambdaContext(logger))
   .use(invocationDeadline());

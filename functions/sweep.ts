@@ -1,20 +1,36 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { parseSweepEvent } from '../lib/jobs';
-import { invocationDeadline, logger, runtimeDeps } from '../lib/lambda';
-import { runSweep } from '../lib/run';
+import { countCredentialsFailures, invocationDeadline, logger, runtimeDeps } from '../lib/lambda';
+import { RunFailedError, fatalErrors, runSweep } from '../lib/run';
 
 /**
  * Nightly (EventBridge) or by hand. Scheduled: list projects, queue one scan per project. Console:
- * `{ "inline": true, "projectIds": [...] }` scans here and returns the whole report.
+ * `{ "inline": true, "projectIds": [...] }` scans here and returns the whole report. Refused credentials
+ * fail the invocation once what could be read is logged: the async retry, the on-failure destination and
+ * the Errors alarm see it.
  */
 export const handler = middy(async (event: unknown) => {
-  const request = parseSweepEvent(event);
+  let request;
+  try {
+    request = parseSweepEvent(event);
+  } catch (error) {
+    logger.error('sweep event rejected', { reason: error instanceof Error ? error.message : String(error) });
+    throw error;
+  }
   const result = await runSweep(runtimeDeps(), request);
   if ('candidates' in result) {
     for (const project of result.projects) logger.info('project scanned', { sweepId: result.sweepId, mode: result.mode, ...project });
   }
   logger.info('sweep finished', { sweepId: result.sweepId, mode: result.mode, errors: result.errors.length, apiCalls: result.apiCalls });
+  const fatal = fatalErrors(result.errors);
+  if (fatal.length > 0) {
+    countCredentialsFailures(fatal.length);
+    // The partial report stays: what the other credentials could read is in the log line, not lost with the throw.
+    const gathered = 'candidates' in result ? { projects: result.projects, candidates: result.candidates, kept: result.kept.length } : { projectsQueued: result.projectsQueued };
+    logger.error('sweep failed: credentials need a person', { sweepId: result.sweepId, mode: result.mode, failures: fatal, errors: result.errors, ...gathered });
+    throw new RunFailedError(fatal);
+  }
   return result;
 })
   .use(injectLambdaContext(logger))

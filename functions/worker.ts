@@ -2,19 +2,34 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSEvent } from 'aws-lambda';
-import { countOutcome, invocationDeadline, logger, metrics, runtimeDeps } from '../lib/lambda';
+import { needsAPerson } from '../lib/credentials';
+import { countCredentialsFailures, countOutcome, invocationDeadline, logger, metrics, runtimeDeps } from '../lib/lambda';
+import type { ReportError } from '../lib/report';
+import { RunFailedError } from '../lib/run';
+import { reportError } from '../lib/scan';
 import { jobActor, processDeleteBatch } from '../lib/worker';
 
 /**
  * The only function that deletes. FIFO delete queue, batches of up to 10, partial batch responses:
- * each job is re-read, deleted only if it still qualifies, and logged with its outcome.
+ * each job is re-read, deleted only if it still qualifies, and logged with its outcome. A job whose
+ * credentials Atlas refuses is retried, and the invocation fails once the batch is done, so the Errors
+ * alarm sees it.
  */
 export const handler = middy(async (event: SQSEvent) => {
   const deps = runtimeDeps();
-  return processDeleteBatch(event, {
+  const actor = jobActor(deps);
+  const failures: ReportError[] = [];
+  const response = await processDeleteBatch(event, {
     config: deps.config,
     sqs: deps.sqs,
-    act: jobActor(deps),
+    act: async (job) => {
+      try {
+        return await actor(job);
+      } catch (error) {
+        if (needsAPerson(error)) failures.push(reportError(job.projectId, job.kind, error));
+        throw error;
+      }
+    },
     history: deps.ledger,
     notifier: deps.notifier,
     onJob: (report) => {
@@ -24,6 +39,12 @@ export const handler = middy(async (event: SQSEvent) => {
       else logger.info('delete job', line);
     },
   });
+  if (failures.length > 0) {
+    countCredentialsFailures(failures.length);
+    logger.error('worker failed: credentials need a person', { failures });
+    throw new RunFailedError(failures);
+  }
+  return response;
 })
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))

@@ -1,6 +1,7 @@
 import type { HeaderLookup } from './http';
 import { createHash } from 'node:crypto';
 import { digestAuthorization, newCnonce, parseDigestChallenge, type DigestChallenge } from './digest';
+import { AtlasApiError } from './errors';
 
 /** Atlas credentials: a programmatic API key pair (HTTP Digest) or a Service Account (OAuth 2.0). */
 export type AtlasCredentials =
@@ -111,6 +112,15 @@ export interface CachedToken {
   token: string;
   /** Epoch ms after which the token is not used any more (already shortened by a safety margin). */
   usableUntil: number;
+  /** When it was issued (our clock): a token refused while young was refused for what it asked, not its age. */
+  fetchedAt: number;
+}
+
+/** One client's token, the request that is fetching it (single flight), and when tokens were requested. */
+interface TokenState {
+  token: CachedToken | undefined;
+  inFlight: Promise<CachedToken> | undefined;
+  requestedAt: number[];
 }
 
 /** Fetches a new token from `/api/oauth/token`; provided by the transport so retries and limits apply. */
@@ -121,61 +131,106 @@ export type TokenFetcher = (clientId: string, clientSecret: string) => Promise<{
  * client, so they are cached per module (that is, per execution environment), keyed by base URL, client
  * id and a hash of the secret: a rotated secret never reuses the old secret's token.
  */
-const tokenCache = new Map<string, CachedToken>();
+const tokenStates = new Map<string, TokenState>();
 
 /** Refresh this long before Atlas's stated expiry, so a token never expires in flight. */
 const TOKEN_EXPIRY_MARGIN_MS = 60_000;
 
+/**
+ * Token requests per client within a minute, whatever the number of failing requests: half the token
+ * endpoint's ~10 a minute per client and address, leaving room for the other functions and a retry.
+ */
+export const TOKEN_REQUEST_LIMIT = { requests: 5, windowMs: 60_000 };
+
+/**
+ * A 401 on a token younger than this is not about the token's age: a permission 401 on one project
+ * (seed 002's NOT_ORG_GROUP_CREATOR) must not cost a new token per failing request.
+ */
+export const TOKEN_MIN_AGE_FOR_REFRESH_MS = 60_000;
+
+/** Requests any valid credentials may make: a 401 on these is about the token, not a permission. */
+const IDENTITY_PATHS = new Set(['/api/atlas/v2/groups', '/api/atlas/v2/orgs']);
+
 /** Forgets cached tokens and Digest nonces (tests; a process that swaps credentials). */
 export function clearAuthCaches(): void {
-  tokenCache.clear();
+  tokenStates.clear();
   digestStates.clear();
 }
 
+/**
+ * Service Account (OAuth client credentials). Tokens are requested one at a time per client (single
+ * flight across every AtlasClient of the execution environment) and at most TOKEN_REQUEST_LIMIT a
+ * minute. A 401 drops the token only when a new one can help: on a request any valid token may make, or
+ * once the token is old enough to have been revoked; a young token refused on one project's resource is
+ * a permission answer and goes back to the caller as it is.
+ */
 export class ServiceAccountAuthenticator implements Authenticator {
   readonly #clientId: string;
   readonly #clientSecret: string;
-  readonly #cacheKey: string;
+  readonly #state: TokenState;
   readonly #fetchToken: TokenFetcher;
   readonly #now: () => number;
-  #inFlight: Promise<CachedToken> | undefined;
 
   constructor(clientId: string, clientSecret: string, baseUrl: string, fetchToken: TokenFetcher, now: () => number) {
     this.#clientId = clientId;
     this.#clientSecret = clientSecret;
-    this.#cacheKey = `${baseUrl}\n${clientId}\n${createHash('sha256').update(clientSecret).digest('hex')}`;
+    const key = `${baseUrl}\n${clientId}\n${createHash('sha256').update(clientSecret).digest('hex')}`;
+    let state = tokenStates.get(key);
+    if (!state) tokenStates.set(key, (state = { token: undefined, inFlight: undefined, requestedAt: [] }));
+    this.#state = state;
     this.#fetchToken = fetchToken;
     this.#now = now;
   }
 
-  async authorize(): Promise<AuthTicket> {
+  async authorize(request: { method: string; uri: string }): Promise<AuthTicket> {
     const current = await this.#token();
     return {
       header: `Bearer ${current.token}`,
       settle: async (answer) => {
         if (answer?.status !== 401) return false;
-        // Only the first request to see this token fail drops it; the others just retry with the new one.
-        if (tokenCache.get(this.#cacheKey) === current) tokenCache.delete(this.#cacheKey);
+        // Another request already dropped or replaced this token: try once more with the current one.
+        if (this.#state.token !== current) return true;
+        if (!this.#refreshHelps(request.uri, current)) return false;
+        this.#state.token = undefined;
         return true;
       },
     };
   }
 
+  #refreshHelps(uri: string, token: CachedToken): boolean {
+    const identity = IDENTITY_PATHS.has(uri.split('?', 1)[0]!);
+    return (identity || this.#now() - token.fetchedAt >= TOKEN_MIN_AGE_FOR_REFRESH_MS) && this.#budgetLeft() > 0;
+  }
+
+  #budgetLeft(): number {
+    const since = this.#now() - TOKEN_REQUEST_LIMIT.windowMs;
+    this.#state.requestedAt = this.#state.requestedAt.filter((at) => at > since);
+    return TOKEN_REQUEST_LIMIT.requests - this.#state.requestedAt.length;
+  }
+
   async #token(): Promise<CachedToken> {
-    const cached = tokenCache.get(this.#cacheKey);
+    const state = this.#state;
+    const cached = state.token;
     if (cached && cached.usableUntil > this.#now()) return cached;
-    // One token request at a time, however many requests are waiting for it.
-    this.#inFlight ??= this.#fetchToken(this.#clientId, this.#clientSecret)
+    if (state.inFlight) return state.inFlight;
+    if (this.#budgetLeft() <= 0) {
+      // Asking again would only get the client rate limited at the token endpoint; come back later.
+      const retryAfterMs = Math.max(1, state.requestedAt[0]! + TOKEN_REQUEST_LIMIT.windowMs - this.#now());
+      throw new AtlasApiError({ status: 429, errorCode: 'TOKEN_REQUEST_LIMIT', reason: 'Too Many Requests', detail: `no more than ${TOKEN_REQUEST_LIMIT.requests} token requests a minute`, operation: 'POST /api/oauth/token', retryAfterMs });
+    }
+    state.requestedAt.push(this.#now());
+    state.inFlight = this.#fetchToken(this.#clientId, this.#clientSecret)
       .then(({ token, expiresInSeconds }) => {
         const lifetime = expiresInSeconds * 1000;
         const margin = Math.min(TOKEN_EXPIRY_MARGIN_MS, lifetime / 10);
-        const entry: CachedToken = { token, usableUntil: this.#now() + lifetime - margin };
-        tokenCache.set(this.#cacheKey, entry);
+        const now = this.#now();
+        const entry: CachedToken = { token, usableUntil: now + lifetime - margin, fetchedAt: now };
+        state.token = entry;
         return entry;
       })
       .finally(() => {
-        this.#inFlight = undefined;
+        state.inFlight = undefined;
       });
-    return this.#inFlight;
+    return state.inFlight;
   }
 }

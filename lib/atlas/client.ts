@@ -84,6 +84,14 @@ export class AtlasClient {
     return this.#list('listGroups', `${V2}/groups`, MEDIA_TYPES.v2, projectSchema);
   }
 
+  /**
+   * One request any valid credentials may make (the first page of their own projects, one item): throws
+   * what Atlas answers when it refuses them. Tells a refused key from a permission error about a project.
+   */
+  async verifyCredentials(): Promise<void> {
+    await this.#transport.send({ operationId: 'listGroups', method: 'GET', path: `${V2}/groups`, accept: MEDIA_TYPES.v2, query: { itemsPerPage: 1, includeCount: false } });
+  }
+
   async getProject(projectId: string): Promise<Project> {
     return this.#get('getGroup', this.#project(projectId), MEDIA_TYPES.v2, projectSchema);
   }

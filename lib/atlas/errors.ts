@@ -52,16 +52,16 @@ export class AtlasApiError extends AtlasError {
 }
 
 /**
- * Atlas refused the credentials (401): the caller reads the secret again once (rotation) before it gives
- * up, and a scan stops rather than reporting every project as failed.
+ * Atlas refused the request because of who asked (401 or 403). Whether that condemns the credentials
+ * or is about one project depends on what was asked: see lib/credentials/refusal.ts.
  */
-export function isAuthFailure(error: unknown): error is AtlasApiError {
-  return error instanceof AtlasApiError && error.status === 401;
+export function isAccessDenied(error: unknown): error is AtlasApiError {
+  return error instanceof AtlasApiError && (error.status === 401 || error.status === 403);
 }
 
-export type NetworkFailure = 'reset' | 'timeout' | 'refused' | 'other';
+export type NetworkFailure = 'reset' | 'timeout' | 'refused' | 'dns' | 'other';
 
-/** The request never got an HTTP answer: connection reset, refused, or timed out. */
+/** The request never got an HTTP answer: connection reset, refused, timed out, or the name did not resolve. */
 export class AtlasNetworkError extends AtlasError {
   override readonly name = 'AtlasNetworkError';
   readonly failure: NetworkFailure;
@@ -74,8 +74,9 @@ export class AtlasNetworkError extends AtlasError {
   }
 
   get retryable(): boolean {
-    // A refused connection means nothing listens there; retrying only delays the clear error.
-    return this.failure !== 'refused';
+    // No answer is not an answer that will never change: a refused connection (a deploy, a load balancer
+    // draining), a reset, a timeout or a failed DNS lookup may all pass on the next try, like a 503.
+    return true;
   }
 }
 
@@ -110,6 +111,7 @@ export function classifyNetworkFailure(error: unknown): NetworkFailure {
   }
   const code = e?.cause?.code ?? e?.code;
   if (code === 'ECONNREFUSED') return 'refused';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns';
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'UND_ERR_CLOSED') return 'reset';
   return 'other';
 }
@@ -117,6 +119,7 @@ export function classifyNetworkFailure(error: unknown): NetworkFailure {
 function describeFailure(failure: NetworkFailure, cause: unknown): string {
   if (failure === 'timeout') return 'timed out';
   if (failure === 'refused') return 'connection refused';
+  if (failure === 'dns') return 'the host name did not resolve';
   if (failure === 'reset') return 'connection reset';
   const c = cause as { cause?: { code?: string; message?: string }; message?: string };
   return c?.cause?.code ?? c?.cause?.message ?? c?.message ?? 'unknown network error';

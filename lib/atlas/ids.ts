@@ -10,9 +10,12 @@ export const ID_FORMATS = {
   objectId: /^[a-f0-9]{24}$/,
   /** AWS interface endpoint: the VPC endpoint id. */
   awsEndpointId: /^vpce-[0-9a-f]{17}$/,
-  /** Azure private endpoint: the resource path, before URL encoding. */
+  /**
+   * Azure private endpoint: the resource path, before URL encoding. A segment may hold dots but may not
+   * be `.` or `..`: decoded by a proxy or a server, those would walk the path somewhere else.
+   */
   azureEndpointId:
-    /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/resource[gG]roups\/[-\w.()]+\/providers\/Microsoft\.Network\/privateEndpoints\/[-\w.()]+$/,
+    /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/resource[gG]roups\/(?!\.{1,2}\/)[-\w.()]+\/providers\/Microsoft\.Network\/privateEndpoints\/(?!\.{1,2}$)[-\w.()]+$/,
   /** GCP endpoint group: a GCP resource name. */
   gcpEndpointGroupName: /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
 } as const;

@@ -6,7 +6,7 @@ export {
   AtlasNetworkError,
   AtlasRequestError,
   AtlasResponseError,
-  isAuthFailure,
+  isAccessDenied,
   type GiveUpReason,
 } from './errors';
 export { ID_FORMATS, PROVIDERS, isEndpointId, type Provider } from './ids';

@@ -92,6 +92,11 @@ export interface TransportStats {
 const DEFAULT_TIMEOUT_MS = 30_000;
 /** Resend at most this many times per attempt because of an auth refresh, so a bad key fails fast. */
 const MAX_AUTH_REFRESHES = 2;
+/**
+ * Attempts per token request. With TOKEN_REQUEST_LIMIT tokens a minute this keeps the requests the token
+ * endpoint sees within its own limit (about ten a minute), whatever fails.
+ */
+const TOKEN_ATTEMPTS = 2;
 
 /**
  * Sends Atlas requests: authentication, concurrency limit, rate-limit pacing, retries with backoff
@@ -136,7 +141,7 @@ export class Transport {
     return this.#withRetries((attempt) => this.#limiter.run(() => this.#attempt(spec, uri, operation, attempt)));
   }
 
-  async #withRetries<T>(attemptOnce: (attempt: number) => Promise<T>): Promise<T> {
+  async #withRetries<T>(attemptOnce: (attempt: number) => Promise<T>, maxAttempts = this.#retry.maxAttempts): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let error: AtlasError;
       try {
@@ -146,7 +151,7 @@ export class Transport {
         error = caught;
       }
       error.attempts = attempt;
-      const reason = this.#giveUpReason(error, attempt);
+      const reason = this.#giveUpReason(error, attempt, maxAttempts);
       if (reason) {
         error.giveUpReason = reason;
         throw error;
@@ -162,9 +167,9 @@ export class Transport {
     }
   }
 
-  #giveUpReason(error: AtlasError, attempt: number): GiveUpReason | undefined {
+  #giveUpReason(error: AtlasError, attempt: number, maxAttempts: number): GiveUpReason | undefined {
     if (!error.retryable) return 'permanent';
-    if (attempt >= this.#retry.maxAttempts) return 'attempts';
+    if (attempt >= maxAttempts) return 'attempts';
     return undefined;
   }
 
@@ -299,7 +304,7 @@ export class Transport {
         this.#emit(spec, attempt, started, response?.status, 'auth');
       }
       return this.#readTokenAnswer(response, operation);
-    });
+    }, Math.min(TOKEN_ATTEMPTS, this.#retry.maxAttempts));
   };
 
   #readTokenAnswer(response: BufferedResponse, operation: string): { token: string; expiresInSeconds: number } {

@@ -25,6 +25,7 @@ export const ENV = {
   kinds: 'JANITOR_KINDS',
   concurrency: 'ATLAS_CONCURRENCY',
   scanQueueUrl: 'SCAN_QUEUE_URL',
+  scanDlqUrl: 'SCAN_DLQ_URL',
   deleteQueueUrl: 'DELETE_QUEUE_URL',
   deleteDlqUrl: 'DELETE_DLQ_URL',
   retryBaseSeconds: 'RETRY_BACKOFF_BASE_SECONDS',
@@ -107,6 +108,7 @@ const envSchema = z.object({
   [ENV.kinds]: list.pipe(z.array(kindNameSchema)),
   [ENV.concurrency]: integer(1, 64, 8),
   [ENV.scanQueueUrl]: z.url({ message: 'must be a queue URL' }).optional(),
+  [ENV.scanDlqUrl]: z.url({ message: 'must be a queue URL' }).optional(),
   [ENV.deleteQueueUrl]: z.url({ message: 'must be a queue URL' }).optional(),
   [ENV.deleteDlqUrl]: z.url({ message: 'must be a queue URL' }).optional(),
   [ENV.retryBaseSeconds]: integer(1, 3600, 30),
@@ -140,6 +142,8 @@ export interface JanitorConfig {
   kinds: KindName[];
   concurrency: number;
   scanQueueUrl: string | undefined;
+  /** Where invalid scan requests go at once, with their reason (as invalid delete jobs go to DELETE_DLQ_URL). */
+  scanDeadLetterQueueUrl: string | undefined;
   deleteQueueUrl: string | undefined;
   worker: WorkerSettings;
   grace: GracePeriods;
@@ -191,6 +195,7 @@ export function loadConfig(env: Record<string, string | undefined>): JanitorConf
     kinds: kinds.length > 0 ? [...new Set(kinds)] : [...KIND_NAMES],
     concurrency: e[ENV.concurrency],
     scanQueueUrl: e[ENV.scanQueueUrl],
+    scanDeadLetterQueueUrl: e[ENV.scanDlqUrl],
     deleteQueueUrl: e[ENV.deleteQueueUrl],
     worker: {
       deadLetterQueueUrl: e[ENV.deleteDlqUrl],

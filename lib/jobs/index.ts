@@ -9,3 +9,4 @@ export {
 } from './messages';
 export { EnqueueError, sendAll, type OutgoingMessage, type SendFailure, type SendOptions } from './queue';
 export { redeliverAfter, retryVisibilitySeconds } from './redelivery';
+export { sendToDeadLetterQueue, type DeadLetter } from './dead-letter';

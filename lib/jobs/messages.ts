@@ -44,9 +44,19 @@ function parseMessage<S extends z.ZodType>(schema: S, body: string | unknown): z
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    // Name the unknown field itself: "mode: is not a field of …" tells a console user what to remove.
+    const field = [...issue.path.map(String), issue.keys[0]!].join('.');
+    const others = issue.keys.length > 1 ? ` (nor are ${issue.keys.slice(1).join(', ')})` : '';
+    throw new MessageValidationError(field, `is not a field of ${describe(schema)}${others}`);
+  }
   const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
-  const message = issue.code === 'unrecognized_keys' ? `has unknown field(s) ${issue.keys.join(', ')}` : issue.message;
-  throw new MessageValidationError(field, message);
+  throw new MessageValidationError(field, issue.message);
+}
+
+/** What a schema accepts, for error messages: its description, else "this message". */
+function describe(schema: z.ZodType): string {
+  return schema.description ?? 'this message';
 }
 
 export const parseScanRequest = (body: string | unknown) => parseMessage(scanRequestSchema, body);
@@ -66,17 +76,44 @@ const sweepEventSchema = z
     kinds: z.array(z.enum(KIND_NAMES)).min(1).optional(),
     requestedBy: z.string().min(1).max(256).optional(),
   })
-  .strict();
+  .strict()
+  .describe('a console sweep event (inline, projectIds, mode, kinds, requestedBy)');
 
 export type SweepEvent = z.output<typeof sweepEventSchema>;
 
-/** EventBridge scheduled events carry these; their content is not ours to validate further. */
-function isScheduledEvent(event: unknown): boolean {
-  const e = event as Record<string, unknown> | null;
-  return typeof e === 'object' && e !== null && e['detail-type'] === 'Scheduled Event' && e['source'] === 'aws.events';
+/**
+ * EventBridge's own scheduled event, exactly: its fields and an empty `detail`. It means "sweep
+ * everything in the deployed mode", so nothing may ride along: a copy of it with `mode` or `projectIds`
+ * added is refused, not half-read.
+ */
+export const scheduledEventSchema = z
+  .object({
+    'version': z.string().min(1).max(16),
+    'id': z.string().min(1).max(128),
+    'detail-type': z.literal('Scheduled Event'),
+    'source': z.literal('aws.events'),
+    'account': z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+    'time': z.iso.datetime({ message: 'must be an ISO 8601 date-time' }),
+    'region': z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region'),
+    'resources': z.array(z.string().max(2048)).max(10),
+    'detail': z.object({}).strict().describe('the detail of a scheduled event, which is empty'),
+  })
+  .strict()
+  .describe('an EventBridge scheduled event');
+
+/** An event that says it is EventBridge's (any of its two marker fields) is held to that shape. */
+function claimsToBeScheduled(event: unknown): boolean {
+  return typeof event === 'object' && event !== null && ('detail-type' in event || 'source' in event);
 }
 
+/**
+ * A scheduled event (exactly EventBridge's shape) is a queued sweep of everything; anything else is a
+ * console event, validated strictly. Neither can raise the mode: `effectiveMode` only ever lowers it.
+ */
 export function parseSweepEvent(event: unknown): SweepEvent {
-  if (isScheduledEvent(event)) return {};
+  if (claimsToBeScheduled(event)) {
+    parseMessage(scheduledEventSchema, event);
+    return {};
+  }
   return parseMessage(sweepEventSchema, event ?? {});
 }

@@ -1,4 +1,4 @@
 export { logger } from './logger';
 export { invocationDeadline } from './middleware';
 export { resetRuntimeDeps, runtimeDeps, setInvocationDeadline } from './runtime';
-export { countOutcome, metrics } from './metrics';
+export { CREDENTIALS_FAILURES_METRIC, countCredentialsFailures, countOutcome, metrics } from './metrics';

@@ -19,3 +19,17 @@ const METRIC_NAMES: Record<OutcomeName, string> = {
 export function countOutcome(outcome: OutcomeName): void {
   metrics.addMetric(METRIC_NAMES[outcome], MetricUnit.Count, 1);
 }
+
+/**
+ * Failures that need a person (refused credentials, a configuration that cannot use them): one metric for
+ * every function, so one alarm can watch them besides Lambda's own Errors.
+ */
+export const CREDENTIALS_FAILURES_METRIC = 'CredentialsFailures';
+
+export function countCredentialsFailures(count: number): void {
+  if (count === 0) return;
+  metrics.addMetric(CREDENTIALS_FAILURES_METRIC, MetricUnit.Count, count);
+  // Published now: the invocation is about to throw, and the sweep and scan functions have no
+  // logMetrics middleware (it would warn on every invocation that counts nothing).
+  metrics.publishStoredMetrics();
+}

@@ -9,6 +9,8 @@ export interface ReportError {
   message: string;
   errorCode?: string | undefined;
   status?: number | undefined;
+  /** Set when no retry will fix it: Atlas refused the credentials, or the configuration cannot use them. */
+  fatal?: 'credentials' | 'configuration' | undefined;
 }
 
 /** A planned deletion as reports show it: the candidate without its addressing and evidence, plus its job id. */

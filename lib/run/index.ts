@@ -9,3 +9,4 @@ export {
   type ProjectScanResult,
 } from './scan-run';
 export { inlineSweep, runSweep, type InlineOptions, type SweepSummary } from './sweep-run';
+export { RunFailedError, fatalErrors } from './failures';

@@ -1,7 +1,7 @@
 import type { AtlasClient } from '../atlas';
 import type { JanitorConfig, Mode } from '../config';
-import { withAtlas } from '../credentials';
-import { MessageValidationError, jobFor, sendAll, type DeleteJob, type ScanRequest } from '../jobs';
+import { withAtlas, type CredentialsCheck } from '../credentials';
+import { MessageValidationError, jobFor, jobIdFor, sendAll, type DeleteJob, type ScanRequest } from '../jobs';
 import { holdForCap, selectProjects } from '../plan';
 import { deleteRank, type KindName } from '../kinds';
 import { historyEntry } from '../ledger';
@@ -36,6 +36,8 @@ export interface PlanContext {
   enqueue: boolean;
   /** The protection registry, read once per run. */
   registry: readonly Protection[];
+  /** Tells a 401/403 about one project from refused credentials (one check per client). */
+  checkCredentials?: CredentialsCheck | undefined;
 }
 
 /**
@@ -60,6 +62,7 @@ export async function scanAndPlan(
     now: deps.now,
     ledger: deps.ledger ? { ledger: deps.ledger, sweepId: context.sweepId } : undefined,
     registry,
+    checkCredentials: context.checkCredentials,
   });
   const jobs = [...scan.candidates]
     // Job order on the FIFO queue (one group per project): endpoints before the services they belong
@@ -141,11 +144,11 @@ export async function runProjectScan(deps: JanitorDeps, request: ScanRequest): P
     enqueue: true,
     registry: (await deps.protections?.load()) ?? [],
   };
-  const result = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), async (atlas) => {
+  const result = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), async (atlas, _access, checkCredentials) => {
     const refused = await exclusion(deps.config, atlas, request.projectId, context.registry);
     const project = { id: request.projectId, name: refused.name ?? request.projectName };
     if (refused.reason) return excludedScan(project, refused.reason, context);
-    return scanAndPlan(deps, atlas, counter, project, context);
+    return scanAndPlan(deps, atlas, counter, project, { ...context, checkCredentials });
   });
   return { ...result, auth: counter.auth };
 }

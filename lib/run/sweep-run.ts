@@ -1,6 +1,6 @@
-import { isAuthFailure, type Project } from '../atlas';
+import { isAccessDenied, type Project } from '../atlas';
 import type { Mode } from '../config';
-import { withAtlas } from '../credentials';
+import { CredentialsRefusedError, withAtlas } from '../credentials';
 import { sendAll, type DeleteJob, type ScanRequest, type SweepEvent } from '../jobs';
 import { notifySweep } from '../notify/messages';
 import { holdForCap, selectProjects } from '../plan';
@@ -97,25 +97,28 @@ export async function inlineSweep(
     const group = targets.filter((t) => t.secretId === secretId);
     // Jobs are enqueued below, once the run-wide cap has been checked.
     const context: PlanContext = { mode, sweepId, kinds: request.kinds ?? deps.config.kinds, secretId, requestedBy: request.requestedBy, enqueue: false, registry };
+    // Projects finished before the credentials were found refused stay in the report (a partial report).
+    let done: (Omit<ProjectScanResult, 'auth'> | undefined)[] = [];
     try {
-      const done = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), (atlas) =>
-        mapLimit(group, options.projectConcurrency ?? deps.config.concurrency, async (target) => {
+      await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), async (atlas, _access, checkCredentials) => {
+        done = [];
+        await mapLimit(group, options.projectConcurrency ?? deps.config.concurrency, async (target, index) => {
           try {
-            return await scanAndPlan(deps, atlas, counter, target.project, context);
+            done[index] = await scanAndPlan(deps, atlas, counter, target.project, { ...context, checkCredentials });
           } catch (error) {
-            // A 401 is about the credentials: withAtlas reads the secret again and reruns the group.
-            if (isAuthFailure(error)) throw error;
+            // A 401/403 about this project is its error; refused credentials end the group (withAtlas reads the secret again once).
+            if (isAccessDenied(error)) await checkCredentials(error);
+            if (error instanceof CredentialsRefusedError) throw error;
             errors.push(reportError(target.project.id, undefined, error));
-            return undefined;
           } finally {
             options.onProgress?.(++scanned, targets.length);
           }
-        }),
-      );
-      results.push(...done.filter((r) => r !== undefined));
+        });
+      });
     } catch (error) {
       errors.push({ ...reportError(undefined, undefined, error), id: secretId ?? 'environment' });
     }
+    results.push(...done.filter((r) => r !== undefined));
   }
   const capped = capRun(results, deps.config.maxDeletionsPerRun);
   const jobs = capped ? [] : results.flatMap((r) => r.jobs);

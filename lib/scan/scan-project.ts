@@ -1,4 +1,5 @@
-import { AtlasApiError, isAuthFailure, type AtlasClient, type ApiGeneration } from '../atlas';
+import { AtlasApiError, isAccessDenied, type AtlasClient, type ApiGeneration } from '../atlas';
+import { CredentialsRefusedError, fatalKind, type CredentialsCheck } from '../credentials';
 import { kindOf, type KindName, type Observation } from '../kinds';
 import { rememberSightings, type Ledger } from '../ledger';
 import { admit, findStale, type Plan, type PlanSettings } from '../plan';
@@ -17,6 +18,8 @@ export interface ScanProjectOptions {
   ledger?: { ledger: Ledger; sweepId: string } | undefined;
   /** The protection registry as it applies to this project. */
   registry?: ProjectProtections | undefined;
+  /** Throws when a 401/403 on this project means the credentials themselves are refused. */
+  checkCredentials?: CredentialsCheck | undefined;
 }
 
 export interface ProjectScan extends Plan {
@@ -51,8 +54,9 @@ export async function scanProject(
       try {
         observations.push(...(await kindOf(kind).list(ctx, project.id)));
       } catch (error) {
-        // A 401 is about the credentials, not this kind: let the caller read the secret again.
-        if (isAuthFailure(error)) throw error;
+        // A 401/403 is this project's error unless the credentials are refused everywhere (seed 002's
+        // NOT_ORG_GROUP_CREATOR is about one project): then the check throws and the whole run fails.
+        if (isAccessDenied(error)) await options.checkCredentials?.(error);
         errors.push(reportError(project.id, kind, error));
         failedKinds.add(kind);
       }
@@ -81,7 +85,8 @@ export async function scanProject(
 }
 
 export function reportError(projectId: string | undefined, kind: KindName | undefined, error: unknown): ReportError {
-  const base = { ...(projectId ? { projectId } : {}), ...(kind ? { kind } : {}) };
-  if (error instanceof AtlasApiError) return { ...base, message: error.message, errorCode: error.errorCode, status: error.status };
+  const fatal = fatalKind(error);
+  const base = { ...(projectId ? { projectId } : {}), ...(kind ? { kind } : {}), ...(fatal ? { fatal } : {}) };
+  if (error instanceof AtlasApiError || error instanceof CredentialsRefusedError) return { ...base, message: error.message, errorCode: error.errorCode, status: error.status };
   return { ...base, message: error instanceof Error ? error.message : String(error) };
 }

@@ -1,4 +1,4 @@
-import { AtlasApiError, AtlasError, isAuthFailure } from '../atlas';
+import { AtlasApiError, AtlasError, isAccessDenied } from '../atlas';
 import type { JanitorConfig } from '../config';
 import { refOf, type DeleteJob } from '../jobs';
 import { beingDeleted, kindOf, type Observation, type ScanContext } from '../kinds';
@@ -64,8 +64,8 @@ async function afterRefusedDelete(error: unknown, job: DeleteJob, ctx: ScanConte
 }
 
 function failure(error: unknown): JobOutcome {
-  // A 401 goes up to the caller, which reads the secret again once (rotation) before giving up.
-  if (isAuthFailure(error)) throw error;
+  // A 401/403 goes up to the caller, which tells a project's refusal from refused credentials.
+  if (isAccessDenied(error)) throw error;
   if (error instanceof AtlasError && error.retryable) return { outcome: 'retry', reason: error.message, error };
   if (error instanceof AtlasApiError) {
     return { outcome: 'deadLetter', reason: error.message, errorCode: error.errorCode, status: error.status };

@@ -1,4 +1,4 @@
-import { isAuthFailure } from '../atlas';
+import { isAccessDenied } from '../atlas';
 import { PromiseCache } from '../cache/promise-cache';
 import { withAtlas } from '../credentials';
 import type { DeleteJob } from '../jobs';
@@ -9,7 +9,9 @@ import { actOnJob } from './act';
 import type { JobOutcome } from './outcome';
 
 /**
- * Acts on a job with the credentials it names; a 401 that survives one secret refresh is dead-lettered.
+ * Acts on a job with the credentials it names. A 401/403 about the job's project is dead-lettered with
+ * its reason; refused credentials (CredentialsRefusedError) propagate, so the job is retried and the
+ * invocation fails (functions/worker.ts).
  * One actor serves one batch: a project's name, needed only by name-glob protections, is read once for
  * its jobs (a FIFO batch is mostly one project).
  */
@@ -27,9 +29,8 @@ export function jobActor(deps: JanitorDeps): (job: DeleteJob) => Promise<JobOutc
         return actOnJob(job, createScanContext(atlas, job.apiVersion), deps.config, protectionsFor(registry, project, deps.now()));
       });
     } catch (error) {
-      if (isAuthFailure(error)) {
-        return { outcome: 'deadLetter', reason: error.message, errorCode: error.errorCode, status: 401 };
-      }
+      // The credentials are fine (withAtlas checked): this project refuses them, and will until a person acts.
+      if (isAccessDenied(error)) return { outcome: 'deadLetter', reason: error.message, errorCode: error.errorCode, status: error.status };
       throw error;
     }
   };

@@ -1,7 +1,7 @@
 import type { SendMessageCommandInput } from '@aws-sdk/client-sqs';
 import { sqsCommands, type SqsSender } from '../aws/clients';
 import type { WorkerSettings } from '../config';
-import { redeliverAfter, retryVisibilitySeconds, type DeleteJob } from '../jobs';
+import { redeliverAfter, retryVisibilitySeconds, sendToDeadLetterQueue, type DeleteJob } from '../jobs';
 import type { JobOutcome } from './outcome';
 
 /** A service job waiting for its endpoints this many times is given up on (DLQ). */
@@ -92,18 +92,15 @@ async function deadLetter(
   const url = deps.settings.deadLetterQueueUrl;
   // Without a DLQ to write to, leave the message: the queue's redrive policy moves it in the end.
   if (!url) return { ack: false, note: 'no DELETE_DLQ_URL: left for redrive' };
-  const attributes: Record<string, { DataType: 'String' | 'Number'; StringValue: string }> = {
-    reason: { DataType: 'String', StringValue: reason.slice(0, 1024) },
-    ...(errorCode ? { errorCode: { DataType: 'String', StringValue: errorCode } } : {}),
-    ...(status !== undefined ? { status: { DataType: 'Number', StringValue: String(status) } } : {}),
-    ...(job ? { jobId: { DataType: 'String', StringValue: job.jobId }, kind: { DataType: 'String', StringValue: job.kind } } : {}),
-    receiveCount: { DataType: 'Number', StringValue: String(message.receiveCount) },
-  };
-  await sendMessage(deps, {
-    QueueUrl: url,
-    MessageBody: message.body,
-    MessageAttributes: attributes,
-    ...(url.endsWith('.fifo') ? { MessageGroupId: job?.projectId ?? 'invalid', MessageDeduplicationId: `${message.messageId}` } : {}),
+  await sendToDeadLetterQueue(deps.sqs, url, {
+    body: message.body,
+    messageId: message.messageId,
+    reason,
+    errorCode,
+    status,
+    receiveCount: message.receiveCount,
+    groupId: job?.projectId,
+    attributes: job ? { jobId: job.jobId, kind: job.kind } : undefined,
   });
   return { ack: true, note: 'dead-lettered', deadLettered: { reason, errorCode } };
 }

@@ -513,7 +513,7 @@ describe('v1.0 shapes', () => {
         'v1ListPrivateEndpointConnections',
       ],
       [request('GET', V1_INTERFACE, { accept: null }), response(interfaceEndpoint, 200, JSON_TYPE), 'v1GetInterfaceEndpoint'],
-      [request('DELETE', V1_INTERFACE, { accept: JSON_TYPE }), response(undefined, 204, null), 'v1DeleteInterfaceEndpoint'],
+      [request('DELETE', V1_INTERFACE, { accept: JSON_TYPE }), response({}, 200, JSON_TYPE), 'v1DeleteInterfaceEndpoint'],
       [request('GET', `${V1_GROUP}/peers`, { accept: JSON_TYPE, query: { providerName: 'AWS', itemsPerPage: '100' } }), response(page([awsPeer()]), 200, JSON_TYPE), 'v1ListPeers'],
       [request('DELETE', `${V1_GROUP}/peers/${PEER_ID}`, { accept: JSON_TYPE }), response({}, 200, JSON_TYPE), 'v1DeletePeer'],
       [request('GET', `${V1_GROUP}/peers/${PEER_ID}`, { accept: JSON_TYPE }), response(apiError(404, 'PEER_NOT_FOUND'), 404, JSON_TYPE), 'v1GetPeer'],

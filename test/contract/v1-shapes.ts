@@ -112,8 +112,8 @@ export const V1_OPERATIONS: readonly V1Operation[] = [
     path: `${GROUP}/privateEndpoint/{privateLinkId}`,
     pathParams: { 'GROUP-ID': id24, privateLinkId: id24 },
     queryParams: {},
-    // Inferred: the facts file gives no answer for this DELETE; same as the interface endpoint DELETE.
-    responses: { 204: null },
+    // Seeds 000/003: v1.0 DELETEs answer an empty JSON object (the facts file names no other status).
+    responses: { 200: emptyObject },
   },
   {
     operationId: 'v1GetInterfaceEndpoint',
@@ -129,7 +129,8 @@ export const V1_OPERATIONS: readonly V1Operation[] = [
     path: `${GROUP}/privateEndpoint/{privateLinkId}/interfaceEndpoints/{interfaceEndpointId}`,
     pathParams: { 'GROUP-ID': id24, privateLinkId: id24, interfaceEndpointId: vpceId },
     queryParams: {},
-    responses: { 204: null },
+    // Seeds 000 and 003: "This endpoint returns an empty JSON object".
+    responses: { 200: emptyObject },
   },
   {
     operationId: 'v1ListPeers',

@@ -5,7 +5,11 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CREDENTIALS_FAILURES_METRIC } from '../../lib/lambda';
 import { LEDGER_TABLE_DEFINITION, LEDGER_TTL_ATTRIBUTE } from '../../lib/ledger';
+
+/** serverless.yml's POWERTOOLS_METRICS_NAMESPACE. */
+const CREDENTIALS_NAMESPACE = 'AtlasJanitor';
 import { startLocalDynamo, type LocalDynamo } from '../../tools/local/dynamo';
 import { startSimulator, type Simulator } from '../../tools/simulator';
 import { DEMO } from '../support/demo';
@@ -78,10 +82,43 @@ describe('sls package (offline)', () => {
     expect(resources['DeleteDeadLetterQueue'].Properties.FifoQueue).toBe(true);
   });
 
-  it('alarms on the depth of each dead-letter queue', () => {
-    const alarmed = ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
-    expect(alarmed.map((a) => a.Dimensions[0].Value['Fn::GetAtt'][0]).sort()).toEqual(['DeleteDeadLetterQueue', 'ScanDeadLetterQueue']);
+  const alarms = () => ofType('AWS::CloudWatch::Alarm').map(([, a]) => a.Properties as Json);
+
+  it('alarms on the depth of each dead-letter queue and of the sweep failure queue', () => {
+    const alarmed = alarms().filter((a) => a.Namespace === 'AWS/SQS');
+    expect(alarmed.map((a) => a.Dimensions[0].Value['Fn::GetAtt'][0]).sort()).toEqual(['DeleteDeadLetterQueue', 'ScanDeadLetterQueue', 'SweepFailureQueue']);
     for (const a of alarmed) expect(a).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', ComparisonOperator: 'GreaterThanThreshold', Threshold: 0 });
+  });
+
+  it('alarms on Lambda Errors for each function, and on the CredentialsFailures metric', () => {
+    const errors = alarms().filter((a) => a.Namespace === 'AWS/Lambda');
+    expect(errors.map((a) => a.Dimensions[0]).sort((x, y) => x.Value.Ref.localeCompare(y.Value.Ref))).toEqual(
+      ['ScanLambdaFunction', 'SweepLambdaFunction', 'WorkerLambdaFunction'].map((fn) => ({ Name: 'FunctionName', Value: { Ref: fn } })),
+    );
+    for (const a of errors) expect(a).toMatchObject({ MetricName: 'Errors', Statistic: 'Sum', ComparisonOperator: 'GreaterThanThreshold', Threshold: 0 });
+    // The functions' metric, with the dimension Powertools adds (its service name).
+    expect(alarms().filter((a) => a.Namespace === CREDENTIALS_NAMESPACE)).toEqual([
+      expect.objectContaining({ MetricName: CREDENTIALS_FAILURES_METRIC, Dimensions: [{ Name: 'service', Value: 'atlas-janitor' }], Threshold: 0 }),
+    ]);
+    // Every alarm reaches the alarm topic (or the one given as alarmTopicArn).
+    for (const a of alarms()) expect(a.AlarmActions).toEqual([{ 'Fn::If': ['CreateAlarmTopic', { Ref: 'AlarmTopic' }, ''] }]);
+  });
+
+  it("sends the nightly sweep's failed asynchronous invoke to an alarmed queue, which its role may write", () => {
+    const [[, config]] = ofType('AWS::Lambda::EventInvokeConfig') as [[string, Json]];
+    expect(config.Properties).toMatchObject({ FunctionName: { Ref: 'SweepLambdaFunction' }, MaximumRetryAttempts: 1, DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['SweepFailureQueue', 'Arn'] } } } });
+    expect(resources['SweepFailureQueue'].Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+  });
+
+  it('encrypts the alarm topic with a customer-managed key whose policy lets CloudWatch use it', () => {
+    const topic = resources['AlarmTopic'].Properties;
+    expect(topic.KmsMasterKeyId).toEqual({ Ref: 'AlarmTopicKey' });
+    const key = resources['AlarmTopicKey'];
+    expect(key).toMatchObject({ Type: 'AWS::KMS::Key', Condition: 'CreateAlarmTopic', Properties: { EnableKeyRotation: true } });
+    const forCloudWatch = (key.Properties.KeyPolicy.Statement as Json[]).filter((st) => st.Principal?.Service === 'cloudwatch.amazonaws.com');
+    expect(forCloudWatch).toEqual([expect.objectContaining({ Effect: 'Allow', Action: expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']) })]);
+    // The account keeps control of its key (a policy without it would lock the key out of IAM).
+    expect(key.Properties.KeyPolicy.Statement.some((st: Json) => st.Principal?.AWS && st.Action === 'kms:*')).toBe(true);
   });
 
   it('gives each function its own role, with no * resource on any Secrets Manager or SQS action', () => {
@@ -99,8 +136,8 @@ describe('sls package (offline)', () => {
     const statementsOf = (fn: string) => resources[roles[fn]!].Properties.Policies.flatMap((p: Json) => p.PolicyDocument.Statement) as Json[];
     const sendsTo = (fn: string) => statementsOf(fn).filter((s) => [s.Action].flat().includes('sqs:SendMessage')).flatMap((s) => s.Resource.map((r: Json) => r['Fn::GetAtt'][0]));
     // The sweep also queues delete jobs, for an inline (console) sweep in enforce mode.
-    expect(sendsTo('SweepLambdaFunction').sort()).toEqual(['DeleteQueue', 'ScanQueue']);
-    expect(sendsTo('ScanLambdaFunction')).toEqual(['DeleteQueue']);
+    expect(sendsTo('SweepLambdaFunction').sort()).toEqual(['DeleteQueue', 'ScanQueue', 'SweepFailureQueue']);
+    expect(sendsTo('ScanLambdaFunction').sort()).toEqual(['DeleteQueue', 'ScanDeadLetterQueue']);
     expect(sendsTo('WorkerLambdaFunction').sort()).toEqual(['DeleteDeadLetterQueue', 'DeleteQueue']);
   });
 
@@ -150,6 +187,7 @@ describe('sls invoke local with the sample events (against the simulator)', () =
     sls(['invoke', 'local', '--stage', 'ci', '-f', fn, '-p', `events/${event}`, ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), ...extra], {
       LOCAL_ATLAS_SECRET_IDS: '',
       LOCAL_SCAN_QUEUE_URL: env['SCAN_QUEUE_URL']!,
+      LOCAL_SCAN_DLQ_URL: env['SCAN_DLQ_URL']!,
       LOCAL_DELETE_QUEUE_URL: env['DELETE_QUEUE_URL']!,
       LOCAL_DELETE_DLQ_URL: env['DELETE_DLQ_URL']!,
     });
@@ -161,6 +199,7 @@ describe('sls invoke local with the sample events (against the simulator)', () =
     await dynamo.createLedgerTable('atlas-janitor-ci-ledger');
     fauxqs = await startFauxqs({ port: 0, logger: false });
     const scan = fauxqs.createQueue('janitor-scan').queueUrl;
+    const scanDlq = fauxqs.createQueue('janitor-scan-dlq').queueUrl;
     const del = fauxqs.createQueue('janitor-delete.fifo', { attributes: { FifoQueue: 'true' } }).queueUrl;
     const dlq = fauxqs.createQueue('janitor-delete-dlq.fifo', { attributes: { FifoQueue: 'true' } }).queueUrl;
     env = {
@@ -174,6 +213,7 @@ describe('sls invoke local with the sample events (against the simulator)', () =
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       SCAN_QUEUE_URL: scan,
+      SCAN_DLQ_URL: scanDlq,
       DELETE_QUEUE_URL: del,
       DELETE_DLQ_URL: dlq,
       // The functions' own log lines are part of what these tests read.
@@ -236,10 +276,20 @@ describe('sls invoke local with the sample events (against the simulator)', () =
     expect(out).toMatch(/projectIds\.0: must be 24 lowercase hexadecimal characters/);
   }, 60_000);
 
-  it('malformed-scan-request.json is a batch item failure whose log names the bad field', async () => {
+  it('malformed-scan-request.json goes to the scan DLQ at once, and its log names the bad field', async () => {
     const { code, out } = await invoke('scan', 'malformed-scan-request.json');
     expect(code).toBe(0);
-    expect(output(out)).toEqual({ batchItemFailures: [{ itemIdentifier: '9c1a7f2e-3b4d-4e5f-8a6b-7c8d9e0f1a03' }] });
-    expect(out).toMatch(/"field":"projectId"/);
+    expect(output(out)).toEqual({ batchItemFailures: [] });
+    expect(out).toMatch(/"message":"scan request rejected".*"field":"projectId"/);
+    expect(fauxqs.inspectQueue('janitor-scan-dlq')!.messages.ready).toHaveLength(1);
+  }, 60_000);
+
+  it('scheduled-sweep.json fails the invocation when Atlas refuses the key, without printing it', async () => {
+    const { code, out } = await invoke('sweep', 'scheduled-sweep.json', ['-e', 'MONGODB_ATLAS_PRIVATE_API_KEY=not-the-private-key']);
+    expect(code).not.toBe(0);
+    expect(out).toMatch(/RunFailedError/);
+    expect(out).toMatch(/environment: Atlas refused the credentials \(401 UNAUTHORIZED/);
+    expect(out).toMatch(/"CredentialsFailures"/);
+    expect(out).not.toContain('not-the-private-key');
   }, 60_000);
 });

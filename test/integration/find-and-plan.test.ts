@@ -2,13 +2,14 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { handler as scanHandler } from '../../functions/scan';
 import { handler as sweepHandler } from '../../functions/sweep';
 import { clearAuthCaches } from '../../lib/atlas';
 import { deleteJobSchema, type DeleteJob } from '../../lib/jobs';
 import type { ScanReport } from '../../lib/report';
-import type { SweepSummary } from '../../lib/run';
+import { RunFailedError, type SweepSummary } from '../../lib/run';
+import { logger } from '../../lib/lambda';
 import { lambdaContext } from '../../tools/local/lambda-context';
 import { LocalPoller } from '../../tools/local/poller';
 import { expectedDeletions, minimumScanCalls } from '../../tools/scenarios/generate';
@@ -182,12 +183,18 @@ describe('several secrets', () => {
     secrets.on(GetSecretValueCommand, { SecretId: 'atlas/platform' }).resolves({ SecretString: JSON.stringify(DEMO.serviceAccount) });
     pipeline.configure({ JANITOR_MODE: 'dry-run', ATLAS_SECRET_IDS: 'atlas/broken,atlas/platform', MONGODB_ATLAS_PUBLIC_API_KEY: undefined, MONGODB_ATLAS_PRIVATE_API_KEY: undefined });
 
-    const report = (await sweepHandler({ inline: true }, lambdaContext('sweep', 300_000))) as ScanReport;
+    const logged = vi.spyOn(logger, 'error');
 
-    expect(report.errors).toHaveLength(1);
-    expect(report.errors[0]!.message).toMatch(/atlas\/broken: field privateKey/);
-    expect(JSON.stringify(report)).not.toContain('leaky-value-123');
-    expect(report.projects).toHaveLength(3);
+    // A secret that cannot be used needs a person: the invocation fails, after the report of the others is logged.
+    const failure = (await sweepHandler({ inline: true }, lambdaContext('sweep', 300_000)).catch((e: unknown) => e)) as RunFailedError;
+
+    expect(failure).toBeInstanceOf(RunFailedError);
+    expect(failure.failures).toEqual([expect.objectContaining({ fatal: 'credentials', id: 'atlas/broken' })]);
+    expect(failure.failures[0]!.message).toMatch(/atlas\/broken: field privateKey/);
+    const [, line] = logged.mock.calls.find(([message]) => message === 'sweep failed: credentials need a person')!;
+    expect((line as { projects: unknown[] }).projects).toHaveLength(3);
+    expect(JSON.stringify([failure.message, failure.failures, line])).not.toContain('leaky-value-123');
+    logged.mockRestore();
   });
 });
 
@@ -213,12 +220,13 @@ describe('scan requests from other systems', () => {
     expect(pipeline.peek('janitor-delete.fifo')).toEqual([]);
   });
 
-  it('refuses a secret id the configuration does not list', async () => {
+  it('refuses a secret id the configuration does not list, straight to the scan DLQ', async () => {
     pipeline.configure({ JANITOR_MODE: 'dry-run' });
 
     const response = await scanHandler({ Records: [sqsRecord('foreign-secret', JSON.stringify({ type: 'scan', projectId: DEMO.payments.id, secretId: 'arn:aws:secretsmanager:us-east-1:111111111111:secret:someone-else' }))] } as never, lambdaContext('scan', 60_000));
 
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'foreign-secret' }]);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(pipeline.inspect('janitor-scan-dlq').map((m) => m.attributes['reason'])).toEqual(['secretId: is not one of the configured secrets (ATLAS_SECRET_IDS)']);
     expect(pipeline.sim.log).toEqual([]);
   });
 });
@@ -230,8 +238,9 @@ describe('bad input', () => {
     await expect(sweepHandler({ inline: 'yes' }, lambdaContext('sweep', 60_000))).rejects.toThrow(/^inline:/);
   });
 
-  it('reports bad scan messages as batch item failures and still scans the good ones', async () => {
+  it('sends bad scan messages to the scan DLQ at once and still scans the good ones', async () => {
     pipeline.configure({ JANITOR_MODE: 'dry-run' });
+    pipeline.clearQueues();
     const record = sqsRecord;
 
     const response = await scanHandler(
@@ -246,7 +255,12 @@ describe('bad input', () => {
       lambdaContext('scan', 60_000),
     );
 
-    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['bad-id', 'bad-json', 'unknown-field']);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(pipeline.inspect('janitor-scan-dlq').map((m) => m.attributes['reason']).sort()).toEqual([
+      'body: is not valid JSON',
+      'deleteEverything: is not a field of this message',
+      'projectId: must be 24 lowercase hexadecimal characters',
+    ]);
     expect(pipeline.sim.log.some((e) => e.path.includes(DEMO.payments.id))).toBe(true);
   });
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as sweepHandler } from '../../functions/sweep';
 import type { ScanReport } from '../../lib/report';
 import { lambdaContext } from '../../tools/local/lambda-context';
+import SCHEDULED_EVENT from '../../events/scheduled-sweep.json';
 import { expectedDeletions } from '../../tools/scenarios/generate';
 import { DEMO } from '../support/demo';
 import { startPipeline, type Pipeline } from '../support/pipeline';
@@ -39,7 +40,7 @@ describe('ATLAS_API_GENERATION=v1 (the deprecated v1.0 routes)', () => {
     const capture = captureJobReports();
 
     try {
-      await sweepHandler({ 'detail-type': 'Scheduled Event', 'source': 'aws.events' }, lambdaContext('sweep', 60_000));
+      await sweepHandler(SCHEDULED_EVENT, lambdaContext('sweep', 60_000));
       await pipelinePoller(pipeline).drain({ timeoutMs: 30_000 });
     } finally {
       capture.restore();

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { handler as sweepHandler } from '../../functions/sweep';
 import { clearAuthCaches } from '../../lib/atlas';
 import { lambdaContext } from '../../tools/local/lambda-context';
+import SCHEDULED_EVENT from '../../events/scheduled-sweep.json';
 import { GENERATED_API_KEY, expectedDeletions, generateEstate } from '../../tools/scenarios/generate';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 import { captureJobReports, deletedResource, pipelinePoller } from '../support/worker-harness';
@@ -32,7 +33,7 @@ describe('the delete worker, enforce mode, over the simulator and fauxqs', () =>
     pipeline.sim.addFault({ match: { method: 'DELETE' }, status: 500, rate: 0.3 });
     pipeline.sim.addFault({ match: { method: 'DELETE' }, status: 429, rate: 0.1, retryAfterSeconds: 1 });
 
-    await sweepHandler({ 'detail-type': 'Scheduled Event', 'source': 'aws.events' }, lambdaContext('sweep', 60_000));
+    await sweepHandler(SCHEDULED_EVENT, lambdaContext('sweep', 60_000));
     await pipelinePoller(pipeline).drain({ timeoutMs: 90_000 });
     await new Promise((r) => setTimeout(r, 400)); // the last accepted deletes finish in the simulator
     pipeline.sim.clearFaults();

@@ -63,6 +63,7 @@ export async function startPipeline(options: { simulator: SimulatorOptions; cred
     MONGODB_ATLAS_PRIVATE_API_KEY: options.credentials.privateKey,
     ATLAS_BASE_URL: sim.url,
     SCAN_QUEUE_URL: scan,
+    SCAN_DLQ_URL: scanDlq,
     DELETE_QUEUE_URL: del,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     // No ledger in these tests: failure rules act on first sight (test/integration/ledger.test.ts has the ledger).

@@ -2,7 +2,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AtlasApiError, AtlasClient } from '../../lib/atlas';
-import { CredentialStore, CredentialsError, credentialsFromEnvironment, parseSecret, withAtlas } from '../../lib/credentials';
+import { CredentialStore, CredentialsError, CredentialsRefusedError, credentialsFromEnvironment, parseSecret, withAtlas } from '../../lib/credentials';
 
 const secretsManager = mockClient(SecretsManagerClient);
 const SECRET = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:atlas/prod-AbCdEf';
@@ -54,7 +54,14 @@ describe('CredentialStore', () => {
 
 describe('withAtlas', () => {
   beforeEach(() => secretsManager.reset());
-  const factory = (access: { credentials: unknown }) => Object.assign(Object.create(AtlasClient.prototype), { access }) as AtlasClient;
+  /** A client whose credentials check (a request any valid key may make) refuses every key but 'new'. */
+  const factory = (access: { credentials: unknown }) =>
+    Object.assign(Object.create(AtlasClient.prototype), {
+      access,
+      verifyCredentials: async () => {
+        if ((access.credentials as { privateKey: string }).privateKey !== 'new') throw unauthorized();
+      },
+    }) as AtlasClient;
 
   it('fetches a rotated secret again on 401 and retries the work once with it', async () => {
     secretsManager.on(GetSecretValueCommand).resolvesOnce({ SecretString: apiKey('old') }).resolves({ SecretString: apiKey('new') });
@@ -73,7 +80,7 @@ describe('withAtlas', () => {
     expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
 
-  it('surfaces the 401 when the secret did not change', async () => {
+  it('condemns the credentials when the secret did not change, naming the source and not the key', async () => {
     secretsManager.on(GetSecretValueCommand).resolves({ SecretString: apiKey('same') });
     const store = storeAt({ now: 0 });
     let runs = 0;
@@ -83,9 +90,31 @@ describe('withAtlas', () => {
       throw unauthorized();
     });
 
-    await expect(outcome).rejects.toBeInstanceOf(AtlasApiError);
+    await expect(outcome).rejects.toBeInstanceOf(CredentialsRefusedError);
+    await expect(outcome).rejects.toThrow(`${SECRET}: Atlas refused the credentials (401 UNAUTHORIZED to GET /api/atlas/v2/groups)`);
     expect(runs).toBe(1);
     expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it('passes a 401 about one project on as it is, without reading the secret again', async () => {
+    secretsManager.on(GetSecretValueCommand).resolves({ SecretString: apiKey('new') });
+    const store = storeAt({ now: 0 });
+    const permission = new AtlasApiError({ status: 401, errorCode: 'NOT_ORG_GROUP_CREATOR', operation: 'GET /api/atlas/v2/groups/x/peers' });
+
+    const outcome = withAtlas(store, SECRET, factory as never, async () => {
+      throw permission;
+    });
+
+    await expect(outcome).rejects.toBe(permission);
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+  });
+
+  it('condemns Service Account credentials the token endpoint refused, without another request', async () => {
+    secretsManager.on(GetSecretValueCommand).resolves({ SecretString: apiKey('new') });
+    const store = storeAt({ now: 0 });
+    const tokenRefused = new AtlasApiError({ status: 401, errorCode: 'INVALID_SERVICE_ACCOUNT_CREDENTIALS', operation: 'POST /api/oauth/token' });
+
+    await expect(withAtlas(store, SECRET, factory as never, async () => Promise.reject(tokenRefused))).rejects.toBeInstanceOf(CredentialsRefusedError);
   });
 });
 

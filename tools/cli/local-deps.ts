@@ -1,6 +1,6 @@
-import { AtlasApiError, AtlasNetworkError, DEFAULT_BASE_URL } from '../../lib/atlas';
+import { AtlasNetworkError, DEFAULT_BASE_URL, isAccessDenied } from '../../lib/atlas';
 import { ConfigError, loadConfig } from '../../lib/config';
-import { CredentialsError, withAtlas } from '../../lib/credentials';
+import { CredentialsError, CredentialsRefusedError, withAtlas } from '../../lib/credentials';
 import { buildDeps, type JanitorDeps } from '../../lib/run';
 import { CommandError, EXIT, UsageError } from './args';
 
@@ -64,7 +64,7 @@ export async function preflight(deps: JanitorDeps): Promise<void> {
       await withAtlas(deps.credentials, secretId, deps.makeClient, (atlas) => atlas.listOrganizations());
     } catch (error) {
       if (error instanceof CredentialsError) throw new CommandError(EXIT.credentials, error.message);
-      if (error instanceof AtlasApiError && (error.status === 401 || error.status === 403)) {
+      if (error instanceof CredentialsRefusedError || isAccessDenied(error)) {
         throw new CommandError(EXIT.credentials, `Atlas at ${baseUrl} refused the credentials from ${secretId ?? 'the environment'} (${error.status} ${error.errorCode})`);
       }
       if (error instanceof AtlasNetworkError) throw new CommandError(EXIT.unreachable, `cannot reach Atlas at ${baseUrl}: ${error.message.replace(/^.*: /, '')}`);

@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   PRIVATE_ENDPOINT_ALREADY_DELETING: { status: 400, when: 'DELETE of a private endpoint already deleting; status set by alreadyDeletingStatus.privateEndpoint' },
   UNAUTHORIZED: { status: 401, when: 'no credentials, unknown API key, wrong digest response, bad or replayed nonce count' },
   INVALID_TOKEN: { status: 401, when: 'Bearer token unknown or expired' },
+  BEARER_NOT_ACCEPTED: { status: 401, when: 'a Bearer token on a v1.0 route: v1.0 authenticates with HTTP Digest only' },
+  NOT_ORG_GROUP_CREATOR: { status: 401, when: 'injected permission fault (seed 002\'s 401 about one project: the key is valid, the project refuses it)' },
   CANNOT_ACCESS_GROUP: { status: 403, when: 'the project exists but belongs to an org the principal cannot see' },
   CANNOT_ACCESS_ORG: { status: 403, when: 'the org exists but the principal cannot see it' },
   FORBIDDEN: { status: 403, when: 'injected 403 fault' },
@@ -25,7 +27,7 @@ export const ERROR_CODES = {
   PRIVATE_ENDPOINT_NOT_FOUND: { status: 404, when: 'no endpoint object with this id under the service (orphan ids included)' },
   PEER_NOT_FOUND: { status: 404, when: 'unknown peering connection id in the project' },
   STREAM_PRIVATE_LINK_NOT_FOUND: { status: 404, when: 'unknown streams private link connection id in the project' },
-  INVALID_VERSION_DATE: { status: 406, when: 'v2 Accept header missing or not the version date the spec gives the operation' },
+  INVALID_VERSION_DATE: { status: 406, when: 'v2 Accept header missing, malformed, or a date older than every version of the operation' },
   NOT_ACCEPTABLE: { status: 406, when: 'v1.0 Accept header that allows neither application/json nor */*' },
   CONFLICT: { status: 409, when: 'injected 409 fault' },
   PEER_ALREADY_REQUESTED_DELETION: { status: 409, when: 'DELETE of a peer already terminating/deleting; status set by alreadyDeletingStatus.peer' },
@@ -43,7 +45,8 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 /** Atlas error body, `application/json`. */
 export interface AtlasErrorBody {
   error: number;
-  errorCode: ErrorCode;
+  /** One of ERROR_CODES, or whatever code a fault rule names. */
+  errorCode: string;
   reason: string;
   detail: string;
   parameters: unknown[];
@@ -69,7 +72,7 @@ export class AtlasApiError extends Error {
   }
 }
 
-export function errorBody(status: number, errorCode: ErrorCode, detail: string, parameters: unknown[] = []): AtlasErrorBody {
+export function errorBody(status: number, errorCode: string, detail: string, parameters: unknown[] = []): AtlasErrorBody {
   return { error: status, errorCode, reason: STATUS_CODES[status] ?? 'Unknown', detail, parameters };
 }
 

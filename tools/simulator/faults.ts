@@ -18,7 +18,7 @@ export interface FaultDecision {
   /** Sum of the latency of every rule that fired. */
   latencyMs: number;
   /** The first firing rule that answers an error or resets, if any. */
-  terminal?: { status?: number; reset?: boolean; retryAfterSeconds?: number; phase: 'before' | 'after' };
+  terminal?: { status?: number; errorCode?: string; bare?: boolean; reset?: boolean; retryAfterSeconds?: number; phase: 'before' | 'after' };
   description: string | null;
 }
 
@@ -33,6 +33,7 @@ export class FaultInjector {
 
   add(rule: FaultRule): void {
     if (rule.rate !== undefined && (rule.rate < 0 || rule.rate > 1)) throw new Error(`fault rate must be within 0..1, got ${rule.rate}`);
+    if ((rule.errorCode !== undefined || rule.bare) && rule.status === undefined) throw new Error('fault errorCode and bare need a status');
     this.rules.push({ rule: structuredClone(rule), applied: 0 });
   }
 
@@ -59,8 +60,8 @@ export class FaultInjector {
         parts.push(`latency ${rule.latencyMs}ms`);
       }
       if (isTerminal) {
-        decision.terminal = { status: rule.status, reset: rule.reset, retryAfterSeconds: rule.retryAfterSeconds, phase };
-        parts.push(`${rule.reset ? 'reset' : `status ${rule.status}`}${phase === 'after' ? ' after the route ran' : ''}`);
+        decision.terminal = { status: rule.status, errorCode: rule.errorCode, bare: rule.bare, reset: rule.reset, retryAfterSeconds: rule.retryAfterSeconds, phase };
+        parts.push(`${rule.reset ? 'reset' : `status ${rule.status}${rule.bare ? ' bare' : rule.errorCode ? ` ${rule.errorCode}` : ''}`}${phase === 'after' ? ' after the route ran' : ''}`);
       }
       if (parts.length > 0) described.push(`${parts.join(' + ')} (rule ${index})`);
     });
@@ -76,5 +77,11 @@ function matches(rule: FaultRule, req: { method: string; operationId: string | n
   if (m.method !== undefined && m.method.toUpperCase() !== req.method) return false;
   if (m.operationId !== undefined && m.operationId !== req.operationId) return false;
   if (m.pathIncludes !== undefined && !req.path.includes(m.pathIncludes)) return false;
+  if (m.projectIds !== undefined && !m.projectIds.includes(projectOf(req.path) ?? '')) return false;
   return true;
+}
+
+/** The project a request path names (v2 and v1.0 both use `/groups/{groupId}`), if any. */
+function projectOf(path: string): string | undefined {
+  return /\/groups\/([^/]+)/.exec(path)?.[1];
 }

@@ -192,6 +192,9 @@ function v1InterfaceEndpointView(ctx: RouteContext, ep: EndpointRecord) {
 
 const v2 = (version: ApiVersion = '2023-01-01') => ({ version });
 
+/** Seeds 000 and 003: every v1.0 DELETE "returns an empty JSON object", with 200. */
+const V1_DELETED: RouteResult = single({}, 200);
+
 export const ROUTES: readonly Route[] = [
   {
     operationId: 'listOrgs',
@@ -287,6 +290,14 @@ export const ROUTES: readonly Route[] = [
     },
   },
   {
+    // Not in the spec subset (facts file, "Side effect"): read before deleting a project's last AWS peer.
+    operationId: 'listProjectIpAccessLists',
+    method: 'GET',
+    path: `${V2}/groups/{groupId}/accessList`,
+    ...v2(),
+    handle: (ctx) => page(ctx, ctx.store.accessList(project(ctx).id) ?? []),
+  },
+  {
     operationId: 'listPrivateLinkConnections',
     method: 'GET',
     path: `${V2}/groups/{groupId}/streams/privateLinkConnections`,
@@ -337,7 +348,7 @@ export const ROUTES: readonly Route[] = [
     version: null,
     handle: (ctx) => {
       const svc = service(ctx, 'AWS');
-      return afterDelete(ctx, 'endpointService', svc.id, ctx.store.deleteService(svc), empty(204));
+      return afterDelete(ctx, 'endpointService', svc.id, ctx.store.deleteService(svc), V1_DELETED);
     },
   },
   {
@@ -354,7 +365,7 @@ export const ROUTES: readonly Route[] = [
     version: null,
     handle: (ctx) => {
       const ep = endpoint(ctx, 'AWS', true);
-      return afterDelete(ctx, 'privateEndpoint', ep.id, ctx.store.deleteEndpoint(ep), empty(204));
+      return afterDelete(ctx, 'privateEndpoint', ep.id, ctx.store.deleteEndpoint(ep), V1_DELETED);
     },
   },
   {
@@ -372,7 +383,7 @@ export const ROUTES: readonly Route[] = [
     version: null,
     handle: (ctx) => {
       const p = peer(ctx);
-      return afterDelete(ctx, 'peer', p.id, ctx.store.deletePeer(p), single({}, 200));
+      return afterDelete(ctx, 'peer', p.id, ctx.store.deletePeer(p), V1_DELETED);
     },
   },
 ];

@@ -12,7 +12,8 @@ export const ID_FORMATS = {
   hex24: /^[a-f0-9]{24}$/,
   awsEndpointId: /^vpce-[0-9a-f]{17}$/,
   azureEndpointId:
-    /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/resource[gG]roups\/[-\w._()]+\/providers\/Microsoft\.Network\/privateEndpoints\/[-\w._()]+$/,
+    // No `.` or `..` segment: Azure names cannot be those, and a path that walks elsewhere is not an id.
+    /^\/subscriptions\/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\/resource[gG]roups\/(?!\.{1,2}\/)[-\w._()]+\/providers\/Microsoft\.Network\/privateEndpoints\/(?!\.{1,2}$)[-\w._()]+$/,
   gcpEndpointGroupName: /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
 } as const;
 
@@ -142,6 +143,44 @@ export const streamsPrivateLinkSchema = z.looseObject({
   ...janitor,
 });
 
+/** One IP access list entry (`GET /groups/{groupId}/accessList`): exactly one of the three addresses. */
+export const accessListEntrySchema = z
+  .object({
+    awsSecurityGroup: z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be sg- followed by 8 to 17 lowercase hex').optional(),
+    cidrBlock: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'must be an IPv4 CIDR block').optional(),
+    ipAddress: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'must be an IPv4 address').optional(),
+    comment: z.string().max(80).optional(),
+  })
+  .strict()
+  .refine((e) => [e.awsSecurityGroup, e.cidrBlock, e.ipAddress].filter((v) => v !== undefined).length === 1, {
+    message: 'needs exactly one of awsSecurityGroup, cidrBlock, ipAddress',
+  });
+
+/** A fault rule as scenario JSON gives it (the same shape as `SimulatorOptions.faults`, see types.ts). */
+export const faultRuleSchema = z
+  .object({
+    match: z
+      .object({
+        method: z.string().min(1).optional(),
+        operationId: z.string().min(1).optional(),
+        pathIncludes: z.string().min(1).optional(),
+        projectIds: z.array(hex24).min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    status: z.number().int().min(100).max(599).optional(),
+    errorCode: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an upper-case Atlas error code').optional(),
+    bare: z.boolean().optional(),
+    retryAfterSeconds: z.number().int().nonnegative().optional(),
+    reset: z.boolean().optional(),
+    latencyMs: z.number().int().nonnegative().optional(),
+    rate: z.number().min(0).max(1).optional(),
+    times: z.number().int().positive().optional(),
+    phase: z.enum(['before', 'after']).optional(),
+  })
+  .strict()
+  .refine((r) => r.status !== undefined || (r.errorCode === undefined && !r.bare), { message: 'errorCode and bare need a status' });
+
 const projectSchema = z.looseObject({
   id: hex24,
   name: z.string().regex(/^[\p{L}\p{N}\-_.(),:&@+']{1,64}$/u, 'must be 1-64 letters, digits or -_.(),:&@+\''),
@@ -151,6 +190,7 @@ const projectSchema = z.looseObject({
   endpointServices: z.array(endpointServiceSchema).default([]),
   peers: z.array(peerSchema).default([]),
   streamsPrivateLinks: z.array(streamsPrivateLinkSchema).default([]),
+  accessList: z.array(accessListEntrySchema).default([]),
 });
 
 const orgSchema = z.looseObject({
@@ -167,8 +207,11 @@ export const scenarioSchema = z.object({
     .object({
       deleteDelayMs: z.number().int().nonnegative().optional(),
       tokenTtlSeconds: z.number().int().positive().optional(),
+      securityGroupRemoval: z.enum(['lastAwsPeer', 'lastPeer']).optional(),
     })
     .optional(),
+  /** Fault rules active from the start (added before `SimulatorOptions.faults`). */
+  faults: z.array(faultRuleSchema).default([]),
   apiKeys: z
     .array(z.object({ publicKey: z.string().regex(/^[a-z]{8}$/, 'must be 8 lowercase letters'), privateKey: z.string().min(1), orgIds: z.array(hex24) }))
     .default([]),

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DigestAuth } from './auth-digest';
@@ -10,8 +10,9 @@ import { RateLimiter, type RateLimitVerdict } from './rate-limit';
 import { extraRoutes } from './extra-collections';
 import { matchRoute, validateParams, type Principal, type Route, type RouteConfig, type RouteResult } from './routes';
 import { loadScenario, type ParsedScenario } from './scenario';
-import { Store } from './store';
+import { Store, type SecurityGroupRemoval } from './store';
 import type { RequestLogEntry, Simulator, SimulatorOptions } from './types';
+import { negotiateVersion } from './versions';
 
 const TOKEN_PATH = '/api/oauth/token';
 const JSON_TYPE = 'application/json';
@@ -27,6 +28,7 @@ interface ResolvedOptions {
   now: () => number;
   removeServiceWithLastEndpoint: boolean;
   stuckDeletes: boolean;
+  securityGroupRemoval: SecurityGroupRemoval;
   routeConfig: RouteConfig;
 }
 
@@ -42,6 +44,7 @@ function resolveOptions(opts: SimulatorOptions, scenario: ParsedScenario): Resol
     now: opts.now ?? Date.now,
     removeServiceWithLastEndpoint: opts.removeServiceWithLastEndpoint ?? true,
     stuckDeletes: opts.stuckDeletes ?? false,
+    securityGroupRemoval: opts.securityGroupRemoval ?? scenario.settings?.securityGroupRemoval ?? 'lastAwsPeer',
     routeConfig: {
       serviceHasEndpointsStatus: opts.serviceHasEndpointsStatus ?? 400,
       alreadyDeletingStatus: { endpointService: 400, privateEndpoint: 400, peer: 409, streamsPrivateLink: 202, ...opts.alreadyDeletingStatus },
@@ -55,15 +58,15 @@ interface Answer {
   headers: Record<string, string>;
   contentType: string | null;
   body: unknown;
+  /** Sent as is instead of JSON: a page that is not Atlas's (a proxy's 404). */
+  raw?: string;
 }
+
+/** What a proxy or load balancer in front of Atlas answers: no Atlas error body. */
+const BARE_PAGE = (status: number) => `<html><body><h1>${status} ${STATUS_CODES[status] ?? ''}</h1></body></html>`;
 
 function apiErrorAnswer(err: AtlasApiError, extraHeaders: Record<string, string> = {}): Answer {
   return { status: err.status, headers: extraHeaders, contentType: JSON_TYPE, body: err.toBody() };
-}
-
-function acceptsVersion(accept: string | undefined, version: string): boolean {
-  const wanted = `application/vnd.atlas.${version}+json`;
-  return (accept ?? '').split(',').some((part) => part.split(';')[0]!.trim().toLowerCase() === wanted);
 }
 
 function acceptsJson(accept: string | undefined): boolean {
@@ -85,7 +88,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
   const scenario = await loadScenario(opts.scenario);
   const o = resolveOptions(opts, scenario);
-  const store = new Store(scenario, { deleteDelayMs: o.deleteDelayMs, removeServiceWithLastEndpoint: o.removeServiceWithLastEndpoint, stuckDeletes: o.stuckDeletes, now: o.now });
+  const store = new Store(scenario, { deleteDelayMs: o.deleteDelayMs, removeServiceWithLastEndpoint: o.removeServiceWithLastEndpoint, stuckDeletes: o.stuckDeletes, securityGroupRemoval: o.securityGroupRemoval, now: o.now });
   const extra = extraRoutes(opts.extraCollections ?? []);
   const principals = new Map<string, Principal>();
   for (const k of scenario.apiKeys) principals.set(k.publicKey, { id: k.publicKey, orgIds: new Set(k.orgIds) });
@@ -93,7 +96,7 @@ export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
   const digest = new DigestAuth(new Map(scenario.apiKeys.map((k) => [k.publicKey, k.privateKey])), o.nonceTtlMs, o.now);
   const oauth = new OAuthTokens(new Map(scenario.serviceAccounts.map((a) => [a.clientId, a.clientSecret])), o.tokenTtlSeconds, o.now);
   const limiter = o.rateLimit ? new RateLimiter(o.rateLimit.limit, o.rateLimit.windowMs, o.now) : null;
-  const faults = new FaultInjector(opts.faults ?? [], o.seed);
+  const faults = new FaultInjector([...scenario.faults, ...(opts.faults ?? [])], o.seed);
   const log: RequestLogEntry[] = [];
   let seq = 0;
   let baseUrl = '';
@@ -125,14 +128,20 @@ export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
     // Bodies we receive hold no secrets (credentials travel in headers, which are never logged).
     if (body !== '') entry.requestBody = body;
     const pretty = query.pretty === 'true';
+    // Atlas wraps error answers too when asked (facts file). Not the authentication challenge: a Digest client
+    // (curl --digest) must see its 401 to answer it; nor the token endpoint, which is OAuth, not the Admin API.
+    let envelopeErrors = false;
 
     const send = async (answer: Answer, delayMs: number) => {
       if (delayMs > 0) await sleep(delayMs);
+      if (envelopeErrors && answer.status >= 400 && answer.raw === undefined) {
+        answer = { ...answer, status: 200, body: { status: answer.status, content: answer.body } };
+      }
       entry.status = answer.status;
       entry.responseContentType = answer.contentType;
-      entry.responseBody = answer.body;
+      entry.responseBody = answer.raw ?? answer.body;
       const headers: Record<string, string> = { ...answer.headers };
-      let payload = '';
+      let payload = answer.raw ?? '';
       if (answer.contentType) headers['Content-Type'] = answer.contentType;
       if (answer.body !== undefined) payload = JSON.stringify(answer.body, null, pretty ? 2 : undefined);
       headers['Content-Length'] = String(Buffer.byteLength(payload));
@@ -157,7 +166,12 @@ export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
       const status = t.status as number;
       const extra = { ...headers };
       if (t.retryAfterSeconds !== undefined && (status === 429 || status === 503)) extra['Retry-After'] = String(t.retryAfterSeconds);
-      await send({ status, headers: extra, contentType: JSON_TYPE, body: errorBody(status, faultErrorCode(status), `Simulated fault: ${decision.description}.`) }, delayMs);
+      if (t.bare) {
+        await send({ status, headers: extra, contentType: 'text/html', body: undefined, raw: BARE_PAGE(status) }, delayMs);
+        return true;
+      }
+      const code = t.errorCode ?? faultErrorCode(status);
+      await send({ status, headers: extra, contentType: JSON_TYPE, body: errorBody(status, code, `Simulated fault: ${decision.description}.`) }, delayMs);
       return true;
     };
 
@@ -184,6 +198,11 @@ export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
       if (outcome.error) return send(apiErrorAnswer(outcome.error, { 'WWW-Authenticate': outcome.challenge as string }), o.latencyMs);
       principal = principals.get(outcome.principal as string);
     } else if (scheme === 'Bearer') {
+      if (matched && matched.route.version === null) {
+        // Seed 000: v1.0 authenticates with HTTP Digest; Service Account tokens are a v2 feature.
+        const err = new AtlasApiError('BEARER_NOT_ACCEPTED', 'The v1.0 API authenticates with HTTP Digest only; Bearer tokens are not accepted.');
+        return send(apiErrorAnswer(err, { 'WWW-Authenticate': digest.challenge(false) }), o.latencyMs);
+      }
       try {
         principal = principals.get(oauth.verify(authorization.slice('bearer'.length).trim()));
       } catch (err) {
@@ -196,6 +215,7 @@ export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
       return send(apiErrorAnswer(err, { 'WWW-Authenticate': digest.challenge(false) }), o.latencyMs);
     }
     entry.principal = principal.id;
+    envelopeErrors = query.envelope === 'true';
 
     const rateHeaders: Record<string, string> = {};
     let verdict: RateLimitVerdict | undefined;
@@ -230,8 +250,9 @@ export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
       if (!matched) throw new AtlasApiError('RESOURCE_NOT_FOUND', `Cannot find resource ${path}.`, [path]);
       const { route, params } = matched;
       const accept = req.headers.accept;
-      if (route.version && !acceptsVersion(accept, route.version)) {
-        throw new AtlasApiError('INVALID_VERSION_DATE', `The API version requested is invalid; use Accept: application/vnd.atlas.${route.version}+json.`, [accept ?? null]);
+      const served = route.version ? negotiateVersion(accept, [route.version]) : null;
+      if (served === undefined) {
+        throw new AtlasApiError('INVALID_VERSION_DATE', `The API version requested is invalid; use Accept: application/vnd.atlas.<date>+json with a date from ${route.version} on.`, [accept ?? null]);
       }
       if (!route.version && !acceptsJson(accept)) throw new AtlasApiError('NOT_ACCEPTABLE', 'v1.0 resources answer application/json only.', [accept]);
       const common = parseCommonQuery(query);
@@ -240,7 +261,7 @@ export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
       return {
         status: common.envelope ? 200 : result.status,
         headers: {},
-        contentType: route.version ? `application/vnd.atlas.${route.version}+json` : JSON_TYPE,
+        contentType: served ? `application/vnd.atlas.${served}+json` : JSON_TYPE,
         body: common.envelope ? envelope(result) : result.body,
       };
     } catch (err) {

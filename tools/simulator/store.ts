@@ -43,7 +43,17 @@ export interface SimulatorStore {
   find(kind: ResourceKind, id: string): StoreItem | undefined;
   /** Merge fields into the served object of a resource (e.g. flip a status mid-test). */
   update(kind: ResourceKind, id: string, patch: Json): void;
+  /** A project's IP access list as `GET …/accessList` serves it, settled against the clock (undefined: no such project). */
+  accessList(projectId: string): Json[] | undefined;
 }
+
+/**
+ * When the access list loses its AWS security groups (seed 003: "if you delete the last network peering
+ * connection associated with a project"). `lastAwsPeer` (default): when the project's last AWS peer is
+ * gone, even if Azure or GCP peers remain; the stricter reading, since security groups only mean
+ * something to AWS peers. `lastPeer`: only when no peer of any provider is left.
+ */
+export type SecurityGroupRemoval = 'lastAwsPeer' | 'lastPeer';
 
 export type DeleteOutcome = 'accepted' | 'alreadyDeleting' | 'hasEndpoints';
 
@@ -52,6 +62,7 @@ export interface StoreOptions {
   removeServiceWithLastEndpoint: boolean;
   /** Resources the scenario shows as deleting never finish (true), or finish deleteDelayMs after start (false). */
   stuckDeletes: boolean;
+  securityGroupRemoval: SecurityGroupRemoval;
   now: () => number;
 }
 
@@ -66,6 +77,8 @@ export interface ProjectRecord {
   services: ServiceRecord[];
   peers: PeerRecord[];
   streams: StreamRecord[];
+  /** IP access list entries, served with the project's groupId. */
+  accessList: Json[];
 }
 interface Deletable {
   id: string;
@@ -130,7 +143,8 @@ export class Store implements SimulatorStore {
         this.projects.push({
           id: p.id,
           orgId: org.id,
-          served: { ...servedFields(p, ['endpointServices', 'peers', 'streamsPrivateLinks']), orgId: org.id },
+          served: { ...servedFields(p, ['endpointServices', 'peers', 'streamsPrivateLinks', 'accessList']), orgId: org.id },
+          accessList: p.accessList.map((entry) => ({ groupId: p.id, ...structuredClone(entry) })),
           services: p.endpointServices.map((svc) => {
             const endpoints = new Map<string, EndpointRecord>();
             for (const id of serviceEndpointIds(svc)) {
@@ -345,10 +359,26 @@ export class Store implements SimulatorStore {
         }
       }
       project.services = project.services.filter((s) => !done(s));
+      const peersGone = project.peers.filter(done);
       project.peers = project.peers.filter((p) => !done(p));
+      if (peersGone.length > 0) this.afterPeersGone(project, peersGone);
       project.streams = project.streams.filter((s) => !done(s));
       if (!hasDeleteInFlight(project)) this.settling.delete(project);
     }
+  }
+
+  /** Seed 003's side effect: the project's last peer takes the access list's AWS security groups with it. */
+  private afterPeersGone(project: ProjectRecord, gone: PeerRecord[]): void {
+    const last =
+      this.opts.securityGroupRemoval === 'lastAwsPeer'
+        ? gone.some((p) => p.provider === 'AWS') && !project.peers.some((p) => p.provider === 'AWS')
+        : project.peers.length === 0;
+    if (last) project.accessList = project.accessList.filter((entry) => entry['awsSecurityGroup'] === undefined);
+  }
+
+  accessList(projectId: string): Json[] | undefined {
+    const project = this.project(projectId);
+    return project ? structuredClone(project.accessList) : undefined;
   }
 
   // --- SimulatorStore ---

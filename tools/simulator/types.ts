@@ -1,6 +1,6 @@
 import type { ExtraCollection } from './extra-collections';
 import type { Scenario } from './scenario';
-import type { SimulatorStore } from './store';
+import type { SecurityGroupRemoval, SimulatorStore } from './store';
 
 /** Options of `startSimulator`. Defaults are merged in one place: `resolveOptions` in server.ts. */
 export interface SimulatorOptions {
@@ -27,6 +27,8 @@ export interface SimulatorOptions {
   removeServiceWithLastEndpoint?: boolean;
   /** Resources the scenario shows mid-delete never finish (true: a stuck delete), or finish deleteDelayMs after start (default). */
   stuckDeletes?: boolean;
+  /** When deleting peers removes the access list's AWS security groups. Default: scenario.settings, else 'lastAwsPeer'. */
+  securityGroupRemoval?: SecurityGroupRemoval;
   /** Status for DELETE of an endpoint service that still lists endpoints. Default 400. */
   serviceHasEndpointsStatus?: number;
   /**
@@ -77,9 +79,22 @@ export interface RequestLogEntry {
 
 export interface FaultRule {
   /** All given must match; empty = every request (except oauthToken unless operationId says so). */
-  match?: { method?: string; operationId?: string; pathIncludes?: string };
+  match?: {
+    method?: string;
+    operationId?: string;
+    pathIncludes?: string;
+    /** Only requests whose path names one of these projects (`/groups/{groupId}`). */
+    projectIds?: string[];
+  };
   /** Answer this status with an Atlas error body. */
   status?: number;
+  /**
+   * The errorCode of that body instead of the status's default: `GROUP_NOT_FOUND`, a permission 401 such as
+   * `NOT_ORG_GROUP_CREATOR`, or a code the client cannot know. Needs `status`.
+   */
+  errorCode?: string;
+  /** Answer `status` without an Atlas error body (a proxy's or load balancer's page, `text/html`). Needs `status`. */
+  bare?: boolean;
   /** Adds Retry-After on 429/503. */
   retryAfterSeconds?: number;
   /** Destroy the socket without answering. */
