@@ -2,6 +2,7 @@ import type * as z from 'zod';
 import { AtlasRequestError, AtlasResponseError } from './errors';
 import { checkEndpointId, checkObjectId, checkProvider, segment, type Provider } from './ids';
 import {
+  accessListEntrySchema,
   endpointServiceSchema,
   organizationSchema,
   paginated,
@@ -11,6 +12,7 @@ import {
   streamsPrivateLinkSchema,
   v1InterfaceEndpointSchema,
   v1PrivateEndpointConnectionSchema,
+  type AccessListEntry,
   type EndpointService,
   type Organization,
   type Peer,
@@ -139,6 +141,14 @@ export class AtlasClient {
 
   async deletePeer(projectId: string, peerId: string): Promise<void> {
     return this.#delete('deleteGroupPeer', this.#peerPath(V2, projectId, peerId), MEDIA_TYPES.v2);
+  }
+
+  /**
+   * The project's IP access list (v2, every page). Not in the spec subset: read before deleting a project's
+   * last AWS peer, because that delete also removes the list's AWS security groups (seed 003).
+   */
+  async listAccessList(projectId: string): Promise<AccessListEntry[]> {
+    return this.#list('listProjectIpAccessLists', `${this.#project(projectId)}/accessList`, MEDIA_TYPES.v2, accessListEntrySchema);
   }
 
   // Stream Processing private link connections (v2, version 2023-02-01).

@@ -22,6 +22,12 @@ export interface AtlasApiErrorFields {
   /** `METHOD /path` of the request, without query string or credentials. */
   operation: string;
   retryAfterMs?: number | undefined;
+  /**
+   * True only when the answer carried an Atlas error body (JSON with an `errorCode`). A proxy, a load
+   * balancer or a withdrawn route answers with an HTML page or nothing: such an error gets a synthetic
+   * `HTTP_<status>` code and `atlasBody: false`, and proves nothing about the resource asked for.
+   */
+  atlasBody?: boolean | undefined;
 }
 
 /** An Atlas answer with a non-2xx status, carrying the fields of its error body. */
@@ -34,6 +40,7 @@ export class AtlasApiError extends AtlasError {
   readonly parameters: unknown[] | undefined;
   readonly operation: string;
   readonly retryAfterMs: number | undefined;
+  readonly atlasBody: boolean;
 
   constructor(fields: AtlasApiErrorFields) {
     super(`Atlas answered ${fields.status} ${fields.errorCode} to ${fields.operation}${fields.detail ? `: ${fields.detail}` : ''}`);
@@ -44,6 +51,7 @@ export class AtlasApiError extends AtlasError {
     this.parameters = fields.parameters;
     this.operation = fields.operation;
     this.retryAfterMs = fields.retryAfterMs;
+    this.atlasBody = fields.atlasBody ?? false;
   }
 
   get retryable(): boolean {

@@ -13,6 +13,7 @@ export { ID_FORMATS, PROVIDERS, isEndpointId, type Provider } from './ids';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 export type { ExchangeEvent, TransportStats } from './transport';
 export type {
+  AccessListEntry,
   EndpointService,
   Organization,
   Peer,

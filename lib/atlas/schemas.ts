@@ -118,6 +118,19 @@ export const v1InterfaceEndpointSchema = z.looseObject({
   errorMessage: optionalText,
 });
 
+/**
+ * One entry of a project's IP access list (`GET /groups/{groupId}/accessList`, not in the spec subset:
+ * see ../shared facts, "Side effect"). Exactly what the last-peer check reads: which entries are AWS
+ * security groups. An `awsSecurityGroup` is checked against its format, since it ends up in reports.
+ */
+export const accessListEntrySchema = z.looseObject({
+  awsSecurityGroup: z.string().regex(/^sg-[0-9a-f]{8,17}$/).optional(),
+  cidrBlock: z.string().optional(),
+  ipAddress: z.string().optional(),
+  comment: z.string().nullish(),
+  groupId: z.string().optional(),
+});
+
 export const errorBodySchema = z.looseObject({
   error: z.number().optional(),
   errorCode: z.string().optional(),
@@ -132,6 +145,7 @@ export const tokenSchema = z.looseObject({
   expires_in: z.number().positive(),
 });
 
+export type AccessListEntry = z.infer<typeof accessListEntrySchema>;
 export type Organization = z.infer<typeof organizationSchema>;
 export type Project = z.infer<typeof projectSchema>;
 export type EndpointService = z.infer<typeof endpointServiceSchema>;

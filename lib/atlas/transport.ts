@@ -261,6 +261,8 @@ export class Transport {
   #apiError(response: BufferedResponse, body: unknown, operation: string): AtlasApiError {
     const parsed = errorBodySchema.safeParse(body);
     const fields = parsed.success ? parsed.data : {};
+    // An Atlas error body names its code and, when it gives one, the same status as the answer's.
+    const atlasBody = parsed.success && fields.errorCode !== undefined && (fields.error === undefined || fields.error === response.status);
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.#now());
     if (retryAfterMs !== undefined && (response.status === 429 || response.status === 503)) {
       // Every request in flight would hit the same wall: hold them all, not just this one.
@@ -274,6 +276,7 @@ export class Transport {
       parameters: fields.parameters ?? undefined,
       operation,
       retryAfterMs,
+      atlasBody,
     });
   }
 

@@ -4,6 +4,12 @@ import type { ScanContext } from './types';
 // Reads the endpoint and endpoint service kinds share: a service lists its endpoints, and an endpoint is
 // judged by its service. Kept apart from both kinds so neither imports the other.
 
+/**
+ * The codes that prove an endpoint service missing. RESOURCE_NOT_FOUND is not one: it is also what Atlas
+ * answers for a route it does not have, so it proves nothing about the resource (same for every kind).
+ */
+export const SERVICE_GONE_CODES: ReadonlySet<string> = new Set(['PRIVATE_ENDPOINT_SERVICE_NOT_FOUND']);
+
 /** Endpoint ids a service lists: AWS `interfaceEndpoints`, Azure `privateEndpoints`, GCP `endpointGroupNames`. */
 export function endpointIdsOf(service: EndpointService, provider: Provider): string[] {
   if (provider === 'AWS') return service.interfaceEndpoints ?? [];

@@ -13,7 +13,8 @@ export {
   unregisterKind,
 } from './registry';
 export { v1AsEndpointService } from './endpoint-services';
-export { describeError, fieldsOf, keep, readOrGone, remove } from './common';
+export { describeError, fieldsOf, keep, remove } from './common';
+export { UnprovenNotFoundError, projectParent, readOrGone, whyNotEvidence } from './evidence';
 export type {
   Classification,
   IdField,

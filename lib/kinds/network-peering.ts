@@ -1,5 +1,6 @@
 import { PROVIDERS, type Peer, type Provider } from '../atlas';
-import { fieldsOf, keep, readOrGone, remove } from './common';
+import { fieldsOf, keep, remove } from './common';
+import { projectParent, readOrGone } from './evidence';
 import {
   AWS_PEER_DEAD_ERROR_STATES,
   AWS_PEER_FAILED,
@@ -22,7 +23,7 @@ export const networkPeering: ResourceKind = {
   rules: [{ name: 'failed-aws-peer' }, { name: 'failed-peer' }, { name: 'pending-peer', age: true }],
   deletingStates: new Set([AWS_PEER_TERMINATING, PEER_DELETING]),
   alreadyDeletingCodes: new Set(['PEER_ALREADY_REQUESTED_DELETION']),
-  goneCodes: new Set(['PEER_NOT_FOUND', 'RESOURCE_NOT_FOUND']),
+  goneCodes: new Set(['PEER_NOT_FOUND']),
   hasDependentsCodes: new Set(),
 
   async list(ctx, projectId) {
@@ -38,7 +39,8 @@ export const networkPeering: ResourceKind = {
   async get(ctx, ref) {
     const provider = ref.provider ?? 'AWS';
     const id = peerId(ref);
-    const peer = await readOrGone(() => (ctx.apiGeneration === 'v1' ? ctx.atlas.v1GetPeer(ref.projectId, id) : ctx.atlas.getPeer(ref.projectId, id)));
+    const read = () => (ctx.apiGeneration === 'v1' ? ctx.atlas.v1GetPeer(ref.projectId, id) : ctx.atlas.getPeer(ref.projectId, id));
+    const peer = await readOrGone(networkPeering, read, projectParent(ctx, ref.projectId));
     if (!peer) return { ref, id, found: false, state: NOT_FOUND, fields: {} };
     return observe(ref.projectId, provider, peer);
   },

@@ -1,6 +1,7 @@
 import { PROVIDERS, type EndpointService, type Provider } from '../atlas';
-import { fieldsOf, keep, readOrGone, remove } from './common';
-import { endpointIdsOf, readService } from './endpoint-services';
+import { fieldsOf, keep, remove } from './common';
+import { SERVICE_GONE_CODES, endpointIdsOf, readService } from './endpoint-services';
+import { projectParent, readOrGone } from './evidence';
 import { ENDPOINT_SERVICE_DELETING, ENDPOINT_SERVICE_FAILED, ENDPOINT_SERVICE_IDLE_STATES, NOT_FOUND } from './states';
 import type { Observation, ResourceKind, ResourceRef } from './types';
 
@@ -14,7 +15,7 @@ export const privateEndpointService: ResourceKind = {
   rules: [{ name: 'failed-endpoint-service' }, { name: 'idle-endpoint-service', age: true }],
   deletingStates: new Set([ENDPOINT_SERVICE_DELETING]),
   alreadyDeletingCodes: new Set(['PRIVATE_ENDPOINT_SERVICE_ALREADY_DELETING']),
-  goneCodes: new Set(['PRIVATE_ENDPOINT_SERVICE_NOT_FOUND', 'RESOURCE_NOT_FOUND']),
+  goneCodes: SERVICE_GONE_CODES,
   hasDependentsCodes: new Set(['PRIVATE_ENDPOINT_SERVICE_HAS_ENDPOINTS']),
 
   dependentsOf(o) {
@@ -30,7 +31,7 @@ export const privateEndpointService: ResourceKind = {
 
   async get(ctx, ref) {
     const provider = ref.provider ?? 'AWS';
-    const service = await readOrGone(() => readService(ctx, ref.projectId, provider, serviceId(ref)));
+    const service = await readOrGone(privateEndpointService, () => readService(ctx, ref.projectId, provider, serviceId(ref)), projectParent(ctx, ref.projectId));
     if (!service) return { ref, id: serviceId(ref), found: false, state: NOT_FOUND, fields: {} };
     return observe(ref.projectId, provider, service);
   },

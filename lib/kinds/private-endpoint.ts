@@ -1,6 +1,7 @@
 import { PROVIDERS, isEndpointId, type EndpointService, type Provider } from '../atlas';
-import { describeError, fieldsOf, keep, readOrGone, remove } from './common';
-import { endpointIdsOf, readService } from './endpoint-services';
+import { describeError, fieldsOf, keep, remove } from './common';
+import { SERVICE_GONE_CODES, endpointIdsOf, readService } from './endpoint-services';
+import { projectParent, readOrGone } from './evidence';
 import {
   AWS_ENDPOINT_REJECTED,
   DEAD_SERVICE_STATES,
@@ -24,7 +25,7 @@ export const privateEndpoint: ResourceKind = {
   rules: [{ name: 'rejected-aws-endpoint' }, { name: 'orphaned-endpoint' }, { name: 'failed-endpoint' }],
   deletingStates: new Set([ENDPOINT_DELETING]),
   alreadyDeletingCodes: new Set(['PRIVATE_ENDPOINT_ALREADY_DELETING']),
-  goneCodes: new Set(['PRIVATE_ENDPOINT_NOT_FOUND', 'RESOURCE_NOT_FOUND']),
+  goneCodes: new Set(['PRIVATE_ENDPOINT_NOT_FOUND']),
   hasDependentsCodes: new Set(),
 
   async list(ctx, projectId) {
@@ -40,14 +41,18 @@ export const privateEndpoint: ResourceKind = {
     return perProvider.flat();
   },
 
-  /** Reads the service (is the endpoint still listed?) and the endpoint itself. */
+  /**
+   * Reads the service (is the endpoint still listed?) and the endpoint itself. A service proved gone takes
+   * its endpoints with it; a 404 on the endpoint counts only with its service read just before.
+   */
   async get(ctx, ref) {
     const provider = ref.provider ?? 'AWS';
     const { endpointServiceId, endpointId } = endpointIds(ref);
-    const service = await readOrGone(() => readService(ctx, ref.projectId, provider, endpointServiceId));
-    const listed = service !== undefined && endpointIdsOf(service, provider).includes(endpointId);
-    const endpoint = await readOrGone(() => readEndpoint(ctx, ref.projectId, provider, endpointServiceId, endpointId));
-    const parent = service ? { id: service.id, status: service.status } : undefined;
+    const service = await readOrGone({ goneCodes: SERVICE_GONE_CODES }, () => readService(ctx, ref.projectId, provider, endpointServiceId), projectParent(ctx, ref.projectId));
+    if (!service) return { ref, id: endpointId, found: false, state: NOT_FOUND, fields: {} };
+    const listed = endpointIdsOf(service, provider).includes(endpointId);
+    const endpoint = await readOrGone(privateEndpoint, () => readEndpoint(ctx, ref.projectId, provider, endpointServiceId, endpointId), SERVICE_READ);
+    const parent = { id: service.id, status: service.status };
     if (!endpoint) return { ref, id: endpointId, found: listed, state: NOT_FOUND, fields: {}, parent };
     return { ref, id: endpointId, found: true, state: endpointState(provider, endpoint), fields: fieldsOf(endpoint), parent };
   },
@@ -94,15 +99,19 @@ async function observeListed(
   // already being deleted must not be planned again.
   let endpoint: EndpointFields | undefined;
   try {
-    endpoint = await readOrGone(() => readEndpoint(ctx, projectId, provider, service.id, endpointId));
+    endpoint = await readOrGone(privateEndpoint, () => readEndpoint(ctx, projectId, provider, service.id, endpointId), SERVICE_READ);
   } catch (error) {
     // One unreadable endpoint must not hide the others of the project.
     return { ref, id: endpointId, found: true, state: READ_FAILED, fields: {}, parent, error: describeError(error) };
   }
-  // Listed by its service but 404 on read: the orphan case, still "found" as a listing.
+  // Listed by its service, proved missing on read: the orphan case, still "found" as a listing. A 404 that
+  // proves nothing (no Atlas body, another code) went to the catch above: kept as a failed read.
   if (!endpoint) return { ref, id: endpointId, found: true, state: NOT_FOUND, fields: {}, parent };
   return { ref, id: endpointId, found: true, state: endpointState(provider, endpoint), fields: fieldsOf(endpoint), parent };
 }
+
+/** An endpoint's parent, its service, was read (listed) in this same pass just before. */
+const SERVICE_READ = (): Promise<void> => Promise.resolve();
 
 type EndpointFields = { connectionStatus?: string | null | undefined; status?: string | null | undefined };
 

@@ -1,5 +1,6 @@
 import { PROVIDERS, type Provider, type StreamsPrivateLink } from '../atlas';
-import { fieldsOf, keep, readOrGone, remove } from './common';
+import { fieldsOf, keep, remove } from './common';
+import { projectParent, readOrGone } from './evidence';
 import { NOT_FOUND, STREAMS_DELETING_STATES, STREAMS_FAILED_STATES } from './states';
 import type { Observation, ResourceKind, ResourceRef } from './types';
 
@@ -12,7 +13,7 @@ export const streamsPrivateLink: ResourceKind = {
   rules: [{ name: 'failed-streams-private-link' }],
   deletingStates: STREAMS_DELETING_STATES,
   alreadyDeletingCodes: new Set(['STREAM_PRIVATE_LINK_ALREADY_DELETING']),
-  goneCodes: new Set(['STREAM_PRIVATE_LINK_NOT_FOUND', 'RESOURCE_NOT_FOUND']),
+  goneCodes: new Set(['STREAM_PRIVATE_LINK_NOT_FOUND']),
   hasDependentsCodes: new Set(),
 
   async list(ctx, projectId) {
@@ -21,7 +22,7 @@ export const streamsPrivateLink: ResourceKind = {
 
   async get(ctx, ref) {
     const id = connectionId(ref);
-    const link = await readOrGone(() => ctx.atlas.getStreamsPrivateLink(ref.projectId, id));
+    const link = await readOrGone(streamsPrivateLink, () => ctx.atlas.getStreamsPrivateLink(ref.projectId, id), projectParent(ctx, ref.projectId));
     if (!link) return { ref, id, found: false, state: NOT_FOUND, fields: {} };
     return observe(ref.projectId, link);
   },

@@ -47,6 +47,11 @@ export interface ScanContext {
   atlas: AtlasClient;
   apiGeneration: ApiGeneration;
   endpointServices(projectId: string, provider: Provider): Promise<EndpointService[]>;
+  /**
+   * Resolves once the project has been read in this pass (a scan's projects were listed; a worker reads
+   * the project once, only when a 404 needs its parent confirmed). Rejects with what Atlas answered.
+   */
+  projectRead(projectId: string): Promise<void>;
 }
 
 /** One id a ref (and so a delete job) of a kind carries, and the format it is checked against before any URL. */

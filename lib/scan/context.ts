@@ -3,13 +3,19 @@ import { v1AsEndpointService, type ScanContext } from '../kinds';
 
 /**
  * A scan context whose endpoint-service lists are read once per project and provider, however many
- * kinds need them. In v1 mode the AWS list comes from the v1.0 `privateEndpoint` route.
+ * kinds need them. `projectsRead`: projects already read in this pass (a sweep listed them). In v1 mode the AWS list comes from the v1.0 `privateEndpoint` route.
  */
-export function createScanContext(atlas: AtlasClient, apiGeneration: ApiGeneration): ScanContext {
+export function createScanContext(atlas: AtlasClient, apiGeneration: ApiGeneration, projectsRead: readonly string[] = []): ScanContext {
   const services = new Map<string, Promise<EndpointService[]>>();
+  const projects = new Map<string, Promise<void>>(projectsRead.map((id) => [id, Promise.resolve()]));
   return {
     atlas,
     apiGeneration,
+    projectRead(projectId: string) {
+      let read = projects.get(projectId);
+      if (!read) projects.set(projectId, (read = atlas.getProject(projectId).then(() => undefined)));
+      return read;
+    },
     endpointServices(projectId: string, provider: Provider) {
       const key = `${projectId}/${provider}`;
       let list = services.get(key);

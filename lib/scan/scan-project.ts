@@ -45,7 +45,8 @@ export async function scanProject(
 ): Promise<ProjectScan> {
   const now = options.now ?? Date.now;
   const started = now();
-  const ctx = createScanContext(atlas, options.apiGeneration);
+  // The project was listed (or read by id) by the sweep in this same pass: a 404 under it may count.
+  const ctx = createScanContext(atlas, options.apiGeneration, [project.id]);
   const errors: ReportError[] = [];
   const failedKinds = new Set<KindName>();
   const observations: Observation[] = [];

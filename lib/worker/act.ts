@@ -1,7 +1,7 @@
 import { AtlasApiError, AtlasError, isAccessDenied } from '../atlas';
 import type { JanitorConfig } from '../config';
 import { refOf, type DeleteJob } from '../jobs';
-import { beingDeleted, kindOf, type Observation, type ScanContext } from '../kinds';
+import { UnprovenNotFoundError, beingDeleted, kindOf, whyNotEvidence, type Observation, type ScanContext } from '../kinds';
 import { findStale } from '../plan';
 import { NO_PROTECTIONS, type ProjectProtections } from '../protections';
 import type { JobOutcome } from './outcome';
@@ -47,11 +47,18 @@ function judge(current: Observation, job: DeleteJob, config: JanitorConfig, regi
   return undefined;
 }
 
-/** A DELETE Atlas refused: 404 and "already deleting" are done; a service with endpoints waits. */
+/**
+ * A DELETE Atlas refused: a 404 that proves the resource gone (its kind's code, its parent read just
+ * before by the re-read) and "already deleting" are done; a service with endpoints waits. A 404 that
+ * proves nothing is retried: the DELETE may never have reached Atlas.
+ */
 async function afterRefusedDelete(error: unknown, job: DeleteJob, ctx: ScanContext): Promise<JobOutcome> {
   if (!(error instanceof AtlasApiError)) return failure(error);
   const kind = kindOf(job.kind);
-  if (error.status === 404) return { outcome: 'alreadyGone' };
+  if (error.status === 404) {
+    const why = whyNotEvidence(kind, error);
+    return why ? failure(new UnprovenNotFoundError(error, why)) : { outcome: 'alreadyGone' };
+  }
   if (kind.alreadyDeletingCodes.has(error.errorCode)) return { outcome: 'inProgress', state: error.errorCode };
   if (kind.hasDependentsCodes.has(error.errorCode)) return { outcome: 'defer', reason: 'Atlas refused: endpoints still attached' };
   if (error.status === 400 || error.status === 409) {
