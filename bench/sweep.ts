@@ -9,7 +9,7 @@ export interface SweepBench {
   wallMs: number;
   requests: number;
   apiCallsPerProject: number;
-  /** The documented minimum: one Digest challenge, the project pages, and per project 7 + listed endpoints (more pages where a list needs them). */
+  /** The documented minimum: one Digest challenge, the project pages, and per project 7 + listed endpoints (more pages where a list needs them), + the access list where the last AWS peers are planned. */
   minimumRequests: number;
   longestChain: number;
   lowerBoundMs: number;

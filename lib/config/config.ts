@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { API_GENERATIONS, ID_FORMATS, type ApiGeneration } from '../atlas';
-import { AGE_RULES, KIND_NAMES, isRuleName, kindNameSchema, ruleNameSchema, type KindName, type RuleName } from '../kinds';
+import { AGE_RULES, KIND_NAMES, LAST_PEER_SETTING, isRuleName, kindNameSchema, ruleNameSchema, type KindName, type RuleName } from '../kinds';
 import { DEFAULT_GRACE, MIN_AGE_RULE_GRACE_MS, formatDuration, parseDuration, type GracePeriods } from './grace';
 import { ConfigError } from './errors';
 import { globToRegExp } from './glob';
@@ -36,6 +36,7 @@ export const ENV = {
   notifyTopicArn: 'NOTIFY_TOPIC_ARN',
   protectionsFile: 'PROTECTIONS_FILE',
   protectionsParameter: 'PROTECTIONS_PARAMETER',
+  allowLastPeerSecurityGroupRemoval: LAST_PEER_SETTING,
 } as const;
 
 /**
@@ -92,6 +93,9 @@ const integer = (min: number, max: number, fallback: number) =>
 /** serverless.yml passes unset stage parameters as empty strings. */
 const blankIsUnset = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema.optional());
 
+/** `true` or `false`; unset or blank is false. */
+const flag = blankIsUnset(z.enum(['true', 'false'], { message: 'must be true or false' })).transform((v) => v === 'true');
+
 const envSchema = z.object({
   [ENV.mode]: z.enum(MODES, { message: `must be ${MODES.join(' or ')}` }).default('dry-run'),
   [ENV.apiGeneration]: z.enum(API_GENERATIONS, { message: `must be ${API_GENERATIONS.join(' or ')}` }).default('v2'),
@@ -118,6 +122,7 @@ const envSchema = z.object({
   [ENV.ledgerTable]: blankIsUnset(z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name')),
   [ENV.notifyTopicArn]: blankIsUnset(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN')),
   [ENV.protectionsFile]: blankIsUnset(z.string()),
+  [ENV.allowLastPeerSecurityGroupRemoval]: flag,
   [ENV.protectionsParameter]: blankIsUnset(z.string().regex(/^\/[A-Za-z0-9_.\/-]{1,2047}$/, 'must be an SSM parameter name starting with /')),
 });
 
@@ -152,6 +157,8 @@ export interface JanitorConfig {
   notifyTopicArn: string | undefined;
   /** Where the protection registry is read: a JSON file, or an SSM parameter holding the same JSON. */
   protections: { file?: string | undefined; parameter?: string | undefined };
+  /** Settings that allow deletes with a side effect (ALLOW_LAST_PEER_SECURITY_GROUP_REMOVAL=true). */
+  allowedSideEffects: ReadonlySet<string>;
 }
 
 export interface WorkerSettings {
@@ -207,5 +214,6 @@ export function loadConfig(env: Record<string, string | undefined>): JanitorConf
     ledgerTable: e[ENV.ledgerTable],
     notifyTopicArn: e[ENV.notifyTopicArn],
     protections: { file: e[ENV.protectionsFile], parameter: e[ENV.protectionsParameter] },
+    allowedSideEffects: new Set(e[ENV.allowLastPeerSecurityGroupRemoval] ? [ENV.allowLastPeerSecurityGroupRemoval] : []),
   };
 }

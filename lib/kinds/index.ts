@@ -12,6 +12,8 @@ export {
   registerKind,
   unregisterKind,
 } from './registry';
+export { INVALID_ID, NOT_FOUND, READ_FAILED } from './states';
+export { LAST_PEER_SETTING } from './network-peering';
 export { v1AsEndpointService } from './endpoint-services';
 export { describeError, fieldsOf, keep, remove } from './common';
 export { UnprovenNotFoundError, projectParent, readOrGone, whyNotEvidence } from './evidence';
@@ -25,4 +27,5 @@ export type {
   RuleName,
   RuleSpec,
   ScanContext,
+  SideEffect,
 } from './types';

@@ -11,7 +11,10 @@ import {
   PEER_DELETING,
   PEER_FAILED,
 } from './states';
-import type { Observation, ResourceKind, ResourceRef } from './types';
+import type { Observation, ResourceKind, ResourceRef, ScanContext } from './types';
+
+/** The setting that allows deleting a project's last AWS peer when its access list holds AWS security groups. */
+export const LAST_PEER_SETTING = 'ALLOW_LAST_PEER_SECURITY_GROUP_REMOVAL';
 
 /** Network peering connections (AWS, Azure, GCP). */
 export const networkPeering: ResourceKind = {
@@ -27,13 +30,29 @@ export const networkPeering: ResourceKind = {
   hasDependentsCodes: new Set(),
 
   async list(ctx, projectId) {
-    const perProvider = await Promise.all(
-      PROVIDERS.map(async (provider) => {
-        const peers = ctx.apiGeneration === 'v1' ? await ctx.atlas.v1ListPeers(projectId, provider) : await ctx.atlas.listPeers(projectId, provider);
-        return peers.map((peer) => observe(projectId, provider, peer));
-      }),
-    );
-    return perProvider.flat();
+    return (await Promise.all(PROVIDERS.map((provider) => listOf(ctx, projectId, provider)))).flat();
+  },
+
+  /**
+   * Seed 003: deleting a project's last peering connection also removes the AWS security groups from its
+   * IP access list. "Last" as the simulator's default reads it, the stricter one: no AWS peer left that
+   * is not itself going or being deleted, whatever Azure or GCP peers remain. Only then is the access
+   * list read (one call, paginated).
+   */
+  async sideEffectOf(ctx, projectId, going, seen) {
+    const awsGoing = going.filter((ref) => ref.provider === 'AWS').map(peerId);
+    if (awsGoing.length === 0) return undefined;
+    const awsPeers = seen ? seen.filter((o) => o.ref.provider === 'AWS') : await listOf(ctx, projectId, 'AWS');
+    const staying = awsPeers.filter((o) => o.found && !awsGoing.includes(o.id) && !networkPeering.deletingStates.has(o.state));
+    if (staying.length > 0) return undefined;
+    const groups = (await ctx.atlas.listAccessList(projectId)).filter((entry) => entry.awsSecurityGroup !== undefined);
+    if (groups.length === 0) return undefined;
+    const named = groups.map((g) => `${g.awsSecurityGroup}${g.comment ? ` ("${g.comment}")` : ''}`).join(', ');
+    return {
+      setting: LAST_PEER_SETTING,
+      affects: awsGoing,
+      description: `deleting the project's last AWS peer also removes ${groups.length} AWS security group(s) from its IP access list: ${named}`,
+    };
   },
 
   async get(ctx, ref) {
@@ -71,6 +90,11 @@ export const networkPeering: ResourceKind = {
     return keep(`status ${o.state} is not a failure`);
   },
 };
+
+async function listOf(ctx: ScanContext, projectId: string, provider: Provider): Promise<Observation[]> {
+  const peers = ctx.apiGeneration === 'v1' ? await ctx.atlas.v1ListPeers(projectId, provider) : await ctx.atlas.listPeers(projectId, provider);
+  return peers.map((peer) => observe(projectId, provider, peer));
+}
 
 function observe(projectId: string, listedAs: Provider, peer: Peer): Observation {
   const provider = (PROVIDERS as readonly string[]).includes(peer.providerName ?? '') ? (peer.providerName as Provider) : listedAs;

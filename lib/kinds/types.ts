@@ -72,6 +72,19 @@ export interface RuleSpec {
 }
 
 /**
+ * What deleting some resources of a kind would remove besides them (seed 003: a project's last AWS peer
+ * takes the IP access list's AWS security groups with it). Such deletes wait for a person to allow them.
+ */
+export interface SideEffect {
+  /** The environment setting that allows these deletes (`ALLOW_…=true`); without it they are kept. */
+  setting: string;
+  /** Ids of the resources (among those going) whose delete has the effect. */
+  affects: readonly string[];
+  /** What goes besides them, naming each item: for the report, the summary and the kept reason. */
+  description: string;
+}
+
+/**
  * One kind of Atlas resource: everything the janitor knows about it. The rest of lib/ reaches it only
  * through the registry, so adding a kind is this module plus one registry line. `classify` is pure:
  * state in, verdict out, so the rules can be tested exhaustively without I/O.
@@ -103,6 +116,12 @@ export interface ResourceKind {
   readonly hasDependentsCodes: ReadonlySet<string>;
   /** For a kind others are deleted before: the ids of dependents the resource still lists. */
   dependentsOf?(observation: Observation): string[];
+  /**
+   * What deleting `going` (resources of this kind in one project) would remove besides them, or undefined.
+   * `seen`: every resource of the kind a scan of the project just listed; without it (the worker, before
+   * one delete) the kind reads what it needs. Reads Atlas only when the effect may apply.
+   */
+  sideEffectOf?(ctx: ScanContext, projectId: string, going: readonly ResourceRef[], seen?: readonly Observation[]): Promise<SideEffect | undefined>;
   /** Every resource of this kind in one project, with as few calls as the API allows. */
   list(ctx: ScanContext, projectId: string): Promise<Observation[]>;
   /** Reads one resource again; `found: false` when it is gone. */

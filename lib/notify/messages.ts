@@ -20,10 +20,15 @@ export interface DeadLetterItem {
  */
 export async function notifySweep(notifier: Notifier, report: ScanReport, now: number): Promise<void> {
   const waiting = report.kept.filter((k) => k.cause === 'grace');
+  const alsoRemoving = report.candidates.filter((c) => c.alsoRemoves !== undefined);
+  const sideEffectKept = report.kept.filter((k) => k.cause === 'sideEffect');
   const soon = waiting.filter((k) => k.eligibleAt !== undefined && Date.parse(k.eligibleAt) <= now + DAY_MS);
   const lines = [
     `Sweep ${report.sweepId} (${report.mode}): ${report.projects.length} projects, ${report.candidates.length} planned, ${report.enqueued} enqueued, ${waiting.length} marked and waiting, ${report.errors.length} errors.`,
     ...section(`Planned for deletion (${report.candidates.length})`, report.candidates.map((c) => `${c.kind} ${c.provider ?? ''} ${c.id} in ${c.projectId}: ${c.rule} (${c.reason})`)),
+    // Listed apart so none hides behind the first items: these deletes change more than the resource.
+    ...section(`Planned deletes that also remove something else (${alsoRemoving.length})`, alsoRemoving.map((c) => `${c.kind} ${c.id} in ${c.projectId}: ${c.alsoRemoves}`)),
+    ...section(`Kept for what their delete would also remove (${sideEffectKept.length})`, sideEffectKept.map((k) => `${k.kind} ${k.id} in ${k.projectId}: ${k.reason}`)),
     ...section(`Eligible within 24 hours (${soon.length})`, soon.map((k) => `${k.kind} ${k.provider ?? ''} ${k.id} in ${k.projectId}: at ${k.eligibleAt}`)),
     ...section(`Expired protections (${report.expiredProtections?.length ?? 0})`, (report.expiredProtections ?? []).map((p) => `${p.selector}, owner ${p.owner}: ${p.reason}; expired ${p.expiredAt}`)),
     ...section(`Errors (${report.errors.length})`, report.errors.map((e) => `${e.projectId ?? e.id ?? ''} ${e.kind ?? ''}: ${e.message}`)),

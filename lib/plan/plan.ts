@@ -2,6 +2,7 @@ import type { Provider } from '../atlas';
 import { AGE_RULES, beingDeleted, isDependentKind, kindOf, type KindName, type Observation, type ResourceRef, type RuleName } from '../kinds';
 import { formatDuration, graceFor, type GracePeriods } from '../config';
 import { NO_PROTECTIONS, describeProtection, type Protection, type ProjectProtections } from '../protections';
+import { describeFault, suspectedApiFaults, type SuspectedApiFault } from './breaker';
 
 export interface PlanSettings {
   disabledRules: ReadonlySet<RuleName>;
@@ -9,6 +10,8 @@ export interface PlanSettings {
   /** More candidates than this in one run: plan nothing and say so. */
   maxDeletionsPerRun: number;
   grace: GracePeriods;
+  /** Settings (`ALLOW_…`) that allow deletes with a side effect; none by default. */
+  allowedSideEffects?: ReadonlySet<string> | undefined;
 }
 
 /** A resource whose rule matched, with the state that made it match and, once admitted, its clock. */
@@ -25,6 +28,8 @@ export interface Candidate {
   /** ISO times from the ledger: first seen stale, and when its grace period ends. */
   firstSeenAt?: string | undefined;
   eligibleAt?: string | undefined;
+  /** What the delete would also remove, when configuration allows that (SideEffect). */
+  alsoRemoves?: string | undefined;
 }
 
 /** What the scan saw: enough to tell, later, whether the resource still qualifies. */
@@ -36,9 +41,10 @@ export interface Evidence {
 
 /**
  * Why a resource was kept: its kind said so, a switched-off rule, a protection, its grace period not yet
- * over, endpoints that are not going, or the cap.
+ * over, endpoints that are not going, the cap, the breaker (most reads of its kind in the project said
+ * "not found": `suspectedApiFault`), or what its delete would also remove (`sideEffect`).
  */
-export type KeptCause = 'state' | 'ruleDisabled' | 'protected' | 'grace' | 'blocked' | 'cap';
+export type KeptCause = 'state' | 'ruleDisabled' | 'protected' | 'grace' | 'blocked' | 'cap' | 'suspectedApiFault' | 'sideEffect';
 
 export interface Kept {
   projectId: string;
@@ -77,6 +83,8 @@ export interface StaleFindings {
    * never deletes at once.
    */
   holdMarks: ResourceRef[];
+  /** Kinds of a project held by the breaker: report each as an error. */
+  suspectedFaults: SuspectedApiFault[];
 }
 
 /** The ledger's memory of a stale resource. */
@@ -101,6 +109,8 @@ export function findStale(observations: readonly Observation[], settings: PlanSe
   const serviceEndpoints = new Map<string, readonly string[]>();
   const leavingEndpoints = new Set<string>();
   const holdMarks: ResourceRef[] = [];
+  const suspectedFaults = suspectedApiFaults(observations);
+  const held = new Map(suspectedFaults.map((f) => [`${f.projectId}/${f.kind}`, describeFault(f)]));
   for (const o of observations) {
     const kind = kindOf(o.ref.kind);
     const verdict = kind.classify(o);
@@ -109,8 +119,11 @@ export function findStale(observations: readonly Observation[], settings: PlanSe
     if (isDependentKind(o.ref.kind) && (!o.found || beingDeleted(o))) leavingEndpoints.add(o.id);
     const ids = [o.id, ...Object.values(o.ref.ids)].map((id) => id.toLowerCase());
     const entry = registry.project ?? ids.map((id) => registry.resources.get(id)).find((p) => p !== undefined);
-    if (o.error || o.state === 'READ_FAILED' || o.state === 'INVALID_ID') holdMarks.push(o.ref);
-    if (verdict.verdict === 'keep' || !verdict.rule) {
+    const fault = held.get(`${o.ref.projectId}/${o.ref.kind}`);
+    if (o.error || o.state === 'READ_FAILED' || o.state === 'INVALID_ID' || fault) holdMarks.push(o.ref);
+    if (fault) {
+      kept.push(keptFrom(base, 'suspectedApiFault', `${fault} (${verdict.reason})`));
+    } else if (verdict.verdict === 'keep' || !verdict.rule) {
       kept.push(keptFrom(base, 'state', verdict.reason));
     } else if (settings.disabledRules.has(verdict.rule)) {
       kept.push(keptFrom(base, 'ruleDisabled', `rule ${verdict.rule} is switched off (${verdict.reason})`));
@@ -129,7 +142,7 @@ export function findStale(observations: readonly Observation[], settings: PlanSe
       });
     }
   }
-  return { stale, kept, serviceEndpoints, leavingEndpoints, holdMarks };
+  return { stale, kept, serviceEndpoints, leavingEndpoints, holdMarks, suspectedFaults };
 }
 
 /**
@@ -165,8 +178,13 @@ export function admit(findings: StaleFindings, settings: PlanSettings, sightings
 
 /** A cap reached plans nothing: every candidate of the plan is kept, with cause `cap` and the reason. */
 export function holdForCap(plan: Plan, reason: string): void {
-  plan.kept.push(...plan.candidates.map((c) => keptFrom(c, 'cap', reason)));
-  plan.candidates = [];
+  holdCandidates(plan, () => true, 'cap', reason);
+}
+
+/** Moves the candidates `which` selects from the plan to its kept list, with a cause and a reason. */
+export function holdCandidates(plan: Plan, which: (c: Candidate) => boolean, cause: KeptCause, reason: string): void {
+  plan.kept.push(...plan.candidates.filter(which).map((c) => keptFrom(c, cause, reason)));
+  plan.candidates = plan.candidates.filter((c) => !which(c));
 }
 
 /**

@@ -72,5 +72,6 @@ export function reportCandidates(result: Pick<ProjectScanResult, 'scan'>): Repor
     reason: c.reason,
     jobId: jobIdFor(c.ref),
     ...(c.firstSeenAt ? { firstSeenAt: c.firstSeenAt, eligibleAt: c.eligibleAt } : {}),
+    ...(c.alsoRemoves ? { alsoRemoves: c.alsoRemoves } : {}),
   }));
 }

@@ -2,11 +2,12 @@ import { AtlasApiError, isAccessDenied, type AtlasClient, type ApiGeneration } f
 import { CredentialsRefusedError, fatalKind, type CredentialsCheck } from '../credentials';
 import { kindOf, type KindName, type Observation } from '../kinds';
 import { rememberSightings, type Ledger } from '../ledger';
-import { admit, findStale, type Plan, type PlanSettings } from '../plan';
+import { SUSPECTED_API_FAULT, admit, describeFault, findStale, type Plan, type PlanSettings } from '../plan';
 import { NO_PROTECTIONS, type ProjectProtections } from '../protections';
 import type { ReportError } from '../report';
 import type { ApiCallCounter } from './call-counter';
 import { createScanContext } from './context';
+import { weighSideEffects } from './side-effects';
 
 export interface ScanProjectOptions {
   kinds: readonly KindName[];
@@ -69,11 +70,15 @@ export async function scanProject(
   // Deterministic order for reports, whatever order the reads finished in.
   observations.sort((a, b) => (a.ref.kind + a.id).localeCompare(b.ref.kind + b.id));
   const findings = findStale(observations, options.plan, options.registry ?? NO_PROTECTIONS);
+  for (const fault of findings.suspectedFaults) {
+    errors.push({ projectId: project.id, kind: fault.kind, message: describeFault(fault), errorCode: SUSPECTED_API_FAULT });
+  }
   const at = now();
   const sightings = options.ledger
     ? await rememberSightings(options.ledger.ledger, findings, { projectId: project.id, sweepId: options.ledger.sweepId, at, scannedKinds: new Set(options.kinds), failedKinds })
     : undefined;
   const plan = admit(findings, options.plan, sightings, at);
+  await weighSideEffects(ctx, project.id, plan, observations, options.plan.allowedSideEffects ?? new Set(), errors, options.checkCredentials);
   return {
     projectId: project.id,
     projectName: project.name,

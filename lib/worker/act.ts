@@ -19,9 +19,15 @@ export async function actOnJob(job: DeleteJob, ctx: ScanContext, config: Janitor
     const before = await kind.get(ctx, ref);
     const verdict = judge(before, job, config, registry);
     if (verdict) return verdict;
+    // Looked at again now, not trusted from the plan: another peer may have gone since.
+    const effect = await kind.sideEffectOf?.(ctx, ref.projectId, [ref]);
+    const alsoRemoves = effect?.affects.includes(before.id) ? effect : undefined;
+    if (alsoRemoves && !config.allowedSideEffects.has(alsoRemoves.setting)) {
+      return { outcome: 'protected', reason: `${alsoRemoves.description}; set ${alsoRemoves.setting}=true to allow it` };
+    }
     try {
       await kind.delete(ctx, ref);
-      return { outcome: 'deleted' };
+      return alsoRemoves ? { outcome: 'deleted', alsoRemoved: alsoRemoves.description } : { outcome: 'deleted' };
     } catch (error) {
       return await afterRefusedDelete(error, job, ctx);
     }

@@ -5,7 +5,7 @@ import type { AtlasError } from '../atlas';
  * with a longer visibility timeout; `defer` waits for a precondition; `deadLetter` goes to the DLQ now.
  */
 export type JobOutcome =
-  | { outcome: 'deleted' }
+  | { outcome: 'deleted'; alsoRemoved?: string | undefined }
   | { outcome: 'alreadyGone' }
   | { outcome: 'inProgress'; state: string }
   | { outcome: 'drifted'; reason: string }

@@ -230,7 +230,9 @@ export function expectedDeletions(scenario: Json): ExpectedDeletion[] {
 /**
  * The fewest Atlas calls a v2 scan of one project can make, as the README states it: one endpoint
  * service list per provider (3), one read per endpoint a service lists, one peer list page per
- * provider (3, at up to 500 peers a page), one streams page (1).
+ * provider (3, at up to 500 peers a page), one streams page (1), and the IP access list's pages when the
+ * planned AWS peers are all the AWS peers the project keeps (deleting the last one removes its security
+ * groups). Planned is read from the `expect: delete` notes, failure rules acting on first sight.
  */
 export function minimumScanCalls(project: Json): number {
   const pages = (n: number) => Math.max(1, Math.ceil(n / 500));
@@ -245,5 +247,8 @@ export function minimumScanCalls(project: Json): number {
     return acc;
   }, {});
   const peerPages = ['AWS', 'AZURE', 'GCP'].reduce((sum, provider) => sum + pages(peers[provider] ?? 0), 0);
-  return 3 + endpointReads + peerPages + pages(((project['streamsPrivateLinks'] as Json[] | undefined) ?? []).length);
+  const awsPeers = ((project['peers'] as Json[] | undefined) ?? []).filter((p) => p['providerName'] === 'AWS' && p['statusName'] !== 'TERMINATING');
+  const lastAwsPeersPlanned = awsPeers.some(annotated) && awsPeers.every(annotated);
+  const accessListPages = lastAwsPeersPlanned ? pages(((project['accessList'] as Json[] | undefined) ?? []).length) : 0;
+  return 3 + endpointReads + peerPages + pages(((project['streamsPrivateLinks'] as Json[] | undefined) ?? []).length) + accessListPages;
 }
