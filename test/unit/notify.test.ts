@@ -50,6 +50,20 @@ describe('sweep summary', () => {
     expect(notice!.message).toContain('resource vpce-1, owner team: migration; expired 2026-11-01T00:00:00.000Z');
   });
 
+  it('lists every planned delete that also removes something else, even past the first ten, and what side effects kept', async () => {
+    const notifier = collecting();
+    const r = report(12, []);
+    const alsoRemoves = "deleting the project's last AWS peer also removes 1 AWS security group(s) from its IP access list: sg-0123456789abcdef0";
+    r.candidates[11]!.alsoRemoves = alsoRemoves;
+    r.kept.push({ projectId: 'b'.repeat(24), kind: 'networkPeering', provider: 'AWS', id: 'peer-kept', state: 'FAILED', cause: 'sideEffect', reason: 'not planned: … sg-0badc0ffee1234567 …' });
+    await notifySweep(notifier, r, NOW);
+    const message = notifier.notices[0]!.message;
+    expect(message).toContain(`Planned deletes that also remove something else (1):\n  - networkPeering peer-11 in ${'a'.repeat(24)}: ${alsoRemoves}`);
+    expect(message).toContain('Kept for what their delete would also remove (1):');
+    expect(message).toContain('peer-kept');
+    expect(message).toContain('sg-0badc0ffee1234567');
+  });
+
   it('never fails the sweep when publishing fails: the report says so', async () => {
     const r = report(1, []);
     await notifySweep({ publish: async () => Promise.reject(Object.assign(new Error('x'), { name: 'AuthorizationErrorException' })) }, r, NOW);

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { AtlasApiError, AtlasClient, clearAuthCaches } from '../../lib/atlas';
+import type { HttpCall } from '../../lib/atlas/http';
+import { loadConfig } from '../../lib/config';
+import { LAST_PEER_SETTING, UnprovenNotFoundError, readOrGone, type Observation } from '../../lib/kinds';
+import { suspectedApiFaults } from '../../lib/plan';
+import { observe } from '../support/observations';
+
+/** A client whose every request is answered with `status` and `body` (content type as given). */
+function answering(status: number, body: string, contentType: string): AtlasClient {
+  clearAuthCaches();
+  const fetch: HttpCall = async () => ({ status, statusText: 'Not Found', ok: false, headers: new Headers({ 'content-type': contentType }), text: async () => body });
+  return new AtlasClient({
+    baseUrl: 'https://atlas.invalid',
+    credentials: { type: 'serviceAccount', clientId: 'mdb_sa_id_x', clientSecret: 'mdb_sa_sk_x' },
+    fetch,
+    retry: { maxAttempts: 1 },
+  });
+}
+
+const atlasBody = (code: string, status = 404) => JSON.stringify({ error: status, errorCode: code, reason: 'Not Found', detail: 'x', parameters: [] });
+const PEER = { goneCodes: new Set(['PEER_NOT_FOUND']) };
+const notFound = (fields: Partial<ConstructorParameters<typeof AtlasApiError>[0]>) => new AtlasApiError({ status: 404, errorCode: 'PEER_NOT_FOUND', operation: 'GET /x', atlasBody: true, ...fields });
+const fail = (e: unknown) => () => Promise.reject(e);
+const readable = () => Promise.resolve();
+
+describe('the client tells an Atlas 404 from a bare one', () => {
+  it.each([
+    ['a proxy\'s HTML page', '<html><body>404 Not Found</body></html>', 'text/html', false, 'HTTP_404'],
+    ['an empty body', '', 'text/plain', false, 'HTTP_404'],
+    ['JSON without an errorCode', '{"message":"not here"}', 'application/json', false, 'HTTP_404'],
+    ['JSON whose error status disagrees', atlasBody('PEER_NOT_FOUND', 500), 'application/json', false, 'PEER_NOT_FOUND'],
+    ['an Atlas error body', atlasBody('PEER_NOT_FOUND'), 'application/json', true, 'PEER_NOT_FOUND'],
+  ])('%s', async (_what, body, contentType, fromAtlas, code) => {
+    const error = await answering(404, body, contentType).getPeer('a'.repeat(24), 'b'.repeat(24)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AtlasApiError);
+    expect(error).toMatchObject({ status: 404, atlasBody: fromAtlas, errorCode: code });
+  });
+});
+
+describe('readOrGone: gone only on positive evidence', () => {
+  it('is gone with an Atlas body, the kind\'s code and the parent read', async () => {
+    await expect(readOrGone(PEER, fail(notFound({})), readable)).resolves.toBeUndefined();
+  });
+
+  it.each([
+    ['no Atlas body', notFound({ errorCode: 'HTTP_404', atlasBody: false }), /no Atlas error body/],
+    ['the right code but no Atlas body', notFound({ atlasBody: false }), /no Atlas error body/],
+    ['an unknown code', notFound({ errorCode: 'SOME_NEW_CODE' }), /SOME_NEW_CODE does not name a missing resource/],
+    ['GROUP_NOT_FOUND', notFound({ errorCode: 'GROUP_NOT_FOUND' }), /GROUP_NOT_FOUND does not name/],
+    ['the generic RESOURCE_NOT_FOUND (also a missing route)', notFound({ errorCode: 'RESOURCE_NOT_FOUND' }), /RESOURCE_NOT_FOUND does not name/],
+  ])('%s is a failed read, retryable', async (_what, error, why) => {
+    const caught = await readOrGone(PEER, fail(error), readable).catch((e: unknown) => e);
+    expect(caught).toBeInstanceOf(UnprovenNotFoundError);
+    expect(caught).toMatchObject({ retryable: true, status: 404, errorCode: error.errorCode, message: expect.stringMatching(why) });
+  });
+
+  it('is a failed read when the parent answers 404 too, and the parent\'s other failures keep their meaning', async () => {
+    const parentGone = notFound({ errorCode: 'GROUP_NOT_FOUND' });
+    await expect(readOrGone(PEER, fail(notFound({})), fail(parentGone))).rejects.toThrow(/its parent could not be read/);
+    const refused = new AtlasApiError({ status: 401, errorCode: 'NOT_ORG_GROUP_CREATOR', operation: 'GET /groups/x', atlasBody: true });
+    await expect(readOrGone(PEER, fail(notFound({})), fail(refused))).rejects.toBe(refused);
+  });
+
+  it('never asks for the parent when the read succeeds or the 404 proves nothing', async () => {
+    let asked = 0;
+    const parent = async () => void asked++;
+    await readOrGone(PEER, async () => 'x', parent);
+    await readOrGone(PEER, fail(notFound({ atlasBody: false })), parent).catch(() => undefined);
+    expect(asked).toBe(0);
+  });
+});
+
+describe('the breaker', () => {
+  const reads = (gone: number, live: number, projectId = 'a'.repeat(24)): Observation[] => [
+    ...Array.from({ length: gone }, (_, i) => observe.endpoint('AWS', 'NOT_FOUND', { id: `vpce-gone${i}`, ref: { projectId, kind: 'privateEndpoint', provider: 'AWS', ids: { endpointServiceId: 'b'.repeat(24), endpointId: `vpce-gone${i}` } } })),
+    ...Array.from({ length: live }, (_, i) => observe.endpoint('AWS', 'AVAILABLE', { id: `vpce-live${i}`, ref: { projectId, kind: 'privateEndpoint', provider: 'AWS', ids: { endpointServiceId: 'b'.repeat(24), endpointId: `vpce-live${i}` } } })),
+  ];
+
+  it.each([
+    [2, 0, false], // most, but fewer than three
+    [3, 3, false], // three, but not more than half
+    [3, 2, true],
+    [4, 0, true],
+    [10, 9, true],
+  ])('%i gone of %i more: trips = %s', (gone, live, trips) => {
+    expect(suspectedApiFaults(reads(gone, live)).length > 0).toBe(trips);
+  });
+
+  it('counts per project and kind', () => {
+    const faults = suspectedApiFaults([...reads(3, 0, 'a'.repeat(24)), ...reads(1, 5, 'f'.repeat(24)), observe.awsPeer('FAILED')]);
+    expect(faults).toEqual([{ projectId: 'a'.repeat(24), kind: 'privateEndpoint', gone: 3, reads: 3 }]);
+  });
+});
+
+describe(`${LAST_PEER_SETTING}`, () => {
+  it('is off unless set to true, and refuses anything but true or false', () => {
+    expect(loadConfig({}).allowedSideEffects.size).toBe(0);
+    expect(loadConfig({ [LAST_PEER_SETTING]: '' }).allowedSideEffects.size).toBe(0);
+    expect(loadConfig({ [LAST_PEER_SETTING]: 'true' }).allowedSideEffects).toEqual(new Set([LAST_PEER_SETTING]));
+    expect(() => loadConfig({ [LAST_PEER_SETTING]: 'yes' })).toThrow(new RegExp(`${LAST_PEER_SETTING}.*must be true or false`));
+  });
+});
