@@ -15,7 +15,33 @@ const CHAOS: FaultRule[] = [
   { reset: true, rate: 0.05 },
   { latencyMs: 300, rate: 0.05 },
   { match: { method: 'DELETE' }, status: 500, rate: 0.1, phase: 'after' },
+  // Deletes that happen, but the connection drops before the answer.
+  { match: { method: 'DELETE' }, reset: true, rate: 0.03, phase: 'after' },
+  // A DELETE a proxy answers with a bare 404: it never reached Atlas.
+  { match: { method: 'DELETE' }, status: 404, bare: true, rate: 0.03 },
 ];
+
+/** Reads of one resource: where a 404 could be taken for "gone". */
+const RESOURCE_READS = ['getPrivateEndpoint', 'v1GetInterfaceEndpoint', 'getPrivateEndpointService', 'getGroupPeer', 'getPrivateLinkConnection'];
+
+/**
+ * 404s that prove nothing (a proxy's bare page, a code the client cannot know, GROUP_NOT_FOUND) on every
+ * resource read, and permission refusals about one project of the estate (seed 002's NOT_ORG_GROUP_CREATOR,
+ * a 403): none may make the janitor delete, count a job done, or drop the other projects.
+ */
+function evidenceFaults(estate: Record<string, unknown>): FaultRule[] {
+  const projects = (estate['orgs'] as { projects: { id: string }[] }[]).flatMap((o) => o.projects);
+  const refusing = projects[projects.length - 1]!.id;
+  return [
+    ...RESOURCE_READS.flatMap((operationId): FaultRule[] => [
+      { match: { operationId }, status: 404, bare: true, rate: 0.08 },
+      { match: { operationId }, status: 404, errorCode: 'SOME_NEW_CODE', rate: 0.03 },
+      { match: { operationId }, status: 404, errorCode: 'GROUP_NOT_FOUND', rate: 0.03 },
+    ]),
+    { match: { projectIds: [refusing] }, status: 401, errorCode: 'NOT_ORG_GROUP_CREATOR', rate: 0.1 },
+    { match: { projectIds: [refusing] }, status: 403, errorCode: 'CANNOT_ACCESS_GROUP', rate: 0.03 },
+  ];
+}
 
 export interface ChaosRow {
   seed: number;
@@ -43,8 +69,9 @@ export async function chaos(seeds: number, projects: number, firstSeed = 1): Pro
   const rows: ChaosRow[] = [];
   for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
     const file = join(dir, `estate-${seed}.json`);
-    writeFileSync(file, JSON.stringify(generateEstate({ projects, seed, staleShare: 0.4, includeDeleting: false })));
-    const r: DemoReport = await runDemo({ scenario: file, seed, faults: CHAOS, deleteDelayMs: 200, timeoutMs: 300_000 });
+    const estate = generateEstate({ projects, seed, staleShare: 0.4, includeDeleting: false });
+    writeFileSync(file, JSON.stringify(estate));
+    const r: DemoReport = await runDemo({ scenario: file, seed, faults: [...CHAOS, ...evidenceFaults(estate)], deleteDelayMs: 200, timeoutMs: 300_000 });
     rows.push({
       seed,
       stale: r.expected?.stale ?? r.totals.found,

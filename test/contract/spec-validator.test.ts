@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { applySchemaExceptions, StaleSpecExceptionError } from './spec-exceptions';
 import { loadSpecValidator, SchemaCompiler, SPEC_PATH } from './spec-validator';
 import type { HttpExchangeRequest, HttpExchangeResponse, SpecValidator } from './spec-validator';
-import { V1_OPERATIONS } from './v1-shapes';
+import { OFF_SPEC_V2_OPERATIONS, V1_OPERATIONS } from './v1-shapes';
 
 // ---------------------------------------------------------------------------------------------------
 // Builders
@@ -590,11 +590,21 @@ describe('coverage of the spec', () => {
     connectionId: 'spl-connection-1',
   };
 
-  it('lists every spec operation, then the v1.0 names', async () => {
+  it('lists every spec operation, then the v1.0 names, then the off-spec v2 ones', async () => {
     const spec = await specOperations();
 
-    expect(validator.operationIds()).toEqual([...spec.map((o) => o.operationId), ...V1_OPERATIONS.map((o) => o.operationId)]);
-    expect(new Set(validator.operationIds()).size).toBe(spec.length + 8);
+    expect(validator.operationIds()).toEqual([...spec.map((o) => o.operationId), ...V1_OPERATIONS.map((o) => o.operationId), ...OFF_SPEC_V2_OPERATIONS.map((o) => o.operationId)]);
+    expect(new Set(validator.operationIds()).size).toBe(spec.length + 8 + 1);
+  });
+
+  it('checks the off-spec access list read like a spec operation: its media type, its page, its entries', () => {
+    const path = `/api/atlas/v2/groups/${GROUP_ID}/accessList`;
+    const request = { method: 'GET', path, query: { itemsPerPage: '500', pageNum: '1' }, headers: { accept: 'application/vnd.atlas.2023-01-01+json' } };
+    expect(validator.validateRequest(request)).toMatchObject({ operationId: 'listProjectIpAccessLists', apiGeneration: 'v2', violations: [] });
+    expect(validator.validateRequest({ ...request, headers: { accept: 'application/json' } }).violations).toHaveLength(1);
+    const page = (entry: Record<string, unknown>) => ({ status: 200, contentType: 'application/vnd.atlas.2023-01-01+json', body: { links: [], results: [entry], totalCount: 1 } });
+    expect(validator.validateResponse(request, page({ groupId: GROUP_ID, awsSecurityGroup: 'sg-0a1b2c3d4e5f60718', comment: 'app' })).violations).toEqual([]);
+    expect(validator.validateResponse(request, page({ groupId: GROUP_ID, awsSecurityGroup: 'sg-nothex' })).violations).not.toEqual([]);
   });
 
   it('matches each of the 35 spec operations to its own path template', async () => {

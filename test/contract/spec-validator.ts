@@ -30,6 +30,7 @@ import {
   V1_ERROR_STATUSES,
   V1_MEDIA_TYPE,
   V1_OPERATIONS,
+  OFF_SPEC_V2_OPERATIONS,
 } from './v1-shapes';
 import type { SchemaObject, V1Operation } from './v1-shapes';
 
@@ -436,7 +437,7 @@ class AtlasSpecValidator implements SpecValidator {
         this.operations.push(this.v2Operation(template, method, op, [...shared, ...(Array.isArray(op['parameters']) ? op['parameters'] : [])], resolve));
       }
     }
-    for (const op of V1_OPERATIONS) this.operations.push(v1Operation(op));
+    for (const op of [...V1_OPERATIONS, ...OFF_SPEC_V2_OPERATIONS]) this.operations.push(v1Operation(op));
     this.checkPathParamExceptions();
   }
 
@@ -508,7 +509,7 @@ class AtlasSpecValidator implements SpecValidator {
   }
 
   operationIds(): string[] {
-    return [...this.v2OperationIds, ...V1_OPERATIONS.map((o) => o.operationId)];
+    return [...this.v2OperationIds, ...V1_OPERATIONS.map((o) => o.operationId), ...OFF_SPEC_V2_OPERATIONS.map((o) => o.operationId)];
   }
 
   match(method: string, urlPath: string): ReturnType<SpecValidator['match']> {
@@ -735,15 +736,18 @@ class AtlasSpecValidator implements SpecValidator {
 
 }
 
+/** A v1.0 route, or an off-spec v2 route (`v2MediaType` set), as the validator's operation. */
 function v1Operation(op: V1Operation): OperationDef {
   const segments = parseTemplate(op.path);
-  const body = (schema: SchemaObject | null): ContentMap => new Map([[V1_MEDIA_TYPE, schema ?? undefined]]);
+  const successType = op.v2MediaType ?? V1_MEDIA_TYPE;
+  const body = (schema: SchemaObject | null, type = successType): ContentMap => new Map([[type, schema ?? undefined]]);
   const responses = new Map<number, ContentMap>(Object.entries(op.responses).map(([status, schema]) => [Number(status), body(schema)]));
-  for (const status of V1_ERROR_STATUSES) responses.set(status, body(API_ERROR_REF));
+  // Errors are plain JSON in both generations (facts file, "Errors").
+  for (const status of V1_ERROR_STATUSES) responses.set(status, body(API_ERROR_REF, V1_MEDIA_TYPE));
   const success = Object.values(op.responses).find((s) => s !== null);
   return {
     operationId: op.operationId,
-    apiGeneration: 'v1',
+    apiGeneration: op.v2MediaType ? 'v2' : 'v1',
     method: op.method,
     template: op.path,
     segments,
@@ -754,8 +758,8 @@ function v1Operation(op: V1Operation): OperationDef {
     requestBody: null,
     responses,
     // v1.0 wants application/json; no Accept at all is what curl sends and Atlas answers JSON then.
-    accept: [V1_MEDIA_TYPE, null],
-    listEnvelope: isRecord(success) && (success['$ref'] === `${LOCAL_SCHEMA_REF}PaginatedContainerPeer`),
+    accept: op.v2MediaType ? [op.v2MediaType] : [V1_MEDIA_TYPE, null],
+    listEnvelope: op.page === true || (isRecord(success) && success['$ref'] === `${LOCAL_SCHEMA_REF}PaginatedContainerPeer`),
   };
 }
 

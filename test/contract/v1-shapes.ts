@@ -25,6 +25,13 @@ export interface V1Operation {
   readonly queryParams: Readonly<Record<string, SchemaObject>>;
   /** Success statuses and their `application/json` body; `null` means no body (or an empty one). */
   readonly responses: Readonly<Record<number, SchemaObject | null>>;
+  /**
+   * For a v2 route the spec subset leaves out (OFF_SPEC_V2_OPERATIONS): its versioned media type, asked
+   * for and answered in place of `application/json`.
+   */
+  readonly v2MediaType?: string;
+  /** A page (`links`, `results`, `totalCount`): envelope=true adds `status` beside them. */
+  readonly page?: boolean;
 }
 
 /** v1.0 speaks plain JSON both ways. */
@@ -86,6 +93,51 @@ const paging: Record<string, SchemaObject> = {
 };
 
 const GROUP = '/api/atlas/v1.0/groups/{GROUP-ID}';
+
+/**
+ * One entry of a project's IP access list (facts file, "Side effect"): exactly one of `awsSecurityGroup`,
+ * `cidrBlock`, `ipAddress`, with an optional `comment`; Atlas adds the project's `groupId` (*inferred*:
+ * `links` tolerated).
+ */
+export const AccessListEntry: SchemaObject = {
+  type: 'object',
+  properties: {
+    awsSecurityGroup: { type: 'string', pattern: '^sg-[0-9a-f]{8,17}$' },
+    cidrBlock: { type: 'string' },
+    ipAddress: { type: 'string' },
+    comment: { type: 'string' },
+    groupId: id24,
+    links: { type: 'array', items: { type: 'object' } },
+  },
+  required: ['groupId'],
+};
+
+/**
+ * v2 routes the janitor calls that the spec subset does not hold, described from the facts file in the
+ * same form as the v1.0 routes. `listProjectIpAccessLists` is read before deleting a project's last AWS peer.
+ */
+export const OFF_SPEC_V2_OPERATIONS: readonly V1Operation[] = [
+  {
+    operationId: 'listProjectIpAccessLists',
+    method: 'GET',
+    path: '/api/atlas/v2/groups/{groupId}/accessList',
+    pathParams: { groupId: id24 },
+    queryParams: paging,
+    responses: {
+      200: {
+        type: 'object',
+        properties: {
+          links: { type: 'array', items: { type: 'object' } },
+          results: { type: 'array', items: AccessListEntry },
+          totalCount: { type: 'integer', minimum: 0 },
+        },
+        required: ['results'],
+      },
+    },
+    v2MediaType: 'application/vnd.atlas.2023-01-01+json',
+    page: true,
+  },
+];
 
 /** Every v1.0 route the validator knows, keyed by the operationIds the contract tests use. */
 export const V1_OPERATIONS: readonly V1Operation[] = [
