@@ -32,7 +32,8 @@ export function whyNotEvidence(kind: Pick<ResourceKind, 'goneCodes'>, answer: At
 
 /**
  * Runs a read of one resource of `kind`; `undefined` when Atlas proved it gone. `parentRead` confirms the
- * parent was read in this pass (memoised by the scan context), and rejects when it could not be. Every other 404 becomes an UnprovenNotFoundError; other errors propagate as they are.
+ * parent was read in this pass (memoised by the scan context) and rejects when it could not be. Every
+ * other 404 becomes an UnprovenNotFoundError; other errors propagate as they are.
  */
 export async function readOrGone<T>(kind: Pick<ResourceKind, 'goneCodes'>, read: () => Promise<T>, parentRead: () => Promise<void>): Promise<T | undefined> {
   try {

@@ -27,7 +27,7 @@ export async function actOnJob(job: DeleteJob, ctx: ScanContext, config: Janitor
     }
     try {
       await kind.delete(ctx, ref);
-      return alsoRemoves ? { outcome: 'deleted', alsoRemoved: alsoRemoves.description } : { outcome: 'deleted' };
+      return alsoRemoves ? { outcome: 'deleted', reason: `allowed by ${alsoRemoves.setting}: ${alsoRemoves.description}` } : { outcome: 'deleted' };
     } catch (error) {
       return await afterRefusedDelete(error, job, ctx);
     }

@@ -158,7 +158,7 @@ async function recordAttempt(history: Ledger, job: DeleteJob, outcome: JobOutcom
         at: new Date(at).toISOString(),
         outcome: outcome.outcome,
         receiveCount,
-        ...('reason' in outcome ? { note: outcome.reason.slice(0, 1024) } : {}),
+        ...('reason' in outcome && outcome.reason ? { note: outcome.reason.slice(0, 1024) } : {}),
         ...(error?.errorCode ? { errorCode: error.errorCode } : {}),
         ...(error?.status !== undefined ? { status: error.status } : {}),
       },

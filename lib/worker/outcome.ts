@@ -5,7 +5,8 @@ import type { AtlasError } from '../atlas';
  * with a longer visibility timeout; `defer` waits for a precondition; `deadLetter` goes to the DLQ now.
  */
 export type JobOutcome =
-  | { outcome: 'deleted'; alsoRemoved?: string | undefined }
+  /** `reason`, when the delete removed more than the resource (a last AWS peer's security groups). */
+  | { outcome: 'deleted'; reason?: string | undefined }
   | { outcome: 'alreadyGone' }
   | { outcome: 'inProgress'; state: string }
   | { outcome: 'drifted'; reason: string }

@@ -108,7 +108,7 @@ describe('the last AWS peer and the access list\'s security groups', () => {
     const result = await work(sandboxJob, 'm-allowed');
 
     expect(result.batchItemFailures).toEqual([]);
-    expect(capture.reports.at(-1)).toMatchObject({ outcome: 'deleted' });
+    expect(capture.reports.at(-1)).toMatchObject({ outcome: 'deleted', reason: expect.stringContaining('allowed by ALLOW_LAST_PEER_SECURITY_GROUP_REMOVAL: deleting the project\'s last AWS peer also removes 1 AWS security group(s)') });
     expect(pipeline.sim.log.filter((e) => e.method === 'DELETE').map(deletedResource)).toEqual([`networkPeering:${sandboxPeer.id}`]);
     await new Promise((r) => setTimeout(r, 250)); // the simulator's delete finishes
     expect(securityGroups(sandbox.id)).toEqual([]);

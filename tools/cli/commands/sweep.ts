@@ -64,7 +64,7 @@ export async function sweep(args: string[]): Promise<number> {
 }
 
 function reasonOf(outcome: JobOutcome): string {
-  return 'reason' in outcome ? outcome.reason : '';
+  return 'reason' in outcome ? (outcome.reason ?? '') : '';
 }
 
 async function confirm(question: string): Promise<boolean> {
