@@ -1,1 +1,3 @@
 export type { ExpiredProtection, ProjectSummary, ReportCandidate, ReportError, ScanReport } from './report';
+export { RULE_WHY, atlasUiUrl, esc, renderReportHtml, type PageOptions, type PageReport } from './html';
+export { keptGroups, keptTotal, type KeptGroup, type KeptGroupName, type KeptSource } from './kept';
