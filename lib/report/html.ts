@@ -74,7 +74,7 @@ h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.2rem;margin:1.6rem 0 .4rem;bor
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;margin:.4rem 0}dl.facts dt{font-weight:600}dl.facts dd{margin:0}
 .totals{display:flex;flex-wrap:wrap;gap:.5rem;margin:.6rem 0}.totals div{border:1px solid #d5dbe1;padding:.3rem .7rem;border-radius:4px}.totals b{font-size:1.2rem;display:block}
 table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.3rem 0}th,td{border:1px solid #d5dbe1;padding:.25rem .45rem;text-align:left;vertical-align:top}
-th{background:#eef2f5}td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:.85rem;word-break:break-all}
+th{background:#eef2f5}td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:.85rem;overflow-wrap:anywhere}time,td code.r{white-space:nowrap}
 th[aria-sort]{cursor:pointer}th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
 details{margin:.3rem 0}details>summary{cursor:pointer;font-weight:600}.muted{color:#5a6672}.warn{color:#8a1c12;font-weight:600}
 input.filter{margin:.3rem 0;padding:.25rem .4rem;width:20rem;max-width:100%}
@@ -124,7 +124,7 @@ function projectLabel(names: ReadonlyMap<string, string>, projectId: string): st
 function candidateRow(c: ReportCandidate, names: ReadonlyMap<string, string>, uiBase: string): string {
   const url = atlasUiUrl(uiBase, c);
   const link = url ? ` <a href="${esc(url)}" title="The project's page in the Atlas UI">Atlas&nbsp;UI</a>` : '';
-  return `<tr><td>${projectLabel(names, c.projectId)}</td><td>${esc(c.kind)}</td><td>${esc(c.provider ?? '')}</td><td><code>${esc(c.id)}</code>${link}</td><td><code>${esc(c.rule)}</code></td><td>${esc(c.state)}</td><td data-v="${esc(c.firstSeenAt ?? '')}">${time(c.firstSeenAt)}</td><td data-v="${esc(c.eligibleAt ?? '')}">${time(c.eligibleAt)}</td><td><details><summary>evidence</summary>${esc(c.reason)}<br><span class="muted">job <code>${esc(c.jobId)}</code></span></details></td></tr>`;
+  return `<tr><td>${projectLabel(names, c.projectId)}</td><td>${esc(c.kind)}</td><td>${esc(c.provider ?? '')}</td><td><code>${esc(c.id)}</code>${link}</td><td><code class="r">${esc(c.rule)}</code></td><td>${esc(c.state)}</td><td data-v="${esc(c.firstSeenAt ?? '')}">${time(c.firstSeenAt)}</td><td data-v="${esc(c.eligibleAt ?? '')}">${time(c.eligibleAt)}</td><td><details><summary>evidence</summary>${esc(c.reason)}<br><span class="muted">job <code>${esc(c.jobId)}</code></span></details></td></tr>`;
 }
 
 function keptRow(k: Kept, names: ReadonlyMap<string, string>): string {
