@@ -3,8 +3,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { MessageValidationError, parseScanRequest, redeliverAfter, retryVisibilitySeconds } from '../lib/jobs';
-import { invocationDeadline, logger, runtimeDeps } from '../lib/lambda';
-import { notifyProjectScan, reportCandidates, runProjectScan } from '../lib/run';
+import { countReportNotStored, countScan, invocationDeadline, logger, runtimeDeps } from '../lib/lambda';
+import type { ReportStore } from '../lib/report';
+import { notifyProjectScan, projectReport, reportCandidates, runProjectScan, type ProjectScanResult } from '../lib/run';
 
 const processor = new BatchProcessor(EventType.SQS);
 
@@ -43,7 +44,10 @@ async function scanOne(record: SQSRecord): Promise<void> {
   const deps = runtimeDeps();
   const result = await runProjectScan(deps, request);
   const { scan } = result;
-  if (deps.notifier) await notifyProjectScan(deps.notifier, result, deps.now());
+  countScan(result);
+  const page = deps.reports ? { ...deps.reports.where(result.sweepId), pending: true } : undefined;
+  if (deps.reports) await storeReport(deps.reports, result);
+  if (deps.notifier) await notifyProjectScan(deps.notifier, result, deps.now(), page);
   logger.info('project scanned', {
     sweepId: result.sweepId,
     mode: result.mode,
@@ -58,6 +62,19 @@ async function scanOne(record: SQSRecord): Promise<void> {
     apiCalls: scan.apiCalls,
     durationMs: scan.durationMs,
   });
+}
+
+/**
+ * Best effort, but loud: the scan is done and its jobs are queued, so a retry would only scan again.
+ * A report that is not stored shows on the sweep's page as a project without a report.
+ */
+async function storeReport(store: ReportStore, result: ProjectScanResult): Promise<void> {
+  try {
+    await store.putProjectReport(result.scan.projectId, projectReport(result));
+  } catch (error) {
+    countReportNotStored();
+    logger.error('project report not stored', { sweepId: result.sweepId, projectId: result.scan.projectId, reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  }
 }
 
 export const handler = middy((event: SQSEvent, context: Context) =>

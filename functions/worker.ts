@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSEvent } from 'aws-lambda';
-import { countOutcome, invocationDeadline, logger, metrics, runtimeDeps } from '../lib/lambda';
+import { countDeleted, countOutcome, invocationDeadline, logger, metrics, runtimeDeps } from '../lib/lambda';
 import { jobActor, processDeleteBatch } from '../lib/worker';
 
 /**
@@ -20,6 +20,7 @@ export const handler = middy(async (event: SQSEvent) => {
     notifier: deps.notifier,
     onJob: (report) => {
       countOutcome(report.outcome);
+      if (report.outcome === 'deleted') countDeleted(report.kind, report.rule);
       const line = { ...report, ack: report.disposition.ack, disposition: report.disposition.note };
       if (report.outcome === 'deadLetter' || report.outcome === 'retry') logger.warn('delete job', line);
       else logger.info('delete job', line);

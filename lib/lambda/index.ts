@@ -2,3 +2,4 @@ export { logger } from './logger';
 export { invocationDeadline } from './middleware';
 export { currentDeadline, resetRuntimeDeps, runtimeDeps, setInvocationDeadline } from './runtime';
 export { countOutcome, metrics } from './metrics';
+export { RUN_DIMENSIONS, RUN_METRICS, countDeleted, countPages, countReportNotStored, countScan } from './run-metrics';

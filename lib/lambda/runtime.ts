@@ -1,9 +1,10 @@
-import { lazyDocumentClient, lazySecretsManagerClient, lazySnsClient, lazySqsClient, ssmParameterReader } from '../aws/clients';
+import { lazyDocumentClient, lazyS3Client, lazySecretsManagerClient, lazySnsClient, lazySqsClient, ssmParameterReader } from '../aws/clients';
 import { loadConfig } from '../config';
 import { CredentialStore, clientFactory } from '../credentials';
 import { DynamoLedger } from '../ledger';
 import { snsNotifier } from '../notify/notifier';
 import { protectionSource } from '../protections';
+import { ReportStore } from '../report';
 import { defaultSweepId, type JanitorDeps } from '../run';
 
 /** Milliseconds kept back from a Lambda's remaining time, so a reply and its logs still fit. */
@@ -52,6 +53,7 @@ export function runtimeDeps(env: Record<string, string | undefined> = process.en
     ledger: config.ledgerTable ? new DynamoLedger(lazyDocumentClient({}), config.ledgerTable) : undefined,
     protections: protectionSource(config, { readParameter: ssmParameterReader({}), now }),
     notifier: config.notifyTopicArn ? snsNotifier(lazySnsClient({}), config.notifyTopicArn) : undefined,
+    reports: config.reports.bucket ? new ReportStore(lazyS3Client({}), config.reports.bucket, env['AWS_REGION'] ?? 'us-east-1') : undefined,
     now,
     newSweepId: defaultSweepId(now),
   };

@@ -5,6 +5,7 @@ import type { ClientFactory, CredentialStore } from '../credentials';
 import type { Ledger } from '../ledger';
 import type { Notifier } from '../notify/notifier';
 import type { ProtectionSource } from '../protections';
+import type { ReportStore } from '../report';
 
 /** Everything a run needs from outside, built once per cold start (or per test). */
 export interface JanitorDeps {
@@ -17,6 +18,8 @@ export interface JanitorDeps {
   ledger?: Ledger | undefined;
   protections?: ProtectionSource | undefined;
   notifier?: Notifier | undefined;
+  /** Where queued sweeps keep their reports and pages (S3); without it, queued sweeps get no page. */
+  reports?: ReportStore | undefined;
   now: () => number;
   newSweepId: () => string;
 }

@@ -6,6 +6,7 @@ export {
   effectiveMode,
   enqueueJobs,
   notifyProjectScan,
+  projectReport,
   reportCandidates,
   runProjectScan,
   scanAndPlan,
@@ -13,3 +14,4 @@ export {
   type ProjectScanResult,
 } from './scan-run';
 export { inlineSweep, runSweep, type InlineOptions, type SweepRequest, type SweepSummary } from './sweep-run';
+export { assemblePages, type PageDeps, type PageRun } from './report-pages';

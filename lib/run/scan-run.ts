@@ -5,11 +5,11 @@ import { MessageValidationError, jobFor, jobIdFor, sendAll, type DeleteJob, type
 import { holdForCap, selectProjects } from '../plan';
 import type { KindName } from '../kinds';
 import { historyEntry } from '../ledger';
-import { notifySweep } from '../notify/messages';
+import { notifySweep, type PageLink } from '../notify/messages';
 import type { Notifier } from '../notify/notifier';
 import { buildReport } from './report-builder';
 import { needsProjectName, protectionsFor, type Protection } from '../protections';
-import type { ReportCandidate } from '../report';
+import type { ReportCandidate, ScanReport } from '../report';
 import { ApiCallCounter, scanProject, type ProjectScan } from '../scan';
 import type { JanitorDeps } from './deps';
 
@@ -23,6 +23,8 @@ export interface ProjectScanResult {
   /** Registry entries that would cover this project or its resources but have expired. */
   expiredProtections: Protection[];
   auth: number;
+  /** Atlas answers of this scan that were not a success, by status (429s among them). */
+  atlasFailures?: Record<string, number> | undefined;
 }
 
 /**
@@ -120,11 +122,15 @@ export async function enqueueJobs(deps: JanitorDeps, jobs: readonly DeleteJob[])
  * A queued sweep has no one place that sees every project, so each scan publishes its own summary, and
  * only when there is news: something planned, or something becoming eligible within 24 hours.
  */
-export async function notifyProjectScan(notifier: Notifier, result: ProjectScanResult, now: number): Promise<void> {
+export async function notifyProjectScan(notifier: Notifier, result: ProjectScanResult, now: number, page?: PageLink): Promise<void> {
   const dueSoon = result.scan.kept.some((k) => k.eligibleAt !== undefined && Date.parse(k.eligibleAt) <= now + 86_400_000);
   if (result.jobs.length === 0 && !dueSoon) return;
-  const report = buildReport({ sweepId: result.sweepId, mode: result.mode, results: [result], errors: [], expired: result.expiredProtections, apiCalls: { total: result.scan.apiCalls, auth: result.auth }, durationMs: result.scan.durationMs });
-  await notifySweep(notifier, report, now);
+  await notifySweep(notifier, projectReport(result), now, page);
+}
+
+/** One scan's report: what the scan function stores for the sweep's page and sends in its notice. */
+export function projectReport(result: ProjectScanResult): ScanReport {
+  return buildReport({ sweepId: result.sweepId, mode: result.mode, results: [result], errors: [], expired: result.expiredProtections, apiCalls: { total: result.scan.apiCalls, auth: result.auth }, durationMs: result.scan.durationMs });
 }
 
 /** A secret named by a message must be one the configuration lists: senders do not choose what we read. */
@@ -166,7 +172,7 @@ export async function runProjectScan(deps: JanitorDeps, request: ScanRequest): P
     if (refused.reason) return excludedScan(project, refused.reason, context);
     return scanAndPlan(deps, atlas, counter, project, context);
   });
-  return { ...result, auth: counter.auth };
+  return { ...result, auth: counter.auth, atlasFailures: counter.failures };
 }
 
 function excludedScan(project: { id: string; name?: string | undefined }, reason: string, context: PlanContext): Omit<ProjectScanResult, 'auth'> {
