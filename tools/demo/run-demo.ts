@@ -118,7 +118,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const savedEnv = { ...process.env };
   try {
     stage(`simulator on ${sim.url}, SQS on ${fauxqs.address}`);
-    const stack = readStack('local', { LOCAL_ATLAS_SECRET_IDS: '' });
+    const stack = readStack('local', { LOCAL_ATLAS_SECRET_IDS: '', LOCAL_REPORT_BUCKET: '' });
     const queues = await createQueues(sqs, stack.queues);
     await dynamo.createLedgerTable(stack.ledgerTable);
     const key = scenario.apiKeys[0];
