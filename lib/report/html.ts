@@ -23,6 +23,12 @@ export interface PageOptions {
 
 const DEFAULT_ATLAS_UI = 'https://cloud.mongodb.com';
 
+/**
+ * Kept resources listed per cause, at most: a large estate keeps tens of thousands of healthy resources,
+ * and a page that lists them all is too big to mail or open. The rest are counted.
+ */
+export const MAX_KEPT_ROWS = 200;
+
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 export function esc(value: unknown): string {
@@ -78,7 +84,8 @@ th{background:#eef2f5}td.n{text-align:right;font-variant-numeric:tabular-nums}co
 th[aria-sort]{cursor:pointer}th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
 details{margin:.3rem 0}details>summary{cursor:pointer;font-weight:600}.muted{color:#5a6672}.warn{color:#8a1c12;font-weight:600}
 input.filter{margin:.3rem 0;padding:.25rem .4rem;width:20rem;max-width:100%}
-@media print{input.filter{display:none}th[aria-sort]::after{content:""}body{max-width:none;padding:0}a{color:inherit;text-decoration:none}table{page-break-inside:auto}tr{page-break-inside:avoid}h2{page-break-after:avoid}}
+main>section{content-visibility:auto;contain-intrinsic-size:auto 40rem}table.fixed{table-layout:fixed}
+@media print{main>section{content-visibility:visible}input.filter{display:none}th[aria-sort]::after{content:""}body{max-width:none;padding:0}a{color:inherit;text-decoration:none}table{page-break-inside:auto}tr{page-break-inside:avoid}h2{page-break-after:avoid}}
 `;
 
 /**
@@ -108,7 +115,8 @@ function duration(ms: number): string {
 }
 
 function num(n: number): string {
-  return `<td class="n" data-v="${n}">${n.toLocaleString('en-US')}</td>`;
+  // The sort key only where the shown text is not itself a plain number (thousands separators).
+  return n < 1000 ? `<td class="n">${n}</td>` : `<td class="n" data-v="${n}">${n.toLocaleString('en-US')}</td>`;
 }
 
 function table(label: string, headers: readonly string[], rows: string[], classes = 's f'): string {
@@ -136,8 +144,9 @@ function keptSection(report: PageReport, names: ReadonlyMap<string, string>): st
   if (groups.length === 0) return '<p class="muted">Nothing kept.</p>';
   return groups
     .map((g) => {
-      const listed = g.entries.length === g.count ? '' : g.entries.length === 0 ? ' — listed by count only' : ` — ${g.entries.length.toLocaleString('en-US')} shown`;
-      const rows = g.entries.map((k) => keptRow(k, names));
+      const shown = Math.min(g.entries.length, MAX_KEPT_ROWS);
+      const listed = shown === g.count ? '' : shown === 0 ? ' — listed by count only' : ` — ${shown.toLocaleString('en-US')} shown`;
+      const rows = g.entries.slice(0, MAX_KEPT_ROWS).map((k) => keptRow(k, names));
       const body = rows.length > 0 ? table(`kept: ${GROUP_TITLES[g.name]}`, ['project', 'kind', 'provider', 'id', 'state', 'why kept', 'eligible at'], rows) : '';
       return `<details class="kept" data-cause="${esc(g.name)}"><summary>${esc(GROUP_TITLES[g.name])}: ${g.count.toLocaleString('en-US')}${listed}</summary>${body}</details>`;
     })
@@ -197,7 +206,7 @@ ${table('errors', ['project', 'kind', 'id', 'status', 'error code', 'message'], 
 </section>
 ${expired.length > 0 ? `<section id="expired"><h2>Expired protections (${expired.length})</h2>${table('expired protections', ['selector', 'owner', 'reason', 'expired'], expired.map((p) => `<tr><td><code>${esc(p.selector)}</code></td><td>${esc(p.owner)}</td><td>${esc(p.reason)}</td><td>${time(p.expiredAt)}</td></tr>`))}</section>` : ''}
 <section id="projects"><h2>Projects (${report.projects.length.toLocaleString('en-US')})</h2>
-${table('projects', ['name', 'project id', 'seen', 'stale', 'kept', 'errors', 'API calls', 'duration'], projectRows)}
+${table('projects', ['name', 'project id', 'seen', 'stale', 'kept', 'errors', 'API calls', 'duration'], projectRows, 's f fixed')}
 </section>
 </main>
 <script>${SCRIPT}</script>

@@ -1,10 +1,10 @@
 import type { Kept, KeptCause } from '../plan';
-import type { PageReport } from './html';
+import { MAX_KEPT_ROWS, type PageReport } from './html';
 import type { ScanReport } from './report';
 import type { SweepManifest } from './store';
 
-/** Kept entries listed per cause in a merged report; the rest are counted. */
-export const KEPT_SAMPLE_PER_CAUSE = 200;
+/** Kept entries listed per cause in a merged report (the page shows no more); the rest are counted. */
+export const KEPT_SAMPLE_PER_CAUSE = MAX_KEPT_ROWS;
 
 /**
  * Folds the per-project reports of a queued sweep into one report, one project at a time, so memory

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Kept } from '../../lib/plan';
-import { atlasUiUrl, keptGroups, keptTotal, renderReportHtml, type PageReport } from '../../lib/report';
+import { MAX_KEPT_ROWS, atlasUiUrl, keptGroups, keptTotal, renderReportHtml, type PageReport } from '../../lib/report';
 
 const P1 = 'a'.repeat(24);
 const P2 = 'b'.repeat(24);
@@ -124,5 +124,15 @@ describe('kept entries from the report, whatever its shape', () => {
   it('shows counts alone when no entries are given', () => {
     expect(keptGroups({ keptByCause: { cap: 3, blocked: 0 } }).map((g) => [g.name, g.count, g.entries.length])).toEqual([['cap', 3, 0]]);
     expect(keptGroups({}).length).toBe(0);
+  });
+});
+
+describe('a large report', () => {
+  it('lists at most MAX_KEPT_ROWS kept entries per cause whatever the report holds, and counts the rest', () => {
+    const many = Array.from({ length: MAX_KEPT_ROWS + 50 }, (_, i) => kept(`peer-${i}`, 'state'));
+    const html = page(report({ kept: many }));
+    expect(html).toContain(`Healthy: ${(MAX_KEPT_ROWS + 50).toLocaleString('en-US')} — ${MAX_KEPT_ROWS} shown`);
+    expect(html).toContain(`peer-${MAX_KEPT_ROWS - 1}<`);
+    expect(html).not.toContain(`peer-${MAX_KEPT_ROWS}<`);
   });
 });
