@@ -45,8 +45,10 @@ async function scanOne(record: SQSRecord): Promise<void> {
   const result = await runProjectScan(deps, request);
   const { scan } = result;
   countScan(result);
-  const page = deps.reports ? { ...deps.reports.where(result.sweepId), pending: true } : undefined;
-  if (deps.reports) await storeReport(deps.reports, result);
+  // Only a sweep's scans have a page to come: a scan request from elsewhere carries no sweep id.
+  const reports = request.sweepId !== undefined ? deps.reports : undefined;
+  const page = reports ? { ...reports.where(result.sweepId), pending: true } : undefined;
+  if (reports) await storeReport(reports, result);
   if (deps.notifier) await notifyProjectScan(deps.notifier, result, deps.now(), page);
   logger.info('project scanned', {
     sweepId: result.sweepId,

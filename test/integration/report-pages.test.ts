@@ -63,6 +63,22 @@ describe('the deployed report path: sweep → scans store their reports → the 
     expect(messages.filter((m) => m.includes("The sweep's report page, once all its scans are done")).length).toBeGreaterThan(0);
   }, 60_000);
 
+  it('stores nothing for a scan request from another system: it belongs to no sweep, so no page will come', async () => {
+    pipeline.configure({ JANITOR_MODE: 'dry-run', REPORT_BUCKET: BUCKET });
+    const before = s3.keys(BUCKET);
+    const record = {
+      messageId: 'm1', receiptHandle: 'm1', body: JSON.stringify({ type: 'scan', projectId: DEMO.payments.id }),
+      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'x', ApproximateFirstReceiveTimestamp: '0' },
+      messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn', awsRegion: 'us-east-1',
+    };
+    expect(await scanHandler({ Records: [record] } as never, lambdaContext('scan', 120_000))).toEqual({ batchItemFailures: [] });
+    expect(s3.keys(BUCKET)).toEqual(before);
+    // With a sweep id, the same request stores its report where that sweep's page will look.
+    const withSweep = { ...record, body: JSON.stringify({ type: 'scan', projectId: DEMO.payments.id, sweepId: 'sweep-from-elsewhere' }) };
+    await scanHandler({ Records: [withSweep] } as never, lambdaContext('scan', 120_000));
+    expect(s3.keys(BUCKET)).toContain(`reports/sweep-from-elsewhere/projects/${DEMO.payments.id}.json`);
+  });
+
   it('fails the invocation, naming the setting, when the report function has no bucket', async () => {
     pipeline.configure({ REPORT_BUCKET: undefined });
     await expect(reportHandler({}, lambdaContext('report', 300_000))).rejects.toThrow(/REPORT_BUCKET/);
