@@ -29,6 +29,9 @@ const DEFAULT_ATLAS_UI = 'https://cloud.mongodb.com';
  */
 export const MAX_KEPT_ROWS = 200;
 
+/** Above this many projects their table is laid out only when scrolled to, in fixed columns: 10,000 rows take seconds. */
+const LAZY_PROJECTS = 1_000;
+
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 export function esc(value: unknown): string {
@@ -84,8 +87,8 @@ th{background:#eef2f5}td.n{text-align:right;font-variant-numeric:tabular-nums}co
 th[aria-sort]{cursor:pointer}th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
 details{margin:.3rem 0}details>summary{cursor:pointer;font-weight:600}.muted{color:#5a6672}.warn{color:#8a1c12;font-weight:600}
 input.filter{margin:.3rem 0;padding:.25rem .4rem;width:20rem;max-width:100%}
-main>section{content-visibility:auto;contain-intrinsic-size:auto 40rem}table.fixed{table-layout:fixed}
-@media print{main>section{content-visibility:visible}input.filter{display:none}th[aria-sort]::after{content:""}body{max-width:none;padding:0}a{color:inherit;text-decoration:none}table{page-break-inside:auto}tr{page-break-inside:avoid}h2{page-break-after:avoid}}
+section.lazy{content-visibility:auto;contain-intrinsic-size:auto 40rem}table.fixed{table-layout:fixed}code.pid{white-space:nowrap}
+@media print{section.lazy{content-visibility:visible}input.filter{display:none}th[aria-sort]::after{content:""}body{max-width:none;padding:0}a{color:inherit;text-decoration:none}table{page-break-inside:auto}tr{page-break-inside:avoid}h2{page-break-after:avoid}}
 `;
 
 /**
@@ -126,7 +129,7 @@ function table(label: string, headers: readonly string[], rows: string[], classe
 
 function projectLabel(names: ReadonlyMap<string, string>, projectId: string): string {
   const name = names.get(projectId);
-  return name ? `${esc(name)}<br><code class="muted">${esc(projectId)}</code>` : `<code>${esc(projectId)}</code>`;
+  return name ? `${esc(name)}<br><code class="muted pid">${esc(projectId)}</code>` : `<code class="pid">${esc(projectId)}</code>`;
 }
 
 function candidateRow(c: ReportCandidate, names: ReadonlyMap<string, string>, uiBase: string): string {
@@ -176,7 +179,7 @@ export function renderReportHtml(report: PageReport, options: PageOptions): stri
     ['API calls', report.apiCalls.total],
   ];
   const projectRows = report.projects.map(
-    (p) => `<tr><td>${esc(p.projectName ?? '')}</td><td><code>${esc(p.projectId)}</code></td>${num(p.seen)}${num(p.candidates)}${num(p.kept)}${num(p.errors)}${num(p.apiCalls)}<td class="n" data-v="${p.durationMs}">${duration(p.durationMs)}</td></tr>`,
+    (p) => `<tr><td>${esc(p.projectName ?? '')}</td><td><code class="pid">${esc(p.projectId)}</code></td>${num(p.seen)}${num(p.candidates)}${num(p.kept)}${num(p.errors)}${num(p.apiCalls)}<td class="n" data-v="${p.durationMs}">${duration(p.durationMs)}</td></tr>`,
   );
   const errorRows = report.errors.map(
     (e) => `<tr><td>${e.projectId ? projectLabel(names, e.projectId) : ''}</td><td>${esc(e.kind ?? '')}</td><td><code>${esc(e.id ?? '')}</code></td><td>${esc(e.status ?? '')}</td><td><code>${esc(e.errorCode ?? '')}</code></td><td>${esc(e.message)}</td></tr>`,
@@ -205,8 +208,8 @@ ${keptSection(report, names)}
 ${table('errors', ['project', 'kind', 'id', 'status', 'error code', 'message'], errorRows)}
 </section>
 ${expired.length > 0 ? `<section id="expired"><h2>Expired protections (${expired.length})</h2>${table('expired protections', ['selector', 'owner', 'reason', 'expired'], expired.map((p) => `<tr><td><code>${esc(p.selector)}</code></td><td>${esc(p.owner)}</td><td>${esc(p.reason)}</td><td>${time(p.expiredAt)}</td></tr>`))}</section>` : ''}
-<section id="projects"><h2>Projects (${report.projects.length.toLocaleString('en-US')})</h2>
-${table('projects', ['name', 'project id', 'seen', 'stale', 'kept', 'errors', 'API calls', 'duration'], projectRows, 's f fixed')}
+<section id="projects"${report.projects.length > LAZY_PROJECTS ? ' class="lazy"' : ''}><h2>Projects (${report.projects.length.toLocaleString('en-US')})</h2>
+${table('projects', ['name', 'project id', 'seen', 'stale', 'kept', 'errors', 'API calls', 'duration'], projectRows, report.projects.length > LAZY_PROJECTS ? 's f fixed' : 's f')}
 </section>
 </main>
 <script>${SCRIPT}</script>
