@@ -36,6 +36,8 @@ export const ENV = {
   notifyTopicArn: 'NOTIFY_TOPIC_ARN',
   protectionsFile: 'PROTECTIONS_FILE',
   protectionsParameter: 'PROTECTIONS_PARAMETER',
+  reportBucket: 'REPORT_BUCKET',
+  reportMaxWaitMinutes: 'REPORT_MAX_WAIT_MINUTES',
 } as const;
 
 /**
@@ -119,6 +121,8 @@ const envSchema = z.object({
   [ENV.notifyTopicArn]: blankIsUnset(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, 'must be an SNS topic ARN')),
   [ENV.protectionsFile]: blankIsUnset(z.string()),
   [ENV.protectionsParameter]: blankIsUnset(z.string().regex(/^\/[A-Za-z0-9_.\/-]{1,2047}$/, 'must be an SSM parameter name starting with /')),
+  [ENV.reportBucket]: blankIsUnset(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')),
+  [ENV.reportMaxWaitMinutes]: integer(1, 10_080, 360),
 });
 
 /** Project selection: an empty include list means every project the credentials see. */
@@ -152,6 +156,8 @@ export interface JanitorConfig {
   notifyTopicArn: string | undefined;
   /** Where the protection registry is read: a JSON file, or an SSM parameter holding the same JSON. */
   protections: { file?: string | undefined; parameter?: string | undefined };
+  /** Where scans store their reports and the sweep's page is assembled (S3); unset: no pages. */
+  reports: { bucket: string | undefined; maxWaitMs: number };
 }
 
 export interface WorkerSettings {
@@ -207,5 +213,6 @@ export function loadConfig(env: Record<string, string | undefined>): JanitorConf
     ledgerTable: e[ENV.ledgerTable],
     notifyTopicArn: e[ENV.notifyTopicArn],
     protections: { file: e[ENV.protectionsFile], parameter: e[ENV.protectionsParameter] },
+    reports: { bucket: e[ENV.reportBucket], maxWaitMs: e[ENV.reportMaxWaitMinutes] * 60_000 },
   };
 }

@@ -4,6 +4,13 @@ import type { Notifier } from './notifier';
 const FIRST_ITEMS = 10;
 const DAY_MS = 86_400_000;
 
+/** Where the sweep's report page is (or will be, when `pending`). */
+export interface PageLink {
+  s3Uri: string;
+  consoleUrl: string;
+  pending?: boolean | undefined;
+}
+
 /** Dead-lettered jobs as the worker reports them. */
 export interface DeadLetterItem {
   jobId: string | undefined;
@@ -18,11 +25,12 @@ export interface DeadLetterItem {
  * expired protections. Publishing is best effort: a failure is added to the report's errors, never
  * thrown, so a sweep is never lost for want of an e-mail.
  */
-export async function notifySweep(notifier: Notifier, report: ScanReport, now: number): Promise<void> {
+export async function notifySweep(notifier: Notifier, report: ScanReport, now: number, page?: PageLink): Promise<void> {
   const waiting = report.kept.filter((k) => k.cause === 'grace');
   const soon = waiting.filter((k) => k.eligibleAt !== undefined && Date.parse(k.eligibleAt) <= now + DAY_MS);
   const lines = [
     `Sweep ${report.sweepId} (${report.mode}): ${report.projects.length} projects, ${report.candidates.length} planned, ${report.enqueued} enqueued, ${waiting.length} marked and waiting, ${report.errors.length} errors.`,
+    ...(page ? ['', `${page.pending ? 'The sweep\'s report page, once all its scans are done' : 'Report page'}: ${page.consoleUrl}`, `  (${page.s3Uri}: open it from the console, or download it and open it in a browser)`] : []),
     ...section(`Planned for deletion (${report.candidates.length})`, report.candidates.map((c) => `${c.kind} ${c.provider ?? ''} ${c.id} in ${c.projectId}: ${c.rule} (${c.reason})`)),
     ...section(`Eligible within 24 hours (${soon.length})`, soon.map((k) => `${k.kind} ${k.provider ?? ''} ${k.id} in ${k.projectId}: at ${k.eligibleAt}`)),
     ...section(`Expired protections (${report.expiredProtections?.length ?? 0})`, (report.expiredProtections ?? []).map((p) => `${p.selector}, owner ${p.owner}: ${p.reason}; expired ${p.expiredAt}`)),

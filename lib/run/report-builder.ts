@@ -2,7 +2,7 @@ import type { Mode } from '../config';
 import type { Protection } from '../protections';
 import type { ReportCandidate, ReportError, ScanReport } from '../report';
 import { jobIdFor } from '../jobs';
-import { notifySweep } from '../notify/messages';
+import { notifySweep, type PageLink } from '../notify/messages';
 import type { Notifier } from '../notify/notifier';
 import type { ProjectScanResult } from './scan-run';
 
@@ -54,11 +54,15 @@ export function buildReport(input: ReportInput): ScanReport {
  * A queued sweep has no one place that sees every project, so each scan publishes its own summary, and
  * only when there is news: something planned, or something becoming eligible within 24 hours.
  */
-export async function notifyProjectScan(notifier: Notifier, result: ProjectScanResult, now: number): Promise<void> {
+export async function notifyProjectScan(notifier: Notifier, result: ProjectScanResult, now: number, page?: PageLink): Promise<void> {
   const dueSoon = result.scan.kept.some((k) => k.eligibleAt !== undefined && Date.parse(k.eligibleAt) <= now + 86_400_000);
   if (result.jobs.length === 0 && !dueSoon) return;
-  const report = buildReport({ sweepId: result.sweepId, mode: result.mode, results: [result], errors: [], expired: result.expiredProtections, apiCalls: { total: result.scan.apiCalls, auth: result.auth }, durationMs: result.scan.durationMs });
-  await notifySweep(notifier, report, now);
+  await notifySweep(notifier, projectReport(result), now, page);
+}
+
+/** One scan's report: what the scan function stores for the sweep's page and sends in its notice. */
+export function projectReport(result: ProjectScanResult): ScanReport {
+  return buildReport({ sweepId: result.sweepId, mode: result.mode, results: [result], errors: [], expired: result.expiredProtections, apiCalls: { total: result.scan.apiCalls, auth: result.auth }, durationMs: result.scan.durationMs });
 }
 
 export function reportCandidates(result: Pick<ProjectScanResult, 'scan'>): ReportCandidate[] {

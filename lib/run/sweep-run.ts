@@ -160,6 +160,17 @@ export async function runSweep(deps: JanitorDeps, request: SweepEvent): Promise<
   let queued = 0;
   if (targets.length > 0) {
     if (!deps.sqs || !deps.config.scanQueueUrl) throw new Error('a queued sweep needs SCAN_QUEUE_URL and an SQS client');
+    // Before any scan is queued: a sweep that cannot say which reports to wait for fails whole, and its retry starts clean.
+    await deps.reports?.putManifest({
+      sweepId,
+      mode,
+      startedAt: new Date(started).toISOString(),
+      projectIds: targets.map((t) => t.project.id),
+      projectsSeen: seen,
+      skipped,
+      errors,
+      apiCalls: { total: counter.total, auth: counter.auth },
+    });
     queued = await sendAll(
       deps.sqs,
       deps.config.scanQueueUrl,

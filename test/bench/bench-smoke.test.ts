@@ -22,7 +22,7 @@ describe('bench and chaos scripts (smoke sizes)', () => {
     expect(results.sweep.requests).toBeGreaterThan(20);
     expect(results.sweep.requests).toBe(results.sweep.minimumRequests);
     expect(results.worker).toMatchObject({ jobs: 15, deleted: 15, lost: 0, touchedOutsidePlan: 0 });
-    expect(results.coldStart.functions.map((f: { name: string }) => f.name)).toEqual(['sweep', 'scan', 'worker']);
+    expect(results.coldStart.functions.map((f: { name: string }) => f.name)).toEqual(['sweep', 'scan', 'worker', 'report']);
     expect(results.memory.capped.peakRssMB).toBeGreaterThan(0);
     expect(results.memory.queued).toMatchObject({ queued: 100 });
   }, 180_000);

@@ -5,8 +5,10 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { startFauxqs } from 'fauxqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREDENTIALS_FAILURES_METRIC } from '../../lib/lambda';
+import { parse } from 'yaml';
+import { CREDENTIALS_FAILURES_METRIC, METRIC_NAMES, RUN_DIMENSIONS, RUN_METRICS } from '../../lib/lambda';
 import { LEDGER_TABLE_DEFINITION, LEDGER_TTL_ATTRIBUTE } from '../../lib/ledger';
+import { reportKeys } from '../../lib/report';
 
 /** serverless.yml's POWERTOOLS_METRICS_NAMESPACE. */
 const CREDENTIALS_NAMESPACE = 'AtlasJanitor';
@@ -45,9 +47,9 @@ describe('sls package (offline)', () => {
     resources = template['Resources'];
   }, 120_000);
 
-  it('defines the three functions on nodejs24.x, arm64', () => {
+  it('defines the four functions on nodejs24.x, arm64', () => {
     const functions = ofType('AWS::Lambda::Function');
-    expect(functions.map(([name]) => name).sort()).toEqual(['ScanLambdaFunction', 'SweepLambdaFunction', 'WorkerLambdaFunction']);
+    expect(functions.map(([name]) => name).sort()).toEqual(['ReportLambdaFunction', 'ScanLambdaFunction', 'SweepLambdaFunction', 'WorkerLambdaFunction']);
     for (const [, f] of functions) {
       expect(f.Properties.Runtime).toBe('nodejs24.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);
@@ -56,9 +58,10 @@ describe('sls package (offline)', () => {
   });
 
   it('wires the schedule to sweep and both queues to their functions with partial batch responses', () => {
-    const [[, rule]] = ofType('AWS::Events::Rule') as [[string, Json]];
-    expect(rule.Properties.ScheduleExpression).toBe('cron(0 2 * * ? *)');
-    expect(rule.Properties.Targets[0].Arn['Fn::GetAtt'][0]).toBe('SweepLambdaFunction');
+    const rules = Object.fromEntries(ofType('AWS::Events::Rule').map(([, r]) => [r.Properties.Targets[0].Arn['Fn::GetAtt'][0], r.Properties]));
+    expect(Object.keys(rules).sort()).toEqual(['ReportLambdaFunction', 'SweepLambdaFunction']);
+    expect(rules['SweepLambdaFunction']!.ScheduleExpression).toBe('cron(0 2 * * ? *)');
+    expect(rules['ReportLambdaFunction']!.ScheduleExpression).toBe('rate(15 minutes)');
     const mappings: Record<string, Json> = Object.fromEntries(ofType('AWS::Lambda::EventSourceMapping').map(([, m]) => [m.Properties.EventSourceArn['Fn::GetAtt'][0], m.Properties]));
     expect(Object.keys(mappings).sort()).toEqual(['DeleteQueue', 'ScanQueue']);
     expect(mappings['ScanQueue']!.FunctionName['Fn::GetAtt'][0]).toBe('ScanLambdaFunction');
@@ -93,7 +96,7 @@ describe('sls package (offline)', () => {
   it('alarms on Lambda Errors for each function, and on the CredentialsFailures metric', () => {
     const errors = alarms().filter((a) => a.Namespace === 'AWS/Lambda');
     expect(errors.map((a) => a.Dimensions[0]).sort((x, y) => x.Value.Ref.localeCompare(y.Value.Ref))).toEqual(
-      ['ScanLambdaFunction', 'SweepLambdaFunction', 'WorkerLambdaFunction'].map((fn) => ({ Name: 'FunctionName', Value: { Ref: fn } })),
+      ['ReportLambdaFunction', 'ScanLambdaFunction', 'SweepLambdaFunction', 'WorkerLambdaFunction'].map((fn) => ({ Name: 'FunctionName', Value: { Ref: fn } })),
     );
     for (const a of errors) expect(a).toMatchObject({ MetricName: 'Errors', Statistic: 'Sum', ComparisonOperator: 'GreaterThanThreshold', Threshold: 0 });
     // The functions' metric, with the dimension Powertools adds (its service name).
@@ -123,7 +126,7 @@ describe('sls package (offline)', () => {
 
   it('gives each function its own role, with no * resource on any Secrets Manager or SQS action', () => {
     const roles = Object.fromEntries(ofType('AWS::Lambda::Function').map(([name, f]) => [name, f.Properties.Role['Fn::GetAtt'][0]]));
-    expect(new Set(Object.values(roles)).size).toBe(3);
+    expect(new Set(Object.values(roles)).size).toBe(4);
     const statements = ofType('AWS::IAM::Role').flatMap(([, r]) => (r.Properties.Policies ?? []).flatMap((p: Json) => p.PolicyDocument.Statement as Json[]));
     const sensitive = statements.filter((s) => [s.Action].flat().some((a: string) => /^(secretsmanager|sqs):/.test(a)));
     expect(sensitive.length).toBeGreaterThanOrEqual(6);
@@ -159,9 +162,136 @@ describe('sls package (offline)', () => {
     for (const fn of Object.keys(roles)) expect(dynamoActions(fn).some((a) => a.includes('*'))).toBe(false);
   });
 
+  it('keeps reports in a private, encrypted, TLS-only bucket whose objects expire after the stage parameter', () => {
+    const params = parse(readFileSync(join(ROOT, 'serverless.yml'), 'utf8')).params.default;
+    const bucket = resources['ReportBucket'];
+    expect(bucket.Type).toBe('AWS::S3::Bucket');
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }]);
+    expect(bucket.Properties.OwnershipControls.Rules).toEqual([{ ObjectOwnership: 'BucketOwnerEnforced' }]);
+    const [rule] = bucket.Properties.LifecycleConfiguration.Rules;
+    expect(rule).toMatchObject({ Status: 'Enabled', ExpirationInDays: params.reportRetentionDays });
+    expect(rule.Prefix ?? '').toBe('');
+    const policies = ofType('AWS::S3::BucketPolicy').filter(([, p]) => p.Properties.Bucket.Ref === 'ReportBucket');
+    expect(policies).toHaveLength(1);
+    const [[, policy]] = policies as [[string, Json]];
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        Resource: [{ 'Fn::GetAtt': ['ReportBucket', 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['ReportBucket', 'Arn'] }, '/*']] }],
+      }),
+    ]);
+    expect(template['Outputs']['ReportBucketName']).toEqual({ Value: { Ref: 'ReportBucket' } });
+  });
+
+  it('lets only the functions that need the bucket touch it, each with only the actions it uses, on the keys it uses', () => {
+    const roles = Object.fromEntries(ofType('AWS::Lambda::Function').map(([fn, f]) => [fn, f.Properties.Role['Fn::GetAtt'][0]]));
+    const mentionsBucket = (value: unknown): boolean => JSON.stringify(value ?? null).includes('"ReportBucket"');
+    // "action on key pattern" for every statement of a role that names the bucket.
+    const grants = (fn: string) =>
+      (resources[roles[fn]!].Properties.Policies.flatMap((x: Json) => x.PolicyDocument.Statement) as Json[])
+        .filter((st) => mentionsBucket(st.Resource))
+        .flatMap((st) =>
+          [st.Action].flat().flatMap((action: string) =>
+            (st.Resource as Json[]).map((r) => `${action} ${r['Fn::Join'] ? r['Fn::Join'][1][1] : '(bucket)'}${st.Condition ? ` if ${JSON.stringify(st.Condition)}` : ''}`),
+          ),
+        )
+        .sort();
+    expect(grants('SweepLambdaFunction')).toEqual(['s3:PutObject /pending/*']);
+    expect(grants('ScanLambdaFunction')).toEqual(['s3:PutObject /reports/*/projects/*']);
+    expect(grants('WorkerLambdaFunction')).toEqual([]);
+    expect(grants('ReportLambdaFunction')).toEqual([
+      's3:DeleteObject /pending/*',
+      's3:GetObject /pending/*',
+      's3:GetObject /reports/*/projects/*',
+      's3:ListBucket (bucket) if {"StringLike":{"s3:prefix":["pending/","reports/*/projects/"]}}',
+      's3:PutObject /reports/*/index.html',
+      's3:PutObject /reports/*/report.json',
+    ]);
+    // No other statement anywhere grants S3 (nor any wildcard action on it).
+    for (const [, role] of ofType('AWS::IAM::Role')) {
+      for (const st of role.Properties.Policies.flatMap((x: Json) => x.PolicyDocument.Statement) as Json[]) {
+        const s3Actions = [st.Action ?? []].flat().filter((a: unknown) => typeof a === 'string' && a.startsWith('s3:'));
+        if (s3Actions.length > 0) expect(mentionsBucket(st.Resource)).toBe(true);
+        expect(s3Actions.some((a: string) => a.includes('*'))).toBe(false);
+      }
+    }
+    // The keys the code writes are the ones its role allows (IAM's * matches across /).
+    const allows = (pattern: string, key: string) => new RegExp(`^${pattern.slice(1).replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`).test(key);
+    const sweep = 'sweep-20261126T020000-abcd1234';
+    expect(allows('/pending/*', reportKeys.manifest(sweep))).toBe(true);
+    expect(allows('/reports/*/projects/*', reportKeys.project(sweep, 'a'.repeat(24)))).toBe(true);
+    expect(allows('/reports/*/index.html', reportKeys.page(sweep))).toBe(true);
+    expect(allows('/reports/*/report.json', reportKeys.merged(sweep))).toBe(true);
+    expect(allows('/reports/*/projects/*', reportKeys.page(sweep))).toBe(false);
+    const bucketEnv = Object.fromEntries(ofType('AWS::Lambda::Function').map(([fn, f]) => [fn, f.Properties.Environment.Variables.REPORT_BUCKET]));
+    expect(bucketEnv).toEqual({ SweepLambdaFunction: { Ref: 'ReportBucket' }, ScanLambdaFunction: { Ref: 'ReportBucket' }, ReportLambdaFunction: { Ref: 'ReportBucket' }, WorkerLambdaFunction: undefined });
+  });
+
+  it('has a dashboard of exactly the metrics the functions emit, for every function and queue of the stack', () => {
+    const [[, dashboard]] = ofType('AWS::CloudWatch::Dashboard') as [[string, Json]];
+    expect(dashboard.Properties.DashboardName).toBe('atlas-janitor-ci');
+    const body = JSON.parse(dashboard.Properties.DashboardBody);
+    const widgets = (body.widgets as Json[]).filter((w) => w.type === 'metric').map((w) => w.properties);
+    expect(widgets.map((w) => w.title)).toEqual([
+      'Found (planned) per kind and rule',
+      'Deleted per kind and rule',
+      'Kept per kind and cause',
+      'Delete jobs by outcome',
+      'Dead letters',
+      'Atlas 429s and errors by status',
+      'Function errors and throttles',
+      'Function durations (p99, ms)',
+      'Queue depths',
+      'Report pages',
+    ]);
+    // Metric rows with CloudWatch's "." (same as above) and "..." (all but the last values) expanded.
+    const metrics: { namespace: string; name: string; dims: Record<string, string> }[] = [];
+    const searches: { schema: string[]; name: string }[] = [];
+    for (const w of widgets) {
+      expect(w.region).toBe('us-east-1');
+      let previous: string[] = [];
+      for (const row of w.metrics as unknown[][]) {
+        const expression = (row[0] as Json)?.expression as string | undefined;
+        if (expression) {
+          const m = /^SEARCH\('\{([^}]+)\} MetricName="(\w+)"'/.exec(expression)!;
+          searches.push({ schema: m[1]!.split(','), name: m[2]! });
+          continue;
+        }
+        const values = row.filter((v): v is string => typeof v === 'string');
+        const full = values[0] === '...' ? [...previous.slice(0, previous.length - (values.length - 1)), ...values.slice(1)] : values.map((v, i) => (v === '.' ? previous[i]! : v));
+        previous = full;
+        const [namespace, name, ...pairs] = full;
+        const dims: Record<string, string> = {};
+        for (let i = 0; i < pairs.length; i += 2) dims[pairs[i]!] = pairs[i + 1]!;
+        metrics.push({ namespace: namespace!, name: name!, dims });
+      }
+    }
+    const emitted = new Set([...Object.values(METRIC_NAMES), ...Object.values(RUN_METRICS)]);
+    const ours = [...metrics.filter((m) => m.namespace === 'AtlasJanitor').map((m) => m.name), ...searches.map((s) => s.name)];
+    for (const name of ours) expect({ name, emitted: emitted.has(name) }).toEqual({ name, emitted: true });
+    for (const needed of ['Found', 'DeletedByRule', 'Kept', 'AtlasFailures', 'DeadLettered', 'Deleted']) expect(ours).toContain(needed);
+    for (const m of metrics.filter((x) => x.namespace === 'AtlasJanitor')) expect(m.dims).toEqual({ service: 'atlas-janitor' });
+    const dimensionNames = new Set<string>([...Object.values(RUN_DIMENSIONS), 'service']);
+    for (const s of searches) {
+      expect(s.schema[0]).toBe('AtlasJanitor');
+      for (const d of s.schema.slice(1)) expect(dimensionNames.has(d)).toBe(true);
+    }
+    const functionNames = ofType('AWS::Lambda::Function').map(([, f]) => f.Properties.FunctionName as string).sort();
+    const onLambda = (metric: string) => [...new Set(metrics.filter((m) => m.namespace === 'AWS/Lambda' && m.name === metric).map((m) => m.dims['FunctionName']!))].sort();
+    expect(onLambda('Errors')).toEqual(functionNames);
+    expect(onLambda('Duration')).toEqual(functionNames);
+    const queueNames = ofType('AWS::SQS::Queue').map(([, q]) => q.Properties.QueueName as string).sort();
+    const depths = [...new Set(metrics.filter((m) => m.namespace === 'AWS/SQS' && m.name === 'ApproximateNumberOfMessagesVisible').map((m) => m.dims['QueueName']!))].sort();
+    expect(depths).toEqual(queueNames);
+  });
+
   it('bundles no simulator, local tooling or test code into any function', () => {
     const zips = readdirSync(dir).filter((f) => f.endsWith('.zip')).sort();
-    expect(zips).toEqual(['scan.zip', 'sweep.zip', 'worker.zip']);
+    expect(zips).toEqual(['report.zip', 'scan.zip', 'sweep.zip', 'worker.zip']);
     for (const zip of zips) {
       const bundle = readZipText(join(dir, zip));
       expect(bundle.length).toBeGreaterThan(10_000);
@@ -190,6 +320,7 @@ describe('sls invoke local with the sample events (against the simulator)', () =
       LOCAL_SCAN_DLQ_URL: env['SCAN_DLQ_URL']!,
       LOCAL_DELETE_QUEUE_URL: env['DELETE_QUEUE_URL']!,
       LOCAL_DELETE_DLQ_URL: env['DELETE_DLQ_URL']!,
+      LOCAL_REPORT_BUCKET: '',
     });
 
   beforeAll(async () => {

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -121,6 +122,14 @@ describe('atlas-janitor demo', () => {
     expect(report.ok).toBe(true);
     expect(report.totals).toMatchObject({ found: 16, deleted: 16, skipped: 0, deadLettered: 0, lost: 0, touchedOutsidePlan: 0 });
     expect(report.expected).toEqual({ stale: 16, missed: [], unexpected: [] });
+    // The page of the plan the deleting sweep carried out: its 16 stale resources and their rules. Under
+    // faults a read of that one dry-run sweep may fail for good (the page then lists it as an error).
+    const page = readFileSync(report.page.path, 'utf8');
+    if (extra.length === 0) {
+      expect(report.page.candidates).toBe(16);
+      expect(page).toContain('What would be deleted (16)');
+    } else expect(page).toContain(`What would be deleted (${report.page.candidates})`);
+    for (const rule of report.page.rules) expect(page).toContain(`<code class="r">${rule}</code>`);
     // Mark, wait, then delete: the first sweep only marked (16 stale + 3 under age rules), the second deleted.
     expect(report.ledger).toEqual({ graceSeconds: 5, markedByFirstSweep: 19, deletesBeforeGraceEnded: 0, waitedMs: expect.any(Number), historyEntries: 16, historyFinal: 16 });
     expect(report.ledger.waitedMs).toBeGreaterThanOrEqual(5000);

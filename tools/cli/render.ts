@@ -61,6 +61,7 @@ export function renderDemoReport(report: DemoReport): string {
     );
   }
   out.push(`run history: ${l.historyEntries} jobs recorded, ${l.historyFinal} with a final outcome`);
+  out.push(`report page of the plan (${report.page.candidates} to delete; rules ${report.page.rules.join(', ')}): ${report.page.path}`);
   out.push(
     `jobs lost: ${t.lost}; resources touched outside the plan: ${t.touchedOutsidePlan}`,
     `${report.apiCalls.total} Atlas requests (${report.apiCalls.deletes} DELETEs, ${report.apiCalls.faultsInjected} faults injected), ${(report.wallTimeMs / 1000).toFixed(1)} s`,

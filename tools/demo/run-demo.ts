@@ -1,8 +1,12 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { resetRuntimeDeps, runtimeDeps } from '../../lib/lambda';
 import { DynamoLedger } from '../../lib/ledger';
+import { renderReportHtml } from '../../lib/report';
+import { inlineSweep } from '../../lib/run';
 import { bundleFunctions, loadHandler } from '../local/bundle';
 import { startLocalDynamo, type LocalDynamo } from '../local/dynamo';
 import { lambdaContext } from '../local/lambda-context';
@@ -31,6 +35,8 @@ export interface DemoOptions {
    * a first sweep that only marks, a wait, and a second sweep that deletes what is still stale.
    */
   graceSeconds?: number;
+  /** Where to write the report page of the plan (default: a file in the system's temporary folder). */
+  pagePath?: string;
   /** Settings for the functions on top of serverless.yml's (e.g. MAX_DELETIONS_PER_RUN). */
   env?: Record<string, string>;
   onStage?: (message: string) => void;
@@ -80,6 +86,8 @@ export interface DemoReport {
   scanErrors: string[];
   apiCalls: { total: number; deletes: number; faultsInjected: number };
   ledger: LedgerReport;
+  /** The report page of the plan the deleting sweep then carried out, with what it lists. */
+  page: { path: string; candidates: number; rules: string[] };
   wallTimeMs: number;
   ok: boolean;
 }
@@ -110,7 +118,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const savedEnv = { ...process.env };
   try {
     stage(`simulator on ${sim.url}, SQS on ${fauxqs.address}`);
-    const stack = readStack('local', { LOCAL_ATLAS_SECRET_IDS: '' });
+    const stack = readStack('local', { LOCAL_ATLAS_SECRET_IDS: '', LOCAL_REPORT_BUCKET: '' });
     const queues = await createQueues(sqs, stack.queues);
     await dynamo.createLedgerTable(stack.ledgerTable);
     const key = scenario.apiKeys[0];
@@ -181,6 +189,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       ledgerReport.waitedMs = Date.now() - firstAt;
       ledgerReport.deletesBeforeGraceEnded = sim.log.filter((e) => e.method === 'DELETE').length;
     }
+    const page = await writePlanPage(options.pagePath ?? join(tmpdir(), `atlas-janitor-demo-${Date.now()}.html`));
+    stage(`report page of the plan: ${page.path}`);
     const summary = await sweepOnce(graceSeconds > 0 ? 'sweep 2 (enforce): deletes what is still stale' : 'sweep (enforce)');
     await waitForDeletes(sim, deleteDelayMs);
     if (summary.sweepId) {
@@ -192,13 +202,29 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     stage('checking the outcome');
     const dlq = fauxqs.inspectQueue(queues.get('DeleteDeadLetterQueue')!.name)!;
     const dlqMessages = [...dlq.messages.ready, ...dlq.messages.delayed, ...dlq.messages.inflight.map((m: { message: unknown }) => m.message)] as { body: string; messageAttributes?: Record<string, { StringValue?: string }> }[];
-    return assemble({ scenarioPath, scenario, faultRate, seed, sim, before, observations, dlqMessages, sweepId: summary.sweepId, started, ledger: ledgerReport });
+    return assemble({ scenarioPath, scenario, faultRate, seed, sim, before, observations, dlqMessages, sweepId: summary.sweepId, started, ledger: ledgerReport, page });
   } finally {
     observations.stop();
     for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
     Object.assign(process.env, savedEnv);
     sqs.destroy();
     await Promise.all([sim.stop(), fauxqs.stop(), dynamo.stop()]);
+  }
+}
+
+/**
+ * The page an approver reads before a deleting sweep: a dry-run inline sweep with the functions' own
+ * configuration and ledger, at the moment the deleting sweep starts, so it lists what that sweep plans.
+ */
+async function writePlanPage(path: string): Promise<DemoReport['page']> {
+  resetRuntimeDeps();
+  try {
+    const deps = runtimeDeps({ ...process.env, JANITOR_MODE: 'dry-run' });
+    const { report } = await inlineSweep(deps, { mode: 'dry-run', requestedBy: 'demo' }, { enqueue: false, notify: false });
+    writeFileSync(path, renderReportHtml(report, { generatedAt: new Date().toISOString(), source: 'atlas-janitor demo: the plan before the deleting sweep' }));
+    return { path, candidates: report.candidates.length, rules: [...new Set(report.candidates.map((c) => c.rule))].sort() };
+  } finally {
+    resetRuntimeDeps();
   }
 }
 
@@ -249,6 +275,7 @@ interface AssembleInput {
   sweepId: string | undefined;
   started: number;
   ledger: LedgerReport;
+  page: DemoReport['page'];
 }
 
 function assemble(input: AssembleInput): DemoReport {
@@ -350,6 +377,7 @@ function assemble(input: AssembleInput): DemoReport {
     expected,
     apiCalls: { total: sim.log.length, deletes: sim.log.filter((e) => e.method === 'DELETE').length, faultsInjected: sim.log.filter((e) => e.fault !== null).length },
     ledger: input.ledger,
+    page: input.page,
     scanErrors: observations.scanned.flatMap((line) => (line.errors ?? []).map((e) => `${line.projectId} ${e.kind ?? ''} ${e.id ?? ''}: ${e.message}`.replace(/\s+/g, ' '))),
     wallTimeMs: Date.now() - input.started,
     ok: lost.length === 0 && touchedOutsidePlan.length === 0 && input.ledger.deletesBeforeGraceEnded === 0,

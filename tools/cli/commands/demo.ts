@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runDemo } from '../../demo/run-demo';
 import { EXIT, UsageError, intFlag, rateFlag } from '../args';
@@ -12,7 +13,7 @@ export async function demo(args: string[]): Promise<number> {
     args,
     strict: true,
     allowPositionals: false,
-    options: { 'json': { type: 'boolean' }, 'scenario': { type: 'string' }, 'fault-rate': { type: 'string' }, 'seed': { type: 'string' }, 'grace-seconds': { type: 'string' } },
+    options: { 'json': { type: 'boolean' }, 'html': { type: 'string' }, 'scenario': { type: 'string' }, 'fault-rate': { type: 'string' }, 'seed': { type: 'string' }, 'grace-seconds': { type: 'string' } },
   });
   if (values.scenario !== undefined && !existsSync(values.scenario)) throw new UsageError(`--scenario: no such file ${values.scenario}`);
   const report = await runDemo({
@@ -20,6 +21,7 @@ export async function demo(args: string[]): Promise<number> {
     faultRate: rateFlag('fault-rate', values['fault-rate']),
     seed: intFlag('seed', values.seed),
     // Mark, wait, then delete, on a demo's time scale.
+    pagePath: values.html === undefined ? undefined : resolve(values.html),
     graceSeconds: intFlag('grace-seconds', values['grace-seconds']) ?? DEMO_GRACE_SECONDS,
     onStage: values.json ? undefined : (message) => process.stderr.write(`… ${message}\n`),
   });

@@ -3,6 +3,7 @@ import { inlineSweep } from '../../../lib/run';
 import { EXIT, UsageError } from '../args';
 import { ATLAS_FLAG_OPTIONS, localDeps, preflight } from '../local-deps';
 import { progressBar } from '../progress';
+import { HTML_FLAG_OPTION, writeReportPage } from '../html-page';
 import { renderScanReport } from '../render';
 
 /** Validates the project selection flags shared by scan and sweep. */
@@ -19,7 +20,7 @@ export async function scan(args: string[]): Promise<number> {
     args,
     strict: true,
     allowPositionals: false,
-    options: { ...ATLAS_FLAG_OPTIONS, project: { type: 'string', multiple: true }, all: { type: 'boolean' } },
+    options: { ...ATLAS_FLAG_OPTIONS, ...HTML_FLAG_OPTION, project: { type: 'string', multiple: true }, all: { type: 'boolean' } },
   });
   const projectIds = projectSelection(values);
   const deps = localDeps(values, { JANITOR_MODE: 'dry-run' });
@@ -27,6 +28,7 @@ export async function scan(args: string[]): Promise<number> {
   const bar = progressBar('scanning', !values.json && process.stderr.isTTY === true);
   const { report } = await inlineSweep(deps, { projectIds, mode: 'dry-run', requestedBy: 'cli' }, { enqueue: false, onProgress: bar.update });
   bar.end();
+  writeReportPage(values.html, report, 'atlas-janitor scan (this machine)');
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderScanReport(report)}\n`);
   return report.errors.length > 0 ? EXIT.failed : EXIT.ok;
 }

@@ -5,6 +5,7 @@ import { jobActor, runJobsDirectly, type JobOutcome } from '../../../lib/worker'
 import { EXIT, UsageError, intFlag } from '../args';
 import { ATLAS_FLAG_OPTIONS, localDeps, preflight } from '../local-deps';
 import { progressBar } from '../progress';
+import { HTML_FLAG_OPTION, writeReportPage } from '../html-page';
 import { renderScanReport } from '../render';
 import { table } from '../table';
 import { projectSelection } from './scan';
@@ -22,6 +23,7 @@ export async function sweep(args: string[]): Promise<number> {
     allowPositionals: false,
     options: {
       ...ATLAS_FLAG_OPTIONS,
+      ...HTML_FLAG_OPTION,
       'project': { type: 'string', multiple: true },
       'all': { type: 'boolean' },
       'enforce': { type: 'boolean' },
@@ -38,6 +40,8 @@ export async function sweep(args: string[]): Promise<number> {
   const bar = progressBar('scanning', !values.json && process.stderr.isTTY === true);
   const { report, jobs } = await inlineSweep(deps, { projectIds, mode, requestedBy: 'cli' }, { enqueue: false, onProgress: bar.update });
   bar.end();
+  // Written before any confirmation: the page is the plan to read before saying yes.
+  writeReportPage(values.html, report, `atlas-janitor sweep (this machine, ${mode})`);
   if (!values.json) process.stdout.write(`${renderScanReport(report)}\n`);
   if (mode === 'dry-run' || jobs.length === 0) {
     if (values.json) process.stdout.write(`${JSON.stringify({ report, outcomes: [] }, null, 2)}\n`);

@@ -1,0 +1,20 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { renderReportHtml, type PageReport } from '../../lib/report';
+import { UsageError } from './args';
+
+/** `--html FILE`, shared by scan and sweep. */
+export const HTML_FLAG_OPTION = { html: { type: 'string' } } as const;
+
+/**
+ * Writes the report page and says where on stderr (stdout stays the report or its JSON). Returns the
+ * absolute path, or undefined when no --html was given.
+ */
+export function writeReportPage(file: string | undefined, report: PageReport, source: string): string | undefined {
+  if (file === undefined) return undefined;
+  if (file.trim() === '') throw new UsageError('--html needs a file name');
+  const path = resolve(file);
+  writeFileSync(path, renderReportHtml(report, { generatedAt: new Date().toISOString(), source }));
+  process.stderr.write(`report page: ${path}\n`);
+  return path;
+}
