@@ -270,7 +270,7 @@ describe('sls package (offline)', () => {
         metrics.push({ namespace: namespace!, name: name!, dims });
       }
     }
-    const emitted = new Set([...Object.values(METRIC_NAMES), ...Object.values(RUN_METRICS)]);
+    const emitted = new Set([...Object.values(METRIC_NAMES), ...Object.values(RUN_METRICS), CREDENTIALS_FAILURES_METRIC]);
     const ours = [...metrics.filter((m) => m.namespace === 'AtlasJanitor').map((m) => m.name), ...searches.map((s) => s.name)];
     for (const name of ours) expect({ name, emitted: emitted.has(name) }).toEqual({ name, emitted: true });
     for (const needed of ['Found', 'DeletedByRule', 'Kept', 'AtlasFailures', 'DeadLettered', 'Deleted']) expect(ours).toContain(needed);
@@ -416,7 +416,8 @@ describe('sls invoke local with the sample events (against the simulator)', () =
   }, 60_000);
 
   it('scheduled-sweep.json fails the invocation when Atlas refuses the key, without printing it', async () => {
-    const { code, out } = await invoke('sweep', 'scheduled-sweep.json', ['-e', 'MONGODB_ATLAS_PRIVATE_API_KEY=not-the-private-key']);
+    // The suite switches metrics off (vitest.config.mts); this case asserts one, so it switches them on.
+    const { code, out } = await invoke('sweep', 'scheduled-sweep.json', ['-e', 'MONGODB_ATLAS_PRIVATE_API_KEY=not-the-private-key', '-e', 'POWERTOOLS_METRICS_DISABLED=false']);
     expect(code).not.toBe(0);
     expect(out).toMatch(/RunFailedError/);
     expect(out).toMatch(/environment: Atlas refused the credentials \(401 UNAUTHORIZED/);
