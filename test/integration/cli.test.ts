@@ -12,6 +12,7 @@ import { scan } from '../../tools/cli/commands/scan';
 import { simulate } from '../../tools/cli/commands/simulate';
 import { sweep } from '../../tools/cli/commands/sweep';
 import { runCli } from '../../tools/cli/main';
+import { AGE_RULES, type RuleName } from '../../lib/kinds';
 import type { DemoReport } from '../../tools/demo/run-demo';
 import { parseScenario, startSimulator, type ScenarioError, type Simulator } from '../../tools/simulator';
 import { DEMO } from '../support/demo';
@@ -190,18 +191,18 @@ describe('atlas-janitor demo', () => {
   }, 90_000);
 });
 
-describe('atlas-janitor help', () => {
-  /** In-process: help needs no subprocess, and the command tables are at hand to compare with. */
-  async function inProcess(args: string[]): Promise<{ code: number; stdout: string }> {
-    const chunks: string[] = [];
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => chunks.push(String(chunk)) > 0);
-    try {
-      return { code: await runCli(args), stdout: chunks.join('') };
-    } finally {
-      write.mockRestore();
-    }
+/** In-process: no subprocess to start, and the command tables are at hand to compare with. */
+async function inProcess(args: string[]): Promise<{ code: number; stdout: string }> {
+  const chunks: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => chunks.push(String(chunk)) > 0);
+  try {
+    return { code: await runCli(args), stdout: chunks.join('') };
+  } finally {
+    write.mockRestore();
   }
+}
 
+describe('atlas-janitor help', () => {
   it.each([['--help'], ['-h'], ['help']])('%s exits 0 and lists every command', async (flag) => {
     const { code, stdout } = await inProcess([flag]);
     expect(code).toBe(0);
@@ -248,5 +249,87 @@ describe('atlas-janitor help', () => {
       'atlas-janitor: unknown command "frobnicate" (commands: scan, sweep, simulate, demo, history); see atlas-janitor --help',
       'atlas-janitor: unknown flag --frobnicate (commands: scan, sweep, simulate, demo, history); see atlas-janitor --help',
     ]);
+  });
+});
+
+describe('atlas-janitor reports', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ scenario: DEMO_SCENARIO_PATH });
+  });
+  afterAll(() => sim?.stop());
+
+  it.each([
+    ['an API key (one Digest challenge)', demoKey, 401],
+    ['a service account (one token request)', { MONGODB_ATLAS_CLIENT_ID: DEMO.serviceAccount.clientId, MONGODB_ATLAS_CLIENT_SECRET: DEMO.serviceAccount.clientSecret }, 200],
+  ])('apiCalls counts every request the simulator received, with %s under auth', async (_name, credentials, authStatus) => {
+    const before = sim.log.length;
+    const { code, stdout } = await cli(['scan', '--all', '--base-url', sim.url, '--json'], credentials);
+    expect(code).toBe(0);
+    const wire = sim.log.slice(before);
+    const auth = wire.filter((e) => e.path === '/api/oauth/token' || (e.status === 401 && !e.requestHeaders.authScheme));
+    expect(auth.map((e) => e.status)).toEqual([authStatus]);
+    expect(JSON.parse(stdout).apiCalls).toEqual({ total: wire.length - auth.length, auth: auth.length });
+  });
+
+  describe('in process', () => {
+    beforeAll(() => {
+      vi.stubEnv('MONGODB_ATLAS_PUBLIC_API_KEY', DEMO.apiKey.publicKey);
+      vi.stubEnv('MONGODB_ATLAS_PRIVATE_API_KEY', DEMO.apiKey.privateKey);
+      for (const name of ['ATLAS_SECRET_IDS', 'LEDGER_TABLE', 'GRACE_PERIODS', 'MAX_DELETIONS_PER_RUN', 'PROTECTIONS_FILE']) vi.stubEnv(name, '');
+    });
+    afterAll(() => vi.unstubAllEnvs());
+
+    const section = (stdout: string, heading: RegExp) => {
+      const lines = stdout.split('\n');
+      const start = lines.findIndex((l) => heading.test(l));
+      const end = lines.findIndex((l, i) => i > start && l.trim() === '');
+      return lines.slice(start + 1, end === -1 ? undefined : end);
+    };
+
+    it('the waiting table shows each row\'s rule and reason; age rules never suggest --grace default=0', async () => {
+      const json = JSON.parse((await inProcess(['scan', '--all', '--base-url', sim.url, '--json'])).stdout);
+      const { stdout } = await inProcess(['scan', '--all', '--base-url', sim.url]);
+      const [header, , ...rows] = section(stdout, /^marked, waiting for their grace period/);
+      expect(header).toMatch(/\brule\b.*\breason\b/);
+      const waiting = json.kept.filter((k: { cause: string }) => k.cause === 'grace') as { id: string; rule: string; reason: string }[];
+      expect(rows).toHaveLength(waiting.length);
+      expect(waiting.map((k) => k.rule)).toEqual(expect.arrayContaining(['pending-peer', 'rejected-aws-endpoint']));
+      for (const [i, k] of waiting.entries()) {
+        const row = rows[i]!;
+        expect(row).toContain(` ${k.id} `);
+        expect(row).toContain(` ${k.rule} `);
+        expect(row).toContain(k.reason);
+        if (AGE_RULES.has(k.rule as RuleName)) expect(row).toContain('needs a ledger (--ledger-table)  ');
+        else expect(row).toContain(`needs a ledger (--ledger-table) or --grace ${k.rule}=0`);
+      }
+      expect(stdout).not.toContain('default=0');
+    });
+
+    it('sweep --enforce that plans nothing says so and why: grace', async () => {
+      const { code, stdout } = await inProcess(['sweep', '--all', '--enforce', '--yes', '--base-url', sim.url]);
+      expect(code).toBe(0);
+      expect(stdout).toContain('\nnothing planned, so nothing deleted: 19 waiting for their grace period\n');
+      expect(sim.log.filter((e) => e.method === 'DELETE')).toEqual([]);
+    });
+
+    it('sweep --enforce that plans nothing says so and why: the cap', async () => {
+      vi.stubEnv('MAX_DELETIONS_PER_RUN', '3');
+      try {
+        const { stdout } = await inProcess(['sweep', '--all', '--enforce', '--yes', '--base-url', sim.url, '--grace', 'default=0']);
+        expect(stdout).toMatch(/\nnothing planned, so nothing deleted: 3 waiting for their grace period, 16 held by the cap \(MAX_DELETIONS_PER_RUN\)\n/);
+      } finally {
+        vi.stubEnv('MAX_DELETIONS_PER_RUN', '');
+      }
+    });
+
+    it('sweep --enforce that plans nothing says so and why: protections', async () => {
+      const staging = DEMO.project('payments-staging').id as string;
+      const file = join(mkdtempSync(join(tmpdir(), 'janitor-cli-')), 'protections.json');
+      writeFileSync(file, JSON.stringify({ protections: [{ projectId: staging, owner: 'payments', reason: 'migration', expires: '2999-01-01' }] }));
+      const { stdout } = await inProcess(['sweep', '--project', staging, '--enforce', '--yes', '--base-url', sim.url, '--grace', 'default=0', '--protections', file]);
+      expect(stdout).toMatch(/\nnothing planned, so nothing deleted: \d+ protected\n/);
+      expect(sim.log.filter((e) => e.method === 'DELETE')).toEqual([]);
+    });
   });
 });

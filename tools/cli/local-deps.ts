@@ -1,12 +1,16 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { AtlasApiError, AtlasNetworkError } from '../../lib/atlas';
-import { ConfigError, loadConfig, type JanitorConfig } from '../../lib/config';
+import { AtlasApiError, AtlasNetworkError, type AtlasClient } from '../../lib/atlas';
+import { ConfigError, loadConfig, type JanitorConfig, type Mode } from '../../lib/config';
 import { CredentialStore, CredentialsError, clientFactory, withAtlas, type AtlasAccess } from '../../lib/credentials';
 import { lazyDocumentClient, ssmParameterReader } from '../../lib/aws/clients';
 import { DynamoLedger } from '../../lib/ledger';
 import { ProtectionRegistryError, protectionSource } from '../../lib/protections';
-import { defaultSweepId, type JanitorDeps } from '../../lib/run';
+import type { DeleteJob } from '../../lib/jobs';
+import type { ScanReport } from '../../lib/report';
+import { defaultSweepId, inlineSweep, type JanitorDeps, type SweepRequest } from '../../lib/run';
+import { ApiCallCounter } from '../../lib/scan';
 import { CommandError, EXIT, UsageError, ValidationError, intFlag, type FlagValues, type Flags } from './args';
+import { progressBar } from './progress';
 
 /** An Atlas request from the CLI that gets no answer fails after this long. */
 const DEFAULT_TIMEOUT_SECONDS = 15;
@@ -54,7 +58,7 @@ export function redactUrl(url: string): string {
  * CLI's variables or Secrets Manager, and no queues. Before any work the protection registry is read
  * and one organization list per secret proves that Atlas answers to the credentials.
  */
-export async function connect(flags: AtlasFlagValues, overrides: Record<string, string> = {}): Promise<JanitorDeps> {
+async function connect(flags: AtlasFlagValues, overrides: Record<string, string>, checkCalls: ApiCallCounter): Promise<JanitorDeps> {
   const env: Record<string, string | undefined> = { ...process.env, ...overrides };
   if (flags['base-url'] !== undefined) env['ATLAS_BASE_URL'] = flags['base-url'];
   if (flags['secret-id'] !== undefined) env['ATLAS_SECRET_IDS'] = flags['secret-id'].join(',');
@@ -83,8 +87,23 @@ export async function connect(flags: AtlasFlagValues, overrides: Record<string, 
   const deadline = now() + timeoutMs;
   const checkClient = withBaseUrlFlag(clientFactory({ ...clientOptions, deadline: () => deadline }), flags['base-url']);
   await checkProtections(deps);
-  await checkAtlas(deps, checkClient, flags['base-url'] !== undefined, timeoutMs);
+  await checkAtlas(deps, (access) => checkClient(access, checkCalls.record), flags['base-url'] !== undefined, timeoutMs);
   return deps;
+}
+
+/**
+ * A scan or sweep from this machine: connect, then one inline sweep (nothing queued). The report's
+ * `apiCalls` includes the credentials check, so it counts every request that went over the wire (its
+ * Digest challenge under `auth`; the sweep's own client then reuses the nonce).
+ */
+export async function sweepFromHere(flags: AtlasFlagValues, request: SweepRequest & { mode: Mode }): Promise<{ deps: JanitorDeps; report: ScanReport; jobs: DeleteJob[] }> {
+  const checkCalls = new ApiCallCounter();
+  const deps = await connect(flags, { JANITOR_MODE: request.mode }, checkCalls);
+  const bar = progressBar('scanning', !flags.json && process.stderr.isTTY === true);
+  const { report, jobs } = await inlineSweep(deps, { ...request, requestedBy: 'cli' }, { enqueue: false, onProgress: bar.update });
+  bar.end();
+  report.apiCalls = { total: report.apiCalls.total + checkCalls.total, auth: report.apiCalls.auth + checkCalls.auth };
+  return { deps, report, jobs };
 }
 
 function configFrom(env: Record<string, string | undefined>): JanitorConfig {
@@ -112,7 +131,7 @@ function baseUrlSource(access: AtlasAccess, config: JanitorConfig, fromFlag: boo
 }
 
 /** One project list per secret; the usual failures become one-line errors with their exit codes. */
-async function checkAtlas(deps: JanitorDeps, makeClient: JanitorDeps['makeClient'], fromFlag: boolean, timeoutMs: number): Promise<void> {
+async function checkAtlas(deps: JanitorDeps, makeClient: (access: AtlasAccess) => AtlasClient, fromFlag: boolean, timeoutMs: number): Promise<void> {
   for (const secretId of deps.config.secretIds.length > 0 ? deps.config.secretIds : [undefined]) {
     let where = '';
     try {

@@ -1,7 +1,5 @@
-import { inlineSweep } from '../../../lib/run';
 import { EXIT, UsageError, defineCommand, type Flags } from '../args';
-import { ATLAS_ENV, ATLAS_FLAGS, connect } from '../local-deps';
-import { progressBar } from '../progress';
+import { ATLAS_ENV, ATLAS_FLAGS, sweepFromHere } from '../local-deps';
 import { renderScanReport } from '../render';
 
 /** The project selection flags shared by scan and sweep. */
@@ -28,10 +26,7 @@ export const scan = defineCommand({
   notes: ['Without a ledger a run has no memory of earlier sweeps: what has a grace period is listed as waiting.'],
   async run(values) {
     const projectIds = projectSelection(values);
-    const deps = await connect(values, { JANITOR_MODE: 'dry-run' });
-    const bar = progressBar('scanning', !values.json && process.stderr.isTTY === true);
-    const { report } = await inlineSweep(deps, { projectIds, mode: 'dry-run', requestedBy: 'cli' }, { enqueue: false, onProgress: bar.update });
-    bar.end();
+    const { report } = await sweepFromHere(values, { projectIds, mode: 'dry-run' });
     process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderScanReport(report)}\n`);
     return report.errors.length > 0 ? EXIT.failed : EXIT.ok;
   },

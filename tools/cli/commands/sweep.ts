@@ -1,10 +1,8 @@
 import { createInterface } from 'node:readline/promises';
-import { inlineSweep } from '../../../lib/run';
 import { jobActor, runJobsDirectly, type JobOutcome } from '../../../lib/worker';
 import { EXIT, UsageError, defineCommand, intFlag, type FlagValues, type Flags } from '../args';
-import { ATLAS_ENV, ATLAS_FLAGS, connect } from '../local-deps';
-import { progressBar } from '../progress';
-import { renderScanReport } from '../render';
+import { ATLAS_ENV, ATLAS_FLAGS, sweepFromHere } from '../local-deps';
+import { renderNothingPlanned, renderScanReport } from '../render';
 import { table } from '../table';
 import { SELECTION_FLAGS, projectSelection } from './scan';
 
@@ -38,11 +36,9 @@ async function runSweep(values: FlagValues<typeof SWEEP_FLAGS>): Promise<number>
   const waitSeconds = intFlag('wait-seconds', values['wait-seconds']) ?? DEFER_WAIT_SECONDS;
   const mode = values.enforce ? 'enforce' : 'dry-run';
   if (values.enforce && !values.yes && !process.stdin.isTTY) throw new UsageError('refusing to delete without --yes when not on a terminal');
-  const deps = await connect(values, { JANITOR_MODE: mode });
-  const bar = progressBar('scanning', !values.json && process.stderr.isTTY === true);
-  const { report, jobs } = await inlineSweep(deps, { projectIds, mode, requestedBy: 'cli' }, { enqueue: false, onProgress: bar.update });
-  bar.end();
+  const { deps, report, jobs } = await sweepFromHere(values, { projectIds, mode });
   if (!values.json) process.stdout.write(`${renderScanReport(report)}\n`);
+  if (mode === 'enforce' && jobs.length === 0 && !values.json) process.stdout.write(`\n${renderNothingPlanned(report)}\n`);
   if (mode === 'dry-run' || jobs.length === 0) {
     if (values.json) process.stdout.write(`${JSON.stringify({ report, outcomes: [] }, null, 2)}\n`);
     return report.errors.length > 0 ? EXIT.failed : EXIT.ok;
