@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { demo } from '../../tools/cli/commands/demo';
+import { dev } from '../../tools/cli/commands/dev';
 import { history } from '../../tools/cli/commands/history';
 import { scan } from '../../tools/cli/commands/scan';
 import { simulate } from '../../tools/cli/commands/simulate';
@@ -206,7 +207,7 @@ describe('atlas-janitor help', () => {
   it.each([['--help'], ['-h'], ['help']])('%s exits 0 and lists every command', async (flag) => {
     const { code, stdout } = await inProcess([flag]);
     expect(code).toBe(0);
-    for (const name of ['scan', 'sweep', 'simulate', 'demo', 'history']) expect(stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
+    for (const name of ['scan', 'sweep', 'simulate', 'dev', 'demo', 'history']) expect(stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
     expect(stdout).toContain('exit codes: 0 done');
   });
 
@@ -219,6 +220,7 @@ describe('atlas-janitor help', () => {
     ['scan', scan],
     ['sweep', sweep],
     ['simulate', simulate],
+    ['dev', dev],
     ['demo', demo],
     ['history', history],
   ])('%s --help and help %s list every flag with its default, the environment and an example', async (name, command) => {
@@ -246,8 +248,8 @@ describe('atlas-janitor help', () => {
     }
     expect(errors).toEqual([
       'atlas-janitor: scan: unknown flag --html-report; see atlas-janitor scan --help',
-      'atlas-janitor: unknown command "frobnicate" (commands: scan, sweep, simulate, demo, history); see atlas-janitor --help',
-      'atlas-janitor: unknown flag --frobnicate (commands: scan, sweep, simulate, demo, history); see atlas-janitor --help',
+      'atlas-janitor: unknown command "frobnicate" (commands: scan, sweep, simulate, dev, demo, history); see atlas-janitor --help',
+      'atlas-janitor: unknown flag --frobnicate (commands: scan, sweep, simulate, dev, demo, history); see atlas-janitor --help',
     ]);
   });
 });

@@ -1,5 +1,6 @@
 import { CommandError, EXIT, UsageError, ValidationError, parseFlags, type Command } from './args';
 import { demo } from './commands/demo';
+import { dev } from './commands/dev';
 import { history } from './commands/history';
 import { scan } from './commands/scan';
 import { simulate } from './commands/simulate';
@@ -12,7 +13,7 @@ import { ScenarioError } from '../simulator/scenario';
  * command returns its exit code. Every failure prints one line on stderr (a file that does not validate
  * adds one line per problem); exit codes are documented in the README and in --help.
  */
-const COMMANDS: Record<string, Command> = { scan, sweep, simulate, demo, history };
+const COMMANDS: Record<string, Command> = { scan, sweep, simulate, dev, demo, history };
 
 const HELP = new Set(['--help', '-h']);
 
