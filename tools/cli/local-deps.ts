@@ -83,11 +83,13 @@ async function connect(flags: AtlasFlagValues, overrides: Record<string, string>
     now,
     newSweepId: defaultSweepId(now),
   };
-  // Within one timeout, retries included: a server that accepts and never answers fails after it.
-  const deadline = now() + timeoutMs;
-  const checkClient = withBaseUrlFlag(clientFactory({ ...clientOptions, deadline: () => deadline }), flags['base-url']);
   await checkProtections(deps);
-  await checkAtlas(deps, (access) => checkClient(access, checkCalls.record), flags['base-url'] !== undefined, timeoutMs);
+  // Each secret's check has one timeout, retries included: a server that accepts and never answers fails after it.
+  const checkClient = (access: AtlasAccess) => {
+    const deadline = now() + timeoutMs;
+    return withBaseUrlFlag(clientFactory({ ...clientOptions, deadline: () => deadline }), flags['base-url'])(access, checkCalls.record);
+  };
+  await checkAtlas(deps, checkClient, flags['base-url'] !== undefined, timeoutMs);
   return deps;
 }
 
