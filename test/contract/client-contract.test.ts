@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { AtlasClient, PROVIDERS, clearAuthCaches, type AtlasCredentials } from '../../lib/atlas';
@@ -148,7 +147,7 @@ describe.each([
 });
 
 describe('client schemas read only fields the contract defines', () => {
-  const spec: Json = parse(readFileSync(SPEC_PATH, 'utf8'));
+  const spec: Json = JSON.parse(readFileSync(SPEC_PATH, 'utf8'));
   const specFields = (name: string) => Object.keys(spec.components.schemas[name].properties);
   const keysOf = (schema: z.ZodType) => Object.keys((schema as unknown as { shape: Record<string, unknown> }).shape);
 

@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { startFauxqs } from 'fauxqs';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CREDENTIALS_FAILURES_METRIC, METRIC_NAMES, RUN_DIMENSIONS, RUN_METRICS } from '../../lib/lambda';
@@ -12,13 +12,12 @@ import { reportKeys } from '../../lib/report';
 
 /** serverless.yml's POWERTOOLS_METRICS_NAMESPACE. */
 const CREDENTIALS_NAMESPACE = 'AtlasJanitor';
-import { startLocalDynamo, type LocalDynamo } from '../../tools/local/dynamo';
-import { startSimulator, type Simulator } from '../../tools/simulator';
 import { DEMO } from '../support/demo';
-import { DEMO_SCENARIO_PATH } from '../support/sim-http';
 
 const ROOT = resolve(__dirname, '../..');
 const SLS = resolve(ROOT, 'node_modules/osls/bin/serverless.js');
+const JANITOR = resolve(ROOT, 'tools/bin/atlas-janitor.mjs');
+const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
 const run = promisify(execFile);
 
 type Json = Record<string, any>;
@@ -308,53 +307,72 @@ function readZipText(path: string): string {
   return execFileSync('unzip', ['-p', path], { maxBuffer: 64 * 1024 * 1024 }).toString('utf8');
 }
 
-describe('sls invoke local with the sample events (against the simulator)', () => {
-  let sim: Simulator;
-  let fauxqs: Awaited<ReturnType<typeof startFauxqs>>;
-  let env: Record<string, string>;
-  let dynamo: LocalDynamo;
-  const invoke = (fn: string, event: string, extra: string[] = []) =>
-    sls(['invoke', 'local', '--stage', 'ci', '-f', fn, '-p', `events/${event}`, ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), ...extra], {
-      LOCAL_ATLAS_SECRET_IDS: '',
-      LOCAL_SCAN_QUEUE_URL: env['SCAN_QUEUE_URL']!,
-      LOCAL_SCAN_DLQ_URL: env['SCAN_DLQ_URL']!,
-      LOCAL_DELETE_QUEUE_URL: env['DELETE_QUEUE_URL']!,
-      LOCAL_DELETE_DLQ_URL: env['DELETE_DLQ_URL']!,
-      LOCAL_REPORT_BUCKET: '',
-    });
+describe('the README\'s console section against atlas-janitor dev', () => {
+  let dev: ChildProcessWithoutNullStreams;
+  let devOutput = '';
+  /** What the user's second shell holds after pasting the export lines `dev` printed. */
+  let shell: Record<string, string>;
+
+  /** The README's console section: every `npx` line of its second sh block, as the user runs them. */
+  const section = readme.slice(readme.indexOf('## Invoking from the console'), readme.indexOf('**Reading the report.**'));
+  const commands = [...section.matchAll(/```sh\n([\s\S]*?)```/g)][1]![1]!.split('\n').filter((line) => line.startsWith('npx '));
+  const lineFor = (prefix: string) => commands.find((c) => c.startsWith(prefix))!;
+
+  /** A README line run the way the shell would, with the pasted exports (simple words, "--param=..." quoted). */
+  async function runLine(line: string, typedBefore: Record<string, string> = {}): Promise<{ code: number; out: string }> {
+    const words = (line.match(/(?:[^\s"]+|"[^"]*")+/g) ?? []).map((w) => w.replace(/"/g, ''));
+    expect(words[0]).toBe('npx');
+    const bin = words[1] === 'sls' ? SLS : words[1] === 'atlas-janitor' ? JANITOR : undefined;
+    expect(bin, line).toBeDefined();
+    try {
+      const { stdout, stderr } = await run(process.execPath, [bin!, ...words.slice(2)], { cwd: ROOT, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', ...shell, ...typedBefore }, maxBuffer: 32 * 1024 * 1024 });
+      return { code: 0, out: stdout + stderr };
+    } catch (error) {
+      const e = error as { code?: number; stdout?: string; stderr?: string };
+      return { code: typeof e.code === 'number' ? e.code : 1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+    }
+  }
 
   beforeAll(async () => {
-    sim = await startSimulator({ scenario: DEMO_SCENARIO_PATH, deleteDelayMs: 60_000 });
-    // serverless.yml names the table by stage; sls invoke local reaches it through AWS_ENDPOINT_URL_DYNAMODB.
-    dynamo = await startLocalDynamo();
-    await dynamo.createLedgerTable('atlas-janitor-ci-ledger');
-    fauxqs = await startFauxqs({ port: 0, logger: false });
-    const scan = fauxqs.createQueue('janitor-scan').queueUrl;
-    const scanDlq = fauxqs.createQueue('janitor-scan-dlq').queueUrl;
-    const del = fauxqs.createQueue('janitor-delete.fifo', { attributes: { FifoQueue: 'true' } }).queueUrl;
-    const dlq = fauxqs.createQueue('janitor-delete-dlq.fifo', { attributes: { FifoQueue: 'true' } }).queueUrl;
-    env = {
-      ATLAS_BASE_URL: sim.url,
-      MONGODB_ATLAS_PUBLIC_API_KEY: DEMO.apiKey.publicKey,
-      MONGODB_ATLAS_PRIVATE_API_KEY: DEMO.apiKey.privateKey,
-      AWS_ENDPOINT_URL_SQS: fauxqs.address,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      // The sample events show planning on first sight; the ledger tests cover grace periods.
-      GRACE_PERIODS: 'default=0',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      SCAN_QUEUE_URL: scan,
-      SCAN_DLQ_URL: scanDlq,
-      DELETE_QUEUE_URL: del,
-      DELETE_DLQ_URL: dlq,
-      // The functions' own log lines are part of what these tests read.
-      POWERTOOLS_LOG_LEVEL: 'INFO',
-    };
-  });
+    dev = spawn(process.execPath, [JANITOR, 'dev'], { cwd: ROOT, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
+    dev.stderr.on('data', (chunk: Buffer) => void (devOutput += chunk.toString()));
+    await new Promise<void>((ready, failed) => {
+      dev.stdout.on('data', (chunk: Buffer) => {
+        devOutput += chunk.toString();
+        if (/^ready$/m.test(devOutput)) ready();
+      });
+      dev.once('exit', (code) => failed(new Error(`atlas-janitor dev exited (${code}) before it was ready:\n${devOutput}`)));
+    });
+    shell = {};
+    for (const line of devOutput.split('\n').filter((l) => l.startsWith('export '))) {
+      for (const [, name, value] of line.matchAll(/(\w+)=('[^']*'|\S*)/g)) shell[name!] = value!.replace(/^'(.*)'$/, '$1');
+    }
+    // The functions' own log lines are part of what these tests read (the user's shell has no level set).
+    shell['POWERTOOLS_LOG_LEVEL'] = 'INFO';
+  }, 60_000);
   afterAll(async () => {
-    await sim?.stop();
-    await fauxqs?.stop();
-    await dynamo?.stop();
+    if (dev?.exitCode === null) {
+      const exited = new Promise((r) => dev.once('exit', r));
+      dev.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('prints the exports the functions, history and the CLI need, and the scenario\'s credentials', () => {
+    expect(Object.keys(shell).sort()).toEqual(
+      [
+        'ATLAS_BASE_URL', 'AWS_ACCESS_KEY_ID', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SQS', 'AWS_REGION', 'AWS_SECRET_ACCESS_KEY', 'LEDGER_TABLE',
+        'LOCAL_ATLAS_SECRET_IDS', 'LOCAL_DELETE_DLQ_URL', 'LOCAL_DELETE_QUEUE_URL', 'LOCAL_REPORT_BUCKET', 'LOCAL_SCAN_DLQ_URL', 'LOCAL_SCAN_QUEUE_URL', 'MONGODB_ATLAS_PRIVATE_API_KEY', 'MONGODB_ATLAS_PUBLIC_API_KEY', 'POWERTOOLS_LOG_LEVEL',
+      ].sort(),
+    );
+    expect(shell['LEDGER_TABLE']).toBe('atlas-janitor-dev-ledger');
+    expect(shell['MONGODB_ATLAS_PUBLIC_API_KEY']).toBe(DEMO.apiKey.publicKey);
+    expect(devOutput).toContain(`MONGODB_ATLAS_CLIENT_ID=${DEMO.serviceAccount.clientId} MONGODB_ATLAS_CLIENT_SECRET=${DEMO.serviceAccount.clientSecret}`);
+  });
+
+  it('runs every file in events/', () => {
+    const invoked = commands.map((c) => / -p events\/(\S+)/.exec(c)?.[1]).filter(Boolean).sort();
+    expect(invoked).toEqual(readdirSync(resolve(ROOT, 'events')).sort());
   });
 
   /** The handler's result: the pretty-printed JSON block sls prints last (log lines are one-line JSON). */
@@ -366,62 +384,76 @@ describe('sls invoke local with the sample events (against the simulator)', () =
   };
 
   it('scheduled-sweep.json queues one scan per project', async () => {
-    const { code, out } = await invoke('sweep', 'scheduled-sweep.json');
-    expect(code).toBe(0);
+    const { code, out } = await runLine(lineFor('npx sls invoke local -f sweep -p events/scheduled-sweep.json'));
+    expect(code, out).toBe(0);
     expect(output(out)).toMatchObject({ mode: 'dry-run', projectsSeen: 6, projectsQueued: 6, errors: [] });
-    expect(fauxqs.inspectQueue('janitor-scan')!.messages.ready).toHaveLength(6);
-  }, 60_000);
+  }, 90_000);
 
   it('manual-dry-run-sweep.json queues scans in dry-run', async () => {
-    const { code, out } = await invoke('sweep', 'manual-dry-run-sweep.json', ['-e', 'JANITOR_MODE=enforce']);
-    expect(code).toBe(0);
+    const { code, out } = await runLine(lineFor('npx sls invoke local -f sweep -p events/manual-dry-run-sweep.json'));
+    expect(code, out).toBe(0);
     expect(output(out)).toMatchObject({ mode: 'dry-run', projectsQueued: 6 });
-  }, 60_000);
+  }, 90_000);
 
   it('inline-scan.json returns the report of the two projects it names', async () => {
-    const { code, out } = await invoke('sweep', 'inline-scan.json');
-    expect(code).toBe(0);
+    const { code, out } = await runLine(lineFor('npx sls invoke local -f sweep -p events/inline-scan.json'));
+    expect(code, out).toBe(0);
     const report = output(out);
     expect(report.projects.map((p: Json) => p.projectName)).toEqual(['payments-prod', 'payments-staging']);
     expect(report.candidates.length).toBe(8);
-  }, 60_000);
+  }, 90_000);
 
   it('sqs-scan-request.json scans its project with no batch failure', async () => {
-    const { code, out } = await invoke('scan', 'sqs-scan-request.json');
-    expect(code).toBe(0);
+    const { code, out } = await runLine(lineFor('npx sls invoke local -f scan -p events/sqs-scan-request.json'));
+    expect(code, out).toBe(0);
     expect(output(out)).toEqual({ batchItemFailures: [] });
     expect(out).toContain('"message":"project scanned"');
-  }, 60_000);
+  }, 90_000);
 
-  it('sqs-delete-job.json deletes the rejected endpoint it names, in enforce mode', async () => {
-    const { code, out } = await invoke('worker', 'sqs-delete-job.json', ['-e', 'JANITOR_MODE=enforce']);
-    expect(code).toBe(0);
+  it('sqs-delete-job.json deletes the rejected endpoint it names, in enforce mode, and history shows it', async () => {
+    const { code, out } = await runLine(lineFor('npx sls invoke local -f worker -p events/sqs-delete-job.json'));
+    expect(code, out).toBe(0);
     expect(output(out)).toEqual({ batchItemFailures: [] });
     expect(out).toContain('"outcome":"deleted"');
-    expect(sim.store.find('privateEndpoint', 'vpce-e5e8d8a08ed888165')?.deleting).toBe(true);
-  }, 60_000);
+    const history = await runLine(lineFor('npx atlas-janitor history'));
+    expect(history.code, history.out).toBe(0);
+    expect(history.out).toMatch(/406ff261a3beb006b009990c +privateEndpoint +vpce-e5e8d8a08ed888165 +rejected-aws-endpoint +deleted +deleted/);
+  }, 90_000);
 
   it('malformed-sweep.json fails naming the bad field', async () => {
-    const { code, out } = await invoke('sweep', 'malformed-sweep.json');
+    const { code, out } = await runLine(lineFor('npx sls invoke local -f sweep -p events/malformed-sweep.json'));
     expect(code).not.toBe(0);
     expect(out).toMatch(/projectIds\.0: must be 24 lowercase hexadecimal characters/);
-  }, 60_000);
+  }, 90_000);
 
   it('malformed-scan-request.json goes to the scan DLQ at once, and its log names the bad field', async () => {
-    const { code, out } = await invoke('scan', 'malformed-scan-request.json');
-    expect(code).toBe(0);
+    const { code, out } = await runLine(lineFor('npx sls invoke local -f scan -p events/malformed-scan-request.json'));
+    expect(code, out).toBe(0);
     expect(output(out)).toEqual({ batchItemFailures: [] });
     expect(out).toMatch(/"message":"scan request rejected".*"field":"projectId"/);
-    expect(fauxqs.inspectQueue('janitor-scan-dlq')!.messages.ready).toHaveLength(1);
-  }, 60_000);
+    const sqs = new SQSClient({ endpoint: shell['AWS_ENDPOINT_URL_SQS'], region: shell['AWS_REGION'], credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, useQueueUrlAsEndpoint: false });
+    const dlq = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: shell['LOCAL_SCAN_DLQ_URL'], AttributeNames: ['ApproximateNumberOfMessages'] }));
+    sqs.destroy();
+    expect(dlq.Attributes?.['ApproximateNumberOfMessages']).toBe('1');
+  }, 90_000);
 
   it('scheduled-sweep.json fails the invocation when Atlas refuses the key, without printing it', async () => {
-    // The suite switches metrics off (vitest.config.mts); this case asserts one, so it switches them on.
-    const { code, out } = await invoke('sweep', 'scheduled-sweep.json', ['-e', 'MONGODB_ATLAS_PRIVATE_API_KEY=not-the-private-key', '-e', 'POWERTOOLS_METRICS_DISABLED=false']);
+    // The README's line with a wrong private key; the suite switches metrics off (vitest.config.mts), and
+    // this case asserts one, so it switches them on.
+    const { code, out } = await runLine(lineFor('npx sls invoke local -f sweep -p events/scheduled-sweep.json'), { MONGODB_ATLAS_PRIVATE_API_KEY: 'not-the-private-key', POWERTOOLS_METRICS_DISABLED: 'false' });
     expect(code).not.toBe(0);
     expect(out).toMatch(/RunFailedError/);
     expect(out).toMatch(/environment: Atlas refused the credentials \(401 UNAUTHORIZED/);
     expect(out).toMatch(/"CredentialsFailures"/);
     expect(out).not.toContain('not-the-private-key');
-  }, 60_000);
+  }, 90_000);
+
+  it('the CLI scans the stack with the same exports, its ledger included', async () => {
+    const { code, out } = await runLine(lineFor('npx atlas-janitor scan'));
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/^sweep sweep-\S+ \(dry-run\)$/m);
+    // The ledger remembers the earlier sweeps' marks: waiting rows have a first-seen time.
+    expect(out).toMatch(/marked, waiting for their grace period/);
+    expect(out).toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z +\d{4}-/);
+  }, 90_000);
 });

@@ -1,10 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { renderReportHtml, type PageReport } from '../../lib/report';
-import { UsageError } from './args';
+import { UsageError, type Flags } from './args';
 
-/** `--html FILE`, shared by scan and sweep. */
-export const HTML_FLAG_OPTION = { html: { type: 'string' } } as const;
+/** `--html FILE`, shared by scan, sweep and demo. */
+export const HTML_FLAG = {
+  html: { type: 'string', arg: 'FILE', help: 'also write the report as one self-contained HTML page (works offline, prints cleanly)' },
+} as const satisfies Flags;
 
 /**
  * Writes the report page and says where on stderr (stdout stays the report or its JSON). Returns the

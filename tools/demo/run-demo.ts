@@ -1,4 +1,3 @@
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,6 +10,7 @@ import { bundleFunctions, loadHandler } from '../local/bundle';
 import { startLocalDynamo, type LocalDynamo } from '../local/dynamo';
 import { lambdaContext } from '../local/lambda-context';
 import { LocalPoller, type EventSource, type SqsHandler } from '../local/poller';
+import { startLocalSqs } from '../local/sqs';
 import { expectedDeletions } from '../scenarios/generate';
 import { startSimulator, type FaultRule, type Simulator, type StoreItem } from '../simulator';
 import { observeFunctionLogs } from './observe';
@@ -108,10 +108,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const seed = options.seed ?? 1;
   const deleteDelayMs = options.deleteDelayMs ?? 500;
   const sim = await startSimulator({ scenario, deleteDelayMs, seed, faults: options.faults ?? faultRules(faultRate), latencyMs: options.latencyMs ?? 0 });
-  // fauxqs is ESM-only; a dynamic import works from the CommonJS that tsx makes of this file.
-  const { startFauxqs } = await import('fauxqs');
-  const fauxqs = await startFauxqs({ port: 0, logger: false });
-  const sqs = new SQSClient({ region: 'us-east-1', endpoint: fauxqs.address, useQueueUrlAsEndpoint: false, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const local = await startLocalSqs();
+  const { fauxqs, sqs } = local;
   const dynamo: LocalDynamo = await startLocalDynamo();
   const graceSeconds = options.graceSeconds ?? 0;
   const observations = observeFunctionLogs();
@@ -119,7 +117,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   try {
     stage(`simulator on ${sim.url}, SQS on ${fauxqs.address}`);
     const stack = readStack('local', { LOCAL_ATLAS_SECRET_IDS: '', LOCAL_REPORT_BUCKET: '' });
-    const queues = await createQueues(sqs, stack.queues);
+    const queues = await local.createQueues(stack.queues);
     await dynamo.createLedgerTable(stack.ledgerTable);
     const key = scenario.apiKeys[0];
     // The functions' environment from serverless.yml, pointed at the local services. The demo's time
@@ -207,8 +205,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     observations.stop();
     for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
     Object.assign(process.env, savedEnv);
-    sqs.destroy();
-    await Promise.all([sim.stop(), fauxqs.stop(), dynamo.stop()]);
+    await Promise.all([sim.stop(), local.stop(), dynamo.stop()]);
   }
 }
 
@@ -235,24 +232,6 @@ function faultRules(rate: number): FaultRule[] {
     { status: 503, rate: rate / 4, retryAfterSeconds: 1 },
     { status: 429, rate: rate / 4, retryAfterSeconds: 1 },
   ];
-}
-
-async function createQueues(sqs: SQSClient, definitions: ReturnType<typeof readStack>['queues']): Promise<Map<string, { name: string; url: string; arn: string }>> {
-  const created = new Map<string, { name: string; url: string; arn: string }>();
-  // Dead-letter queues first: the others name them in their redrive policy.
-  const ordered = [...definitions].sort((a, b) => Number(!!a.redrive) - Number(!!b.redrive));
-  for (const q of ordered) {
-    const attributes: Record<string, string> = {};
-    if (q.fifo) attributes['FifoQueue'] = 'true';
-    if (q.visibilityTimeoutSeconds !== undefined) attributes['VisibilityTimeout'] = String(q.visibilityTimeoutSeconds);
-    if (q.redrive) {
-      attributes['RedrivePolicy'] = JSON.stringify({ deadLetterTargetArn: created.get(q.redrive.deadLetterLogicalId)!.arn, maxReceiveCount: q.redrive.maxReceiveCount });
-    }
-    const url = (await sqs.send(new CreateQueueCommand({ QueueName: q.name, Attributes: attributes }))).QueueUrl!;
-    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
-    created.set(q.logicalId, { name: q.name, url, arn });
-  }
-  return created;
 }
 
 /** Accepted deletes finish in the simulator after deleteDelayMs. */

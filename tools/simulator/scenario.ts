@@ -238,7 +238,7 @@ export class ScenarioError extends Error {
   override readonly name = 'ScenarioError';
   constructor(
     readonly issues: string[],
-    source: string,
+    readonly source: string,
   ) {
     super(`invalid scenario ${source}:\n  ${issues.join('\n  ')}`);
   }
