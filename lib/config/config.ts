@@ -24,6 +24,7 @@ export const ENV = {
   disabledRules: 'DISABLED_RULES',
   kinds: 'JANITOR_KINDS',
   concurrency: 'ATLAS_CONCURRENCY',
+  rateLimitSharedBy: 'ATLAS_RATE_LIMIT_SHARED_BY',
   scanQueueUrl: 'SCAN_QUEUE_URL',
   deleteQueueUrl: 'DELETE_QUEUE_URL',
   deleteDlqUrl: 'DELETE_DLQ_URL',
@@ -106,6 +107,7 @@ const envSchema = z.object({
   [ENV.disabledRules]: list.pipe(z.array(z.enum(RULE_NAMES, { message: `each entry must be one of ${RULE_NAMES.join(', ')}` }))),
   [ENV.kinds]: list.pipe(z.array(z.enum(KIND_NAMES, { message: `each entry must be one of ${KIND_NAMES.join(', ')}` }))),
   [ENV.concurrency]: integer(1, 64, 8),
+  [ENV.rateLimitSharedBy]: integer(1, 1000, 1),
   [ENV.scanQueueUrl]: z.url({ message: 'must be a queue URL' }).optional(),
   [ENV.deleteQueueUrl]: z.url({ message: 'must be a queue URL' }).optional(),
   [ENV.deleteDlqUrl]: z.url({ message: 'must be a queue URL' }).optional(),
@@ -139,6 +141,8 @@ export interface JanitorConfig {
   disabledRules: ReadonlySet<(typeof RULE_NAMES)[number]>;
   kinds: (typeof KIND_NAMES)[number][];
   concurrency: number;
+  /** Invocations that may run at once with the same credentials: they split USER, ORGANIZATION and IP buckets. */
+  rateLimitSharedBy: number;
   scanQueueUrl: string | undefined;
   deleteQueueUrl: string | undefined;
   worker: WorkerSettings;
@@ -190,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined>): JanitorConf
     disabledRules: new Set(e[ENV.disabledRules]),
     kinds: kinds.length > 0 ? [...new Set(kinds)] : [...KIND_NAMES],
     concurrency: e[ENV.concurrency],
+    rateLimitSharedBy: e[ENV.rateLimitSharedBy],
     scanQueueUrl: e[ENV.scanQueueUrl],
     deleteQueueUrl: e[ENV.deleteQueueUrl],
     worker: {

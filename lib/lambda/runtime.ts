@@ -43,6 +43,7 @@ export function runtimeDeps(env: Record<string, string | undefined> = process.en
       baseUrl: config.baseUrl,
       apiGeneration: config.apiGeneration,
       concurrency: config.concurrency,
+      rateLimits: { sharedBy: config.rateLimitSharedBy },
       deadline: currentDeadline,
     }),
     // A local SQS (AWS_ENDPOINT_URL_SQS) hands out queue URLs on hosts that do not resolve; in AWS the
