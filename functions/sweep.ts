@@ -10,10 +10,23 @@ import { runSweep } from '../lib/run';
  */
 export const handler = middy(async (event: unknown) => {
   const request = parseSweepEvent(event);
-  const result = await runSweep(runtimeDeps(), request);
-  if ('candidates' in result) {
-    for (const project of result.projects) logger.info('project scanned', { sweepId: result.sweepId, mode: result.mode, ...project });
-  }
+  // Inline, the report keeps counts and a sample of what was kept: the full list is logged, one line
+  // per project, as each project completes.
+  const result = await runSweep(runtimeDeps(), request, {
+    onProject: ({ scan, sweepId, mode }) =>
+      logger.info('project scanned', {
+        sweepId,
+        mode,
+        projectId: scan.projectId,
+        projectName: scan.projectName,
+        seen: scan.seen,
+        candidates: scan.candidates.length,
+        kept: scan.kept,
+        errors: scan.errors.length,
+        apiCalls: scan.apiCalls,
+        durationMs: scan.durationMs,
+      }),
+  });
   logger.info('sweep finished', { sweepId: result.sweepId, mode: result.mode, errors: result.errors.length, apiCalls: result.apiCalls });
   return result;
 })

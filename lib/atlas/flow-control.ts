@@ -64,6 +64,8 @@ export class TokenBucket {
   #updatedAt: number;
   #pausedUntil = 0;
   #consecutive429 = 0;
+  /** Refusals so far: a request remembers the count it was sent under (see `refused`). */
+  #refusals = 0;
   /** True when the limits are a guess (no published set): `RateLimit-Limit` may correct the capacity. */
   readonly #learnsCapacity: boolean;
   readonly #now: () => number;
@@ -95,6 +97,11 @@ export class TokenBucket {
     return Math.max(refillWait, this.#pausedUntil - now, 0);
   }
 
+  /** Stamp a request with this at sending, and hand it back to `refused`. */
+  get refusals(): number {
+    return this.#refusals;
+  }
+
   /** How long the bucket is still held by a 429 (0 when it is not). */
   pausedFor(): number {
     return Math.max(0, this.#pausedUntil - this.#now());
@@ -121,8 +128,17 @@ export class TokenBucket {
   /**
    * Atlas refused a request on this bucket: empty it and hold it for `Retry-After`, or, when it refuses
    * again right after, for 10 s, 20 s, 40 s… (at least `Retry-After` each time). Returns the pause.
+   * `sentAfter` is `refusals` when the request was sent: a request already in flight when an earlier
+   * refusal came back was not a second try, so it holds the bucket for its Retry-After but does not
+   * lengthen the backoff.
    */
-  refused(retryAfterMs: number | undefined): number {
+  refused(retryAfterMs: number | undefined, sentAfter = this.#refusals): number {
+    if (sentAfter < this.#refusals) {
+      const hold = retryAfterMs ?? 0;
+      this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + hold);
+      return hold;
+    }
+    this.#refusals++;
     this.#consecutive429++;
     const pause =
       this.#consecutive429 === 1 && retryAfterMs !== undefined

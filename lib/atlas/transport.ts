@@ -273,6 +273,7 @@ export class Transport {
       const headers: Record<string, string> = { 'Accept': spec.accept, 'User-Agent': this.#userAgent };
       if (ticket.header) headers['Authorization'] = ticket.header;
       const started = this.#now();
+      const sentAfter = bucket?.refusals ?? 0;
       let response: BufferedResponse;
       try {
         response = await this.#exchange(spec.operationId, uri, operation, { method: spec.method, headers });
@@ -287,7 +288,7 @@ export class Transport {
         this.stats.authRoundTrips++;
         continue;
       }
-      this.#account(bucket, response);
+      this.#account(bucket, response, sentAfter);
       return this.#readAnswer(response, operation);
     }
   }
@@ -317,11 +318,11 @@ export class Transport {
   }
 
   /** What an answer tells its bucket: the headers when present, a refusal when 429. */
-  #account(bucket: TokenBucket | undefined, response: BufferedResponse): void {
+  #account(bucket: TokenBucket | undefined, response: BufferedResponse, sentAfter: number): void {
     if (response.status === 429) this.stats.rateLimited++;
     if (!bucket) return;
     bucket.observe(response.headers);
-    if (response.status === 429) bucket.refused(parseRetryAfter(response.headers.get('retry-after'), this.#now()));
+    if (response.status === 429) bucket.refused(parseRetryAfter(response.headers.get('retry-after'), this.#now()), sentAfter);
     else bucket.succeeded();
   }
 

@@ -1,1 +1,2 @@
+export { KEPT_SAMPLE_SIZE } from './report';
 export type { ExpiredProtection, ProjectSummary, ReportCandidate, ReportError, ScanReport } from './report';

@@ -9,7 +9,7 @@ import type { ReportError, ScanReport } from '../report';
 import { ApiCallCounter, reportError } from '../scan';
 import type { JanitorDeps } from './deps';
 import { mapLimit } from './map-limit';
-import { buildReport } from './report-builder';
+import { KeptTally, buildReport, type ReportResult } from './report-builder';
 import { effectiveMode, enqueueJobs, scanAndPlan, wrapFactory, type PlanContext, type ProjectScanResult } from './scan-run';
 
 export interface SweepRequest {
@@ -43,6 +43,11 @@ export interface InlineOptions {
   onProgress?: (scanned: number, total: number) => void;
   /** Publish the sweep summary when a notifier is configured (default true). */
   notify?: boolean;
+  /**
+   * Called with each project's full result as it completes, before its kept entries are folded into
+   * counts and a sample: where the full list goes (the sweep function logs one line per project).
+   */
+  onProject?: (result: Omit<ProjectScanResult, 'auth'>) => void;
 }
 
 /** Projects, each with the secret whose credentials see it. */
@@ -100,7 +105,8 @@ export async function inlineSweep(
   const mode = effectiveMode(deps.config.mode, request.mode);
   const counter = new ApiCallCounter();
   const { targets, errors } = await findTargets(deps, request, counter);
-  const results: Omit<ProjectScanResult, 'auth'>[] = [];
+  const results: ReportResult[] = [];
+  const tally = new KeptTally();
   const registry = (await deps.protections?.load()) ?? [];
   let scanned = 0;
   options.onProgress?.(0, targets.length);
@@ -112,7 +118,12 @@ export async function inlineSweep(
       const done = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), (atlas) =>
         mapLimit(group, options.projectConcurrency ?? deps.config.concurrency, async (target) => {
           try {
-            return await scanAndPlan(deps, atlas, counter, target.project, context);
+            const result: ReportResult = await scanAndPlan(deps, atlas, counter, target.project, context);
+            options.onProject?.(result);
+            // Only counts and a sample stay in memory: at 10,000 projects the kept entries alone are
+            // tens of thousands of objects with their reasons.
+            tally.fold(result);
+            return result;
           } catch (error) {
             // A 401 is about the credentials: withAtlas reads the secret again and reruns the group.
             if (error instanceof AtlasApiError && error.status === 401) throw error;
@@ -128,12 +139,12 @@ export async function inlineSweep(
       errors.push({ ...reportError(undefined, undefined, error), id: secretId ?? 'environment' });
     }
   }
-  const capped = capRun(results, deps.config.maxDeletionsPerRun);
+  const capped = capRun(results, deps.config.maxDeletionsPerRun, tally);
   const jobs = capped ? [] : results.flatMap((r) => r.jobs);
   const enqueued = (options.enqueue ?? true) && mode === 'enforce' ? await enqueueJobs(deps, jobs) : 0;
   // A sweep of the whole estate reports every expired registry entry, seen or not, so none lingers unnoticed.
   const expired = registry.filter((p) => p.expiresAt <= deps.now());
-  const built = buildReport({ sweepId, mode, results, errors, expired, apiCalls: { total: counter.total, auth: counter.auth }, durationMs: deps.now() - started });
+  const built = buildReport({ sweepId, mode, results, errors, expired, tally, apiCalls: { total: counter.total, auth: counter.auth }, durationMs: deps.now() - started });
   const report: ScanReport = { ...built, enqueued, ...(capped ? { capExceeded: capped } : {}) };
   if (deps.notifier && (options.notify ?? true)) await notifySweep(deps.notifier, report, deps.now());
   return { report, jobs };
@@ -143,12 +154,13 @@ export async function inlineSweep(
  * The cap on deletions applies to the whole run: when the projects together have more candidates than
  * it allows, nothing is planned anywhere, and each candidate is kept with the reason.
  */
-function capRun(results: Omit<ProjectScanResult, 'auth'>[], cap: number): { found: number; cap: number } | undefined {
+function capRun(results: ReportResult[], cap: number, tally: KeptTally): { found: number; cap: number } | undefined {
   const found = results.reduce((sum, r) => sum + r.scan.candidates.length, 0);
   if (found <= cap) return undefined;
   const reason = `not planned: ${found} candidates in this run exceed the cap of ${cap} deletions per run`;
   for (const r of results) {
     holdForCap(r.scan, reason);
+    tally.fold(r);
     r.jobs = [];
   }
   return { found, cap };
@@ -158,8 +170,8 @@ function capRun(results: Omit<ProjectScanResult, 'auth'>[], cap: number): { foun
  * The sweep function's work: either queue one scan request per selected project (SendMessageBatch in
  * tens; throws if any is left unsent), or, inline, scan them here and return the report.
  */
-export async function runSweep(deps: JanitorDeps, request: SweepRequest): Promise<SweepSummary | ScanReport> {
-  if (request.inline) return (await inlineSweep(deps, request)).report;
+export async function runSweep(deps: JanitorDeps, request: SweepRequest, inline: InlineOptions = {}): Promise<SweepSummary | ScanReport> {
+  if (request.inline) return (await inlineSweep(deps, request, inline)).report;
   const started = deps.now();
   const sweepId = deps.newSweepId();
   const mode = effectiveMode(deps.config.mode, request.mode);

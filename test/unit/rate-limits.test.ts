@@ -50,6 +50,15 @@ describe('TokenBucket', () => {
     expect(bucket.refused(2000)).toBe(2000);
   });
 
+  it('does not lengthen the backoff for a request that was already in flight when the first 429 came back', () => {
+    const bucket = new TokenBucket({ capacity: 100, refillRate: 100, refillDurationSeconds: 1 }, () => 0);
+    const inFlight = bucket.refusals;
+    expect(bucket.refused(1000, inFlight)).toBe(1000);
+    expect(bucket.refused(1000, inFlight)).toBe(1000);
+    // A request sent after that refusal was a second try: the backoff grows.
+    expect(bucket.refused(1000, bucket.refusals)).toBe(10_000);
+  });
+
   it('lowers its tokens to RateLimit-Remaining (less the headroom) but never raises them; ignores missing headers', () => {
     const now = 0;
     const bucket = new TokenBucket({ capacity: 10, refillRate: 1, refillDurationSeconds: 1 }, () => now);

@@ -18,7 +18,8 @@ export function renderScanReport(report: ScanReport): string {
   }
   const waiting = report.kept.filter((k) => k.cause === 'grace');
   if (waiting.length > 0) {
-    out.push('', `marked, waiting for their grace period (${waiting.length}):`);
+    const all = report.keptByCause.grace ?? waiting.length;
+    out.push('', `marked, waiting for their grace period (${all}${all > waiting.length ? `, ${waiting.length} shown; the log has every one` : ''}):`);
     out.push(table(['project', 'kind', 'id', 'state', 'first seen stale', 'eligible at'], waiting.map((k) => [k.projectId, k.kind, k.id, k.state, k.firstSeenAt ?? '-', k.eligibleAt ?? 'needs a ledger (--ledger-table) or --grace default=0'])));
   }
   for (const p of report.expiredProtections ?? []) out.push('', `expired protection (no longer protects): ${p.selector}, owner ${p.owner}: ${p.reason}; expired ${p.expiredAt}`);

@@ -78,7 +78,12 @@ export interface DemoReport {
   expected: { stale: number; missed: string[]; unexpected: string[] } | undefined;
   /** What the scans could not read (after every retry): why a stale resource may be missed. */
   scanErrors: string[];
-  apiCalls: { total: number; deletes: number; faultsInjected: number };
+  apiCalls: { total: number; deletes: number; faultsInjected: number; rateLimited: number };
+  /** The last sweep alone: from its invocation until the queues drained (no setup, no checks). */
+  pipelineMs: number;
+  /** Projects whose scan logged a line, and those whose line reported errors. */
+  projectsScanned: number;
+  projectsWithErrors: number;
   ledger: LedgerReport;
   wallTimeMs: number;
   ok: boolean;
@@ -160,11 +165,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       timeoutMs: s.timeoutMs,
       concurrency: s.maximumConcurrency,
     }));
+    let pipelineMs = 0;
     const sweepOnce = async (label: string) => {
+      const sweepStarted = Date.now();
       stage(label);
       const summary = await handlers.sweep(SCHEDULED_EVENT, lambdaContext('sweep', stack.functions['sweep']!.timeoutMs));
       stage('draining the scan and delete queues');
       await new LocalPoller(sqs, sources).drain({ timeoutMs: options.timeoutMs ?? 120_000 });
+      pipelineMs = Date.now() - sweepStarted;
       return summary;
     };
     const ledgerReport: LedgerReport = { graceSeconds, markedByFirstSweep: 0, deletesBeforeGraceEnded: 0, waitedMs: 0, historyEntries: 0, historyFinal: 0 };
@@ -192,7 +200,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     stage('checking the outcome');
     const dlq = fauxqs.inspectQueue(queues.get('DeleteDeadLetterQueue')!.name)!;
     const dlqMessages = [...dlq.messages.ready, ...dlq.messages.delayed, ...dlq.messages.inflight.map((m: { message: unknown }) => m.message)] as { body: string; messageAttributes?: Record<string, { StringValue?: string }> }[];
-    return assemble({ scenarioPath, scenario, faultRate, seed, sim, before, observations, dlqMessages, sweepId: summary.sweepId, started, ledger: ledgerReport });
+    return assemble({ scenarioPath, scenario, faultRate, seed, sim, before, observations, dlqMessages, sweepId: summary.sweepId, started, ledger: ledgerReport, pipelineMs });
   } finally {
     observations.stop();
     for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
@@ -249,6 +257,7 @@ interface AssembleInput {
   sweepId: string | undefined;
   started: number;
   ledger: LedgerReport;
+  pipelineMs: number;
 }
 
 function assemble(input: AssembleInput): DemoReport {
@@ -348,7 +357,15 @@ function assemble(input: AssembleInput): DemoReport {
     touchedOutsidePlan,
     removedByAtlas,
     expected,
-    apiCalls: { total: sim.log.length, deletes: sim.log.filter((e) => e.method === 'DELETE').length, faultsInjected: sim.log.filter((e) => e.fault !== null).length },
+    apiCalls: {
+      total: sim.log.length,
+      deletes: sim.log.filter((e) => e.method === 'DELETE').length,
+      faultsInjected: sim.log.filter((e) => e.fault !== null).length,
+      rateLimited: sim.log.filter((e) => e.status === 429 && e.fault === null).length,
+    },
+    pipelineMs: input.pipelineMs,
+    projectsScanned: new Set(observations.scanned.map((line) => line.projectId)).size,
+    projectsWithErrors: new Set(observations.scanned.filter((line) => (line.errors ?? []).length > 0).map((line) => line.projectId)).size,
     ledger: input.ledger,
     scanErrors: observations.scanned.flatMap((line) => (line.errors ?? []).map((e) => `${line.projectId} ${e.kind ?? ''} ${e.id ?? ''}: ${e.message}`.replace(/\s+/g, ' '))),
     wallTimeMs: Date.now() - input.started,

@@ -62,8 +62,8 @@ export const DEFAULT_ENDPOINT_SETS: z.input<typeof endpointSetSchema>[] = [
     endpointSetName: 'Organizations and projects',
     scope: 'USER',
     endpoints: [`GET ${V2}/orgs`, `GET ${V2}/orgs/{orgId}/groups`, `GET ${V2}/groups`, `GET ${V2}/groups/{groupId}`],
-    capacity: 200,
-    refillRate: 100,
+    capacity: 1000,
+    refillRate: 500,
     refillDurationSeconds: 1,
   },
   {
@@ -71,8 +71,8 @@ export const DEFAULT_ENDPOINT_SETS: z.input<typeof endpointSetSchema>[] = [
     endpointSetName: 'Private endpoint services and endpoints',
     scope: 'GROUP',
     endpoints: [`GET ${SVC}`, `GET ${SVC}/{endpointServiceId}`, `DELETE ${SVC}/{endpointServiceId}`, `GET ${SVC}/{endpointServiceId}/endpoint/{endpointId}`, `DELETE ${SVC}/{endpointServiceId}/endpoint/{endpointId}`],
-    capacity: 100,
-    refillRate: 20,
+    capacity: 1000,
+    refillRate: 100,
     refillDurationSeconds: 1,
   },
   {
@@ -80,8 +80,8 @@ export const DEFAULT_ENDPOINT_SETS: z.input<typeof endpointSetSchema>[] = [
     endpointSetName: 'Network peering connections',
     scope: 'GROUP',
     endpoints: [`GET ${V2}/groups/{groupId}/peers`, `GET ${V2}/groups/{groupId}/peers/{peerId}`, `DELETE ${V2}/groups/{groupId}/peers/{peerId}`],
-    capacity: 100,
-    refillRate: 20,
+    capacity: 1000,
+    refillRate: 100,
     refillDurationSeconds: 1,
   },
   {
@@ -93,8 +93,8 @@ export const DEFAULT_ENDPOINT_SETS: z.input<typeof endpointSetSchema>[] = [
       `GET ${V2}/groups/{groupId}/streams/privateLinkConnections/{connectionId}`,
       `DELETE ${V2}/groups/{groupId}/streams/privateLinkConnections/{connectionId}`,
     ],
-    capacity: 100,
-    refillRate: 20,
+    capacity: 1000,
+    refillRate: 100,
     refillDurationSeconds: 1,
   },
   {
