@@ -19,7 +19,7 @@ type Section = (typeof SECTIONS)[number];
  * that the scripts work; its numbers mean nothing).
  */
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { smoke: { type: 'boolean' }, out: { type: 'string' }, 'pipeline-projects': { type: 'string' }, 'shared-by': { type: 'string' } } });
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { smoke: { type: 'boolean' }, out: { type: 'string' }, 'pipeline-projects': { type: 'string' }, 'pipeline-bound-s': { type: 'string' }, 'shared-by': { type: 'string' } } });
   const unknown = positionals.filter((p) => !(SECTIONS as readonly string[]).includes(p));
   if (unknown.length > 0) throw new Error(`unknown section ${unknown.join(', ')}: choose from ${SECTIONS.join(', ')}`);
   const wanted = new Set<Section>(positionals.length > 0 ? (positionals as Section[]) : SECTIONS);
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     ? { sweepProjects: 20, latencyMs: 2, sequentialProjects: 5, workerProjects: 3, perProject: 5, coldRuns: 2, memoryProjects: 100, pipelineProjects: 30, pipelineBoundMs: 2_000 }
     : { sweepProjects: 1000, latencyMs: 25, sequentialProjects: 100, workerProjects: 100, perProject: 10, coldRuns: 10, memoryProjects: 10_000, pipelineProjects: 10_000, pipelineBoundMs: 150_000 };
   const pipelineProjects = values['pipeline-projects'] ? Number(values['pipeline-projects']) : sizes.pipelineProjects;
+  const pipelineBoundMs = values['pipeline-bound-s'] ? Number(values['pipeline-bound-s']) * 1000 : sizes.pipelineBoundMs;
   const log = (m: string) => process.stderr.write(`… ${m}\n`);
   const file = values.out ?? join(ROOT, 'bench', 'results.json');
   const previous = positionals.length > 0 && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
@@ -50,8 +51,8 @@ async function main(): Promise<void> {
     results.memory = await benchMemory({ projects: sizes.memoryProjects, concurrency: 16 });
   }
   if (wanted.has('pipeline')) {
-    log(`pipeline: ${pipelineProjects} projects through the queues, bucket bound about ${sizes.pipelineBoundMs / 1000} s`);
-    results.pipeline = await benchPipeline({ projects: pipelineProjects, targetBoundMs: sizes.pipelineBoundMs, ...(values['shared-by'] ? { sharedBy: Number(values['shared-by']) } : {}) });
+    log(`pipeline: ${pipelineProjects} projects through the queues, bucket bound about ${pipelineBoundMs / 1000} s`);
+    results.pipeline = await benchPipeline({ projects: pipelineProjects, targetBoundMs: pipelineBoundMs, ...(values['shared-by'] ? { sharedBy: Number(values['shared-by']) } : {}) });
   }
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify({ ...previous, when: new Date().toISOString(), smoke, machine: machine(), ...results }, null, 2)}\n`);

@@ -54,7 +54,7 @@ export function benchDeps(url: string, concurrency: number, env: Record<string, 
   return {
     config,
     credentials: new CredentialStore({ ttlMs: 3_600_000, env: { MONGODB_ATLAS_PUBLIC_API_KEY: GENERATED_API_KEY.publicKey, MONGODB_ATLAS_PRIVATE_API_KEY: GENERATED_API_KEY.privateKey } }),
-    makeClient: clientFactory({ baseUrl: url, concurrency }),
+    makeClient: clientFactory({ baseUrl: url, concurrency, rateLimits: { sharedBy: config.rateLimitSharedBy } }),
     now: Date.now,
     newSweepId: () => 'sweep-bench',
   };
