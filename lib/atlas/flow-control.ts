@@ -102,6 +102,11 @@ export class TokenBucket {
     return this.#refusals;
   }
 
+  /** Full, not held by a 429, no refusal pending: indistinguishable from a bucket created now. */
+  get idle(): boolean {
+    return this.tokens >= this.#limits.capacity - this.#limits.headroom && this.pausedFor() === 0 && this.#consecutive429 === 0;
+  }
+
   /** How long the bucket is still held by a 429 (0 when it is not). */
   pausedFor(): number {
     return Math.max(0, this.#pausedUntil - this.#now());

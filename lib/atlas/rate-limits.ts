@@ -94,6 +94,8 @@ export interface BucketKey {
 }
 
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
+/** Buckets kept before idle ones (full, no pause) are dropped: recreated on use, they start the same. */
+const PRUNE_AT = 1024;
 
 /** `/groups/{groupId}/peers` → a regex with named groups for the path parameters. */
 function compileTemplate(template: string): RegExp {
@@ -127,6 +129,7 @@ function shareOf(set: EndpointSet, sharedBy: number): EndpointSet {
 export class RateLimitBuckets {
   readonly #sets: CompiledSet[];
   readonly #buckets = new Map<string, TokenBucket>();
+  #pruneAt = PRUNE_AT;
   readonly #sharedBy: number;
   readonly #now: () => number;
   /** True when `/rateLimits` answered: false means every bucket is a fallback that learns from headers. */
@@ -163,6 +166,11 @@ export class RateLimitBuckets {
     const id = `${key.setId}\u0000${key.scopeId}`;
     let bucket = this.#buckets.get(id);
     if (!bucket) {
+      // A sweep of 10,000 projects would otherwise keep three GROUP buckets per project to the end.
+      if (this.#buckets.size >= this.#pruneAt) {
+        for (const [k, b] of this.#buckets) if (b.idle) this.#buckets.delete(k);
+        this.#pruneAt = Math.max(PRUNE_AT, this.#buckets.size * 2);
+      }
       const set = key.published ? this.#sets.find((s) => s.set.id === key.setId)?.set : undefined;
       bucket = new TokenBucket(set ?? FALLBACK_LIMITS, this.#now, set === undefined);
       this.#buckets.set(id, bucket);

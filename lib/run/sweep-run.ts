@@ -77,7 +77,8 @@ async function findTargets(deps: JanitorDeps, request: SweepRequest, counter: Ap
       const wanted = request.projectIds ? projects.filter((p) => request.projectIds!.includes(p.id)) : projects;
       const selection = selectProjects(wanted, deps.config.projects);
       found.skipped.push(...selection.skipped);
-      for (const project of selection.selected) if (!byId.has(project.id)) byId.set(project.id, { project, secretId });
+      // Only what a scan needs: Atlas's project objects carry much more, times 10,000.
+      for (const { id, name, orgId } of selection.selected) if (!byId.has(id)) byId.set(id, { project: { id, name, orgId }, secretId });
     } catch (error) {
       found.errors.push({ ...reportError(undefined, undefined, error), id: secretId ?? 'environment' });
     }
@@ -107,6 +108,7 @@ export async function inlineSweep(
   const { targets, errors } = await findTargets(deps, request, counter);
   const results: ReportResult[] = [];
   const tally = new KeptTally();
+  const runCap = new RunCap(deps.config.maxDeletionsPerRun, tally);
   const registry = (await deps.protections?.load()) ?? [];
   let scanned = 0;
   options.onProgress?.(0, targets.length);
@@ -115,14 +117,18 @@ export async function inlineSweep(
     // Jobs are enqueued below, once the run-wide cap has been checked.
     const context: PlanContext = { mode, sweepId, kinds: request.kinds ?? deps.config.kinds, secretId, requestedBy: request.requestedBy, enqueue: false, registry };
     try {
-      const done = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), (atlas) =>
-        mapLimit(group, options.projectConcurrency ?? deps.config.concurrency, async (target) => {
+      const done = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), (atlas) => {
+        const attempt: ReportResult[] = [];
+        return mapLimit(group, options.projectConcurrency ?? deps.config.concurrency, async (target) => {
           try {
             const result: ReportResult = await scanAndPlan(deps, atlas, counter, target.project, context);
             options.onProject?.(result);
             // Only counts and a sample stay in memory: at 10,000 projects the kept entries alone are
-            // tens of thousands of objects with their reasons.
+            // tens of thousands of objects with their reasons, and a capped run's candidates and jobs
+            // (with their evidence) go as soon as the cap is known to be exceeded.
             tally.fold(result);
+            runCap.admit(result, [results, attempt]);
+            attempt.push(result);
             return result;
           } catch (error) {
             // A 401 is about the credentials: withAtlas reads the secret again and reruns the group.
@@ -132,14 +138,14 @@ export async function inlineSweep(
           } finally {
             options.onProgress?.(++scanned, targets.length);
           }
-        }),
-      );
+        });
+      });
       results.push(...done.filter((r) => r !== undefined));
     } catch (error) {
       errors.push({ ...reportError(undefined, undefined, error), id: secretId ?? 'environment' });
     }
   }
-  const capped = capRun(results, deps.config.maxDeletionsPerRun, tally);
+  const capped = runCap.exceeded;
   const jobs = capped ? [] : results.flatMap((r) => r.jobs);
   const enqueued = (options.enqueue ?? true) && mode === 'enforce' ? await enqueueJobs(deps, jobs) : 0;
   // A sweep of the whole estate reports every expired registry entry, seen or not, so none lingers unnoticed.
@@ -152,18 +158,41 @@ export async function inlineSweep(
 
 /**
  * The cap on deletions applies to the whole run: when the projects together have more candidates than
- * it allows, nothing is planned anywhere, and each candidate is kept with the reason.
+ * it allows, nothing is planned anywhere, and each candidate is kept with the reason. Applied as projects
+ * complete, so a capped run does not hold every candidate until the end. A group rerun after a 401 counts
+ * its first attempt's candidates again: that can only cap sooner, never plan more.
  */
-function capRun(results: ReportResult[], cap: number, tally: KeptTally): { found: number; cap: number } | undefined {
-  const found = results.reduce((sum, r) => sum + r.scan.candidates.length, 0);
-  if (found <= cap) return undefined;
-  const reason = `not planned: ${found} candidates in this run exceed the cap of ${cap} deletions per run`;
-  for (const r of results) {
-    holdForCap(r.scan, reason);
-    tally.fold(r);
+class RunCap {
+  #found = 0;
+  #exceeded = false;
+  readonly #cap: number;
+  readonly #tally: KeptTally;
+
+  constructor(cap: number, tally: KeptTally) {
+    this.#cap = cap;
+    this.#tally = tally;
+  }
+
+  /** Counts a completed project's candidates; once over the cap, holds it and every earlier one. */
+  admit(result: ReportResult, earlier: readonly (readonly ReportResult[])[]): void {
+    this.#found += result.scan.candidates.length;
+    if (!this.#exceeded && this.#found > this.#cap) {
+      this.#exceeded = true;
+      for (const list of earlier) for (const r of list) this.#hold(r);
+    }
+    if (this.#exceeded) this.#hold(result);
+  }
+
+  get exceeded(): { found: number; cap: number } | undefined {
+    return this.#exceeded ? { found: this.#found, cap: this.#cap } : undefined;
+  }
+
+  #hold(r: ReportResult): void {
+    if (r.scan.candidates.length === 0) return;
+    holdForCap(r.scan, `not planned: the candidates of this run exceed the cap of ${this.#cap} deletions per run`);
+    this.#tally.fold(r);
     r.jobs = [];
   }
-  return { found, cap };
 }
 
 /**

@@ -112,6 +112,21 @@ describe('RateLimitBuckets', () => {
     expect(b.bucket(b.keyFor('GET', `/api/atlas/v2/groups/${GROUP}/peers`)).reserve()).toBe(0);
   });
 
+  it('drops idle buckets once there are many, keeps the ones still refilling', () => {
+    let now = 0;
+    const b = new RateLimitBuckets(sets, { now: () => now });
+    const peers = (i: number) => b.bucket(b.keyFor('GET', `/api/atlas/v2/groups/${i.toString(16).padStart(24, '0')}/peers`));
+    for (let i = 0; i < 1023; i++) peers(i).reserve();
+    const busy = peers(5000);
+    busy.reserve();
+    now = 10_000; // every bucket has refilled...
+    busy.reserve(); // ...but this one was just used again
+    expect(b.size).toBe(1024);
+    peers(5001);
+    expect(b.size).toBe(2);
+    expect(peers(5000)).toBe(busy);
+  });
+
   it('without published sets every path gets a fallback bucket', () => {
     const b = new RateLimitBuckets(undefined, { now: () => 0 });
     expect(b.published).toBe(false);
