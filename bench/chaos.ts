@@ -44,7 +44,7 @@ export async function chaos(seeds: number, projects: number, firstSeed = 1): Pro
   for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
     const file = join(dir, `estate-${seed}.json`);
     writeFileSync(file, JSON.stringify(generateEstate({ projects, seed, staleShare: 0.4, includeDeleting: false })));
-    const r: DemoReport = await runDemo({ scenario: file, seed, faults: CHAOS, deleteDelayMs: 200, timeoutMs: 300_000 });
+    const r: DemoReport = await runDemo({ scenario: file, seed, faults: CHAOS, deleteDelayMs: 200, timeoutMs: 300_000, pagePath: false });
     rows.push({
       seed,
       stale: r.expected?.stale ?? r.totals.found,

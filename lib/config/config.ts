@@ -24,6 +24,7 @@ export const ENV = {
   disabledRules: 'DISABLED_RULES',
   kinds: 'JANITOR_KINDS',
   concurrency: 'ATLAS_CONCURRENCY',
+  rateLimitSharedBy: 'ATLAS_RATE_LIMIT_SHARED_BY',
   scanQueueUrl: 'SCAN_QUEUE_URL',
   scanDlqUrl: 'SCAN_DLQ_URL',
   deleteQueueUrl: 'DELETE_QUEUE_URL',
@@ -109,6 +110,7 @@ const envSchema = z.object({
   [ENV.disabledRules]: list.pipe(z.array(ruleNameSchema)),
   [ENV.kinds]: list.pipe(z.array(kindNameSchema)),
   [ENV.concurrency]: integer(1, 64, 8),
+  [ENV.rateLimitSharedBy]: integer(1, 1000, 1),
   [ENV.scanQueueUrl]: z.url({ message: 'must be a queue URL' }).optional(),
   [ENV.scanDlqUrl]: z.url({ message: 'must be a queue URL' }).optional(),
   [ENV.deleteQueueUrl]: z.url({ message: 'must be a queue URL' }).optional(),
@@ -145,6 +147,8 @@ export interface JanitorConfig {
   disabledRules: ReadonlySet<RuleName>;
   kinds: KindName[];
   concurrency: number;
+  /** Invocations that may run at once with the same credentials: they split USER, ORGANIZATION and IP buckets. */
+  rateLimitSharedBy: number;
   scanQueueUrl: string | undefined;
   /** Where invalid scan requests go at once, with their reason (as invalid delete jobs go to DELETE_DLQ_URL). */
   scanDeadLetterQueueUrl: string | undefined;
@@ -200,6 +204,7 @@ export function loadConfig(env: Record<string, string | undefined>): JanitorConf
     disabledRules: new Set(e[ENV.disabledRules]),
     kinds: kinds.length > 0 ? [...new Set(kinds)] : [...KIND_NAMES],
     concurrency: e[ENV.concurrency],
+    rateLimitSharedBy: e[ENV.rateLimitSharedBy],
     scanQueueUrl: e[ENV.scanQueueUrl],
     scanDeadLetterQueueUrl: e[ENV.scanDlqUrl],
     deleteQueueUrl: e[ENV.deleteQueueUrl],

@@ -26,10 +26,11 @@ export interface DeadLetterItem {
  * thrown, so a sweep is never lost for want of an e-mail.
  */
 export async function notifySweep(notifier: Notifier, report: ScanReport, now: number, page?: PageLink): Promise<void> {
+  // `kept` may be a sample (a large sweep): the count comes from keptByCause, the items from the sample.
   const waiting = report.kept.filter((k) => k.cause === 'grace');
   const soon = waiting.filter((k) => k.eligibleAt !== undefined && Date.parse(k.eligibleAt) <= now + DAY_MS);
   const lines = [
-    `Sweep ${report.sweepId} (${report.mode}): ${report.projects.length} projects, ${report.candidates.length} planned, ${report.enqueued} enqueued, ${waiting.length} marked and waiting, ${report.errors.length} errors.`,
+    `Sweep ${report.sweepId} (${report.mode}): ${report.projects.length} projects, ${report.candidates.length} planned, ${report.enqueued} enqueued, ${report.keptByCause?.grace ?? waiting.length} marked and waiting, ${report.errors.length} errors.`,
     ...(page ? ['', `${page.pending ? 'The sweep\'s report page, once all its scans are done' : 'Report page'}: ${page.consoleUrl}`, `  (${page.s3Uri}: open it from the console, or download it and open it in a browser)`] : []),
     ...section(`Planned for deletion (${report.candidates.length})`, report.candidates.map((c) => `${c.kind} ${c.provider ?? ''} ${c.id} in ${c.projectId}: ${c.rule} (${c.reason})`)),
     ...section(`Eligible within 24 hours (${soon.length})`, soon.map((k) => `${k.kind} ${k.provider ?? ''} ${k.id} in ${k.projectId}: at ${k.eligibleAt}`)),

@@ -21,14 +21,10 @@ const UNREAD_STATES = new Set(['READ_FAILED', 'INVALID_ID']);
 const GROUP_ORDER: readonly KeptGroupName[] = ['grace', 'protected', 'blocked', 'cap', 'ruleDisabled', 'failedRead', 'healthy', 'healthyOrUnread'];
 
 /**
- * A report whose kept resources may come as the whole list (`kept`) or, for large runs, as counts per
- * cause with a bounded sample of entries. Any of the three may be absent.
+ * A report whose kept resources come as the whole list (`kept`) or, for large runs, as counts per cause
+ * (`keptByCause`, `keptTotal`) with `kept` a bounded sample. Any of the three may be absent.
  */
-export type KeptSource = Partial<Pick<ScanReport, 'kept'>> & {
-  keptByCause?: Partial<Record<KeptCause, number>> | undefined;
-  keptSample?: readonly Kept[] | undefined;
-  keptTotal?: number | undefined;
-};
+export type KeptSource = Partial<Pick<ScanReport, 'kept' | 'keptByCause' | 'keptTotal'>>;
 
 function groupOf(k: Pick<Kept, 'cause' | 'state'>): KeptGroupName {
   if (k.cause !== 'state') return k.cause;
@@ -41,7 +37,7 @@ function groupOf(k: Pick<Kept, 'cause' | 'state'>): KeptGroupName {
  * counted as `state` without entries to tell healthy from unread ones is shown as one group.
  */
 export function keptGroups(report: KeptSource): KeptGroup[] {
-  const entries = report.keptSample ?? report.kept ?? [];
+  const entries = report.kept ?? [];
   const groups = new Map<KeptGroupName, KeptGroup>();
   const group = (name: KeptGroupName) => {
     let g = groups.get(name);

@@ -1,5 +1,5 @@
 import type { Kept, KeptCause } from '../plan';
-import { MAX_KEPT_ROWS, type PageReport } from './html';
+import { MAX_KEPT_ROWS } from './html';
 import type { ScanReport } from './report';
 import type { SweepManifest } from './store';
 
@@ -43,7 +43,7 @@ export class ReportMerger {
   }
 
   /** The merged report; `missing` are projects whose scan left no report (yet). */
-  result(missing: readonly string[], finishedAt: number): PageReport {
+  result(missing: readonly string[], finishedAt: number): ScanReport {
     const byName = (a: { projectId: string; projectName?: string | undefined }, b: typeof a) => (a.projectName ?? a.projectId).localeCompare(b.projectName ?? b.projectId);
     const keptTotal = Object.values(this.#keptByCause).reduce((sum, n) => sum + (n ?? 0), 0);
     return {
@@ -51,8 +51,8 @@ export class ReportMerger {
       mode: this.manifest.mode,
       projects: [...this.#projects].sort(byName),
       candidates: this.#candidates,
+      kept: this.#keptSample,
       keptByCause: this.#keptByCause,
-      keptSample: this.#keptSample,
       keptTotal,
       errors: [
         ...this.#errors,

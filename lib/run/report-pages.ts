@@ -44,7 +44,7 @@ export async function assemblePages(deps: PageDeps): Promise<PageRun> {
       const location = deps.store.where(sweepId);
       const source = `atlas-janitor stack: ${present.length} of ${manifest.projectIds.length} project reports in s3://${deps.store.bucket}`;
       await deps.store.putPage(sweepId, renderReportHtml(report, { generatedAt: new Date(now).toISOString(), source }), report);
-      if (deps.notifier) await notifySweep(deps.notifier, { ...report, kept: [...(report.keptSample ?? [])] }, now, location);
+      if (deps.notifier) await notifySweep(deps.notifier, report, now, location);
       await deps.store.finish(sweepId);
       run.assembled.push({ sweepId, location, projects: present.length, missing });
     } catch (error) {

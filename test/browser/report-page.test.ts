@@ -147,7 +147,7 @@ function largeReport(projects: number): PageReport {
     projects: Array.from({ length: projects }, (_, i) => ({ projectId: id(i), projectName: `project-${String(i).padStart(5, '0')}`, seen: 7, candidates: i < 1000 ? 1 : 0, kept: 6, errors: 0, apiCalls: 8, durationMs: 150 + (i % 400) })),
     candidates: Array.from({ length: 1000 }, (_, i) => ({ projectId: id(i), kind: 'networkPeering', provider: 'AWS', id: id(i + 1_000_000), state: 'FAILED', rule: 'failed-aws-peer', reason: 'statusName FAILED, errorStateName REJECTED', jobId: `job-${i}`, firstSeenAt: '2026-11-20T02:00:00.000Z', eligibleAt: '2026-11-21T02:00:00.000Z' })),
     keptByCause,
-    keptSample: [...sample('state', 200), ...sample('grace', 200), ...sample('protected', 200)],
+    kept: [...sample('state', 200), ...sample('grace', 200), ...sample('protected', 200)],
     keptTotal: 62_300,
     errors: Array.from({ length: 50 }, (_, i) => ({ projectId: id(i), kind: 'networkPeering', message: 'Atlas answered 500 after 4 attempts', status: 500, errorCode: 'UNEXPECTED_ERROR' })),
     enqueued: 0,

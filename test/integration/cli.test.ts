@@ -187,12 +187,12 @@ describe('atlas-janitor demo', () => {
     expect(report.expected).toEqual({ stale: 16, missed: [], unexpected: [] });
     // The page of the plan the deleting sweep carried out: its 16 stale resources and their rules. Under
     // faults a read of that one dry-run sweep may fail for good (the page then lists it as an error).
-    const page = readFileSync(report.page.path, 'utf8');
+    const page = readFileSync(report.page!.path, 'utf8');
     if (extra.length === 0) {
-      expect(report.page.candidates).toBe(16);
+      expect(report.page!.candidates).toBe(16);
       expect(page).toContain('What would be deleted (16)');
-    } else expect(page).toContain(`What would be deleted (${report.page.candidates})`);
-    for (const rule of report.page.rules) expect(page).toContain(`<code class="r">${rule}</code>`);
+    } else expect(page).toContain(`What would be deleted (${report.page!.candidates})`);
+    for (const rule of report.page!.rules) expect(page).toContain(`<code class="r">${rule}</code>`);
     // Mark, wait, then delete: the first sweep only marked (16 stale + 3 under age rules), the second deleted.
     expect(report.ledger).toEqual({ graceSeconds: 5, markedByFirstSweep: 19, deletesBeforeGraceEnded: 0, waitedMs: expect.any(Number), historyEntries: 16, historyFinal: 16 });
     expect(report.ledger.waitedMs).toBeGreaterThanOrEqual(5000);

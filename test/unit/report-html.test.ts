@@ -107,17 +107,17 @@ describe('kept entries from the report, whatever its shape', () => {
   });
 
   it('uses counts per cause with a bounded sample, and says how many are listed', () => {
-    const source = { keptByCause: { grace: 5_000, protected: 2, state: 40_000 }, keptSample: [kept('1', 'grace'), kept('2', 'state')], keptTotal: 45_002 };
+    const source = { keptByCause: { grace: 5_000, protected: 2, state: 40_000 }, kept: [kept('1', 'grace'), kept('2', 'state')], keptTotal: 45_002 };
     expect(keptGroups(source).map((g) => [g.name, g.count, g.entries.length])).toEqual([['grace', 5_000, 1], ['protected', 2, 0], ['healthyOrUnread', 40_000, 1]]);
     expect(keptTotal(source)).toBe(45_002);
-    const html = page({ ...report(), kept: undefined, ...source });
+    const html = page({ ...report(), ...source });
     expect(html).toContain('Waiting for their grace period: 5,000 — 1 shown');
     expect(html).toContain('Protected: 2 — listed by count only');
     expect(html).toContain('Kept (45,002)');
   });
 
   it('keeps healthy and failed reads apart when the sample holds every state entry', () => {
-    const groups = keptGroups({ keptByCause: { state: 2 }, keptSample: [kept('1', 'state'), kept('2', 'state', 'INVALID_ID')] });
+    const groups = keptGroups({ keptByCause: { state: 2 }, kept: [kept('1', 'state'), kept('2', 'state', 'INVALID_ID')] });
     expect(groups.map((g) => [g.name, g.count])).toEqual([['failedRead', 1], ['healthy', 1]]);
   });
 

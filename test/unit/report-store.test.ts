@@ -26,6 +26,8 @@ function projectReport(projectId: string, kept: Kept[] = [], candidates = 1): Sc
     projects: [{ projectId, projectName: `project-${projectId[0]}`, seen: candidates + kept.length, candidates, kept: kept.length, errors: 0, apiCalls: 7, durationMs: 100 }],
     candidates: Array.from({ length: candidates }, (_, i) => ({ projectId, kind: 'networkPeering' as const, provider: 'AWS' as const, id: `${projectId.slice(0, 20)}000${i}`, state: 'FAILED', rule: 'failed-aws-peer' as const, reason: 'statusName FAILED', jobId: `job-${projectId[0]}-${i}` })),
     kept,
+    keptTotal: kept.length,
+    keptByCause: Object.fromEntries([...new Set(kept.map((k) => k.cause))].map((c) => [c, kept.filter((k) => k.cause === c).length])),
     errors: [],
     enqueued: 0,
     apiCalls: { total: 7, auth: 0 },
@@ -79,7 +81,7 @@ describe('merging project reports', () => {
     expect(merged.candidates).toHaveLength(2);
     expect(merged.keptByCause).toEqual({ state: 300, grace: 3 });
     expect(merged.keptTotal).toBe(303);
-    expect(merged.keptSample).toHaveLength(KEPT_SAMPLE_PER_CAUSE + 3);
+    expect(merged.kept).toHaveLength(KEPT_SAMPLE_PER_CAUSE + 3);
     expect(merged.apiCalls).toEqual({ total: 15, auth: 1 });
     expect(merged.durationMs).toBe(10 * MINUTE);
     expect(merged.errors.map((e) => e.projectId ?? e.id)).toEqual(['secret-2', P[2]]);

@@ -20,7 +20,8 @@ export function renderScanReport(report: ScanReport): string {
   }
   const waiting = report.kept.filter((k) => k.cause === 'grace');
   if (waiting.length > 0) {
-    out.push('', `marked, waiting for their grace period (${waiting.length}):`);
+    const all = report.keptByCause.grace ?? waiting.length;
+    out.push('', `marked, waiting for their grace period (${all}${all > waiting.length ? `, ${waiting.length} shown; the log has every one` : ''}):`);
     out.push(
       table(
         ['project', 'kind', 'id', 'state', 'rule', 'first seen stale', 'eligible at', 'reason'],
@@ -97,7 +98,7 @@ export function renderDemoReport(report: DemoReport): string {
     );
   }
   out.push(`run history: ${l.historyEntries} jobs recorded, ${l.historyFinal} with a final outcome`);
-  out.push(`report page of the plan (${report.page.candidates} to delete; rules ${report.page.rules.join(', ')}): ${report.page.path}`);
+  if (report.page) out.push(`report page of the plan (${report.page.candidates} to delete; rules ${report.page.rules.join(', ')}): ${report.page.path}`);
   out.push(
     `jobs lost: ${t.lost}; resources touched outside the plan: ${t.touchedOutsidePlan}`,
     `${report.apiCalls.total} Atlas requests (${report.apiCalls.deletes} DELETEs, ${report.apiCalls.faultsInjected} faults injected), ${(report.wallTimeMs / 1000).toFixed(1)} s`,

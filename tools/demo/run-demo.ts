@@ -35,8 +35,11 @@ export interface DemoOptions {
    * a first sweep that only marks, a wait, and a second sweep that deletes what is still stale.
    */
   graceSeconds?: number;
-  /** Where to write the report page of the plan (default: a file in the system's temporary folder). */
-  pagePath?: string;
+  /**
+   * Where to write the report page of the plan (default: a file in the system's temporary folder);
+   * false for none: the page costs one more (dry-run) sweep, which benches and chaos runs do not want.
+   */
+  pagePath?: string | false;
   /** Settings for the functions on top of serverless.yml's (e.g. MAX_DELETIONS_PER_RUN). */
   env?: Record<string, string>;
   onStage?: (message: string) => void;
@@ -84,10 +87,15 @@ export interface DemoReport {
   expected: { stale: number; missed: string[]; unexpected: string[] } | undefined;
   /** What the scans could not read (after every retry): why a stale resource may be missed. */
   scanErrors: string[];
-  apiCalls: { total: number; deletes: number; faultsInjected: number };
+  apiCalls: { total: number; deletes: number; faultsInjected: number; rateLimited: number };
+  /** The last sweep alone: from its invocation until the queues drained (no setup, no checks). */
+  pipelineMs: number;
+  /** Projects whose scan logged a line, and those whose line reported errors. */
+  projectsScanned: number;
+  projectsWithErrors: number;
   ledger: LedgerReport;
-  /** The report page of the plan the deleting sweep then carried out, with what it lists. */
-  page: { path: string; candidates: number; rules: string[] };
+  /** The report page of the plan the deleting sweep then carried out, with what it lists (unless pagePath is false). */
+  page?: { path: string; candidates: number; rules: string[] } | undefined;
   wallTimeMs: number;
   ok: boolean;
 }
@@ -166,11 +174,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       timeoutMs: s.timeoutMs,
       concurrency: s.maximumConcurrency,
     }));
+    let pipelineMs = 0;
     const sweepOnce = async (label: string) => {
+      const sweepStarted = Date.now();
       stage(label);
       const summary = await handlers.sweep(SCHEDULED_EVENT, lambdaContext('sweep', stack.functions['sweep']!.timeoutMs));
       stage('draining the scan and delete queues');
       await new LocalPoller(sqs, sources).drain({ timeoutMs: options.timeoutMs ?? 120_000 });
+      pipelineMs = Date.now() - sweepStarted;
       return summary;
     };
     const ledgerReport: LedgerReport = { graceSeconds, markedByFirstSweep: 0, deletesBeforeGraceEnded: 0, waitedMs: 0, historyEntries: 0, historyFinal: 0 };
@@ -187,8 +198,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       ledgerReport.waitedMs = Date.now() - firstAt;
       ledgerReport.deletesBeforeGraceEnded = sim.log.filter((e) => e.method === 'DELETE').length;
     }
-    const page = await writePlanPage(options.pagePath ?? join(tmpdir(), `atlas-janitor-demo-${Date.now()}.html`));
-    stage(`report page of the plan: ${page.path}`);
+    const page = options.pagePath === false ? undefined : await writePlanPage(options.pagePath ?? join(tmpdir(), `atlas-janitor-demo-${Date.now()}.html`));
+    if (page) stage(`report page of the plan: ${page.path}`);
     const summary = await sweepOnce(graceSeconds > 0 ? 'sweep 2 (enforce): deletes what is still stale' : 'sweep (enforce)');
     await waitForDeletes(sim, deleteDelayMs);
     if (summary.sweepId) {
@@ -200,7 +211,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     stage('checking the outcome');
     const dlq = fauxqs.inspectQueue(queues.get('DeleteDeadLetterQueue')!.name)!;
     const dlqMessages = [...dlq.messages.ready, ...dlq.messages.delayed, ...dlq.messages.inflight.map((m: { message: unknown }) => m.message)] as { body: string; messageAttributes?: Record<string, { StringValue?: string }> }[];
-    return assemble({ scenarioPath, scenario, faultRate, seed, sim, before, observations, dlqMessages, sweepId: summary.sweepId, started, ledger: ledgerReport, page });
+    return assemble({ scenarioPath, scenario, faultRate, seed, sim, before, observations, dlqMessages, sweepId: summary.sweepId, started, ledger: ledgerReport, page, pipelineMs });
   } finally {
     observations.stop();
     for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
@@ -213,7 +224,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
  * The page an approver reads before a deleting sweep: a dry-run inline sweep with the functions' own
  * configuration and ledger, at the moment the deleting sweep starts, so it lists what that sweep plans.
  */
-async function writePlanPage(path: string): Promise<DemoReport['page']> {
+async function writePlanPage(path: string): Promise<NonNullable<DemoReport['page']>> {
   resetRuntimeDeps();
   try {
     const deps = runtimeDeps({ ...process.env, JANITOR_MODE: 'dry-run' });
@@ -255,6 +266,7 @@ interface AssembleInput {
   started: number;
   ledger: LedgerReport;
   page: DemoReport['page'];
+  pipelineMs: number;
 }
 
 function assemble(input: AssembleInput): DemoReport {
@@ -354,7 +366,15 @@ function assemble(input: AssembleInput): DemoReport {
     touchedOutsidePlan,
     removedByAtlas,
     expected,
-    apiCalls: { total: sim.log.length, deletes: sim.log.filter((e) => e.method === 'DELETE').length, faultsInjected: sim.log.filter((e) => e.fault !== null).length },
+    apiCalls: {
+      total: sim.log.length,
+      deletes: sim.log.filter((e) => e.method === 'DELETE').length,
+      faultsInjected: sim.log.filter((e) => e.fault !== null).length,
+      rateLimited: sim.log.filter((e) => e.status === 429 && e.fault === null).length,
+    },
+    pipelineMs: input.pipelineMs,
+    projectsScanned: new Set(observations.scanned.map((line) => line.projectId)).size,
+    projectsWithErrors: new Set(observations.scanned.filter((line) => (line.errors ?? []).length > 0).map((line) => line.projectId)).size,
     ledger: input.ledger,
     page: input.page,
     scanErrors: observations.scanned.flatMap((line) => (line.errors ?? []).map((e) => `${line.projectId} ${e.kind ?? ''} ${e.id ?? ''}: ${e.message}`.replace(/\s+/g, ' '))),

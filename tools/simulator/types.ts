@@ -14,8 +14,6 @@ export interface SimulatorOptions {
   tokenTtlSeconds?: number;
   /** Digest nonce lifetime before it is answered stale=true. Default 300000. */
   nonceTtlMs?: number;
-  /** Per-principal fixed window; null/absent = off (then no RateLimit-* headers). */
-  rateLimit?: { limit: number; windowMs: number } | null;
   /** Added to every response. */
   latencyMs?: number;
   /** PRNG seed for fault rates. Default 1. */
