@@ -1,5 +1,5 @@
 import { AtlasApiError, type ErrorCode } from './errors';
-import { RATE_LIMIT_ROUTES, type TokenBuckets } from './rate-limit';
+import type { TokenBuckets } from './rate-limit';
 import { paginate, type CommonQuery } from './pagination';
 import { ID_FORMATS, type CloudProvider } from './scenario';
 import type { DeleteOutcome, EndpointRecord, ProjectRecord, ResourceKind, ServiceRecord, Store } from './store';
@@ -388,7 +388,6 @@ export const ROUTES: readonly Route[] = [
       return afterDelete(ctx, 'peer', p.id, ctx.store.deletePeer(p), V1_DELETED);
     },
   },
-  ...RATE_LIMIT_ROUTES,
 ];
 
 const compiled = ROUTES.map((route) => ({ route, segments: route.path.split('/') }));

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { rateLimitsSchema } from './rate-limit';
+import { rateLimitsSchema } from './rate-limit-sets';
 
 /**
  * Scenario format: the initial state of the simulated Atlas. Resource objects are written exactly as

@@ -8,6 +8,7 @@ import { FaultInjector, type FaultDecision } from './faults';
 import { parseCommonQuery } from './pagination';
 import { TokenBuckets, type BucketVerdict } from './rate-limit';
 import { extraRoutes } from './extra-collections';
+import { RATE_LIMIT_ROUTES } from './rate-limit-routes';
 import { matchRoute, validateParams, type Principal, type Route, type RouteConfig, type RouteResult } from './routes';
 import { loadScenario, type ParsedScenario } from './scenario';
 import { Store, type SecurityGroupRemoval } from './store';
@@ -87,7 +88,8 @@ export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
   const scenario = await loadScenario(opts.scenario);
   const o = resolveOptions(opts, scenario);
   const store = new Store(scenario, { deleteDelayMs: o.deleteDelayMs, removeServiceWithLastEndpoint: o.removeServiceWithLastEndpoint, stuckDeletes: o.stuckDeletes, securityGroupRemoval: o.securityGroupRemoval, now: o.now });
-  const extra = extraRoutes(opts.extraCollections ?? []);
+  // Routes beyond the network resources: the published rate limits, and a test's extra collections.
+  const extra = [...RATE_LIMIT_ROUTES, ...extraRoutes(opts.extraCollections ?? [])];
   const principals = new Map<string, Principal>();
   for (const k of scenario.apiKeys) principals.set(k.publicKey, { id: k.publicKey, orgIds: new Set(k.orgIds) });
   for (const a of scenario.serviceAccounts) principals.set(a.clientId, { id: a.clientId, orgIds: new Set(a.orgIds) });
