@@ -71,7 +71,7 @@ export async function chaos(seeds: number, projects: number, firstSeed = 1): Pro
     const file = join(dir, `estate-${seed}.json`);
     const estate = generateEstate({ projects, seed, staleShare: 0.4, includeDeleting: false });
     writeFileSync(file, JSON.stringify(estate));
-    const r: DemoReport = await runDemo({ scenario: file, seed, faults: [...CHAOS, ...evidenceFaults(estate)], deleteDelayMs: 200, timeoutMs: 300_000 });
+    const r: DemoReport = await runDemo({ scenario: file, seed, faults: [...CHAOS, ...evidenceFaults(estate)], deleteDelayMs: 200, timeoutMs: 300_000, pagePath: false });
     rows.push({
       seed,
       stale: r.expected?.stale ?? r.totals.found,

@@ -17,8 +17,14 @@ async function main(): Promise<void> {
     const summary = (await runSweep({ ...deps, sqs }, {})) as SweepSummary;
     out = { projects: summary.projectsSeen, queued: summary.projectsQueued, requests: summary.apiCalls.total + summary.apiCalls.auth, errors: summary.errors.length };
   } else {
-    const { report } = await inlineSweep(deps, {}, { enqueue: false });
-    out = { projects: report.projects.length, requests: report.apiCalls.total + report.apiCalls.auth, candidates: report.candidates.length, kept: report.kept.length, errors: report.errors.length };
+    // The sweep function logs each project's full kept list as it completes: serialise it as the logger
+    // would, without flooding this process's output.
+    let logged = 0;
+    const onProject = (result: { scan: object }) => {
+      logged += JSON.stringify(result.scan).length;
+    };
+    const { report } = await inlineSweep(deps, {}, { enqueue: false, onProject });
+    out = { projects: report.projects.length, requests: report.apiCalls.total + report.apiCalls.auth, candidates: report.candidates.length, kept: report.keptTotal, keptSample: report.kept.length, loggedBytes: logged, errors: report.errors.length };
   }
   const wallMs = Math.round(performance.now() - started);
   // With --expose-gc: what is really alive once the garbage is gone (the report included).

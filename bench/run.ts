@@ -1,50 +1,95 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { table } from '../tools/cli/table';
-import { benchColdStart } from './cold-start';
-import { benchMemory } from './memory';
+import { benchColdStart, type ColdStartBench } from './cold-start';
+import { benchMemory, type MemoryBench } from './memory';
+import { benchPipeline, type PipelineBench } from './pipeline';
 import { ROOT, machine } from './support';
-import { benchSweep } from './sweep';
-import { benchWorker } from './worker';
+import { benchSweep, type SweepBench } from './sweep';
+import { benchWorker, type WorkerBench } from './worker';
+
+const SECTIONS = ['sweep', 'worker', 'coldStart', 'memory', 'pipeline'] as const;
+type Section = (typeof SECTIONS)[number];
 
 /**
- * npm run bench: speed, API economy, cold start and memory, side by side in one run. Prints a table and
- * writes bench/results.json. `--smoke` runs tiny sizes (the CI check that the scripts work; its numbers
- * mean nothing).
+ * npm run bench: speed, API economy, cold start, memory and the nightly pipeline at scale, side by side
+ * in one run. Prints a table and writes bench/results.json. `npm run bench -- pipeline memory` runs only
+ * those sections and keeps the others' last results in the file. `--smoke` runs tiny sizes (the CI check
+ * that the scripts work; its numbers mean nothing).
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { smoke: { type: 'boolean' }, out: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { smoke: { type: 'boolean' }, out: { type: 'string' }, 'pipeline-projects': { type: 'string' }, 'pipeline-bound-s': { type: 'string' }, 'shared-by': { type: 'string' } } });
+  const unknown = positionals.filter((p) => !(SECTIONS as readonly string[]).includes(p));
+  if (unknown.length > 0) throw new Error(`unknown section ${unknown.join(', ')}: choose from ${SECTIONS.join(', ')}`);
+  const wanted = new Set<Section>(positionals.length > 0 ? (positionals as Section[]) : SECTIONS);
   const smoke = values.smoke === true;
   const sizes = smoke
-    ? { sweepProjects: 20, latencyMs: 2, sequentialProjects: 5, workerProjects: 3, perProject: 5, coldRuns: 2, memoryProjects: 100 }
-    : { sweepProjects: 1000, latencyMs: 25, sequentialProjects: 100, workerProjects: 100, perProject: 10, coldRuns: 10, memoryProjects: 10_000 };
+    ? { sweepProjects: 20, latencyMs: 2, sequentialProjects: 5, workerProjects: 3, perProject: 5, coldRuns: 2, memoryProjects: 100, pipelineProjects: 30, pipelineBoundMs: 2_000 }
+    : { sweepProjects: 1000, latencyMs: 25, sequentialProjects: 100, workerProjects: 100, perProject: 10, coldRuns: 10, memoryProjects: 10_000, pipelineProjects: 10_000, pipelineBoundMs: 150_000 };
+  const pipelineProjects = values['pipeline-projects'] ? Number(values['pipeline-projects']) : sizes.pipelineProjects;
+  const pipelineBoundMs = values['pipeline-bound-s'] ? Number(values['pipeline-bound-s']) * 1000 : sizes.pipelineBoundMs;
   const log = (m: string) => process.stderr.write(`… ${m}\n`);
-  log(`sweep: ${sizes.sweepProjects} projects, ${sizes.latencyMs} ms latency, concurrency 16 (sequential on ${sizes.sequentialProjects})`);
-  const sweep = await benchSweep({ projects: sizes.sweepProjects, latencyMs: sizes.latencyMs, concurrency: 16, sequentialProjects: sizes.sequentialProjects });
-  log(`worker: ${sizes.workerProjects * sizes.perProject} delete jobs, 20% 500 and 5% 429 on DELETE`);
-  const worker = await benchWorker({ projects: sizes.workerProjects, perProject: sizes.perProject, latencyMs: sizes.latencyMs });
-  log(`cold start: ${sizes.coldRuns} fresh processes per bundle`);
-  const coldStart = await benchColdStart({ runs: sizes.coldRuns });
-  log(`memory: ${sizes.memoryProjects} projects`);
-  const memory = await benchMemory({ projects: sizes.memoryProjects, concurrency: 16 });
-  const results = { when: new Date().toISOString(), smoke, machine: machine(), sweep, worker, coldStart, memory };
   const file = values.out ?? join(ROOT, 'bench', 'results.json');
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  const previous = positionals.length > 0 && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  const results: { sweep?: SweepBench; worker?: WorkerBench; coldStart?: ColdStartBench; memory?: MemoryBench; pipeline?: PipelineBench } = {};
 
-  const rows: (string | number)[][] = [
-    ['sweep wall time (concurrency 16)', `${sweep.wallMs} ms`, `lower bound ${sweep.lowerBoundMs} ms`, `${sweep.ratioToLowerBound}× bound (goal ≤ 1.25×)`],
-    ['sweep sequential (per-project script)', `${sweep.sequential.extrapolatedWallMs} ms`, `measured ${sweep.sequential.wallMs} ms on ${sweep.sequential.projectsMeasured}`, `speed-up ${sweep.speedUp}× (goal ≥ 10×)`],
-    ['sweep API calls', `${sweep.requests}`, `${sweep.apiCallsPerProject} per project`, `documented minimum ${sweep.minimumRequests}${sweep.requests === sweep.minimumRequests ? ' (met)' : ' (MISSED)'}`],
-    ['worker wall time', `${worker.wallMs} ms`, `${worker.jobs} jobs`, `lost ${worker.lost}, dead-lettered ${worker.deadLettered}`],
-    ['worker DELETEs per resource', `${worker.deleteRequestsPerResource}`, `${worker.deleteRequests} DELETEs, ${worker.faultsInjected} faults`, `touched outside plan ${worker.touchedOutsidePlan}`],
-    ...coldStart.functions.map((f) => [`cold start ${f.name}`, `${(f.bundleBytes / 1024).toFixed(0)} KB`, `init ${f.initMs} ms`, `${f.initRatioToEmpty}× empty (${coldStart.empty.initMs} ms)`]),
-    ['memory peak RSS, inline sweep, heap capped (64 MB old space)', `${memory.capped.peakRssMB} MB`, `${memory.projects} projects, ${memory.requests} requests, ${memory.capped.wallMs} ms`, `live heap ${memory.capped.liveHeapMB} MB (goal ≤ 128 MB)`],
-    ['memory peak RSS, queued sweep (the nightly path)', `${memory.queued.peakRssMB} MB`, `${memory.queued.queued} scan requests queued, ${memory.queued.wallMs} ms`, `live heap ${memory.queued.liveHeapMB} MB (goal ≤ 128 MB)`],
-    ['memory peak RSS, heap unconstrained', `${memory.unconstrained.peakRssMB} MB`, `${memory.unconstrained.wallMs} ms`, `live heap ${memory.unconstrained.liveHeapMB} MB; empty node ${memory.emptyNodeRssMB} MB`],
-  ];
-  process.stdout.write(`${table(['benchmark', 'result', 'detail', 'against'], rows)}\n\nwritten: ${file}\n`);
+  if (wanted.has('sweep')) {
+    log(`sweep: ${sizes.sweepProjects} projects, ${sizes.latencyMs} ms latency, concurrency 16 (sequential on ${sizes.sequentialProjects})`);
+    results.sweep = await benchSweep({ projects: sizes.sweepProjects, latencyMs: sizes.latencyMs, concurrency: 16, sequentialProjects: sizes.sequentialProjects });
+  }
+  if (wanted.has('worker')) {
+    log(`worker: ${sizes.workerProjects * sizes.perProject} delete jobs, 20% 500 and 5% 429 on DELETE`);
+    results.worker = await benchWorker({ projects: sizes.workerProjects, perProject: sizes.perProject, latencyMs: sizes.latencyMs });
+  }
+  if (wanted.has('coldStart')) {
+    log(`cold start: ${sizes.coldRuns} fresh processes per bundle`);
+    results.coldStart = await benchColdStart({ runs: sizes.coldRuns });
+  }
+  if (wanted.has('memory')) {
+    log(`memory: ${sizes.memoryProjects} projects`);
+    results.memory = await benchMemory({ projects: sizes.memoryProjects, concurrency: 16 });
+  }
+  if (wanted.has('pipeline')) {
+    log(`pipeline: ${pipelineProjects} projects through the queues, bucket bound about ${pipelineBoundMs / 1000} s`);
+    results.pipeline = await benchPipeline({ projects: pipelineProjects, targetBoundMs: pipelineBoundMs, ...(values['shared-by'] ? { sharedBy: Number(values['shared-by']) } : {}) });
+  }
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ ...previous, when: new Date().toISOString(), smoke, machine: machine(), ...results }, null, 2)}\n`);
+  process.stdout.write(`${table(['benchmark', 'result', 'detail', 'against'], rows(results))}\n\nwritten: ${file}\n`);
+}
+
+function rows(r: { sweep?: SweepBench; worker?: WorkerBench; coldStart?: ColdStartBench; memory?: MemoryBench; pipeline?: PipelineBench }): (string | number)[][] {
+  const out: (string | number)[][] = [];
+  const { sweep, worker, coldStart, memory, pipeline } = r;
+  if (sweep) {
+    out.push(
+      ['sweep wall time (concurrency 16)', `${sweep.wallMs} ms`, `lower bound ${sweep.lowerBoundMs} ms`, `${sweep.ratioToLowerBound}× bound (goal ≤ 1.25×)`],
+      ['sweep sequential (per-project script)', `${sweep.sequential.extrapolatedWallMs} ms`, `measured ${sweep.sequential.wallMs} ms on ${sweep.sequential.projectsMeasured}`, `speed-up ${sweep.speedUp}× (goal ≥ 10×)`],
+      ['sweep API calls', `${sweep.requests}`, `${sweep.apiCallsPerProject} per project`, `documented minimum ${sweep.minimumRequests}${sweep.requests === sweep.minimumRequests ? ' (met)' : ' (MISSED)'}`],
+    );
+  }
+  if (worker) {
+    out.push(
+      ['worker wall time', `${worker.wallMs} ms`, `${worker.jobs} jobs`, `lost ${worker.lost}, dead-lettered ${worker.deadLettered}`],
+      ['worker DELETEs per resource', `${worker.deleteRequestsPerResource}`, `${worker.deleteRequests} DELETEs, ${worker.faultsInjected} faults`, `touched outside plan ${worker.touchedOutsidePlan}`],
+    );
+  }
+  if (coldStart) out.push(...coldStart.functions.map((f) => [`cold start ${f.name}`, `${(f.bundleBytes / 1024).toFixed(0)} KB`, `init ${f.initMs} ms`, `${f.initRatioToEmpty}× empty (${coldStart.empty.initMs} ms)`]));
+  if (memory) {
+    out.push(
+      ['memory, inline sweep, old space capped at 32 MB', `${memory.capped.completedUnderCap ? 'completed' : 'FAILED'}, peak RSS ${memory.capped.peakRssMB} MB`, `${memory.projects} projects, ${memory.requests} requests, ${memory.capped.wallMs} ms`, `live heap ${memory.capped.liveHeapMB} MB; empty node ${memory.emptyNodeRssMB} MB`],
+      ['memory, queued sweep (the nightly path), capped at 32 MB', `${memory.queued.completedUnderCap ? 'completed' : 'FAILED'}, peak RSS ${memory.queued.peakRssMB} MB`, `${memory.queued.queued} scan requests queued, ${memory.queued.wallMs} ms`, `live heap ${memory.queued.liveHeapMB} MB; empty node ${memory.emptyNodeRssMB} MB`],
+      ['memory peak RSS, heap unconstrained', `${memory.unconstrained.peakRssMB} MB`, `${memory.unconstrained.wallMs} ms`, `live heap ${memory.unconstrained.liveHeapMB} MB; empty node ${memory.emptyNodeRssMB} MB`],
+    );
+  }
+  if (pipeline) {
+    out.push(
+      ['pipeline wall time (queued, bucket-bound)', `${pipeline.wallMs} ms`, `${pipeline.projects} projects, ${pipeline.consumers} scan consumers, bound ${pipeline.bucketBoundMs} ms`, `${pipeline.ratioToBucketBound}× bound (goal ≤ 1.15×)`],
+      ['pipeline 429s / errors / lost', `${pipeline.rateLimited} of ${pipeline.requests}`, `project errors ${pipeline.projectErrors}, lost ${pipeline.lost}, deleted ${pipeline.deleted}`, 'goal ≤ 0.5% of requests, 0, 0'],
+    );
+  }
+  return out;
 }
 
 main().catch((error: unknown) => {

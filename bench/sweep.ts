@@ -9,7 +9,11 @@ export interface SweepBench {
   wallMs: number;
   requests: number;
   apiCallsPerProject: number;
-  /** The documented minimum: one Digest challenge, the project pages, and per project 7 + listed endpoints (more pages where a list needs them), + the access list where the last AWS peers are planned. */
+  /**
+   * The documented minimum: one Digest challenge, one read of the published rate limits, the project
+   * pages, and per project 7 + listed endpoints (more pages where a list needs them), + the access list
+   * where the last AWS peers are planned.
+   */
   minimumRequests: number;
   longestChain: number;
   lowerBoundMs: number;
@@ -34,20 +38,20 @@ export async function benchSweep(options: { projects: number; latencyMs: number;
     const slow = await timedSweep(sim.url, 1, subset);
     const perRequest = slow.wallMs / slow.requests;
     const extrapolatedWallMs = subset === options.projects ? slow.wallMs : perRequest * fast.requests;
-    // Dependency chain: Digest challenge → project page 1 → the other pages → endpoint service lists → endpoint reads.
     const pages = Math.ceil(options.projects / 500);
-    const longestChain = 1 + 1 + (pages > 1 ? 1 : 0) + 1 + 1;
+    // Dependency chain: Digest challenge → rate limits → project page 1 → the other pages → endpoint service lists → endpoint reads.
+    const longestChain = 1 + 1 + 1 + (pages > 1 ? 1 : 0) + 1 + 1;
     const lowerBoundMs = Math.max(longestChain, Math.ceil(fast.requests / options.concurrency)) * options.latencyMs;
     type Json = Record<string, unknown>;
     const projects = (scenario['orgs'] as Json[]).flatMap((org) => org['projects'] as Json[]);
-    const minimumRequests = 1 + pages + projects.reduce((sum, project) => sum + minimumScanCalls(project), 0);
+    const minimumRequests = 1 + 1 + pages + projects.reduce((sum, project) => sum + minimumScanCalls(project), 0);
     return {
       projects: options.projects,
       latencyMs: options.latencyMs,
       concurrency: options.concurrency,
       wallMs: fast.wallMs,
       requests: fast.requests,
-      apiCallsPerProject: round((fast.requests - 1 - pages) / options.projects),
+      apiCallsPerProject: round((fast.requests - 2 - pages) / options.projects),
       minimumRequests,
       longestChain,
       lowerBoundMs,

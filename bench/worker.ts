@@ -66,6 +66,7 @@ export async function benchWorker(options: { projects: number; perProject: numbe
       { match: { method: 'DELETE' }, status: 429, rate: 0.05, retryAfterSeconds: 1 },
     ],
     timeoutMs: 600_000,
+    pagePath: false,
     // The stage's cap (25 per sweep, shared by its projects through the ledger) would plan only 25.
     env: { MAX_DELETIONS_PER_RUN: String(options.projects * options.perProject) },
   });

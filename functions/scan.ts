@@ -4,10 +4,10 @@ import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { needsAPerson } from '../lib/credentials';
 import { MessageValidationError, parseScanRequest, redeliverAfter, retryVisibilitySeconds, sendToDeadLetterQueue } from '../lib/jobs';
-import { countCredentialsFailures, invocationDeadline, logger, runtimeDeps } from '../lib/lambda';
-import { RunFailedError, notifyProjectScan, reportCandidates, runProjectScan } from '../lib/run';
+import { countCredentialsFailures, countReportNotStored, countScan, invocationDeadline, logger, runtimeDeps } from '../lib/lambda';
+import type { ReportError, ReportStore } from '../lib/report';
+import { RunFailedError, notifyProjectScan, projectReport, reportCandidates, runProjectScan, type ProjectScanResult } from '../lib/run';
 import { reportError } from '../lib/scan';
-import type { ReportError } from '../lib/report';
 
 const processor = new BatchProcessor(EventType.SQS);
 
@@ -50,7 +50,12 @@ async function scanOne(record: SQSRecord): Promise<void> {
   const deps = runtimeDeps();
   const result = await runProjectScan(deps, request);
   const { scan } = result;
-  if (deps.notifier) await notifyProjectScan(deps.notifier, result, deps.now());
+  countScan(result);
+  // Only a sweep's scans have a page to come: a scan request from elsewhere carries no sweep id.
+  const reports = request.sweepId !== undefined ? deps.reports : undefined;
+  const page = reports ? { ...reports.where(result.sweepId), pending: true } : undefined;
+  if (reports) await storeReport(reports, result);
+  if (deps.notifier) await notifyProjectScan(deps.notifier, result, deps.now(), page);
   logger.info('project scanned', {
     sweepId: result.sweepId,
     mode: result.mode,
@@ -65,6 +70,19 @@ async function scanOne(record: SQSRecord): Promise<void> {
     apiCalls: scan.apiCalls,
     durationMs: scan.durationMs,
   });
+}
+
+/**
+ * Best effort, but loud: the scan is done and its jobs are queued, so a retry would only scan again.
+ * A report that is not stored shows on the sweep's page as a project without a report.
+ */
+async function storeReport(store: ReportStore, result: ProjectScanResult): Promise<void> {
+  try {
+    await store.putProjectReport(result.scan.projectId, projectReport(result));
+  } catch (error) {
+    countReportNotStored();
+    logger.error('project report not stored', { sweepId: result.sweepId, projectId: result.scan.projectId, reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  }
 }
 
 export const handler = middy(async (event: SQSEvent, context: Context) => {

@@ -18,10 +18,23 @@ export const handler = middy(async (event: unknown) => {
     logger.error('sweep event rejected', { reason: error instanceof Error ? error.message : String(error) });
     throw error;
   }
-  const result = await runSweep(runtimeDeps(), request);
-  if ('candidates' in result) {
-    for (const project of result.projects) logger.info('project scanned', { sweepId: result.sweepId, mode: result.mode, ...project });
-  }
+  // Inline, the report keeps counts and a sample of what was kept: the full list is logged, one line
+  // per project, as each project completes.
+  const result = await runSweep(runtimeDeps(), request, {
+    onProject: ({ scan, sweepId, mode }) =>
+      logger.info('project scanned', {
+        sweepId,
+        mode,
+        projectId: scan.projectId,
+        projectName: scan.projectName,
+        seen: scan.seen,
+        candidates: scan.candidates.length,
+        kept: scan.kept,
+        errors: scan.errors.length,
+        apiCalls: scan.apiCalls,
+        durationMs: scan.durationMs,
+      }),
+  });
   logger.info('sweep finished', { sweepId: result.sweepId, mode: result.mode, errors: result.errors.length, apiCalls: result.apiCalls });
   const fatal = fatalErrors(result.errors);
   if (fatal.length > 0) {

@@ -3,7 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSEvent } from 'aws-lambda';
 import { needsAPerson } from '../lib/credentials';
-import { countCredentialsFailures, countOutcome, invocationDeadline, logger, metrics, runtimeDeps } from '../lib/lambda';
+import { countCredentialsFailures, countDeleted, countOutcome, invocationDeadline, logger, metrics, runtimeDeps } from '../lib/lambda';
 import type { ReportError } from '../lib/report';
 import { RunFailedError } from '../lib/run';
 import { reportError } from '../lib/scan';
@@ -34,6 +34,7 @@ export const handler = middy(async (event: SQSEvent) => {
     notifier: deps.notifier,
     onJob: (report) => {
       countOutcome(report.outcome);
+      if (report.outcome === 'deleted') countDeleted(report.kind, report.rule);
       const line = { ...report, ack: report.disposition.ack, disposition: report.disposition.note };
       if (report.outcome === 'deadLetter' || report.outcome === 'retry') logger.warn('delete job', line);
       else logger.info('delete job', line);

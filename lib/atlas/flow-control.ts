@@ -1,4 +1,5 @@
 import type { HeaderLookup } from './http';
+import { backoffDelay, type RetryPolicy } from './retry';
 
 /**
  * Bounds how many requests are in flight at once. FIFO, so a burst of scans cannot starve a delete.
@@ -30,47 +31,136 @@ export class ConcurrencyLimiter {
   }
 }
 
-export interface RateGovernorOptions {
-  /** Below this share of `RateLimit-Limit` left, requests are spaced out. */
-  lowWaterRatio: number;
-  /** Spacing at zero remaining; scaled down linearly up to the low-water mark. */
-  maxSpacingMs: number;
+/** MongoDB's advice after a repeated 429: 10 s, 20 s, 40 s… (no jitter: the advice names the waits). */
+const REPEATED_429_BACKOFF: RetryPolicy = { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 10_000, maxDelayMs: 160_000 };
+
+const positive = (n: number) => Number.isFinite(n) && n > 0;
+
+/** Limits of one bucket, per millisecond. */
+interface BucketLimits {
+  capacity: number;
+  perMs: number;
+  /**
+   * Tokens the client leaves in Atlas's bucket: one when the capacity allows. Requests sent exactly one
+   * refill apart can arrive closer together than that, and Atlas's bucket starts its clock when our first
+   * request arrives, after ours: at full pace an empty bucket would turn that jitter into 429s.
+   */
+  headroom: number;
+}
+
+function bucketLimits(capacity: number, refillRate: number, refillDurationSeconds: number): BucketLimits {
+  return { capacity, perMs: refillRate / (refillDurationSeconds * 1000), headroom: capacity >= 2 ? 1 : 0 };
 }
 
 /**
- * Reads `RateLimit-Limit` / `RateLimit-Remaining` from every answer and slows the client down before
- * Atlas has to answer 429; after a 429 or 503 with `Retry-After`, holds every request until then.
+ * One client-side bucket. Tokens are reserved in arrival order: a request that finds none is told how
+ * long until its own token arrives, and the count goes below zero by the reservations waiting, so later
+ * arrivals queue behind it without timers or polling. It counts the tokens the client may use, which is
+ * Atlas's count less the headroom.
  */
-export class RateGovernor {
-  readonly #options: RateGovernorOptions;
-  readonly #now: () => number;
-  #limit: number | undefined;
-  #remaining: number | undefined;
+export class TokenBucket {
+  #limits: BucketLimits;
+  #tokens: number;
+  #updatedAt: number;
   #pausedUntil = 0;
+  #consecutive429 = 0;
+  /** Refusals so far: a request remembers the count it was sent under (see `refused`). */
+  #refusals = 0;
+  /** True when the limits are a guess (no published set): `RateLimit-Limit` may correct the capacity. */
+  readonly #learnsCapacity: boolean;
+  readonly #now: () => number;
 
-  constructor(options: RateGovernorOptions, now: () => number) {
-    this.#options = options;
+  constructor(limits: { capacity: number; refillRate: number; refillDurationSeconds: number }, now: () => number, learnsCapacity = false) {
+    this.#limits = bucketLimits(limits.capacity, limits.refillRate, limits.refillDurationSeconds);
+    this.#tokens = this.#limits.capacity - this.#limits.headroom;
     this.#now = now;
+    this.#updatedAt = now();
+    this.#learnsCapacity = learnsCapacity;
   }
 
+  get capacity(): number {
+    return this.#limits.capacity;
+  }
+
+  /** Tokens the client may still use now (negative while reservations wait). */
+  get tokens(): number {
+    this.#refill();
+    return this.#tokens;
+  }
+
+  /** Takes a token and returns how long the caller must wait before sending (0 if one was there). */
+  reserve(): number {
+    this.#refill();
+    const now = this.#now();
+    this.#tokens -= 1;
+    const refillWait = this.#tokens >= 0 ? 0 : Math.ceil(-this.#tokens / this.#limits.perMs);
+    return Math.max(refillWait, this.#pausedUntil - now, 0);
+  }
+
+  /** Stamp a request with this at sending, and hand it back to `refused`. */
+  get refusals(): number {
+    return this.#refusals;
+  }
+
+  /** Full, not held by a 429, no refusal pending: indistinguishable from a bucket created now. */
+  get idle(): boolean {
+    return this.tokens >= this.#limits.capacity - this.#limits.headroom && this.pausedFor() === 0 && this.#consecutive429 === 0;
+  }
+
+  /** How long the bucket is still held by a 429 (0 when it is not). */
+  pausedFor(): number {
+    return Math.max(0, this.#pausedUntil - this.#now());
+  }
+
+  /** What the answer's headers say about this bucket: never raises the tokens above what we counted. */
   observe(headers: HeaderLookup): void {
-    const limit = Number(headers.get('ratelimit-limit'));
-    const remaining = headers.get('ratelimit-remaining');
-    if (Number.isFinite(limit) && limit > 0) this.#limit = limit;
-    if (remaining !== null && Number.isFinite(Number(remaining))) this.#remaining = Number(remaining);
+    const limit = Number(headers.get('ratelimit-limit') ?? Number.NaN);
+    this.#refill();
+    if (this.#learnsCapacity && positive(limit) && limit !== this.#limits.capacity) {
+      this.#limits = bucketLimits(limit, this.#limits.perMs * 1000, 1);
+      this.#tokens = Math.min(this.#tokens, limit - this.#limits.headroom);
+    }
+    const remainingText = headers.get('ratelimit-remaining');
+    const remaining = remainingText === null ? Number.NaN : Number(remainingText);
+    if (Number.isFinite(remaining) && remaining >= 0) this.#tokens = Math.min(this.#tokens, remaining - this.#limits.headroom);
   }
 
-  pauseFor(ms: number): void {
-    this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + ms);
+  /** An answer that was not a 429: the run of refusals is over. */
+  succeeded(): void {
+    this.#consecutive429 = 0;
   }
 
-  /** How long the next request should wait before it is sent. */
-  delayBeforeNext(): number {
-    const paused = Math.max(0, this.#pausedUntil - this.#now());
-    if (this.#limit === undefined || this.#remaining === undefined) return paused;
-    const lowWater = Math.max(1, Math.floor(this.#limit * this.#options.lowWaterRatio));
-    if (this.#remaining >= lowWater) return paused;
-    const spacing = Math.ceil(this.#options.maxSpacingMs * (1 - this.#remaining / lowWater));
-    return Math.max(paused, spacing);
+  /**
+   * Atlas refused a request on this bucket: empty it and hold it for `Retry-After`, or, when it refuses
+   * again right after, for 10 s, 20 s, 40 s… (at least `Retry-After` each time). Returns the pause.
+   * `sentAfter` is `refusals` when the request was sent: a request already in flight when an earlier
+   * refusal came back was not a second try, so it holds the bucket for its Retry-After but does not
+   * lengthen the backoff.
+   */
+  refused(retryAfterMs: number | undefined, sentAfter = this.#refusals): number {
+    if (sentAfter < this.#refusals) {
+      const hold = retryAfterMs ?? 0;
+      this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + hold);
+      return hold;
+    }
+    this.#refusals++;
+    this.#consecutive429++;
+    const pause =
+      this.#consecutive429 === 1 && retryAfterMs !== undefined
+        ? retryAfterMs
+        : backoffDelay(REPEATED_429_BACKOFF, Math.max(1, this.#consecutive429 - 1), () => 1, retryAfterMs);
+    this.#refill();
+    this.#tokens = Math.min(this.#tokens, -this.#limits.headroom);
+    this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + pause);
+    return pause;
+  }
+
+  #refill(): void {
+    const now = this.#now();
+    const elapsed = now - this.#updatedAt;
+    if (elapsed <= 0) return;
+    this.#updatedAt = now;
+    this.#tokens = Math.min(this.#limits.capacity - this.#limits.headroom, this.#tokens + elapsed * this.#limits.perMs);
   }
 }
+

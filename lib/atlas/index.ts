@@ -11,7 +11,8 @@ export {
 } from './errors';
 export { ID_FORMATS, PROVIDERS, isEndpointId, type Provider } from './ids';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
-export type { ExchangeEvent, TransportStats } from './transport';
+export { clearRateLimitCache, type EndpointSet, type RateLimitScope } from './rate-limits';
+export type { ExchangeEvent, RateLimitOptions, TransportStats } from './transport';
 export type {
   AccessListEntry,
   EndpointService,

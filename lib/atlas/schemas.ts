@@ -5,7 +5,7 @@ import * as z from 'zod';
 // several "no value" strings, hence nullish.
 const optionalText = z.string().nullish();
 
-const linkSchema = z.looseObject({ href: z.string(), rel: z.string() });
+export const linkSchema = z.looseObject({ href: z.string(), rel: z.string() });
 
 function pageOf<T extends z.ZodType>(item: T) {
   return z.looseObject({

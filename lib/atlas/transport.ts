@@ -15,7 +15,18 @@ import {
   classifyNetworkFailure,
   type GiveUpReason,
 } from './errors';
-import { ConcurrencyLimiter, RateGovernor } from './flow-control';
+import { ConcurrencyLimiter, type TokenBucket } from './flow-control';
+import {
+  RATE_LIMITS_MEDIA_TYPE,
+  RATE_LIMITS_PATH,
+  RATE_LIMITS_REFRESH_MS,
+  RATE_LIMITS_RETRY_MS,
+  RateLimitBuckets,
+  cachedLimits,
+  endpointSetPageSchema,
+  storeLimits,
+  type EndpointSet,
+} from './rate-limits';
 import { DEFAULT_RETRY_POLICY, backoffDelay, parseRetryAfter, type RetryPolicy } from './retry';
 import { errorBodySchema, tokenSchema } from './schemas';
 
@@ -32,12 +43,26 @@ export interface TransportOptions {
   /** Called after every HTTP exchange: for metrics and logs. Never receives credentials. */
   onExchange?: (event: ExchangeEvent) => void;
   userAgent?: string;
+  rateLimits?: RateLimitOptions;
   // Seams for tests.
   /** The HTTP call; node:http by default. Tests inject a `fetch`. */
   fetch?: HttpCall | typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   now?: () => number;
+}
+
+export interface RateLimitOptions {
+  /**
+   * Read the endpoint sets from `GET /api/atlas/v2/rateLimits` once per container (default true); when
+   * false, or when the read fails, every bucket uses the fallback limits and learns from headers.
+   */
+  learn?: boolean;
+  /**
+   * Invocations that may run at once with these credentials (default 1). USER, ORGANIZATION and IP
+   * buckets are one bucket at Atlas for all of them, so each client takes this share of their refill.
+   */
+  sharedBy?: number;
 }
 
 export interface RequestSpec {
@@ -87,6 +112,10 @@ export interface TransportStats {
   /** 401 answers that only carried a new Digest nonce or asked for a new token. */
   authRoundTrips: number;
   tokenRequests: number;
+  /** 429 answers: what the client's buckets failed to prevent. */
+  rateLimited: number;
+  /** Whether this client paces to the sets `/rateLimits` published (false: fallback limits). */
+  publishedLimits: boolean | undefined;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -103,11 +132,13 @@ const TOKEN_ATTEMPTS = 2;
  * bounded by attempts and deadline, and Atlas error bodies turned into typed errors.
  */
 export class Transport {
-  readonly stats: TransportStats = { requests: 0, byOperation: {}, retries: 0, authRoundTrips: 0, tokenRequests: 0 };
+  readonly stats: TransportStats = { requests: 0, byOperation: {}, retries: 0, authRoundTrips: 0, tokenRequests: 0, rateLimited: 0, publishedLimits: undefined };
   readonly #baseUrl: string;
   readonly #auth: Authenticator;
   readonly #limiter: ConcurrencyLimiter;
-  readonly #governor: RateGovernor;
+  readonly #rateLimitOptions: RateLimitOptions;
+  readonly #limitsKey: string;
+  #buckets: Promise<RateLimitBuckets> | undefined;
   readonly #retry: RetryPolicy;
   readonly #timeoutMs: number;
   readonly #deadline: () => number | undefined;
@@ -122,7 +153,10 @@ export class Transport {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#limiter = new ConcurrencyLimiter(options.concurrency ?? 8);
     this.#now = options.now ?? Date.now;
-    this.#governor = new RateGovernor({ lowWaterRatio: 0.1, maxSpacingMs: 1000 }, this.#now);
+    this.#rateLimitOptions = options.rateLimits ?? {};
+    // The principal, never the secret: the cache key is held in memory and may show in a heap dump.
+    const principal = options.credentials.type === 'apiKey' ? options.credentials.publicKey : options.credentials.clientId;
+    this.#limitsKey = `${this.#baseUrl} ${principal} ${this.#rateLimitOptions.sharedBy ?? 1}`;
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#deadline = options.deadline ?? (() => undefined);
@@ -138,10 +172,69 @@ export class Transport {
   async send(spec: RequestSpec): Promise<Answer> {
     const uri = spec.path + queryString(spec.query);
     const operation = `${spec.method} ${spec.path}`;
-    return this.#withRetries((attempt) => this.#limiter.run(() => this.#attempt(spec, uri, operation, attempt)));
+    const buckets = await this.#rateLimitBuckets();
+    const bucket = buckets.bucket(buckets.keyFor(spec.method, spec.path));
+    // The token is awaited before a concurrency slot is taken: a request waiting on its own bucket must
+    // not hold a slot that a request on another bucket could use.
+    return this.#withRetries(async (attempt) => {
+      await this.#waitForToken(bucket, operation);
+      return this.#limiter.run(() => this.#attempt(spec, uri, operation, attempt, bucket));
+    }, true);
   }
 
-  async #withRetries<T>(attemptOnce: (attempt: number) => Promise<T>, maxAttempts = this.#retry.maxAttempts): Promise<T> {
+  async #waitForToken(bucket: TokenBucket, operation: string): Promise<void> {
+    // A 429 on the bucket while this request slept extends its wait: check again after each sleep.
+    for (let wait = bucket.reserve(); wait > 0; wait = bucket.pausedFor()) {
+      if (this.#exceedsDeadline(wait)) throw new AtlasNetworkError(operation, 'timeout', undefined);
+      await this.#sleep(wait);
+    }
+  }
+
+  /** The buckets for these credentials: learned once per container, refreshed every RATE_LIMITS_REFRESH_MS. */
+  #rateLimitBuckets(): Promise<RateLimitBuckets> {
+    const cached = cachedLimits(this.#limitsKey, this.#now());
+    if (cached) {
+      this.stats.publishedLimits ??= cached.buckets.published;
+      return Promise.resolve(cached.buckets);
+    }
+    this.#buckets ??= this.#learnRateLimits().finally(() => {
+      this.#buckets = undefined;
+    });
+    return this.#buckets;
+  }
+
+  async #learnRateLimits(): Promise<RateLimitBuckets> {
+    const sets = this.#rateLimitOptions.learn === false ? undefined : await this.#readRateLimits();
+    const buckets = new RateLimitBuckets(sets, { sharedBy: this.#rateLimitOptions.sharedBy, now: this.#now });
+    const ttl = sets ? RATE_LIMITS_REFRESH_MS : RATE_LIMITS_RETRY_MS;
+    storeLimits(this.#limitsKey, { sets, buckets, expiresAt: this.#now() + ttl });
+    this.stats.publishedLimits = buckets.published;
+    return buckets;
+  }
+
+  /** Every page of `/rateLimits`; undefined when Atlas does not answer it (fallback limits then). */
+  async #readRateLimits(): Promise<EndpointSet[] | undefined> {
+    const sets: EndpointSet[] = [];
+    const spec = { operationId: 'listRateLimits', method: 'GET' as const, path: RATE_LIMITS_PATH, accept: RATE_LIMITS_MEDIA_TYPE };
+    const operation = `GET ${RATE_LIMITS_PATH}`;
+    try {
+      for (let pageNum = 1; pageNum <= 20; pageNum++) {
+        const uri = spec.path + queryString({ itemsPerPage: 500, pageNum });
+        // One attempt: a refusal or a failure means the fallback limits for now, not a wait here.
+        const answer = await this.#limiter.run(() => this.#attempt(spec, uri, operation, 1, undefined));
+        const page = endpointSetPageSchema.safeParse(answer.body);
+        if (!page.success) return undefined;
+        sets.push(...page.data.results);
+        if (!page.data.links?.some((l) => l.rel === 'next') || page.data.results.length === 0) return sets;
+      }
+      return sets;
+    } catch (error) {
+      if (error instanceof AtlasError) return undefined;
+      throw error;
+    }
+  }
+
+  async #withRetries<T>(attemptOnce: (attempt: number) => Promise<T>, paced: boolean, maxAttempts = this.#retry.maxAttempts): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       let error: AtlasError;
       try {
@@ -157,7 +250,8 @@ export class Transport {
         throw error;
       }
       const retryAfterMs = error instanceof AtlasApiError ? error.retryAfterMs : undefined;
-      const delay = backoffDelay(this.#retry, attempt, this.#random, retryAfterMs);
+      // A paced request's 429 paused its bucket, and the next attempt waits on that bucket.
+      const delay = paced && error instanceof AtlasApiError && error.status === 429 ? 0 : backoffDelay(this.#retry, attempt, this.#random, retryAfterMs);
       if (this.#exceedsDeadline(delay)) {
         error.giveUpReason = 'deadline';
         throw error;
@@ -178,17 +272,13 @@ export class Transport {
     return deadline !== undefined && this.#now() + waitMs >= deadline;
   }
 
-  async #attempt(spec: RequestSpec, uri: string, operation: string, attempt: number): Promise<Answer> {
+  async #attempt(spec: RequestSpec, uri: string, operation: string, attempt: number, bucket: TokenBucket | undefined): Promise<Answer> {
     for (let refreshes = 0; ; refreshes++) {
-      const pause = this.#governor.delayBeforeNext();
-      if (pause > 0) {
-        if (this.#exceedsDeadline(pause)) throw new AtlasNetworkError(operation, 'timeout', undefined);
-        await this.#sleep(pause);
-      }
       const ticket = await this.#auth.authorize({ method: spec.method, uri });
       const headers: Record<string, string> = { 'Accept': spec.accept, 'User-Agent': this.#userAgent };
       if (ticket.header) headers['Authorization'] = ticket.header;
       const started = this.#now();
+      const sentAfter = bucket?.refusals ?? 0;
       let response: BufferedResponse;
       try {
         response = await this.#exchange(spec.operationId, uri, operation, { method: spec.method, headers });
@@ -203,6 +293,7 @@ export class Transport {
         this.stats.authRoundTrips++;
         continue;
       }
+      this.#account(bucket, response, sentAfter);
       return this.#readAnswer(response, operation);
     }
   }
@@ -222,7 +313,6 @@ export class Transport {
     const timer = setTimeout(() => controller.abort(new DOMException('request timed out', 'TimeoutError')), timeout);
     try {
       const response = await this.#fetch(this.#baseUrl + uri, { ...init, signal: controller.signal, redirect: 'error' });
-      this.#governor.observe(response.headers);
       const text = await response.text();
       return { status: response.status, statusText: response.statusText, ok: response.ok, headers: response.headers, text };
     } catch (error) {
@@ -230,6 +320,15 @@ export class Transport {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** What an answer tells its bucket: the headers when present, a refusal when 429. */
+  #account(bucket: TokenBucket | undefined, response: BufferedResponse, sentAfter: number): void {
+    if (response.status === 429) this.stats.rateLimited++;
+    if (!bucket) return;
+    bucket.observe(response.headers);
+    if (response.status === 429) bucket.refused(parseRetryAfter(response.headers.get('retry-after'), this.#now()), sentAfter);
+    else bucket.succeeded();
   }
 
   #emit(spec: Pick<RequestSpec, 'operationId' | 'method' | 'path'>, attempt: number, started: number, status: number | undefined, purpose: ExchangeEvent['purpose']): void {
@@ -264,10 +363,6 @@ export class Transport {
     // An Atlas error body names its code and, when it gives one, the same status as the answer's.
     const atlasBody = parsed.success && fields.errorCode !== undefined && (fields.error === undefined || fields.error === response.status);
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.#now());
-    if (retryAfterMs !== undefined && (response.status === 429 || response.status === 503)) {
-      // Every request in flight would hit the same wall: hold them all, not just this one.
-      this.#governor.pauseFor(retryAfterMs);
-    }
     return new AtlasApiError({
       status: response.status,
       errorCode: fields.errorCode ?? `HTTP_${response.status}`,
@@ -307,7 +402,7 @@ export class Transport {
         this.#emit(spec, attempt, started, response?.status, 'auth');
       }
       return this.#readTokenAnswer(response, operation);
-    }, Math.min(TOKEN_ATTEMPTS, this.#retry.maxAttempts));
+    }, false, Math.min(TOKEN_ATTEMPTS, this.#retry.maxAttempts));
   };
 
   #readTokenAnswer(response: BufferedResponse, operation: string): { token: string; expiresInSeconds: number } {

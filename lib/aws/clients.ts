@@ -55,3 +55,12 @@ export function ssmParameterReader(config: import('@aws-sdk/client-ssm').SSMClie
     return (await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter?.Value;
   };
 }
+
+export type S3Sender = Pick<import('@aws-sdk/client-s3').S3Client, 'send'>;
+
+/** Only the scan, sweep and report functions store reports; the others never load the S3 SDK. */
+export function lazyS3Client(config: import('@aws-sdk/client-s3').S3ClientConfig): S3Sender {
+  return lazyClient(async () => new (await import('@aws-sdk/client-s3')).S3Client(config));
+}
+
+export const s3Commands = () => import('@aws-sdk/client-s3');

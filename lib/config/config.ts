@@ -24,6 +24,7 @@ export const ENV = {
   disabledRules: 'DISABLED_RULES',
   kinds: 'JANITOR_KINDS',
   concurrency: 'ATLAS_CONCURRENCY',
+  rateLimitSharedBy: 'ATLAS_RATE_LIMIT_SHARED_BY',
   scanQueueUrl: 'SCAN_QUEUE_URL',
   scanDlqUrl: 'SCAN_DLQ_URL',
   deleteQueueUrl: 'DELETE_QUEUE_URL',
@@ -37,6 +38,8 @@ export const ENV = {
   protectionsFile: 'PROTECTIONS_FILE',
   protectionsParameter: 'PROTECTIONS_PARAMETER',
   allowLastPeerSecurityGroupRemoval: LAST_PEER_SETTING,
+  reportBucket: 'REPORT_BUCKET',
+  reportMaxWaitMinutes: 'REPORT_MAX_WAIT_MINUTES',
 } as const;
 
 /**
@@ -111,6 +114,7 @@ const envSchema = z.object({
   [ENV.disabledRules]: list.pipe(z.array(ruleNameSchema)),
   [ENV.kinds]: list.pipe(z.array(kindNameSchema)),
   [ENV.concurrency]: integer(1, 64, 8),
+  [ENV.rateLimitSharedBy]: integer(1, 1000, 1),
   [ENV.scanQueueUrl]: z.url({ message: 'must be a queue URL' }).optional(),
   [ENV.scanDlqUrl]: z.url({ message: 'must be a queue URL' }).optional(),
   [ENV.deleteQueueUrl]: z.url({ message: 'must be a queue URL' }).optional(),
@@ -124,6 +128,8 @@ const envSchema = z.object({
   [ENV.protectionsFile]: blankIsUnset(z.string()),
   [ENV.allowLastPeerSecurityGroupRemoval]: flag,
   [ENV.protectionsParameter]: blankIsUnset(z.string().regex(/^\/[A-Za-z0-9_.\/-]{1,2047}$/, 'must be an SSM parameter name starting with /')),
+  [ENV.reportBucket]: blankIsUnset(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')),
+  [ENV.reportMaxWaitMinutes]: integer(1, 10_080, 360),
 });
 
 /** Project selection: an empty include list means every project the credentials see. */
@@ -146,6 +152,8 @@ export interface JanitorConfig {
   disabledRules: ReadonlySet<RuleName>;
   kinds: KindName[];
   concurrency: number;
+  /** Invocations that may run at once with the same credentials: they split USER, ORGANIZATION and IP buckets. */
+  rateLimitSharedBy: number;
   scanQueueUrl: string | undefined;
   /** Where invalid scan requests go at once, with their reason (as invalid delete jobs go to DELETE_DLQ_URL). */
   scanDeadLetterQueueUrl: string | undefined;
@@ -159,6 +167,8 @@ export interface JanitorConfig {
   protections: { file?: string | undefined; parameter?: string | undefined };
   /** Settings that allow deletes with a side effect (ALLOW_LAST_PEER_SECURITY_GROUP_REMOVAL=true). */
   allowedSideEffects: ReadonlySet<string>;
+  /** Where scans store their reports and the sweep's page is assembled (S3); unset: no pages. */
+  reports: { bucket: string | undefined; maxWaitMs: number };
 }
 
 export interface WorkerSettings {
@@ -201,6 +211,7 @@ export function loadConfig(env: Record<string, string | undefined>): JanitorConf
     disabledRules: new Set(e[ENV.disabledRules]),
     kinds: kinds.length > 0 ? [...new Set(kinds)] : [...KIND_NAMES],
     concurrency: e[ENV.concurrency],
+    rateLimitSharedBy: e[ENV.rateLimitSharedBy],
     scanQueueUrl: e[ENV.scanQueueUrl],
     scanDeadLetterQueueUrl: e[ENV.scanDlqUrl],
     deleteQueueUrl: e[ENV.deleteQueueUrl],
@@ -215,5 +226,6 @@ export function loadConfig(env: Record<string, string | undefined>): JanitorConf
     notifyTopicArn: e[ENV.notifyTopicArn],
     protections: { file: e[ENV.protectionsFile], parameter: e[ENV.protectionsParameter] },
     allowedSideEffects: new Set(e[ENV.allowLastPeerSecurityGroupRemoval] ? [ENV.allowLastPeerSecurityGroupRemoval] : []),
+    reports: { bucket: e[ENV.reportBucket], maxWaitMs: e[ENV.reportMaxWaitMinutes] * 60_000 },
   };
 }

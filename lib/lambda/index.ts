@@ -1,4 +1,5 @@
 export { logger } from './logger';
 export { invocationDeadline } from './middleware';
 export { resetRuntimeDeps, runtimeDeps, setInvocationDeadline } from './runtime';
-export { CREDENTIALS_FAILURES_METRIC, countCredentialsFailures, countOutcome, metrics } from './metrics';
+export { CREDENTIALS_FAILURES_METRIC, METRIC_NAMES, countCredentialsFailures, countOutcome, metrics } from './metrics';
+export { RUN_DIMENSIONS, RUN_METRICS, countDeleted, countPages, countReportNotStored, countScan } from './run-metrics';

@@ -4,7 +4,7 @@ import type { OutcomeName } from '../worker';
 /** CloudWatch metrics in EMF, one namespace for the janitor. */
 export const metrics = new Metrics({ namespace: 'AtlasJanitor', serviceName: 'atlas-janitor' });
 
-const METRIC_NAMES: Record<OutcomeName, string> = {
+export const METRIC_NAMES: Record<OutcomeName, string> = {
   deleted: 'Deleted',
   alreadyGone: 'AlreadyGone',
   inProgress: 'InProgress',

@@ -1,6 +1,7 @@
-import { lazySnsClient, lazySqsClient, type SqsSender } from '../aws/clients';
+import { lazyS3Client, lazySnsClient, lazySqsClient, type SqsSender } from '../aws/clients';
 import { loadConfig } from '../config';
 import { snsNotifier } from '../notify/notifier';
+import { ReportStore } from '../report';
 import { buildDeps, type JanitorDeps } from '../run';
 
 /** Milliseconds kept back from a Lambda's remaining time, so a reply and its logs still fit. */
@@ -37,6 +38,7 @@ export function runtimeDeps(env: Record<string, string | undefined> = process.en
     // queue URL and the regional endpoint agree, so the SDK's default applies.
     sqs: lazySqsClient(env['AWS_ENDPOINT_URL_SQS'] ? { useQueueUrlAsEndpoint: false } : {}),
     notifier: config.notifyTopicArn ? snsNotifier(lazySnsClient({}), config.notifyTopicArn) : undefined,
+    reports: config.reports.bucket ? new ReportStore(lazyS3Client({}), config.reports.bucket, env['AWS_REGION'] ?? 'us-east-1') : undefined,
   };
   return cached;
 }

@@ -4,6 +4,13 @@ import type { Notifier } from './notifier';
 const FIRST_ITEMS = 10;
 const DAY_MS = 86_400_000;
 
+/** Where the sweep's report page is (or will be, when `pending`). */
+export interface PageLink {
+  s3Uri: string;
+  consoleUrl: string;
+  pending?: boolean | undefined;
+}
+
 /** Dead-lettered jobs as the worker reports them. */
 export interface DeadLetterItem {
   jobId: string | undefined;
@@ -18,13 +25,15 @@ export interface DeadLetterItem {
  * expired protections. Publishing is best effort: a failure is added to the report's errors, never
  * thrown, so a sweep is never lost for want of an e-mail.
  */
-export async function notifySweep(notifier: Notifier, report: ScanReport, now: number): Promise<void> {
+export async function notifySweep(notifier: Notifier, report: ScanReport, now: number, page?: PageLink): Promise<void> {
+  // `kept` may be a sample (a large sweep): the count comes from keptByCause, the items from the sample.
   const waiting = report.kept.filter((k) => k.cause === 'grace');
   const alsoRemoving = report.candidates.filter((c) => c.alsoRemoves !== undefined);
   const sideEffectKept = report.kept.filter((k) => k.cause === 'sideEffect');
   const soon = waiting.filter((k) => k.eligibleAt !== undefined && Date.parse(k.eligibleAt) <= now + DAY_MS);
   const lines = [
-    `Sweep ${report.sweepId} (${report.mode}): ${report.projects.length} projects, ${report.candidates.length} planned, ${report.enqueued} enqueued, ${waiting.length} marked and waiting, ${report.errors.length} errors.`,
+    `Sweep ${report.sweepId} (${report.mode}): ${report.projects.length} projects, ${report.candidates.length} planned, ${report.enqueued} enqueued, ${report.keptByCause?.grace ?? waiting.length} marked and waiting, ${report.errors.length} errors.`,
+    ...(page ? ['', `${page.pending ? 'The sweep\'s report page, once all its scans are done' : 'Report page'}: ${page.consoleUrl}`, `  (${page.s3Uri}: open it from the console, or download it and open it in a browser)`] : []),
     ...section(`Planned for deletion (${report.candidates.length})`, report.candidates.map((c) => `${c.kind} ${c.provider ?? ''} ${c.id} in ${c.projectId}: ${c.rule} (${c.reason})`)),
     // Listed apart so none hides behind the first items: these deletes change more than the resource.
     ...section(`Planned deletes that also remove something else (${alsoRemoving.length})`, alsoRemoving.map((c) => `${c.kind} ${c.id} in ${c.projectId}: ${c.alsoRemoves}`)),

@@ -53,6 +53,8 @@ export interface Kept {
   id: string;
   state: string;
   cause: KeptCause;
+  /** The rule that matched, when one did (a stale resource held by grace, cap, endpoints or a protection). */
+  rule?: RuleName | undefined;
   reason: string;
   /** For cause `grace`: since when it has been seen stale and when it may be deleted. */
   firstSeenAt?: string | undefined;
@@ -94,8 +96,8 @@ export interface Sighting {
   sweeps: number;
 }
 
-function keptFrom(o: Pick<Candidate, 'projectId' | 'kind' | 'provider' | 'id' | 'state'>, cause: KeptCause, reason: string, extra: Partial<Kept> = {}): Kept {
-  return { projectId: o.projectId, kind: o.kind, provider: o.provider, id: o.id, state: o.state, cause, reason, ...extra };
+function keptFrom(o: Pick<Candidate, 'projectId' | 'kind' | 'provider' | 'id' | 'state'> & { rule?: RuleName | undefined }, cause: KeptCause, reason: string, extra: Partial<Kept> = {}): Kept {
+  return { projectId: o.projectId, kind: o.kind, provider: o.provider, id: o.id, state: o.state, cause, ...(o.rule ? { rule: o.rule } : {}), reason, ...extra };
 }
 
 /**
@@ -126,11 +128,11 @@ export function findStale(observations: readonly Observation[], settings: PlanSe
     } else if (verdict.verdict === 'keep' || !verdict.rule) {
       kept.push(keptFrom(base, 'state', verdict.reason));
     } else if (settings.disabledRules.has(verdict.rule)) {
-      kept.push(keptFrom(base, 'ruleDisabled', `rule ${verdict.rule} is switched off (${verdict.reason})`));
+      kept.push(keptFrom({ ...base, rule: verdict.rule }, 'ruleDisabled', `rule ${verdict.rule} is switched off (${verdict.reason})`));
     } else if (ids.some((id) => protectedIds.has(id))) {
-      kept.push(keptFrom(base, 'protected', `protected by configuration (${verdict.reason})`));
+      kept.push(keptFrom({ ...base, rule: verdict.rule }, 'protected', `protected by configuration (${verdict.reason})`));
     } else if (entry) {
-      kept.push(keptFrom(base, 'protected', `protected by the registry: ${describeProtection(entry)} (${verdict.reason})`));
+      kept.push(keptFrom({ ...base, rule: verdict.rule }, 'protected', `protected by the registry: ${describeProtection(entry)} (${verdict.reason})`));
     } else {
       const lapsed = registry.expired.find((p) => p.projectId !== undefined || p.projectName !== undefined || ids.includes(p.resourceId ?? ''));
       stale.push({

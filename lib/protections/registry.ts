@@ -35,17 +35,22 @@ export interface Protection {
 }
 
 export class ProtectionRegistryError extends Error {
+  /** Every problem found, each as `path: message`; the message names the first. */
+  readonly problems: readonly string[];
+
   constructor(
     readonly source: string,
     readonly field: string,
     detail: string,
+    more: readonly string[] = [],
   ) {
-    super(`${source}: ${field} ${detail}`);
+    super(`${source}: ${field} ${detail}${more.length > 0 ? ` (and ${more.length} more)` : ''}`);
     this.name = 'ProtectionRegistryError';
+    this.problems = [`${field}: ${detail}`, ...more];
   }
 }
 
-/** Parses and validates a registry document; the first problem is reported with its path. */
+/** Parses and validates a registry document; every problem is reported with its path. */
 export function parseRegistry(source: string, text: string): Protection[] {
   let json: unknown;
   try {
@@ -55,8 +60,8 @@ export function parseRegistry(source: string, text: string): Protection[] {
   }
   const parsed = registrySchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ProtectionRegistryError(source, issue.path.join('.') || 'document', issue.message);
+    const [first, ...more] = parsed.error.issues.map((issue) => [issue.path.join('.') || 'document', issue.message] as const);
+    throw new ProtectionRegistryError(source, first![0], first![1], more.map(([field, message]) => `${field}: ${message}`));
   }
   return parsed.data.protections.map((e) => ({
     selector: e.resourceId ? `resource ${e.resourceId}` : e.projectId ? `project ${e.projectId}` : `projects named ${e.projectName}`,

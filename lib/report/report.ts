@@ -1,6 +1,9 @@
 import type { Mode } from '../config';
 import type { KindName } from '../kinds';
-import type { Candidate, Kept } from '../plan';
+import type { Candidate, Kept, KeptCause } from '../plan';
+
+/** Kept entries a sweep's report holds at most; the rest are counted, and logged per project. */
+export const KEPT_SAMPLE_SIZE = 200;
 
 export interface ReportError {
   projectId?: string | undefined;
@@ -34,7 +37,16 @@ export interface ScanReport {
   mode: Mode;
   projects: ProjectSummary[];
   candidates: ReportCandidate[];
+  /**
+   * What was kept and why: every entry in a project's report; in a sweep's report a sample of at most
+   * KEPT_SAMPLE_SIZE (grace-period entries first, since they are the ones about to be deleted). The
+   * full list of an inline sweep goes to the log, one line per project.
+   */
   kept: Kept[];
+  /** Every kept resource of the run, sampled or not. */
+  keptTotal: number;
+  /** Kept resources per cause, every one counted. */
+  keptByCause: Partial<Record<KeptCause, number>>;
   errors: ReportError[];
   /** Delete jobs put on the delete queue (enforce mode only). */
   enqueued: number;

@@ -6,6 +6,7 @@ import { CredentialStore, clientFactory, type ClientFactory } from '../credentia
 import { DynamoLedger, type Ledger } from '../ledger';
 import type { Notifier } from '../notify/notifier';
 import { protectionSource, type ProtectionSource } from '../protections';
+import type { ReportStore } from '../report';
 
 /** Everything a run needs from outside, built once per cold start (or per test). */
 export interface JanitorDeps {
@@ -18,6 +19,8 @@ export interface JanitorDeps {
   ledger?: Ledger | undefined;
   protections?: ProtectionSource | undefined;
   notifier?: Notifier | undefined;
+  /** Where queued sweeps keep their reports and pages (S3); without it, queued sweeps get no page. */
+  reports?: ReportStore | undefined;
   now: () => number;
   newSweepId: () => string;
 }
@@ -45,7 +48,13 @@ export function buildDeps(config: JanitorConfig, env: Record<string, string | un
       env,
       now,
     }),
-    makeClient: clientFactory({ baseUrl: config.baseUrl, apiGeneration: config.apiGeneration, concurrency: config.concurrency, ...client }),
+    makeClient: clientFactory({
+      baseUrl: config.baseUrl,
+      apiGeneration: config.apiGeneration,
+      concurrency: config.concurrency,
+      rateLimits: { sharedBy: config.rateLimitSharedBy },
+      ...client,
+    }),
     ledger: config.ledgerTable ? new DynamoLedger(lazyDocumentClient({}), config.ledgerTable) : undefined,
     protections: protectionSource(config, { readParameter: ssmParameterReader({}), now }),
     now,

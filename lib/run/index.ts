@@ -1,5 +1,5 @@
 export { buildDeps, type ClientSettings, type JanitorDeps } from './deps';
-export { buildReport, notifyProjectScan, reportCandidates } from './report-builder';
+export { buildReport, notifyProjectScan, projectReport, reportCandidates } from './report-builder';
 export {
   effectiveMode,
   enqueueJobs,
@@ -10,3 +10,4 @@ export {
 } from './scan-run';
 export { inlineSweep, runSweep, type InlineOptions, type SweepSummary } from './sweep-run';
 export { RunFailedError, fatalErrors } from './failures';
+export { assemblePages, type PageDeps, type PageRun } from './report-pages';

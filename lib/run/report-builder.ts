@@ -1,15 +1,56 @@
 import type { Mode } from '../config';
+import type { Kept, KeptCause } from '../plan';
 import type { Protection } from '../protections';
-import type { ReportCandidate, ReportError, ScanReport } from '../report';
+import { KEPT_SAMPLE_SIZE, type ReportCandidate, type ReportError, type ScanReport } from '../report';
 import { jobIdFor } from '../jobs';
-import { notifySweep } from '../notify/messages';
+import { notifySweep, type PageLink } from '../notify/messages';
 import type { Notifier } from '../notify/notifier';
 import type { ProjectScanResult } from './scan-run';
+
+/** A project's result once its kept entries have been folded into a tally (`scan.kept` then empty). */
+export type ReportResult = Omit<ProjectScanResult, 'auth'> & { keptCount?: number };
+
+/**
+ * Kept entries counted per cause, with a bounded sample: what a sweep of thousands of projects holds
+ * instead of every entry (tens of thousands of them, each with its reason).
+ */
+export class KeptTally {
+  readonly byCause: Partial<Record<KeptCause, number>> = {};
+  readonly sample: Kept[] = [];
+  total = 0;
+  readonly #limit: number;
+
+  constructor(limit = KEPT_SAMPLE_SIZE) {
+    this.#limit = limit;
+  }
+
+  add(kept: readonly Kept[]): void {
+    for (const k of kept) {
+      this.total++;
+      this.byCause[k.cause] = (this.byCause[k.cause] ?? 0) + 1;
+      if (this.sample.length < this.#limit) this.sample.push(k);
+      else if (k.cause === 'grace') {
+        // Grace entries are about to be deleted: they displace any other cause from a full sample.
+        const other = this.sample.findIndex((s) => s.cause !== 'grace');
+        if (other >= 0) this.sample[other] = k;
+      }
+    }
+  }
+
+  /** Folds a result's kept entries in and drops them from the result, keeping their count. */
+  fold(result: ReportResult): void {
+    this.add(result.scan.kept);
+    result.keptCount = (result.keptCount ?? 0) + result.scan.kept.length;
+    result.scan.kept = [];
+  }
+}
 
 export interface ReportInput {
   sweepId: string;
   mode: Mode;
-  results: readonly Omit<ProjectScanResult, 'auth'>[];
+  results: readonly ReportResult[];
+  /** The kept entries already folded out of `results` (a sweep); without it, every entry of `results`. */
+  tally?: KeptTally | undefined;
   errors: readonly ReportError[];
   /** Expired protection registry entries to name in the report. */
   expired: readonly Protection[];
@@ -25,23 +66,27 @@ function expiredProtections(expired: readonly Protection[]): Pick<ScanReport, 'e
 
 /** Folds per-project scans into one run report, projects in a stable order. */
 export function buildReport(input: ReportInput): ScanReport {
+  const tally = input.tally ?? new KeptTally(Number.POSITIVE_INFINITY);
+  if (!input.tally) for (const r of input.results) tally.add(r.scan.kept);
   const results = [...input.results].sort((a, b) => (a.scan.projectName ?? a.scan.projectId).localeCompare(b.scan.projectName ?? b.scan.projectId));
   return {
     sweepId: input.sweepId,
     mode: input.mode,
-    projects: results.map(({ scan }) => ({
+    projects: results.map(({ scan, keptCount }) => ({
       projectId: scan.projectId,
       ...(scan.projectName ? { projectName: scan.projectName } : {}),
       seen: scan.seen,
       candidates: scan.candidates.length,
-      kept: scan.kept.length,
+      kept: keptCount ?? scan.kept.length,
       errors: scan.errors.length,
       apiCalls: scan.apiCalls,
       durationMs: scan.durationMs,
       ...(scan.capExceeded ? { capExceeded: scan.capExceeded } : {}),
     })),
     candidates: results.flatMap(reportCandidates),
-    kept: results.flatMap((r) => r.scan.kept),
+    kept: tally.sample,
+    keptTotal: tally.total,
+    keptByCause: tally.byCause,
     errors: [...input.errors, ...results.flatMap((r) => r.scan.errors)],
     enqueued: results.reduce((sum, r) => sum + r.enqueued, 0),
     ...expiredProtections(input.expired),
@@ -54,11 +99,15 @@ export function buildReport(input: ReportInput): ScanReport {
  * A queued sweep has no one place that sees every project, so each scan publishes its own summary, and
  * only when there is news: something planned, or something becoming eligible within 24 hours.
  */
-export async function notifyProjectScan(notifier: Notifier, result: ProjectScanResult, now: number): Promise<void> {
+export async function notifyProjectScan(notifier: Notifier, result: ProjectScanResult, now: number, page?: PageLink): Promise<void> {
   const dueSoon = result.scan.kept.some((k) => k.eligibleAt !== undefined && Date.parse(k.eligibleAt) <= now + 86_400_000);
   if (result.jobs.length === 0 && !dueSoon) return;
-  const report = buildReport({ sweepId: result.sweepId, mode: result.mode, results: [result], errors: [], expired: result.expiredProtections, apiCalls: { total: result.scan.apiCalls, auth: result.auth }, durationMs: result.scan.durationMs });
-  await notifySweep(notifier, report, now);
+  await notifySweep(notifier, projectReport(result), now, page);
+}
+
+/** One scan's report: what the scan function stores for the sweep's page and sends in its notice. */
+export function projectReport(result: ProjectScanResult): ScanReport {
+  return buildReport({ sweepId: result.sweepId, mode: result.mode, results: [result], errors: [], expired: result.expiredProtections, apiCalls: { total: result.scan.apiCalls, auth: result.auth }, durationMs: result.scan.durationMs });
 }
 
 export function reportCandidates(result: Pick<ProjectScanResult, 'scan'>): ReportCandidate[] {

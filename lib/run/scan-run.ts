@@ -19,6 +19,8 @@ export interface ProjectScanResult {
   /** Registry entries that would cover this project or its resources but have expired. */
   expiredProtections: Protection[];
   auth: number;
+  /** Atlas answers of this scan that were not a success, by status (429s among them). */
+  atlasFailures?: Record<string, number> | undefined;
 }
 
 /** Effective mode: a request may lower the configured mode to dry-run, never raise it. */
@@ -150,7 +152,7 @@ export async function runProjectScan(deps: JanitorDeps, request: ScanRequest): P
     if (refused.reason) return excludedScan(project, refused.reason, context);
     return scanAndPlan(deps, atlas, counter, project, { ...context, checkCredentials });
   });
-  return { ...result, auth: counter.auth };
+  return { ...result, auth: counter.auth, atlasFailures: counter.failures };
 }
 
 function excludedScan(project: { id: string; name?: string | undefined }, reason: string, context: PlanContext): Omit<ProjectScanResult, 'auth'> {

@@ -8,7 +8,7 @@ import type { ReportError, ScanReport } from '../report';
 import { ApiCallCounter, reportError } from '../scan';
 import type { JanitorDeps } from './deps';
 import { mapLimit } from '../concurrency/map-limit';
-import { buildReport } from './report-builder';
+import { KeptTally, buildReport, type ReportResult } from './report-builder';
 import { effectiveMode, enqueueJobs, scanAndPlan, wrapFactory, type PlanContext, type ProjectScanResult } from './scan-run';
 
 export interface SweepSummary {
@@ -32,6 +32,11 @@ export interface InlineOptions {
   onProgress?: (scanned: number, total: number) => void;
   /** Publish the sweep summary when a notifier is configured (default true). */
   notify?: boolean;
+  /**
+   * Called with each project's full result as it completes, before its kept entries are folded into
+   * counts and a sample: where the full list goes (the sweep function logs one line per project).
+   */
+  onProject?: (result: Omit<ProjectScanResult, 'auth'>) => void;
 }
 
 /** Projects, each with the secret whose credentials see it. */
@@ -61,7 +66,8 @@ async function findTargets(deps: JanitorDeps, request: SweepEvent, counter: ApiC
       const wanted = request.projectIds ? projects.filter((p) => request.projectIds!.includes(p.id)) : projects;
       const selection = selectProjects(wanted, deps.config.projects);
       found.skipped.push(...selection.skipped);
-      for (const project of selection.selected) if (!byId.has(project.id)) byId.set(project.id, { project, secretId });
+      // Only what a scan needs: Atlas's project objects carry much more, times 10,000.
+      for (const { id, name, orgId } of selection.selected) if (!byId.has(id)) byId.set(id, { project: { id, name, orgId }, secretId });
     } catch (error) {
       found.errors.push({ ...reportError(undefined, undefined, error), id: secretId ?? 'environment' });
     }
@@ -89,7 +95,9 @@ export async function inlineSweep(
   const mode = effectiveMode(deps.config.mode, request.mode);
   const counter = new ApiCallCounter();
   const { targets, errors } = await findTargets(deps, request, counter);
-  const results: Omit<ProjectScanResult, 'auth'>[] = [];
+  const results: ReportResult[] = [];
+  const tally = new KeptTally();
+  const runCap = new RunCap(deps.config.maxDeletionsPerRun, tally);
   const registry = (await deps.protections?.load()) ?? [];
   let scanned = 0;
   options.onProgress?.(0, targets.length);
@@ -98,13 +106,22 @@ export async function inlineSweep(
     // Jobs are enqueued below, once the run-wide cap has been checked.
     const context: PlanContext = { mode, sweepId, kinds: request.kinds ?? deps.config.kinds, secretId, requestedBy: request.requestedBy, enqueue: false, registry };
     // Projects finished before the credentials were found refused stay in the report (a partial report).
-    let done: (Omit<ProjectScanResult, 'auth'> | undefined)[] = [];
+    let done: ReportResult[] = [];
     try {
       await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), async (atlas, _access, checkCredentials) => {
-        done = [];
-        await mapLimit(group, options.projectConcurrency ?? deps.config.concurrency, async (target, index) => {
+        // withAtlas runs this again after reading a rotated secret: only the last attempt's results count.
+        const attempt: ReportResult[] = [];
+        done = attempt;
+        await mapLimit(group, options.projectConcurrency ?? deps.config.concurrency, async (target) => {
           try {
-            done[index] = await scanAndPlan(deps, atlas, counter, target.project, { ...context, checkCredentials });
+            const result: ReportResult = await scanAndPlan(deps, atlas, counter, target.project, { ...context, checkCredentials });
+            options.onProject?.(result);
+            // Only counts and a sample stay in memory: at 10,000 projects the kept entries alone are
+            // tens of thousands of objects with their reasons, and a capped run's candidates and jobs
+            // (with their evidence) go as soon as the cap is known to be exceeded.
+            tally.fold(result);
+            runCap.admit(result, [results, attempt]);
+            attempt.push(result);
           } catch (error) {
             // A 401/403 about this project is its error; refused credentials end the group (withAtlas reads the secret again once).
             if (isAccessDenied(error)) await checkCredentials(error);
@@ -118,14 +135,14 @@ export async function inlineSweep(
     } catch (error) {
       errors.push({ ...reportError(undefined, undefined, error), id: secretId ?? 'environment' });
     }
-    results.push(...done.filter((r) => r !== undefined));
+    results.push(...done);
   }
-  const capped = capRun(results, deps.config.maxDeletionsPerRun);
+  const capped = runCap.exceeded;
   const jobs = capped ? [] : results.flatMap((r) => r.jobs);
   const enqueued = (options.enqueue ?? true) && mode === 'enforce' ? await enqueueJobs(deps, jobs) : 0;
   // A sweep of the whole estate reports every expired registry entry, seen or not, so none lingers unnoticed.
   const expired = registry.filter((p) => p.expiresAt <= deps.now());
-  const built = buildReport({ sweepId, mode, results, errors, expired, apiCalls: { total: counter.total, auth: counter.auth }, durationMs: deps.now() - started });
+  const built = buildReport({ sweepId, mode, results, errors, expired, tally, apiCalls: { total: counter.total, auth: counter.auth }, durationMs: deps.now() - started });
   const report: ScanReport = { ...built, enqueued, ...(capped ? { capExceeded: capped } : {}) };
   if (deps.notifier && (options.notify ?? true)) await notifySweep(deps.notifier, report, deps.now());
   return { report, jobs };
@@ -133,25 +150,49 @@ export async function inlineSweep(
 
 /**
  * The cap on deletions applies to the whole run: when the projects together have more candidates than
- * it allows, nothing is planned anywhere, and each candidate is kept with the reason.
+ * it allows, nothing is planned anywhere, and each candidate is kept with the reason. Applied as projects
+ * complete, so a capped run does not hold every candidate until the end. A group rerun after a 401 counts
+ * its first attempt's candidates again: that can only cap sooner, never plan more.
  */
-function capRun(results: Omit<ProjectScanResult, 'auth'>[], cap: number): { found: number; cap: number } | undefined {
-  const found = results.reduce((sum, r) => sum + r.scan.candidates.length, 0);
-  if (found <= cap) return undefined;
-  const reason = `not planned: ${found} candidates in this run exceed the cap of ${cap} deletions per run`;
-  for (const r of results) {
-    holdForCap(r.scan, reason);
+class RunCap {
+  #found = 0;
+  #exceeded = false;
+  readonly #cap: number;
+  readonly #tally: KeptTally;
+
+  constructor(cap: number, tally: KeptTally) {
+    this.#cap = cap;
+    this.#tally = tally;
+  }
+
+  /** Counts a completed project's candidates; once over the cap, holds it and every earlier one. */
+  admit(result: ReportResult, earlier: readonly (readonly ReportResult[])[]): void {
+    this.#found += result.scan.candidates.length;
+    if (!this.#exceeded && this.#found > this.#cap) {
+      this.#exceeded = true;
+      for (const list of earlier) for (const r of list) this.#hold(r);
+    }
+    if (this.#exceeded) this.#hold(result);
+  }
+
+  get exceeded(): { found: number; cap: number } | undefined {
+    return this.#exceeded ? { found: this.#found, cap: this.#cap } : undefined;
+  }
+
+  #hold(r: ReportResult): void {
+    if (r.scan.candidates.length === 0) return;
+    holdForCap(r.scan, `not planned: the candidates of this run exceed the cap of ${this.#cap} deletions per run`);
+    this.#tally.fold(r);
     r.jobs = [];
   }
-  return { found, cap };
 }
 
 /**
  * The sweep function's work: either queue one scan request per selected project (SendMessageBatch in
  * tens; throws if any is left unsent), or, inline, scan them here and return the report.
  */
-export async function runSweep(deps: JanitorDeps, request: SweepEvent): Promise<SweepSummary | ScanReport> {
-  if (request.inline) return (await inlineSweep(deps, request)).report;
+export async function runSweep(deps: JanitorDeps, request: SweepEvent, inline: InlineOptions = {}): Promise<SweepSummary | ScanReport> {
+  if (request.inline) return (await inlineSweep(deps, request, inline)).report;
   const started = deps.now();
   const sweepId = deps.newSweepId();
   const mode = effectiveMode(deps.config.mode, request.mode);
@@ -160,6 +201,17 @@ export async function runSweep(deps: JanitorDeps, request: SweepEvent): Promise<
   let queued = 0;
   if (targets.length > 0) {
     if (!deps.sqs || !deps.config.scanQueueUrl) throw new Error('a queued sweep needs SCAN_QUEUE_URL and an SQS client');
+    // Before any scan is queued: a sweep that cannot say which reports to wait for fails whole, and its retry starts clean.
+    await deps.reports?.putManifest({
+      sweepId,
+      mode,
+      startedAt: new Date(started).toISOString(),
+      projectIds: targets.map((t) => t.project.id),
+      projectsSeen: seen,
+      skipped,
+      errors,
+      apiCalls: { total: counter.total, auth: counter.auth },
+    });
     queued = await sendAll(
       deps.sqs,
       deps.config.scanQueueUrl,

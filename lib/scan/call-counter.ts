@@ -11,6 +11,8 @@ export class ApiCallCounter {
   total = 0;
   auth = 0;
   readonly #byProject = new Map<string, number>();
+  /** Atlas answers that were not a success, by status (`network` when none came), retries included. */
+  readonly failures: Record<string, number> = {};
 
   readonly record = (event: ExchangeEvent): void => {
     if (event.purpose === 'auth') {
@@ -18,6 +20,10 @@ export class ApiCallCounter {
       return;
     }
     this.total++;
+    if (event.status === undefined || event.status >= 400) {
+      const status = event.status === undefined ? 'network' : String(event.status);
+      this.failures[status] = (this.failures[status] ?? 0) + 1;
+    }
     const projectId = PROJECT_IN_PATH.exec(event.path)?.[1];
     if (projectId) this.#byProject.set(projectId, (this.#byProject.get(projectId) ?? 0) + 1);
   };

@@ -13,6 +13,7 @@ export interface JobReport {
   jobId: string | undefined;
   projectId: string | undefined;
   kind: string | undefined;
+  rule?: string | undefined;
   outcome: JobOutcome['outcome'];
   reason?: string | undefined;
   errorCode?: string | undefined;
@@ -134,6 +135,7 @@ async function processRecord(record: SQSRecord, deps: BatchDeps): Promise<Dispos
     jobId: job?.jobId,
     projectId: job?.projectId,
     kind: job?.kind,
+    rule: job?.rule,
     outcome: outcome.outcome,
     reason: 'reason' in outcome ? outcome.reason : undefined,
     errorCode: outcome.outcome === 'retry' ? (outcome.error as { errorCode?: string })?.errorCode : outcome.outcome === 'deadLetter' ? outcome.errorCode : undefined,

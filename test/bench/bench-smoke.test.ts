@@ -22,9 +22,13 @@ describe('bench and chaos scripts (smoke sizes)', () => {
     expect(results.sweep.requests).toBeGreaterThan(20);
     expect(results.sweep.requests).toBe(results.sweep.minimumRequests);
     expect(results.worker).toMatchObject({ jobs: 15, deleted: 15, lost: 0, touchedOutsidePlan: 0 });
-    expect(results.coldStart.functions.map((f: { name: string }) => f.name)).toEqual(['sweep', 'scan', 'worker']);
+    expect(results.coldStart.functions.map((f: { name: string }) => f.name)).toEqual(['sweep', 'scan', 'worker', 'report']);
+    expect(results.memory.capped).toMatchObject({ completedUnderCap: true });
     expect(results.memory.capped.peakRssMB).toBeGreaterThan(0);
-    expect(results.memory.queued).toMatchObject({ queued: 100 });
+    expect(results.memory.queued).toMatchObject({ queued: 100, completedUnderCap: true });
+    expect(results.pipeline).toMatchObject({ projects: 30, consumers: 5, projectErrors: 0, lost: 0 });
+    expect(results.pipeline.requests).toBeGreaterThan(30 * 7);
+    expect(results.pipeline.bucketBoundMs).toBeGreaterThan(0);
   }, 180_000);
 
   it('npm run chaos reports each seed with nothing lost and nothing wrongly touched', async () => {

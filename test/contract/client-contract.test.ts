@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { AtlasClient, PROVIDERS, clearAuthCaches, type AtlasCredentials } from '../../lib/atlas';
@@ -24,6 +23,14 @@ const CLIENT_OPERATIONS = [
 ];
 
 type Json = Record<string, any>;
+
+/**
+ * Operations the client uses that the spec subset does not hold (atlas-api-facts.md: the rate-limit
+ * operations). Their answers are checked by the client's own schema (test/unit/rate-limits.test.ts)
+ * and against the simulator (test/integration/client-rate-limits.test.ts).
+ */
+const OUTSIDE_SPEC_SUBSET = new Set(['listRateLimits', 'getRateLimit']);
+const inSpec = (operationId: string | null) => operationId !== null && !OUTSIDE_SPEC_SUBSET.has(operationId);
 
 /**
  * Drives every client operation over one org's projects: each list, then a get and a delete of the
@@ -135,14 +142,14 @@ describe.each([
 
   it('sends only requests that validate against the spec (path, parameters, media type)', () => {
     const violations = sim.log
-      .filter((e) => e.operationId !== null)
+      .filter((e) => inSpec(e.operationId))
       .flatMap((e) => validator.validateRequest(exchange(e).request).violations.map((v) => `${e.method} ${e.path}: ${v.where} ${v.message}`));
     expect(violations).toEqual([]);
   });
 
   it('gets only answers that validate strictly against the spec (status, media type, body)', () => {
     const violations = sim.log
-      .filter((e) => e.operationId !== null && e.status !== 0)
+      .filter((e) => inSpec(e.operationId) && e.status !== 0)
       .flatMap((e) => {
         const { request, response } = exchange(e);
         return validator.validateResponse(request, response).violations.map((v) => `${e.method} ${e.path} → ${e.status}: ${v.where} ${v.message}`);
@@ -153,7 +160,7 @@ describe.each([
 });
 
 describe('client schemas read only fields the contract defines', () => {
-  const spec: Json = parse(readFileSync(SPEC_PATH, 'utf8'));
+  const spec: Json = JSON.parse(readFileSync(SPEC_PATH, 'utf8'));
   const specFields = (name: string) => Object.keys(spec.components.schemas[name].properties);
   const keysOf = (schema: z.ZodType) => Object.keys((schema as unknown as { shape: Record<string, unknown> }).shape);
 

@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { applySchemaExceptions, StaleSpecExceptionError } from './spec-exceptions';
-import { loadSpecValidator, SchemaCompiler, SPEC_PATH } from './spec-validator';
+import { loadSpecValidator, readSpecDocument, SchemaCompiler } from './spec-validator';
 import type { HttpExchangeRequest, HttpExchangeResponse, SpecValidator } from './spec-validator';
 import { OFF_SPEC_V2_OPERATIONS, V1_OPERATIONS } from './v1-shapes';
 
@@ -570,7 +568,7 @@ describe('OAuth token endpoint', () => {
 describe('coverage of the spec', () => {
   /** Every operation in the spec, read independently of the validator. */
   async function specOperations(): Promise<{ operationId: string; method: string; template: string }[]> {
-    const spec = parseYaml(await readFile(SPEC_PATH, 'utf8')) as { paths: Record<string, Record<string, { operationId?: string }>> };
+    const spec = (await readSpecDocument()) as { paths: Record<string, Record<string, { operationId?: string }>> };
     return Object.entries(spec.paths).flatMap(([template, item]) =>
       Object.entries(item)
         .filter(([method]) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))

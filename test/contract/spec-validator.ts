@@ -1,8 +1,8 @@
 /**
  * OpenAPI contract validator for the contract tests: checks every request the Atlas client sends and
- * every response the Atlas simulator returns against MongoDB's published spec subset
- * (`../shared/atlas-openapi/atlas-v2-network-subset.yaml`, read at load time, never copied), the v1.0
- * shapes in `./v1-shapes` and the OAuth token endpoint.
+ * every response the Atlas simulator returns against the facts of MongoDB's published spec subset
+ * (`tools/spec/atlas-v2-network-facts.json`, derived by `tools/spec/derive.ts` and checked for drift by
+ * `spec-facts-drift.test.ts`), the v1.0 shapes in `./v1-shapes` and the OAuth token endpoint.
  *
  * Why not openapi-backend: it rejects this document (boolean `exclusiveMinimum`) and validates responses
  * only for `application/json`, while Atlas answers 2xx in versioned media types. So matching, parameter
@@ -14,12 +14,10 @@
  * expect(violations).toEqual([]);
  */
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { parse as parseYaml } from 'yaml';
+import { FACTS_PATH } from '../../tools/spec/derive';
 import { applySchemaExceptions, pathParamExceptions, SPEC_EXCEPTIONS, StaleSpecExceptionError } from './spec-exceptions';
 import type { PathParamException } from './spec-exceptions';
 import {
@@ -97,22 +95,18 @@ export interface SpecValidatorOptions {
   strict?: boolean;
 }
 
-/** Where the spec lives: beside the repository, never copied into it. */
-export const SPEC_PATH = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  '..',
-  'shared',
-  'atlas-openapi',
-  'atlas-v2-network-subset.yaml',
-);
+/** The spec's facts as the repository keeps them (no prose), so a clone alone runs these tests. */
+export const SPEC_PATH = FACTS_PATH;
+
+/** The facts document, parsed. */
+export async function readSpecDocument(): Promise<unknown> {
+  return JSON.parse(await readFile(SPEC_PATH, 'utf8'));
+}
 
 /** Load the spec, apply the exceptions and build a validator. Schemas compile lazily, once each. */
 export async function loadSpecValidator(options: SpecValidatorOptions = {}): Promise<SpecValidator> {
   const strict = options.strict ?? true;
-  const document: unknown = parseYaml(await readFile(SPEC_PATH, 'utf8'));
-  return new AtlasSpecValidator(document, strict);
+  return new AtlasSpecValidator(await readSpecDocument(), strict);
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,10 +1,21 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { demo } from '../../tools/cli/commands/demo';
+import { dev } from '../../tools/cli/commands/dev';
+import { history } from '../../tools/cli/commands/history';
+import { scan } from '../../tools/cli/commands/scan';
+import { simulate } from '../../tools/cli/commands/simulate';
+import { sweep } from '../../tools/cli/commands/sweep';
+import { runCli } from '../../tools/cli/main';
+import { AGE_RULES, type RuleName } from '../../lib/kinds';
 import type { DemoReport } from '../../tools/demo/run-demo';
-import { startSimulator, type Simulator } from '../../tools/simulator';
+import { parseScenario, startSimulator, type ScenarioError, type Simulator } from '../../tools/simulator';
 import { DEMO } from '../support/demo';
 import { DEMO_SCENARIO_PATH } from '../support/sim-http';
 
@@ -38,6 +49,8 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+const demoKey = { MONGODB_ATLAS_PUBLIC_API_KEY: DEMO.apiKey.publicKey, MONGODB_ATLAS_PRIVATE_API_KEY: DEMO.apiKey.privateKey };
+
 describe('atlas-janitor CLI errors', () => {
   let sim: Simulator;
   beforeAll(async () => {
@@ -70,18 +83,69 @@ describe('atlas-janitor CLI errors', () => {
   it('exits 3 when Atlas refuses the credentials, without printing the key', async () => {
     const { code, stderr } = await cli(['scan', '--all', '--base-url', sim.url], { MONGODB_ATLAS_PUBLIC_API_KEY: DEMO.apiKey.publicKey, MONGODB_ATLAS_PRIVATE_API_KEY: 'not-the-private-key' });
     expect(code).toBe(3);
-    expect(oneLine(stderr)).toEqual([`atlas-janitor: Atlas at ${sim.url} refused the credentials from the environment (401 UNAUTHORIZED)`]);
+    expect(oneLine(stderr)).toEqual([`atlas-janitor: Atlas at ${sim.url} (from --base-url) refused the credentials from the environment (401 UNAUTHORIZED)`]);
     expect(stderr).not.toContain('not-the-private-key');
   });
 
-  it('exits 4 with one line when the base URL does not answer', async () => {
+  it.each([
+    ['--base-url', (url: string) => ({ args: ['--base-url', url], env: { ATLAS_BASE_URL: 'http://127.0.0.1:9', MONGODB_ATLAS_OPS_MANAGER_URL: 'http://127.0.0.1:9' } })],
+    ['MONGODB_ATLAS_OPS_MANAGER_URL', (url: string) => ({ args: [], env: { ATLAS_BASE_URL: 'http://127.0.0.1:9', MONGODB_ATLAS_OPS_MANAGER_URL: url } })],
+    ['ATLAS_BASE_URL', (url: string) => ({ args: [], env: { ATLAS_BASE_URL: url } })],
+  ])('exits 4 naming the base URL %s set, without its userinfo', async (source, setting) => {
     const url = `http://127.0.0.1:${await closedPort()}`;
-    const { code, stderr } = await cli(['scan', '--all', '--base-url', url], { MONGODB_ATLAS_PUBLIC_API_KEY: 'a', MONGODB_ATLAS_PRIVATE_API_KEY: 'b' });
+    const { args, env } = setting(url.replace('//', '//janitor:hunter2-secret@'));
+    const { code, stderr } = await cli(['scan', '--all', ...args], { MONGODB_ATLAS_PUBLIC_API_KEY: 'a', MONGODB_ATLAS_PRIVATE_API_KEY: 'b', ...env });
     expect(code).toBe(4);
-    expect(oneLine(stderr)).toEqual([`atlas-janitor: cannot reach Atlas at ${url}: connection refused`]);
+    expect(oneLine(stderr)).toEqual([`atlas-janitor: cannot reach Atlas at ${url} (from ${source}): connection refused`]);
+    expect(stderr).not.toContain('hunter2');
   });
 
-  const demoKey = { MONGODB_ATLAS_PUBLIC_API_KEY: DEMO.apiKey.publicKey, MONGODB_ATLAS_PRIVATE_API_KEY: DEMO.apiKey.privateKey };
+  it('exits 4 within one request timeout when the server accepts and never answers (no retry)', async () => {
+    const requests: IncomingMessage[] = [];
+    const silent = createHttpServer((request) => void requests.push(request));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const { code, stderr } = await cli(['scan', '--all', '--base-url', url, '--timeout-seconds', '1'], demoKey);
+      expect(code).toBe(4);
+      expect(oneLine(stderr)).toEqual([`atlas-janitor: cannot reach Atlas at ${url} (from --base-url): no answer within 1 s (--timeout-seconds)`]);
+      expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([expect.stringMatching(/^GET \/api\/atlas\/v2\/orgs\b/)]);
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
+  });
+
+  it('lists every problem of a protection registry as path: message and exits 2', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'janitor-cli-')), 'protections.json');
+    writeFileSync(file, JSON.stringify({ protections: [{ resourceId: 'vpce-1', reason: 'r', expires: '2027-01-01' }, { projectId: 'nope', owner: 'o', reason: 'r', expires: 'soon' }] }));
+    const { code, stderr } = await cli(['scan', '--all', '--base-url', sim.url, '--protections', file], demoKey);
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toEqual([
+      `atlas-janitor: invalid protection registry PROTECTIONS_FILE ${file}:`,
+      '  protections.0.owner: Invalid input: expected string, received undefined',
+      '  protections.1.projectId: must be a 24-hex project id',
+      '  protections.1.expires: must be an ISO date (2027-01-31) or date-time',
+    ]);
+  });
+
+  it('lists every problem of a scenario as path: message and exits 2', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'janitor-cli-')), 'scenario.json');
+    const bad = { apiKeys: [{ publicKey: 'k', privateKey: 'p', orgIds: ['missing'] }], serviceAccounts: [], orgs: [{ id: 'not-hex', name: '' }] };
+    writeFileSync(file, JSON.stringify(bad));
+    const issues = (() => {
+      try {
+        parseScenario(bad);
+        return [];
+      } catch (error) {
+        return (error as ScenarioError).issues;
+      }
+    })();
+    const { code, stderr } = await cli(['simulate', '--scenario', file]);
+    expect(code).toBe(2);
+    expect(issues.length).toBeGreaterThan(1);
+    expect(stderr.trim().split('\n')).toEqual([`atlas-janitor: invalid scenario ${file}:`, ...issues.map((i) => `  ${i}`)]);
+  });
 
   it('scans the simulator and prints the report as JSON (--grace default=0: first sight)', async () => {
     const { code, stdout } = await cli(['scan', '--all', '--base-url', sim.url, '--json', '--grace', 'default=0'], demoKey);
@@ -121,9 +185,161 @@ describe('atlas-janitor demo', () => {
     expect(report.ok).toBe(true);
     expect(report.totals).toMatchObject({ found: 16, deleted: 16, skipped: 0, deadLettered: 0, lost: 0, touchedOutsidePlan: 0 });
     expect(report.expected).toEqual({ stale: 16, missed: [], unexpected: [] });
+    // The page of the plan the deleting sweep carried out: its 16 stale resources and their rules. Under
+    // faults a read of that one dry-run sweep may fail for good (the page then lists it as an error).
+    const page = readFileSync(report.page!.path, 'utf8');
+    if (extra.length === 0) {
+      expect(report.page!.candidates).toBe(16);
+      expect(page).toContain('What would be deleted (16)');
+    } else expect(page).toContain(`What would be deleted (${report.page!.candidates})`);
+    for (const rule of report.page!.rules) expect(page).toContain(`<code class="r">${rule}</code>`);
     // Mark, wait, then delete: the first sweep only marked (16 stale + 3 under age rules), the second deleted.
     expect(report.ledger).toEqual({ graceSeconds: 5, markedByFirstSweep: 19, deletesBeforeGraceEnded: 0, waitedMs: expect.any(Number), historyEntries: 16, historyFinal: 16 });
     expect(report.ledger.waitedMs).toBeGreaterThanOrEqual(5000);
     if (extra.length > 0) expect(report.apiCalls.faultsInjected).toBeGreaterThan(0);
   }, 90_000);
+});
+
+/** In-process: no subprocess to start, and the command tables are at hand to compare with. */
+async function inProcess(args: string[]): Promise<{ code: number; stdout: string }> {
+  const chunks: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => chunks.push(String(chunk)) > 0);
+  try {
+    return { code: await runCli(args), stdout: chunks.join('') };
+  } finally {
+    write.mockRestore();
+  }
+}
+
+describe('atlas-janitor help', () => {
+  it.each([['--help'], ['-h'], ['help']])('%s exits 0 and lists every command', async (flag) => {
+    const { code, stdout } = await inProcess([flag]);
+    expect(code).toBe(0);
+    for (const name of ['scan', 'sweep', 'simulate', 'dev', 'demo', 'history']) expect(stdout).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
+    expect(stdout).toContain('exit codes: 0 done');
+  });
+
+  it('--version exits 0 with the package version', async () => {
+    const { version } = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(await inProcess(['--version'])).toEqual({ code: 0, stdout: `atlas-janitor ${version}\n` });
+  });
+
+  it.each([
+    ['scan', scan],
+    ['sweep', sweep],
+    ['simulate', simulate],
+    ['dev', dev],
+    ['demo', demo],
+    ['history', history],
+  ])('%s --help and help %s list every flag with its default, the environment and an example', async (name, command) => {
+    const { code, stdout } = await inProcess([name, '--help']);
+    expect(code).toBe(0);
+    expect((await inProcess(['help', name])).stdout).toBe(stdout);
+    for (const [flag, spec] of Object.entries(command.flags)) {
+      const line = stdout.split('\n').find((l) => l.startsWith(`  --${flag} `));
+      expect(line, `--${flag}`).toContain(`[default: ${spec.type === 'boolean' ? 'off' : (spec.default ?? 'none')}]`);
+    }
+    expect(stdout).toContain('\nenvironment:\n');
+    for (const [names] of command.env) expect(stdout).toContain(`  ${names}\n`);
+    expect(stdout).toContain(`\nexample:\n  atlas-janitor ${name} `);
+  });
+
+  it('names an unknown flag or command and points at --help', async () => {
+    const errors: string[] = [];
+    const error = vi.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
+    try {
+      expect(await runCli(['scan', '--all', '--html-report'])).toBe(2);
+      expect(await runCli(['help', 'frobnicate'])).toBe(2);
+      expect(await runCli(['--frobnicate'])).toBe(2);
+    } finally {
+      error.mockRestore();
+    }
+    expect(errors).toEqual([
+      'atlas-janitor: scan: unknown flag --html-report; see atlas-janitor scan --help',
+      'atlas-janitor: unknown command "frobnicate" (commands: scan, sweep, simulate, dev, demo, history); see atlas-janitor --help',
+      'atlas-janitor: unknown flag --frobnicate (commands: scan, sweep, simulate, dev, demo, history); see atlas-janitor --help',
+    ]);
+  });
+});
+
+describe('atlas-janitor reports', () => {
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ scenario: DEMO_SCENARIO_PATH });
+  });
+  afterAll(() => sim?.stop());
+
+  it.each([
+    ['an API key (one Digest challenge)', demoKey, 401],
+    ['a service account (one token request)', { MONGODB_ATLAS_CLIENT_ID: DEMO.serviceAccount.clientId, MONGODB_ATLAS_CLIENT_SECRET: DEMO.serviceAccount.clientSecret }, 200],
+  ])('apiCalls counts every request the simulator received, with %s under auth', async (_name, credentials, authStatus) => {
+    const before = sim.log.length;
+    const { code, stdout } = await cli(['scan', '--all', '--base-url', sim.url, '--json'], credentials);
+    expect(code).toBe(0);
+    const wire = sim.log.slice(before);
+    const auth = wire.filter((e) => e.path === '/api/oauth/token' || (e.status === 401 && !e.requestHeaders.authScheme));
+    expect(auth.map((e) => e.status)).toEqual([authStatus]);
+    expect(JSON.parse(stdout).apiCalls).toEqual({ total: wire.length - auth.length, auth: auth.length });
+  });
+
+  describe('in process', () => {
+    beforeAll(() => {
+      vi.stubEnv('MONGODB_ATLAS_PUBLIC_API_KEY', DEMO.apiKey.publicKey);
+      vi.stubEnv('MONGODB_ATLAS_PRIVATE_API_KEY', DEMO.apiKey.privateKey);
+      for (const name of ['ATLAS_SECRET_IDS', 'LEDGER_TABLE', 'GRACE_PERIODS', 'MAX_DELETIONS_PER_RUN', 'PROTECTIONS_FILE']) vi.stubEnv(name, '');
+    });
+    afterAll(() => vi.unstubAllEnvs());
+
+    const section = (stdout: string, heading: RegExp) => {
+      const lines = stdout.split('\n');
+      const start = lines.findIndex((l) => heading.test(l));
+      const end = lines.findIndex((l, i) => i > start && l.trim() === '');
+      return lines.slice(start + 1, end === -1 ? undefined : end);
+    };
+
+    it('the waiting table shows each row\'s rule and reason; age rules never suggest --grace default=0', async () => {
+      const json = JSON.parse((await inProcess(['scan', '--all', '--base-url', sim.url, '--json'])).stdout);
+      const { stdout } = await inProcess(['scan', '--all', '--base-url', sim.url]);
+      const [header, , ...rows] = section(stdout, /^marked, waiting for their grace period/);
+      expect(header).toMatch(/\brule\b.*\breason\b/);
+      const waiting = json.kept.filter((k: { cause: string }) => k.cause === 'grace') as { id: string; rule: string; reason: string }[];
+      expect(rows).toHaveLength(waiting.length);
+      expect(waiting.map((k) => k.rule)).toEqual(expect.arrayContaining(['pending-peer', 'rejected-aws-endpoint']));
+      for (const [i, k] of waiting.entries()) {
+        const row = rows[i]!;
+        expect(row).toContain(` ${k.id} `);
+        expect(row).toContain(` ${k.rule} `);
+        expect(row).toContain(k.reason);
+        if (AGE_RULES.has(k.rule as RuleName)) expect(row).toContain('needs a ledger (--ledger-table)  ');
+        else expect(row).toContain(`needs a ledger (--ledger-table) or --grace ${k.rule}=0`);
+      }
+      expect(stdout).not.toContain('default=0');
+    });
+
+    it('sweep --enforce that plans nothing says so and why: grace', async () => {
+      const { code, stdout } = await inProcess(['sweep', '--all', '--enforce', '--yes', '--base-url', sim.url]);
+      expect(code).toBe(0);
+      expect(stdout).toContain('\nnothing planned, so nothing deleted: 19 waiting for their grace period\n');
+      expect(sim.log.filter((e) => e.method === 'DELETE')).toEqual([]);
+    });
+
+    it('sweep --enforce that plans nothing says so and why: the cap', async () => {
+      vi.stubEnv('MAX_DELETIONS_PER_RUN', '3');
+      try {
+        const { stdout } = await inProcess(['sweep', '--all', '--enforce', '--yes', '--base-url', sim.url, '--grace', 'default=0']);
+        expect(stdout).toMatch(/\nnothing planned, so nothing deleted: 3 waiting for their grace period, 16 held by the cap \(MAX_DELETIONS_PER_RUN\)\n/);
+      } finally {
+        vi.stubEnv('MAX_DELETIONS_PER_RUN', '');
+      }
+    });
+
+    it('sweep --enforce that plans nothing says so and why: protections', async () => {
+      const staging = DEMO.project('payments-staging').id as string;
+      const file = join(mkdtempSync(join(tmpdir(), 'janitor-cli-')), 'protections.json');
+      writeFileSync(file, JSON.stringify({ protections: [{ projectId: staging, owner: 'payments', reason: 'migration', expires: '2999-01-01' }] }));
+      const { stdout } = await inProcess(['sweep', '--project', staging, '--enforce', '--yes', '--base-url', sim.url, '--grace', 'default=0', '--protections', file]);
+      expect(stdout).toMatch(/\nnothing planned, so nothing deleted: \d+ protected\n/);
+      expect(sim.log.filter((e) => e.method === 'DELETE')).toEqual([]);
+    });
+  });
 });

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { simFetch, V2_ACCEPT } from '../support/sim-http';
+import { DEMO_SCENARIO_PATH, simFetch, V2_ACCEPT } from '../support/sim-http';
 
 const ROOT = resolve(__dirname, '../..');
 const TSX_CLI = resolve(ROOT, 'node_modules/tsx/dist/cli.mjs');
@@ -40,16 +41,21 @@ async function exitOf(child: ChildProcessWithoutNullStreams): Promise<{ code: nu
 }
 
 describe('atlas-janitor simulate', () => {
-  it('prints its URL first, lists the principals without secrets, serves the demo, and stops on SIGTERM', async () => {
+  it('prints its URL first, then each principal with its ready-to-paste exports, serves the demo, and stops on SIGTERM', async () => {
     const child = run([TSX_CLI, 'tools/cli/main.ts', 'simulate', '--port', '0', '--delete-delay-ms', '200', '--seed', '3']);
     const exited = exitOf(child);
-    const lines = await firstLines(child, 5);
+    const scenario = JSON.parse(readFileSync(DEMO_SCENARIO_PATH, 'utf8')) as { apiKeys: { publicKey: string; privateKey: string }[]; serviceAccounts: { clientId: string; clientSecret: string }[] };
+    const lines = await firstLines(child, 2 + 2 * (scenario.apiKeys.length + scenario.serviceAccounts.length));
     const url = /^Atlas simulator listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(lines[0]!)?.[1];
     expect(url).toBeDefined();
-    const text = lines.join('\n');
-    expect(text).toContain('ovtqkzbe');
-    expect(text).toContain('mdb_sa_id_');
-    expect(text).not.toMatch(/mdb_sa_sk_|[0-9a-f]{8}-[0-9a-f]{4}-/);
+    // The simulator's own test credentials, made up by the scenario: printed so they can be pasted.
+    const exports = lines.filter((l) => l.startsWith('  export '));
+    expect(exports).toEqual([
+      ...scenario.apiKeys.map((k) => `  export ATLAS_BASE_URL=${url} MONGODB_ATLAS_PUBLIC_API_KEY=${k.publicKey} MONGODB_ATLAS_PRIVATE_API_KEY=${k.privateKey}`),
+      ...scenario.serviceAccounts.map(
+        (a) => `  export ATLAS_BASE_URL=${url} MONGODB_ATLAS_CLIENT_ID=${a.clientId} MONGODB_ATLAS_CLIENT_SECRET=${a.clientSecret}; unset MONGODB_ATLAS_PUBLIC_API_KEY MONGODB_ATLAS_PRIVATE_API_KEY`,
+      ),
+    ]);
     expect((await simFetch(`${url}/api/atlas/v2/groups`, { headers: { Accept: V2_ACCEPT } })).status).toBe(401);
     child.kill('SIGTERM');
     expect((await exited).code).toBe(0);

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 const APACHE = '/usr/sbin/apache2';
 const MODULES = '/usr/lib/apache2/modules';
 
+/** Why the interop tests cannot run where apacheAvailable() is false. */
+export const APACHE_MISSING = `no ${APACHE} with ${MODULES}/mod_auth_digest.so (Debian's apache2; .ci/run installs it)`;
+
 /** Debian's apache2 is installed by .ci/run; on a machine without it these tests cannot run. */
 export function apacheAvailable(): boolean {
   return existsSync(APACHE) && existsSync(join(MODULES, 'mod_auth_digest.so'));

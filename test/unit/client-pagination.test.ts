@@ -17,12 +17,14 @@ function pagedFetch(items: object[], pageSize: number, seen: number[]): typeof f
 
 // Digest is irrelevant here: a server that never challenges.
 const credentials = { type: 'apiKey' as const, publicKey: 'pub', privateKey: 'priv' };
+// Nor are rate limits: these servers answer every path with a page of projects.
+const rateLimits = { learn: false };
 
 describe('AtlasClient lists', () => {
   it('follows rel=next links to the end when no totalCount is given', async () => {
     const items = Array.from({ length: 23 }, (_, i) => project(i));
     const seen: number[] = [];
-    const atlas = new AtlasClient({ baseUrl: 'http://atlas.test', credentials, itemsPerPage: 5, fetch: pagedFetch(items, 5, seen) });
+    const atlas = new AtlasClient({ baseUrl: 'http://atlas.test', credentials, itemsPerPage: 5, fetch: pagedFetch(items, 5, seen), rateLimits });
 
     const projects = await atlas.listProjects();
 
@@ -38,14 +40,14 @@ describe('AtlasClient lists', () => {
       seen.push(pageNum);
       return new Response(JSON.stringify({ results: pages[pageNum - 1] ?? [], links: pageNum < 2 ? [{ rel: 'next', href: 'x' }] : [] }));
     }) as typeof fetch;
-    const atlas = new AtlasClient({ baseUrl: 'http://atlas.test', credentials, itemsPerPage: 2, fetch: fetchStub });
+    const atlas = new AtlasClient({ baseUrl: 'http://atlas.test', credentials, itemsPerPage: 2, fetch: fetchStub, rateLimits });
 
     expect((await atlas.listProjects()).map((p) => p.name)).toEqual(['p1', 'p2', 'p3']);
   });
 
   it('rejects an answer without the fields it relies on, naming the field', async () => {
     const fetchStub = (async () => new Response(JSON.stringify({ results: [{ id: 'x', orgId: 'y' }] }))) as unknown as typeof fetch;
-    const atlas = new AtlasClient({ baseUrl: 'http://atlas.test', credentials, fetch: fetchStub });
+    const atlas = new AtlasClient({ baseUrl: 'http://atlas.test', credentials, fetch: fetchStub, rateLimits });
 
     const error = await atlas.listProjects().catch((e: unknown) => e);
 

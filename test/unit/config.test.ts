@@ -26,6 +26,7 @@ describe('loadConfig', () => {
     [{ INCLUDE_PROJECT_IDS: 'abc' }, 'INCLUDE_PROJECT_IDS'],
     [{ MAX_DELETIONS_PER_RUN: '-1' }, 'MAX_DELETIONS_PER_RUN'],
     [{ ATLAS_CONCURRENCY: '0' }, 'ATLAS_CONCURRENCY'],
+    [{ ATLAS_RATE_LIMIT_SHARED_BY: '0' }, 'ATLAS_RATE_LIMIT_SHARED_BY'],
     [{ DISABLED_RULES: 'delete-everything' }, 'DISABLED_RULES'],
     [{ JANITOR_KINDS: 'clusters' }, 'JANITOR_KINDS'],
   ])('names the bad variable in %j', (env, field) => {

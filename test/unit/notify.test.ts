@@ -26,6 +26,8 @@ function report(planned: number, waiting: { id: string; eligibleAt: string }[]):
     projects: [],
     candidates: Array.from({ length: planned }, (_, i) => ({ projectId: 'a'.repeat(24), kind: 'networkPeering', provider: 'AWS', id: `peer-${i}`, state: 'FAILED', rule: 'failed-aws-peer', reason: 'AWS peer statusName is FAILED', jobId: `job-${i}` })),
     kept: waiting.map((w) => ({ projectId: 'a'.repeat(24), kind: 'privateEndpoint', provider: 'AWS', id: w.id, state: 'REJECTED', cause: 'grace', reason: 'marked', firstSeenAt: new Date(NOW).toISOString(), eligibleAt: w.eligibleAt })),
+    keptTotal: waiting.length,
+    keptByCause: { grace: waiting.length },
     errors: [],
     enqueued: planned,
     expiredProtections: [{ selector: 'resource vpce-1', owner: 'team', reason: 'migration', expiredAt: '2026-11-01T00:00:00.000Z' }],

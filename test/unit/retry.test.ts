@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyLimiter, RateGovernor } from '../../lib/atlas/flow-control';
+import { ConcurrencyLimiter } from '../../lib/atlas/flow-control';
 import { DEFAULT_RETRY_POLICY, backoffDelay, parseRetryAfter } from '../../lib/atlas/retry';
 
 describe('backoffDelay', () => {
@@ -70,38 +70,5 @@ describe('ConcurrencyLimiter', () => {
     const limiter = new ConcurrencyLimiter(1);
     await expect(limiter.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     await expect(limiter.run(async () => 'next')).resolves.toBe('next');
-  });
-});
-
-describe('RateGovernor', () => {
-  const headers = (limit: number, remaining: number) => new Headers({ 'RateLimit-Limit': String(limit), 'RateLimit-Remaining': String(remaining) });
-
-  it('does not slow down while plenty of the limit is left or the headers are absent', () => {
-    const governor = new RateGovernor({ lowWaterRatio: 0.1, maxSpacingMs: 1000 }, () => 0);
-    expect(governor.delayBeforeNext()).toBe(0);
-    governor.observe(new Headers());
-    expect(governor.delayBeforeNext()).toBe(0);
-    governor.observe(headers(100, 50));
-    expect(governor.delayBeforeNext()).toBe(0);
-  });
-
-  it('spaces requests more as the remaining budget approaches zero', () => {
-    const governor = new RateGovernor({ lowWaterRatio: 0.1, maxSpacingMs: 1000 }, () => 0);
-    governor.observe(headers(100, 5));
-    const halfway = governor.delayBeforeNext();
-    governor.observe(headers(100, 0));
-    expect(halfway).toBe(500);
-    expect(governor.delayBeforeNext()).toBe(1000);
-  });
-
-  it('holds every request until a Retry-After pause ends', () => {
-    let now = 1_000;
-    const governor = new RateGovernor({ lowWaterRatio: 0.1, maxSpacingMs: 1000 }, () => now);
-    governor.pauseFor(2_000);
-    expect(governor.delayBeforeNext()).toBe(2_000);
-    now = 2_500;
-    expect(governor.delayBeforeNext()).toBe(500);
-    now = 3_000;
-    expect(governor.delayBeforeNext()).toBe(0);
   });
 });

@@ -1,3 +1,5 @@
+import { parseArgs } from 'node:util';
+
 /** A bad command line: printed as one line on stderr, exit code 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -39,4 +41,74 @@ export function rateFlag(name: string, value: string | undefined): number | unde
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--${name} must be a number from 0 to 1, got ${JSON.stringify(value)}`);
   return n;
+}
+
+/**
+ * A bad input file (a scenario, a protection registry): every problem, each as `path: message`, printed
+ * one a line after the headline; exit code 2 like any bad argument.
+ */
+export class ValidationError extends UsageError {
+  readonly problems: readonly string[];
+
+  constructor(headline: string, problems: readonly string[]) {
+    super(headline);
+    this.problems = problems;
+  }
+}
+
+/** One flag of a command: how it parses and its help line. Adding a flag is one entry in a table. */
+export interface FlagSpec {
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  /** The value's placeholder in help (`ID`, `URL`, `N`). */
+  arg?: string;
+  /** What help shows as the default (booleans default to off). */
+  default?: string;
+  help: string;
+}
+
+export type Flags = Record<string, FlagSpec>;
+
+/** The parsed values of a flag table: booleans, strings, or string lists for repeatable flags. */
+export type FlagValues<F extends Flags> = {
+  [K in keyof F]?: F[K]['type'] extends 'boolean' ? boolean : F[K]['multiple'] extends true ? string[] : string;
+};
+
+/** A command of the CLI: its flags, the environment it reads and an example, all shown by --help. */
+export interface Command<F extends Flags = Flags> {
+  summary: string;
+  /** What follows `atlas-janitor NAME` in the usage line. */
+  usage: string;
+  flags: F;
+  /** Environment variables the command reads, with what each does. */
+  env: readonly (readonly [name: string, help: string])[];
+  example: string;
+  /** Said after the flags: defaults that depend on something else, caveats. */
+  notes?: readonly string[];
+  run(values: FlagValues<F>): Promise<number>;
+}
+
+/** Keeps each command's flag table and its `run` typed together, then forgets the table's type. */
+export function defineCommand<F extends Flags>(command: Command<F>): Command {
+  return command as unknown as Command;
+}
+
+/** Parses a command's arguments against its table; a bad flag names itself and points at --help. */
+export function parseFlags<F extends Flags>(name: string, flags: F, args: string[]): FlagValues<F> {
+  const options = Object.fromEntries(Object.entries(flags).map(([flag, spec]) => [flag, { type: spec.type, multiple: spec.multiple ?? false }]));
+  const seeHelp = `see atlas-janitor ${name} --help`;
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as FlagValues<F>;
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? '';
+    const message = (error as Error).message;
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      throw new UsageError(`${name}: unknown flag ${/Unknown option '([^']*)'/.exec(message)?.[1] ?? ''}; ${seeHelp}`);
+    }
+    if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+      throw new UsageError(`${name}: unexpected argument ${/Unexpected argument '([^']*)'/.exec(message)?.[1] ?? ''}; ${seeHelp}`);
+    }
+    if (code.startsWith('ERR_PARSE_ARGS')) throw new UsageError(`${name}: ${message.split('\n')[0]}; ${seeHelp}`);
+    throw error;
+  }
 }

@@ -1,52 +1,66 @@
-import { CommandError, EXIT, UsageError } from './args';
+import { CommandError, EXIT, UsageError, ValidationError, parseFlags, type Command } from './args';
 import { demo } from './commands/demo';
+import { dev } from './commands/dev';
 import { history } from './commands/history';
 import { scan } from './commands/scan';
 import { simulate } from './commands/simulate';
 import { sweep } from './commands/sweep';
+import { commandHelp, mainHelp, versionLine } from './help';
+import { ScenarioError } from '../simulator/scenario';
 
 /**
- * The atlas-janitor command line. Commands are a small table (one entry each); a command returns its
- * exit code. Every failure prints one line on stderr; exit codes are documented in the README.
+ * The atlas-janitor command line. Commands are a small table (one entry each, with its flag table); a
+ * command returns its exit code. Every failure prints one line on stderr (a file that does not validate
+ * adds one line per problem); exit codes are documented in the README and in --help.
  */
+const COMMANDS: Record<string, Command> = { scan, sweep, simulate, dev, demo, history };
 
-interface Command {
-  summary: string;
-  run(args: string[]): Promise<number>;
-}
-
-const COMMANDS: Record<string, Command> = {
-  scan: { summary: 'dry-run scan of Atlas projects (--project ID | --all)', run: scan },
-  sweep: { summary: 'plan and, with --enforce, delete directly (no AWS needed)', run: sweep },
-  simulate: { summary: 'run the stateful Atlas API simulator', run: simulate },
-  demo: { summary: 'run the whole pipeline locally on the demo scenario', run: demo },
-  history: { summary: 'the run history in the ledger (--project ID | --sweep ID)', run: history },
-};
+const HELP = new Set(['--help', '-h']);
 
 export async function runCli(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  const command = name === undefined ? undefined : COMMANDS[name];
   try {
-    if (!command) {
-      const known = Object.keys(COMMANDS).join(', ');
-      throw new UsageError(name === undefined ? `missing command (one of: ${known})` : `unknown command ${JSON.stringify(name)} (one of: ${known})`);
+    if (name === undefined) throw new UsageError(`missing command (commands: ${Object.keys(COMMANDS).join(', ')}); see atlas-janitor --help`);
+    if (HELP.has(name)) return print(mainHelp(COMMANDS));
+    if (name === '--version' || name === '-v') return print(versionLine());
+    if (name === 'help') {
+      const topic = rest[0];
+      if (topic === undefined) return print(mainHelp(COMMANDS));
+      return print(commandHelp(topic, commandNamed(topic)));
     }
-    return await command.run(rest);
+    const command = commandNamed(name);
+    if (rest.some((arg) => HELP.has(arg))) return print(commandHelp(name, command));
+    return await command.run(parseFlags(name, command.flags, rest));
   } catch (err) {
-    // parseArgs reports bad flags with ERR_PARSE_ARGS_* codes: those are usage errors too.
-    const code = (err as { code?: string }).code ?? '';
-    const message = (err as Error).message.split('\n')[0];
-    if (err instanceof UsageError || code.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`atlas-janitor: ${message}`);
-      return EXIT.usage;
-    }
-    if (err instanceof CommandError) {
-      console.error(`atlas-janitor: ${message}`);
-      return err.exitCode;
-    }
-    console.error(`atlas-janitor: ${message}`);
-    return EXIT.failed;
+    return fail(err);
   }
+}
+
+function commandNamed(name: string): Command {
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!command) {
+    const what = name.startsWith('-') ? `unknown flag ${name}` : `unknown command ${JSON.stringify(name)}`;
+    throw new UsageError(`${what} (commands: ${Object.keys(COMMANDS).join(', ')}); see atlas-janitor --help`);
+  }
+  return command;
+}
+
+function print(text: string): number {
+  process.stdout.write(`${text}\n`);
+  return EXIT.ok;
+}
+
+function fail(err: unknown): number {
+  if (err instanceof ScenarioError) err = new ValidationError(`invalid scenario ${err.source}:`, err.issues);
+  const message = (err as Error).message.split('\n')[0];
+  console.error(`atlas-janitor: ${message}`);
+  if (err instanceof ValidationError) {
+    for (const problem of err.problems) console.error(`  ${problem}`);
+    return EXIT.usage;
+  }
+  if (err instanceof UsageError) return EXIT.usage;
+  if (err instanceof CommandError) return err.exitCode;
+  return EXIT.failed;
 }
 
 // Run when executed directly (tsx tools/cli/main.ts ...); the package bin imports runCli instead.

@@ -1,4 +1,6 @@
 import { relative } from 'node:path';
+import { AGE_RULES, type RuleName } from '../../lib/kinds';
+import type { KeptCause } from '../../lib/plan';
 import type { ScanReport } from '../../lib/report';
 import type { DemoReport } from '../demo/run-demo';
 import { table } from './table';
@@ -18,8 +20,14 @@ export function renderScanReport(report: ScanReport): string {
   }
   const waiting = report.kept.filter((k) => k.cause === 'grace');
   if (waiting.length > 0) {
-    out.push('', `marked, waiting for their grace period (${waiting.length}):`);
-    out.push(table(['project', 'kind', 'id', 'state', 'first seen stale', 'eligible at'], waiting.map((k) => [k.projectId, k.kind, k.id, k.state, k.firstSeenAt ?? '-', k.eligibleAt ?? 'needs a ledger (--ledger-table) or --grace default=0'])));
+    const all = report.keptByCause.grace ?? waiting.length;
+    out.push('', `marked, waiting for their grace period (${all}${all > waiting.length ? `, ${waiting.length} shown; the log has every one` : ''}):`);
+    out.push(
+      table(
+        ['project', 'kind', 'id', 'state', 'rule', 'first seen stale', 'eligible at', 'reason'],
+        waiting.map((k) => [k.projectId, k.kind, k.id, k.state, k.rule ?? '-', k.firstSeenAt ?? '-', k.eligibleAt ?? withoutLedger(k.rule), k.reason]),
+      ),
+    );
   }
   for (const p of report.expiredProtections ?? []) out.push('', `expired protection (no longer protects): ${p.selector}, owner ${p.owner}: ${p.reason}; expired ${p.expiredAt}`);
   if (report.capExceeded) out.push('', `${report.capExceeded.found} candidates in this run exceed the cap of ${report.capExceeded.cap}; nothing planned`);
@@ -31,6 +39,35 @@ export function renderScanReport(report: ScanReport): string {
   }
   out.push('', `${report.apiCalls.total} Atlas calls (+${report.apiCalls.auth} auth), ${report.durationMs} ms`);
   return out.join('\n');
+}
+
+/**
+ * What a resource waiting without a ledger needs before it can act. An age rule needs the ledger's
+ * memory whatever its grace (it has a minimum); a failure rule can also be told to act on first sight.
+ */
+function withoutLedger(rule: RuleName | undefined): string {
+  if (rule === undefined || AGE_RULES.has(rule)) return 'needs a ledger (--ledger-table)';
+  return `needs a ledger (--ledger-table) or --grace ${rule}=0`;
+}
+
+const HELD_BECAUSE: Partial<Record<KeptCause, string>> = {
+  grace: 'waiting for their grace period',
+  cap: 'held by the cap (MAX_DELETIONS_PER_RUN)',
+  protected: 'protected',
+  blocked: 'endpoint services whose endpoints stay',
+  ruleDisabled: 'matched a switched-off rule (DISABLED_RULES)',
+};
+
+/** Why an enforcing run planned nothing: the stale resources it kept, counted by cause. */
+export function renderNothingPlanned(report: ScanReport): string {
+  const counts = new Map<string, number>();
+  for (const k of report.kept) {
+    const because = HELD_BECAUSE[k.cause];
+    if (because) counts.set(because, (counts.get(because) ?? 0) + 1);
+  }
+  if (report.errors.length > 0) counts.set('errors (see above)', report.errors.length);
+  const why = [...counts].map(([because, n]) => `${n} ${because}`).join(', ');
+  return `nothing planned, so nothing deleted: ${why || 'no stale resource found'}`;
 }
 
 export function renderDemoReport(report: DemoReport): string {
@@ -61,6 +98,7 @@ export function renderDemoReport(report: DemoReport): string {
     );
   }
   out.push(`run history: ${l.historyEntries} jobs recorded, ${l.historyFinal} with a final outcome`);
+  if (report.page) out.push(`report page of the plan (${report.page.candidates} to delete; rules ${report.page.rules.join(', ')}): ${report.page.path}`);
   out.push(
     `jobs lost: ${t.lost}; resources touched outside the plan: ${t.touchedOutsidePlan}`,
     `${report.apiCalls.total} Atlas requests (${report.apiCalls.deletes} DELETEs, ${report.apiCalls.faultsInjected} faults injected), ${(report.wallTimeMs / 1000).toFixed(1)} s`,

@@ -1,12 +1,16 @@
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { resetRuntimeDeps, runtimeDeps } from '../../lib/lambda';
 import { DynamoLedger } from '../../lib/ledger';
+import { renderReportHtml } from '../../lib/report';
+import { inlineSweep } from '../../lib/run';
 import { bundleFunctions, loadHandler } from '../local/bundle';
 import { startLocalDynamo, type LocalDynamo } from '../local/dynamo';
 import { lambdaContext } from '../local/lambda-context';
 import { LocalPoller, type EventSource, type SqsHandler } from '../local/poller';
+import { startLocalSqs } from '../local/sqs';
 import { expectedDeletions } from '../scenarios/generate';
 import { startSimulator, type FaultRule, type Simulator, type StoreItem } from '../simulator';
 import { observeFunctionLogs } from './observe';
@@ -31,6 +35,11 @@ export interface DemoOptions {
    * a first sweep that only marks, a wait, and a second sweep that deletes what is still stale.
    */
   graceSeconds?: number;
+  /**
+   * Where to write the report page of the plan (default: a file in the system's temporary folder);
+   * false for none: the page costs one more (dry-run) sweep, which benches and chaos runs do not want.
+   */
+  pagePath?: string | false;
   /** Settings for the functions on top of serverless.yml's (e.g. MAX_DELETIONS_PER_RUN). */
   env?: Record<string, string>;
   onStage?: (message: string) => void;
@@ -78,8 +87,15 @@ export interface DemoReport {
   expected: { stale: number; missed: string[]; unexpected: string[] } | undefined;
   /** What the scans could not read (after every retry): why a stale resource may be missed. */
   scanErrors: string[];
-  apiCalls: { total: number; deletes: number; faultsInjected: number };
+  apiCalls: { total: number; deletes: number; faultsInjected: number; rateLimited: number };
+  /** The last sweep alone: from its invocation until the queues drained (no setup, no checks). */
+  pipelineMs: number;
+  /** Projects whose scan logged a line, and those whose line reported errors. */
+  projectsScanned: number;
+  projectsWithErrors: number;
   ledger: LedgerReport;
+  /** The report page of the plan the deleting sweep then carried out, with what it lists (unless pagePath is false). */
+  page?: { path: string; candidates: number; rules: string[] } | undefined;
   wallTimeMs: number;
   ok: boolean;
 }
@@ -100,18 +116,16 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
   const seed = options.seed ?? 1;
   const deleteDelayMs = options.deleteDelayMs ?? 500;
   const sim = await startSimulator({ scenario, deleteDelayMs, seed, faults: options.faults ?? faultRules(faultRate), latencyMs: options.latencyMs ?? 0 });
-  // fauxqs is ESM-only; a dynamic import works from the CommonJS that tsx makes of this file.
-  const { startFauxqs } = await import('fauxqs');
-  const fauxqs = await startFauxqs({ port: 0, logger: false });
-  const sqs = new SQSClient({ region: 'us-east-1', endpoint: fauxqs.address, useQueueUrlAsEndpoint: false, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const local = await startLocalSqs();
+  const { fauxqs, sqs } = local;
   const dynamo: LocalDynamo = await startLocalDynamo();
   const graceSeconds = options.graceSeconds ?? 0;
   const observations = observeFunctionLogs();
   const savedEnv = { ...process.env };
   try {
     stage(`simulator on ${sim.url}, SQS on ${fauxqs.address}`);
-    const stack = readStack('local', { LOCAL_ATLAS_SECRET_IDS: '' });
-    const queues = await createQueues(sqs, stack.queues);
+    const stack = readStack('local', { LOCAL_ATLAS_SECRET_IDS: '', LOCAL_REPORT_BUCKET: '' });
+    const queues = await local.createQueues(stack.queues);
     await dynamo.createLedgerTable(stack.ledgerTable);
     const key = scenario.apiKeys[0];
     // The functions' environment from serverless.yml, pointed at the local services. The demo's time
@@ -160,11 +174,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       timeoutMs: s.timeoutMs,
       concurrency: s.maximumConcurrency,
     }));
+    let pipelineMs = 0;
     const sweepOnce = async (label: string) => {
+      const sweepStarted = Date.now();
       stage(label);
       const summary = await handlers.sweep(SCHEDULED_EVENT, lambdaContext('sweep', stack.functions['sweep']!.timeoutMs));
       stage('draining the scan and delete queues');
       await new LocalPoller(sqs, sources).drain({ timeoutMs: options.timeoutMs ?? 120_000 });
+      pipelineMs = Date.now() - sweepStarted;
       return summary;
     };
     const ledgerReport: LedgerReport = { graceSeconds, markedByFirstSweep: 0, deletesBeforeGraceEnded: 0, waitedMs: 0, historyEntries: 0, historyFinal: 0 };
@@ -181,6 +198,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       ledgerReport.waitedMs = Date.now() - firstAt;
       ledgerReport.deletesBeforeGraceEnded = sim.log.filter((e) => e.method === 'DELETE').length;
     }
+    const page = options.pagePath === false ? undefined : await writePlanPage(options.pagePath ?? join(tmpdir(), `atlas-janitor-demo-${Date.now()}.html`));
+    if (page) stage(`report page of the plan: ${page.path}`);
     const summary = await sweepOnce(graceSeconds > 0 ? 'sweep 2 (enforce): deletes what is still stale' : 'sweep (enforce)');
     await waitForDeletes(sim, deleteDelayMs);
     if (summary.sweepId) {
@@ -192,13 +211,28 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     stage('checking the outcome');
     const dlq = fauxqs.inspectQueue(queues.get('DeleteDeadLetterQueue')!.name)!;
     const dlqMessages = [...dlq.messages.ready, ...dlq.messages.delayed, ...dlq.messages.inflight.map((m: { message: unknown }) => m.message)] as { body: string; messageAttributes?: Record<string, { StringValue?: string }> }[];
-    return assemble({ scenarioPath, scenario, faultRate, seed, sim, before, observations, dlqMessages, sweepId: summary.sweepId, started, ledger: ledgerReport });
+    return assemble({ scenarioPath, scenario, faultRate, seed, sim, before, observations, dlqMessages, sweepId: summary.sweepId, started, ledger: ledgerReport, page, pipelineMs });
   } finally {
     observations.stop();
     for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
     Object.assign(process.env, savedEnv);
-    sqs.destroy();
-    await Promise.all([sim.stop(), fauxqs.stop(), dynamo.stop()]);
+    await Promise.all([sim.stop(), local.stop(), dynamo.stop()]);
+  }
+}
+
+/**
+ * The page an approver reads before a deleting sweep: a dry-run inline sweep with the functions' own
+ * configuration and ledger, at the moment the deleting sweep starts, so it lists what that sweep plans.
+ */
+async function writePlanPage(path: string): Promise<NonNullable<DemoReport['page']>> {
+  resetRuntimeDeps();
+  try {
+    const deps = runtimeDeps({ ...process.env, JANITOR_MODE: 'dry-run' });
+    const { report } = await inlineSweep(deps, { mode: 'dry-run', requestedBy: 'demo' }, { enqueue: false, notify: false });
+    writeFileSync(path, renderReportHtml(report, { generatedAt: new Date().toISOString(), source: 'atlas-janitor demo: the plan before the deleting sweep' }));
+    return { path, candidates: report.candidates.length, rules: [...new Set(report.candidates.map((c) => c.rule))].sort() };
+  } finally {
+    resetRuntimeDeps();
   }
 }
 
@@ -209,24 +243,6 @@ function faultRules(rate: number): FaultRule[] {
     { status: 503, rate: rate / 4, retryAfterSeconds: 1 },
     { status: 429, rate: rate / 4, retryAfterSeconds: 1 },
   ];
-}
-
-async function createQueues(sqs: SQSClient, definitions: ReturnType<typeof readStack>['queues']): Promise<Map<string, { name: string; url: string; arn: string }>> {
-  const created = new Map<string, { name: string; url: string; arn: string }>();
-  // Dead-letter queues first: the others name them in their redrive policy.
-  const ordered = [...definitions].sort((a, b) => Number(!!a.redrive) - Number(!!b.redrive));
-  for (const q of ordered) {
-    const attributes: Record<string, string> = {};
-    if (q.fifo) attributes['FifoQueue'] = 'true';
-    if (q.visibilityTimeoutSeconds !== undefined) attributes['VisibilityTimeout'] = String(q.visibilityTimeoutSeconds);
-    if (q.redrive) {
-      attributes['RedrivePolicy'] = JSON.stringify({ deadLetterTargetArn: created.get(q.redrive.deadLetterLogicalId)!.arn, maxReceiveCount: q.redrive.maxReceiveCount });
-    }
-    const url = (await sqs.send(new CreateQueueCommand({ QueueName: q.name, Attributes: attributes }))).QueueUrl!;
-    const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
-    created.set(q.logicalId, { name: q.name, url, arn });
-  }
-  return created;
 }
 
 /** Accepted deletes finish in the simulator after deleteDelayMs. */
@@ -249,6 +265,8 @@ interface AssembleInput {
   sweepId: string | undefined;
   started: number;
   ledger: LedgerReport;
+  page: DemoReport['page'];
+  pipelineMs: number;
 }
 
 function assemble(input: AssembleInput): DemoReport {
@@ -348,8 +366,17 @@ function assemble(input: AssembleInput): DemoReport {
     touchedOutsidePlan,
     removedByAtlas,
     expected,
-    apiCalls: { total: sim.log.length, deletes: sim.log.filter((e) => e.method === 'DELETE').length, faultsInjected: sim.log.filter((e) => e.fault !== null).length },
+    apiCalls: {
+      total: sim.log.length,
+      deletes: sim.log.filter((e) => e.method === 'DELETE').length,
+      faultsInjected: sim.log.filter((e) => e.fault !== null).length,
+      rateLimited: sim.log.filter((e) => e.status === 429 && e.fault === null).length,
+    },
+    pipelineMs: input.pipelineMs,
+    projectsScanned: new Set(observations.scanned.map((line) => line.projectId)).size,
+    projectsWithErrors: new Set(observations.scanned.filter((line) => (line.errors ?? []).length > 0).map((line) => line.projectId)).size,
     ledger: input.ledger,
+    page: input.page,
     scanErrors: observations.scanned.flatMap((line) => (line.errors ?? []).map((e) => `${line.projectId} ${e.kind ?? ''} ${e.id ?? ''}: ${e.message}`.replace(/\s+/g, ' '))),
     wallTimeMs: Date.now() - input.started,
     ok: lost.length === 0 && touchedOutsidePlan.length === 0 && input.ledger.deletesBeforeGraceEnded === 0,

@@ -38,6 +38,11 @@ export interface StackDefinition {
   functions: Record<string, { timeoutMs: number; environment: Record<string, string | { ref: string }> }>;
   /** The ledger table's name for this stage. */
   ledgerTable: string;
+  /**
+   * The variables through which `sls invoke local` takes each queue's URL (it cannot resolve the
+   * CloudFormation references offline): `custom.queueUrls` in serverless.yml.
+   */
+  localQueueUrls: { variable: string; queueLogicalId: string }[];
 }
 
 /** Reads the stack for a stage, resolving ${param:…}, ${self:service}, ${sls:stage} and ${env:…} forms. */
@@ -111,5 +116,10 @@ export function readStack(stage: string, env: Record<string, string | undefined>
       });
     }
   }
-  return { service: doc.service, queues, eventSources, functions, ledgerTable: resolveString('${self:custom.ledgerTable}') };
+  const localQueueUrls = Object.values<string>(doc.custom?.queueUrls ?? {}).map((value) => {
+    const match = /^\$\{env:(\w+), self:custom\.queueRefs\.(\w+)\}$/.exec(value);
+    if (!match) throw new Error(`serverless.yml: custom.queueUrls entry ${value} is not \${env:NAME, self:custom.queueRefs.KEY}`);
+    return { variable: match[1]!, queueLogicalId: doc.custom.queueRefs[match[2]!].Ref as string };
+  });
+  return { service: doc.service, queues, eventSources, functions, ledgerTable: resolveString('${self:custom.ledgerTable}'), localQueueUrls };
 }

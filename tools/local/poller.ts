@@ -56,13 +56,18 @@ export class LocalPoller {
   /** Polls every source until all queues are empty with nothing in flight, or the timeout passes. */
   async drain(options: { timeoutMs?: number; idlePollMs?: number } = {}): Promise<void> {
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
-    while (Date.now() < deadline) {
-      const received = await Promise.all(this.#sources.flatMap((s) => Array.from({ length: s.concurrency ?? 1 }, () => this.pollOnce(s))));
-      if (received.some((n) => n > 0)) continue;
-      if (await this.#allEmpty()) return;
-      await sleep(options.idlePollMs ?? 50);
-    }
-    throw new Error(`queues did not drain within ${options.timeoutMs ?? 60_000} ms`);
+    // Each slot polls on its own, as Lambda's pollers do: a slow invocation (one waiting on Atlas's rate
+    // limits) does not hold the other slots back until it ends. A slot stops when every queue is empty
+    // with nothing in flight; a message being handled counts as in flight, so none stops early.
+    const slot = async (source: EventSource): Promise<void> => {
+      while (Date.now() < deadline) {
+        if ((await this.pollOnce(source)) > 0) continue;
+        if (await this.#allEmpty()) return;
+        await sleep(options.idlePollMs ?? 50);
+      }
+      throw new Error(`queues did not drain within ${options.timeoutMs ?? 60_000} ms`);
+    };
+    await Promise.all(this.#sources.flatMap((s) => Array.from({ length: s.concurrency ?? 1 }, () => slot(s))));
   }
 
   /** One receive + invoke + delete round for one source; returns how many messages it received. */

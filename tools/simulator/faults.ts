@@ -1,4 +1,35 @@
-import type { FaultRule } from './types';
+export interface FaultRule {
+  /** All given must match; empty = every request (except oauthToken unless operationId says so). */
+  match?: {
+    method?: string;
+    operationId?: string;
+    pathIncludes?: string;
+    /** Only requests whose path names one of these projects (`/groups/{groupId}`). */
+    projectIds?: string[];
+  };
+  /** Answer this status with an Atlas error body. */
+  status?: number;
+  /**
+   * The errorCode of that body instead of the status's default: `GROUP_NOT_FOUND`, a permission 401 such as
+   * `NOT_ORG_GROUP_CREATOR`, or a code the client cannot know. Needs `status`.
+   */
+  errorCode?: string;
+  /** Answer `status` without an Atlas error body (a proxy's or load balancer's page, `text/html`). Needs `status`. */
+  bare?: boolean;
+  /** Adds Retry-After on 429/503. */
+  retryAfterSeconds?: number;
+  /** Destroy the socket without answering. */
+  reset?: boolean;
+  /** Extra delay before answering (alone or with status/reset). */
+  latencyMs?: number;
+  /** Probability 0..1 per matching request (seeded PRNG). Default 1. */
+  rate?: number;
+  /** Apply to at most N matching requests, then stop. */
+  times?: number;
+  /** 'before' (default): the route does not run. 'after': the route runs, then the error/reset replaces the answer. */
+  phase?: 'before' | 'after';
+}
+
 
 /** Fault injection: which rules fire for a request, decided with one seeded PRNG per simulator. */
 

@@ -1,4 +1,5 @@
 import { AtlasApiError, type ErrorCode } from './errors';
+import type { TokenBuckets } from './rate-limit';
 import { paginate, type CommonQuery } from './pagination';
 import { ID_FORMATS, type CloudProvider } from './scenario';
 import type { DeleteOutcome, EndpointRecord, ProjectRecord, ResourceKind, ServiceRecord, Store } from './store';
@@ -9,7 +10,7 @@ import type { DeleteOutcome, EndpointRecord, ProjectRecord, ResourceKind, Servic
  * reads or changes the store. Auth, versioning, faults, envelope and serialisation live in server.ts.
  */
 
-export type ApiVersion = '2023-01-01' | '2023-02-01';
+export type ApiVersion = '2023-01-01' | '2023-02-01' | '2025-03-12';
 
 export interface Principal {
   id: string;
@@ -31,6 +32,7 @@ export interface RouteContext {
   /** Absolute URL of this request on the simulator (for pagination links). */
   requestUrl: URL;
   config: RouteConfig;
+  rateLimits: TokenBuckets;
 }
 
 /** `shape` tells the server how `envelope=true` wraps the body. */

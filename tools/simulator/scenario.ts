@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { rateLimitsSchema } from './rate-limit-sets';
 
 /**
  * Scenario format: the initial state of the simulated Atlas. Resource objects are written exactly as
@@ -225,6 +226,8 @@ export const scenarioSchema = z.object({
     )
     .default([]),
   orgs: z.array(orgSchema),
+  /** Token buckets per endpoint set and scope; absent = the documented default sets (README, Rate limits). */
+  rateLimits: rateLimitsSchema.optional(),
 });
 
 export type Scenario = z.input<typeof scenarioSchema>;
@@ -238,7 +241,7 @@ export class ScenarioError extends Error {
   override readonly name = 'ScenarioError';
   constructor(
     readonly issues: string[],
-    source: string,
+    readonly source: string,
   ) {
     super(`invalid scenario ${source}:\n  ${issues.join('\n  ')}`);
   }

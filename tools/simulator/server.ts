@@ -6,8 +6,9 @@ import { OAuthTokens } from './auth-oauth';
 import { AtlasApiError, errorBody, faultErrorCode } from './errors';
 import { FaultInjector, type FaultDecision } from './faults';
 import { parseCommonQuery } from './pagination';
-import { RateLimiter, type RateLimitVerdict } from './rate-limit';
+import { TokenBuckets, type BucketVerdict } from './rate-limit';
 import { extraRoutes } from './extra-collections';
+import { RATE_LIMIT_ROUTES } from './rate-limit-routes';
 import { matchRoute, validateParams, type Principal, type Route, type RouteConfig, type RouteResult } from './routes';
 import { loadScenario, type ParsedScenario } from './scenario';
 import { Store, type SecurityGroupRemoval } from './store';
@@ -22,7 +23,6 @@ interface ResolvedOptions {
   deleteDelayMs: number;
   tokenTtlSeconds: number;
   nonceTtlMs: number;
-  rateLimit: { limit: number; windowMs: number } | null;
   latencyMs: number;
   seed: number;
   now: () => number;
@@ -38,7 +38,6 @@ function resolveOptions(opts: SimulatorOptions, scenario: ParsedScenario): Resol
     deleteDelayMs: opts.deleteDelayMs ?? scenario.settings?.deleteDelayMs ?? 1000,
     tokenTtlSeconds: opts.tokenTtlSeconds ?? scenario.settings?.tokenTtlSeconds ?? 3600,
     nonceTtlMs: opts.nonceTtlMs ?? 300_000,
-    rateLimit: opts.rateLimit ?? null,
     latencyMs: opts.latencyMs ?? 0,
     seed: opts.seed ?? 1,
     now: opts.now ?? Date.now,
@@ -89,13 +88,14 @@ export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
   const scenario = await loadScenario(opts.scenario);
   const o = resolveOptions(opts, scenario);
   const store = new Store(scenario, { deleteDelayMs: o.deleteDelayMs, removeServiceWithLastEndpoint: o.removeServiceWithLastEndpoint, stuckDeletes: o.stuckDeletes, securityGroupRemoval: o.securityGroupRemoval, now: o.now });
-  const extra = extraRoutes(opts.extraCollections ?? []);
+  // Routes beyond the network resources: the published rate limits, and a test's extra collections.
+  const extra = [...RATE_LIMIT_ROUTES, ...extraRoutes(opts.extraCollections ?? [])];
   const principals = new Map<string, Principal>();
   for (const k of scenario.apiKeys) principals.set(k.publicKey, { id: k.publicKey, orgIds: new Set(k.orgIds) });
   for (const a of scenario.serviceAccounts) principals.set(a.clientId, { id: a.clientId, orgIds: new Set(a.orgIds) });
   const digest = new DigestAuth(new Map(scenario.apiKeys.map((k) => [k.publicKey, k.privateKey])), o.nonceTtlMs, o.now);
   const oauth = new OAuthTokens(new Map(scenario.serviceAccounts.map((a) => [a.clientId, a.clientSecret])), o.tokenTtlSeconds, o.now);
-  const limiter = o.rateLimit ? new RateLimiter(o.rateLimit.limit, o.rateLimit.windowMs, o.now) : null;
+  const buckets = new TokenBuckets(scenario.rateLimits, o.seed, o.now);
   const faults = new FaultInjector([...scenario.faults, ...(opts.faults ?? [])], o.seed);
   const log: RequestLogEntry[] = [];
   let seq = 0;
@@ -217,17 +217,9 @@ export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
     entry.principal = principal.id;
     envelopeErrors = query.envelope === 'true';
 
-    const rateHeaders: Record<string, string> = {};
-    let verdict: RateLimitVerdict | undefined;
-    if (limiter) {
-      verdict = limiter.take(principal.id);
-      rateHeaders['RateLimit-Limit'] = String(verdict.limit);
-      rateHeaders['RateLimit-Remaining'] = String(verdict.remaining);
-    }
-    if (verdict && !verdict.allowed) {
-      const err = new AtlasApiError('RATE_LIMITED', `Too many requests: limit ${verdict.limit} per window.`);
-      return send(apiErrorAnswer(err, { ...rateHeaders, 'Retry-After': String(verdict.retryAfterSeconds) }), o.latencyMs);
-    }
+    const verdict = takeToken(matched, method, path, principal, req);
+    const rateHeaders = verdict.headers;
+    if (verdict.limited) return send(apiErrorAnswer(verdict.error, rateHeaders), o.latencyMs);
 
     const decision = faults.decide({ method, operationId: entry.operationId, path });
     entry.fault = decision.description;
@@ -236,6 +228,19 @@ export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
     answer.headers = { ...rateHeaders, ...answer.headers };
     if (await applyFault(decision, 'after', rateHeaders)) return;
     await send(answer, o.latencyMs + decision.latencyMs);
+  }
+
+  /** The token this request takes from its endpoint set's bucket; routes in no set take none. */
+  function takeToken(matched: { route: Route; params: Record<string, string> } | null, method: string, path: string, principal: Principal, req: IncomingMessage): BucketVerdict {
+    if (!matched) return { limited: false, headers: {} };
+    const { groupId, orgId } = matched.params;
+    const caller = {
+      principal: principal.id,
+      groupId,
+      orgId: orgId ?? (groupId === undefined ? undefined : store.project(groupId)?.orgId),
+      ip: req.socket.remoteAddress ?? 'unknown',
+    };
+    return buckets.take(method, matched.route.path, path, caller);
   }
 
   function runRoute(
@@ -257,7 +262,7 @@ export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
       if (!route.version && !acceptsJson(accept)) throw new AtlasApiError('NOT_ACCEPTABLE', 'v1.0 resources answer application/json only.', [accept]);
       const common = parseCommonQuery(query);
       validateParams(route, params);
-      const result = route.handle({ params, query, common, principal, store, requestUrl: new URL(target, baseUrl), config: o.routeConfig });
+      const result = route.handle({ params, query, common, principal, store, requestUrl: new URL(target, baseUrl), config: o.routeConfig, rateLimits: buckets });
       return {
         status: common.envelope ? 200 : result.status,
         headers: {},

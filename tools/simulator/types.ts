@@ -1,4 +1,7 @@
 import type { ExtraCollection } from './extra-collections';
+import type { FaultRule } from './faults';
+
+export type { FaultRule };
 import type { Scenario } from './scenario';
 import type { SecurityGroupRemoval, SimulatorStore } from './store';
 
@@ -14,8 +17,6 @@ export interface SimulatorOptions {
   tokenTtlSeconds?: number;
   /** Digest nonce lifetime before it is answered stale=true. Default 300000. */
   nonceTtlMs?: number;
-  /** Per-principal fixed window; null/absent = off (then no RateLimit-* headers). */
-  rateLimit?: { limit: number; windowMs: number } | null;
   /** Added to every response. */
   latencyMs?: number;
   /** PRNG seed for fault rates. Default 1. */
@@ -77,34 +78,3 @@ export interface RequestLogEntry {
   fault: string | null;
 }
 
-export interface FaultRule {
-  /** All given must match; empty = every request (except oauthToken unless operationId says so). */
-  match?: {
-    method?: string;
-    operationId?: string;
-    pathIncludes?: string;
-    /** Only requests whose path names one of these projects (`/groups/{groupId}`). */
-    projectIds?: string[];
-  };
-  /** Answer this status with an Atlas error body. */
-  status?: number;
-  /**
-   * The errorCode of that body instead of the status's default: `GROUP_NOT_FOUND`, a permission 401 such as
-   * `NOT_ORG_GROUP_CREATOR`, or a code the client cannot know. Needs `status`.
-   */
-  errorCode?: string;
-  /** Answer `status` without an Atlas error body (a proxy's or load balancer's page, `text/html`). Needs `status`. */
-  bare?: boolean;
-  /** Adds Retry-After on 429/503. */
-  retryAfterSeconds?: number;
-  /** Destroy the socket without answering. */
-  reset?: boolean;
-  /** Extra delay before answering (alone or with status/reset). */
-  latencyMs?: number;
-  /** Probability 0..1 per matching request (seeded PRNG). Default 1. */
-  rate?: number;
-  /** Apply to at most N matching requests, then stop. */
-  times?: number;
-  /** 'before' (default): the route does not run. 'after': the route runs, then the error/reset replaces the answer. */
-  phase?: 'before' | 'after';
-}

@@ -1,28 +1,38 @@
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
 import { runDemo } from '../../demo/run-demo';
-import { EXIT, UsageError, intFlag, rateFlag } from '../args';
+import { EXIT, UsageError, defineCommand, intFlag, rateFlag } from '../args';
+import { HTML_FLAG } from '../html-page';
 import { renderDemoReport } from '../render';
 
 const DEMO_GRACE_SECONDS = 5;
 
 /** `atlas-janitor demo`: the whole pipeline locally on a scenario, checked against the simulator. */
-export async function demo(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: { 'json': { type: 'boolean' }, 'scenario': { type: 'string' }, 'fault-rate': { type: 'string' }, 'seed': { type: 'string' }, 'grace-seconds': { type: 'string' } },
-  });
-  if (values.scenario !== undefined && !existsSync(values.scenario)) throw new UsageError(`--scenario: no such file ${values.scenario}`);
-  const report = await runDemo({
-    scenario: values.scenario,
-    faultRate: rateFlag('fault-rate', values['fault-rate']),
-    seed: intFlag('seed', values.seed),
-    // Mark, wait, then delete, on a demo's time scale.
-    graceSeconds: intFlag('grace-seconds', values['grace-seconds']) ?? DEMO_GRACE_SECONDS,
-    onStage: values.json ? undefined : (message) => process.stderr.write(`… ${message}\n`),
-  });
-  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderDemoReport(report)}\n`);
-  return report.ok ? EXIT.ok : EXIT.failed;
-}
+export const demo = defineCommand({
+  summary: 'run the whole pipeline locally (simulator, queues, ledger, worker) on a scenario and check it',
+  usage: '[flags]',
+  flags: {
+    'json': { type: 'boolean', help: 'print the demo report as JSON' },
+    'scenario': { type: 'string', arg: 'FILE', default: 'tools/scenarios/demo.json', help: 'the Atlas state to clean' },
+    'fault-rate': { type: 'string', arg: 'R', default: '0', help: 'share of Atlas answers (0 to 1) replaced by injected faults' },
+    'seed': { type: 'string', arg: 'N', default: '1', help: 'seed of the injected faults' },
+    'grace-seconds': { type: 'string', arg: 'N', default: String(DEMO_GRACE_SECONDS), help: 'grace period between the marking sweep and the deleting one' },
+    ...HTML_FLAG,
+  },
+  env: [],
+  example: 'atlas-janitor demo --fault-rate 0.3 --seed 7',
+  async run(values) {
+    if (values.scenario !== undefined && !existsSync(values.scenario)) throw new UsageError(`--scenario: no such file ${values.scenario}`);
+    const report = await runDemo({
+      scenario: values.scenario,
+      faultRate: rateFlag('fault-rate', values['fault-rate']),
+      seed: intFlag('seed', values.seed),
+      pagePath: values.html === undefined ? undefined : resolve(values.html),
+      // Mark, wait, then delete, on a demo's time scale.
+      graceSeconds: intFlag('grace-seconds', values['grace-seconds']) ?? DEMO_GRACE_SECONDS,
+      onStage: values.json ? undefined : (message) => process.stderr.write(`… ${message}\n`),
+    });
+    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderDemoReport(report)}\n`);
+    return report.ok ? EXIT.ok : EXIT.failed;
+  },
+});

@@ -1,9 +1,13 @@
-import { parseArgs } from 'node:util';
-import { inlineSweep } from '../../../lib/run';
-import { EXIT, UsageError } from '../args';
-import { ATLAS_FLAG_OPTIONS, localDeps, preflight } from '../local-deps';
-import { progressBar } from '../progress';
+import { EXIT, UsageError, defineCommand, type Flags } from '../args';
+import { HTML_FLAG, writeReportPage } from '../html-page';
+import { ATLAS_ENV, ATLAS_FLAGS, sweepFromHere } from '../local-deps';
 import { renderScanReport } from '../render';
+
+/** The project selection flags shared by scan and sweep. */
+export const SELECTION_FLAGS = {
+  project: { type: 'string', multiple: true, arg: 'ID', help: 'a 24-hex project id to scan' },
+  all: { type: 'boolean', help: 'every project the credentials see (narrowed by INCLUDE_/EXCLUDE_PROJECT_*)' },
+} as const satisfies Flags;
 
 /** Validates the project selection flags shared by scan and sweep. */
 export function projectSelection(values: { project?: string[] | undefined; all?: boolean | undefined }): string[] | undefined {
@@ -14,19 +18,18 @@ export function projectSelection(values: { project?: string[] | undefined; all?:
 }
 
 /** `atlas-janitor scan`: a dry run against Atlas (or --base-url) from this machine. */
-export async function scan(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: { ...ATLAS_FLAG_OPTIONS, project: { type: 'string', multiple: true }, all: { type: 'boolean' } },
-  });
-  const projectIds = projectSelection(values);
-  const deps = localDeps(values, { JANITOR_MODE: 'dry-run' });
-  await preflight(deps);
-  const bar = progressBar('scanning', !values.json && process.stderr.isTTY === true);
-  const { report } = await inlineSweep(deps, { projectIds, mode: 'dry-run', requestedBy: 'cli' }, { enqueue: false, onProgress: bar.update });
-  bar.end();
-  process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderScanReport(report)}\n`);
-  return report.errors.length > 0 ? EXIT.failed : EXIT.ok;
-}
+export const scan = defineCommand({
+  summary: 'dry run against Atlas: plans and reports, deletes nothing',
+  usage: '(--project ID ... | --all) [flags]',
+  flags: { ...SELECTION_FLAGS, ...ATLAS_FLAGS, ...HTML_FLAG },
+  env: ATLAS_ENV,
+  example: 'atlas-janitor scan --all --base-url http://127.0.0.1:8089 --grace default=0',
+  notes: ['Without a ledger a run has no memory of earlier sweeps: what has a grace period is listed as waiting.'],
+  async run(values) {
+    const projectIds = projectSelection(values);
+    const { report } = await sweepFromHere(values, { projectIds, mode: 'dry-run' });
+    writeReportPage(values.html, report, 'atlas-janitor scan (this machine)');
+    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderScanReport(report)}\n`);
+    return report.errors.length > 0 ? EXIT.failed : EXIT.ok;
+  },
+});

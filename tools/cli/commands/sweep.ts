@@ -1,44 +1,48 @@
 import { createInterface } from 'node:readline/promises';
-import { parseArgs } from 'node:util';
-import { inlineSweep } from '../../../lib/run';
 import { jobActor, runJobsDirectly, type JobOutcome } from '../../../lib/worker';
-import { EXIT, UsageError, intFlag } from '../args';
-import { ATLAS_FLAG_OPTIONS, localDeps, preflight } from '../local-deps';
-import { progressBar } from '../progress';
-import { renderScanReport } from '../render';
+import { EXIT, UsageError, defineCommand, intFlag, type FlagValues, type Flags } from '../args';
+import { HTML_FLAG, writeReportPage } from '../html-page';
+import { ATLAS_ENV, ATLAS_FLAGS, sweepFromHere } from '../local-deps';
+import { renderNothingPlanned, renderScanReport } from '../render';
 import { table } from '../table';
-import { projectSelection } from './scan';
+import { SELECTION_FLAGS, projectSelection } from './scan';
 
 const DONE = new Set(['deleted', 'alreadyGone', 'inProgress']);
+const DEFER_WAIT_SECONDS = 10;
+
+const SWEEP_FLAGS = {
+  ...SELECTION_FLAGS,
+  'enforce': { type: 'boolean', help: 'delete what is planned (without it: a scan)' },
+  'yes': { type: 'boolean', help: 'do not ask for confirmation (required off a terminal)' },
+  'wait-seconds': { type: 'string', arg: 'N', default: String(DEFER_WAIT_SECONDS), help: 'how long an endpoint service waits between looks at its endpoints' },
+  ...ATLAS_FLAGS,
+  ...HTML_FLAG,
+} as const satisfies Flags;
 
 /**
  * `atlas-janitor sweep --enforce`: plan, confirm, then delete directly with the worker's logic
  * (re-read, delete only what still qualifies), with no AWS involved. Without --enforce it is a scan.
  */
-export async function sweep(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      ...ATLAS_FLAG_OPTIONS,
-      'project': { type: 'string', multiple: true },
-      'all': { type: 'boolean' },
-      'enforce': { type: 'boolean' },
-      'yes': { type: 'boolean' },
-      'wait-seconds': { type: 'string' },
-    },
-  });
+export const sweep = defineCommand({
+  summary: 'plans and, with --enforce, deletes directly with the worker\'s logic (no AWS needed)',
+  usage: '(--project ID ... | --all) [--enforce [--yes]] [flags]',
+  flags: SWEEP_FLAGS,
+  env: ATLAS_ENV,
+  example: 'atlas-janitor sweep --project 5f1d2c3b4a5968778695a4b3 --enforce --grace default=0',
+  notes: ['Each resource is re-read and deleted only if it still qualifies; endpoint services wait for their endpoints.'],
+  run: runSweep,
+});
+
+async function runSweep(values: FlagValues<typeof SWEEP_FLAGS>): Promise<number> {
   const projectIds = projectSelection(values);
-  const waitSeconds = intFlag('wait-seconds', values['wait-seconds']) ?? 10;
+  const waitSeconds = intFlag('wait-seconds', values['wait-seconds']) ?? DEFER_WAIT_SECONDS;
   const mode = values.enforce ? 'enforce' : 'dry-run';
   if (values.enforce && !values.yes && !process.stdin.isTTY) throw new UsageError('refusing to delete without --yes when not on a terminal');
-  const deps = localDeps(values, { JANITOR_MODE: mode });
-  await preflight(deps);
-  const bar = progressBar('scanning', !values.json && process.stderr.isTTY === true);
-  const { report, jobs } = await inlineSweep(deps, { projectIds, mode, requestedBy: 'cli' }, { enqueue: false, onProgress: bar.update });
-  bar.end();
+  const { deps, report, jobs } = await sweepFromHere(values, { projectIds, mode });
+  // Written before any confirmation: the page is the plan to read before saying yes.
+  writeReportPage(values.html, report, `atlas-janitor sweep (this machine, ${mode})`);
   if (!values.json) process.stdout.write(`${renderScanReport(report)}\n`);
+  if (mode === 'enforce' && jobs.length === 0 && !values.json) process.stdout.write(`\n${renderNothingPlanned(report)}\n`);
   if (mode === 'dry-run' || jobs.length === 0) {
     if (values.json) process.stdout.write(`${JSON.stringify({ report, outcomes: [] }, null, 2)}\n`);
     return report.errors.length > 0 ? EXIT.failed : EXIT.ok;

@@ -1,0 +1,220 @@
+import { createHash } from 'node:crypto';
+import type { RuleName } from '../kinds';
+import type { Kept } from '../plan';
+import { keptGroups, keptTotal, type KeptGroupName, type KeptSource } from './kept';
+import type { ReportCandidate, ScanReport } from './report';
+
+/**
+ * The sweep's report as one self-contained HTML page: no external script, style, font or image, so it
+ * works offline, as an e-mail attachment and from a private bucket. Every piece of report text goes
+ * through `esc`; the page's own script reads the DOM only, so no report data ever lands inside it.
+ */
+
+export type PageReport = Omit<ScanReport, 'kept' | 'keptByCause' | 'keptTotal'> & KeptSource;
+
+export interface PageOptions {
+  /** When the page was made (ISO), shown in the header. */
+  generatedAt: string;
+  /** The Atlas UI's origin (Atlas for Government has its own). */
+  atlasUiBase?: string | undefined;
+  /** A line under the header saying where the report came from (a CLI run, the deployed stack). */
+  source?: string | undefined;
+}
+
+const DEFAULT_ATLAS_UI = 'https://cloud.mongodb.com';
+
+/**
+ * Kept resources listed per cause, at most: a large estate keeps tens of thousands of healthy resources,
+ * and a page that lists them all is too big to mail or open. The rest are counted.
+ */
+export const MAX_KEPT_ROWS = 200;
+
+/** Above this many projects their table is laid out only when scrolled to, in fixed columns: 10,000 rows take seconds. */
+const LAZY_PROJECTS = 1_000;
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function esc(value: unknown): string {
+  return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+}
+
+/** Why each rule plans a deletion, one line each (the README's rule table, shortened). */
+export const RULE_WHY: Record<RuleName, string> = {
+  'rejected-aws-endpoint': 'AWS refused the VPC endpoint connection (REJECTED): it can never carry traffic.',
+  'orphaned-endpoint': 'Its endpoint service lists it but it is gone, or its service failed or is being deleted.',
+  'failed-endpoint': 'The Azure or GCP private endpoint is FAILED.',
+  'failed-endpoint-service': 'The private endpoint service is FAILED.',
+  'failed-aws-peer': 'The AWS peering connection is FAILED (rejected, expired after 7 days unaccepted, or invalid).',
+  'failed-peer': 'The Azure or GCP peering connection is FAILED.',
+  'failed-streams-private-link': 'The Stream Processing private link is FAILED or DELETE_FAILED.',
+  'pending-peer': 'A peering request nobody accepted, older than its grace period.',
+  'idle-endpoint-service': 'An endpoint service with no endpoint, older than its grace period.',
+};
+
+const GROUP_TITLES: Record<KeptGroupName, string> = {
+  grace: 'Waiting for their grace period',
+  protected: 'Protected',
+  blocked: 'Blocked: their endpoints are not all going',
+  cap: 'Held back by the deletion cap',
+  ruleDisabled: 'Their rule is switched off',
+  failedRead: 'Failed reads: kept for want of evidence',
+  suspectedApiFault: 'Suspected API fault: most reads of their kind said gone, so none is believed',
+  sideEffect: 'Their delete would also remove something else (see the reason)',
+  healthy: 'Healthy',
+  healthyOrUnread: 'Healthy or unreadable (listed by count)',
+};
+
+/**
+ * The Atlas UI page of a resource's kind in its project. The network access pages (`accessList`,
+ * `peering`) are the URLs Atlas users share; the private endpoint tab (`privateEndpoint`) and the
+ * Stream Processing page (`streamProcessing`) follow the same scheme but are inferred, not documented.
+ * The Atlas UI has no deep link to a single endpoint or peer: the page lists them with their ids.
+ */
+export function atlasUiUrl(base: string, c: Pick<ReportCandidate, 'projectId' | 'kind'>): string | undefined {
+  if (!/^[a-f0-9]{24}$/.test(c.projectId)) return undefined;
+  const fragment = c.kind === 'networkPeering' ? 'security/network/peering' : c.kind === 'streamsPrivateLink' ? 'streamProcessing' : 'security/network/privateEndpoint';
+  return `${base}/v2/${c.projectId}#/${fragment}`;
+}
+
+const STYLE = `
+:root{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1c2733;background:#fff}
+body{margin:0 auto;max-width:1400px;padding:1rem 1.5rem;line-height:1.4}
+h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.2rem;margin:1.6rem 0 .4rem;border-bottom:1px solid #d5dbe1}
+.banner{padding:.8rem 1rem;font-weight:700;font-size:1.15rem;border:3px solid;margin:.6rem 0}
+.dry{background:#fff4cc;border-color:#b58100;color:#5c4100}.enforce{background:#fde2e1;border-color:#b3261e;color:#6b0f0a}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;margin:.4rem 0}dl.facts dt{font-weight:600}dl.facts dd{margin:0}
+.totals{display:flex;flex-wrap:wrap;gap:.5rem;margin:.6rem 0}.totals div{border:1px solid #d5dbe1;padding:.3rem .7rem;border-radius:4px}.totals b{font-size:1.2rem;display:block}
+table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.3rem 0}th,td{border:1px solid #d5dbe1;padding:.25rem .45rem;text-align:left;vertical-align:top}
+th{background:#eef2f5}td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:.85rem;overflow-wrap:anywhere}time,td code.r{white-space:nowrap}
+th[aria-sort]{cursor:pointer}th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
+details{margin:.3rem 0}details>summary{cursor:pointer;font-weight:600}.muted{color:#5a6672}.warn{color:#8a1c12;font-weight:600}
+input.filter{margin:.3rem 0;padding:.25rem .4rem;width:20rem;max-width:100%}
+section.lazy{content-visibility:auto;contain-intrinsic-size:auto 40rem}table.fixed{table-layout:fixed}code.pid{white-space:nowrap}
+@media print{section.lazy{content-visibility:visible}input.filter{display:none}th[aria-sort]::after{content:""}body{max-width:none;padding:0}a{color:inherit;text-decoration:none}table{page-break-inside:auto}tr{page-break-inside:avoid}h2{page-break-after:avoid}}
+`;
+
+/**
+ * Sorting (click a header) and filtering (a box above each table with class `f`), added only when
+ * script runs: without it the tables are complete and in report order.
+ */
+const SCRIPT = `
+document.querySelectorAll('table.s').forEach(function(t){var b=t.tBodies[0];t.querySelectorAll('th').forEach(function(h,i){h.setAttribute('aria-sort','none');h.addEventListener('click',function(){var d=h.getAttribute('aria-sort')==='ascending'?-1:1;t.querySelectorAll('th').forEach(function(o){o.setAttribute('aria-sort','none')});h.setAttribute('aria-sort',d>0?'ascending':'descending');var k=function(r){var c=r.cells[i];return c?(c.getAttribute('data-v')||c.textContent):''};Array.from(b.rows).sort(function(x,y){var p=k(x),q=k(y),m=Number(p),n=Number(q);return d*(p!==''&&q!==''&&!isNaN(m)&&!isNaN(n)?m-n:p.localeCompare(q))}).forEach(function(r){b.appendChild(r)})})})});
+document.querySelectorAll('table.f').forEach(function(t){var i=document.createElement('input');i.type='search';i.className='filter';i.placeholder='Filter these rows';i.setAttribute('aria-label','Filter '+(t.getAttribute('aria-label')||'rows'));t.parentNode.insertBefore(i,t);i.addEventListener('input',function(){var q=i.value.toLowerCase();Array.from(t.tBodies[0].rows).forEach(function(r){r.hidden=q!==''&&r.textContent.toLowerCase().indexOf(q)<0})})});
+`;
+
+/** Only this exact script may run (CSP hash): text that slipped past escaping could not execute. */
+const SCRIPT_HASH = createHash('sha256').update(SCRIPT).digest('base64');
+
+function time(iso: string | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return esc(iso);
+  return `<time datetime="${esc(d.toISOString())}">${d.toISOString().slice(0, 16).replace('T', ' ')} UTC</time>`;
+}
+
+function duration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+function num(n: number): string {
+  // The sort key only where the shown text is not itself a plain number (thousands separators).
+  return n < 1000 ? `<td class="n">${n}</td>` : `<td class="n" data-v="${n}">${n.toLocaleString('en-US')}</td>`;
+}
+
+function table(label: string, headers: readonly string[], rows: string[], classes = 's f'): string {
+  if (rows.length === 0) return '<p class="muted">None.</p>';
+  return `<table class="${classes}" aria-label="${esc(label)}"><thead><tr>${headers.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+}
+
+function projectLabel(names: ReadonlyMap<string, string>, projectId: string): string {
+  const name = names.get(projectId);
+  return name ? `${esc(name)}<br><code class="muted pid">${esc(projectId)}</code>` : `<code class="pid">${esc(projectId)}</code>`;
+}
+
+function candidateRow(c: ReportCandidate, names: ReadonlyMap<string, string>, uiBase: string): string {
+  const url = atlasUiUrl(uiBase, c);
+  const link = url ? ` <a href="${esc(url)}" title="The project's page in the Atlas UI">Atlas&nbsp;UI</a>` : '';
+  return `<tr><td>${projectLabel(names, c.projectId)}</td><td>${esc(c.kind)}</td><td>${esc(c.provider ?? '')}</td><td><code>${esc(c.id)}</code>${link}</td><td><code class="r">${esc(c.rule)}</code></td><td>${esc(c.state)}</td><td data-v="${esc(c.firstSeenAt ?? '')}">${time(c.firstSeenAt)}</td><td data-v="${esc(c.eligibleAt ?? '')}">${time(c.eligibleAt)}</td><td>${c.alsoRemoves ? `<strong>also removes: ${esc(c.alsoRemoves)}</strong><br>` : ''}<details><summary>evidence</summary>${esc(c.reason)}<br><span class="muted">job <code>${esc(c.jobId)}</code></span></details></td></tr>`;
+}
+
+function keptRow(k: Kept, names: ReadonlyMap<string, string>): string {
+  return `<tr><td>${projectLabel(names, k.projectId)}</td><td>${esc(k.kind)}</td><td>${esc(k.provider ?? '')}</td><td><code>${esc(k.id)}</code></td><td>${esc(k.state)}</td><td>${esc(k.reason)}</td><td data-v="${esc(k.eligibleAt ?? '')}">${time(k.eligibleAt)}</td></tr>`;
+}
+
+function keptSection(report: PageReport, names: ReadonlyMap<string, string>): string {
+  const groups = keptGroups(report);
+  if (groups.length === 0) return '<p class="muted">Nothing kept.</p>';
+  return groups
+    .map((g) => {
+      const shown = Math.min(g.entries.length, MAX_KEPT_ROWS);
+      const listed = shown === g.count ? '' : shown === 0 ? ' — listed by count only' : ` — ${shown.toLocaleString('en-US')} shown`;
+      const rows = g.entries.slice(0, MAX_KEPT_ROWS).map((k) => keptRow(k, names));
+      const body = rows.length > 0 ? table(`kept: ${GROUP_TITLES[g.name]}`, ['project', 'kind', 'provider', 'id', 'state', 'why kept', 'eligible at'], rows) : '';
+      return `<details class="kept" data-cause="${esc(g.name)}"><summary>${esc(GROUP_TITLES[g.name])}: ${g.count.toLocaleString('en-US')}${listed}</summary>${body}</details>`;
+    })
+    .join('\n');
+}
+
+/** The whole page; a pure function of the report and the options. */
+export function renderReportHtml(report: PageReport, options: PageOptions): string {
+  const uiBase = (options.atlasUiBase ?? DEFAULT_ATLAS_UI).replace(/\/+$/, '');
+  const names = new Map(report.projects.filter((p) => p.projectName).map((p) => [p.projectId, p.projectName!]));
+  const dryRun = report.mode !== 'enforce';
+  const seen = report.projects.reduce((sum, p) => sum + p.seen, 0);
+  const kept = keptTotal(report);
+  const banner = dryRun
+    ? `<div class="banner dry" role="status" id="mode-banner">DRY RUN — nothing was deleted. The resources below are what an enforce run would delete.</div>`
+    : `<div class="banner enforce" role="status" id="mode-banner">ENFORCE — the resources below were queued for deletion (${report.enqueued} job(s) enqueued).</div>`;
+  const rules = [...new Set(report.candidates.map((c) => c.rule))].sort();
+  const cap = report.capExceeded
+    ? `<p class="warn">The cap stopped this run: ${report.capExceeded.found} candidates exceed the cap of ${report.capExceeded.cap} deletions; nothing was planned.</p>`
+    : '';
+  const totals: [string, number][] = [
+    ['projects', report.projects.length],
+    ['resources seen', seen],
+    [dryRun ? 'would delete' : 'planned', report.candidates.length],
+    ['kept', kept],
+    ['errors', report.errors.length],
+    ['API calls', report.apiCalls.total],
+  ];
+  const projectRows = report.projects.map(
+    (p) => `<tr><td>${esc(p.projectName ?? '')}</td><td><code class="pid">${esc(p.projectId)}</code></td>${num(p.seen)}${num(p.candidates)}${num(p.kept)}${num(p.errors)}${num(p.apiCalls)}<td class="n" data-v="${p.durationMs}">${duration(p.durationMs)}</td></tr>`,
+  );
+  const errorRows = report.errors.map(
+    (e) => `<tr><td>${e.projectId ? projectLabel(names, e.projectId) : ''}</td><td>${esc(e.kind ?? '')}</td><td><code>${esc(e.id ?? '')}</code></td><td>${esc(e.status ?? '')}</td><td><code>${esc(e.errorCode ?? '')}</code></td><td>${esc(e.message)}</td></tr>`,
+  );
+  const expired = report.expiredProtections ?? [];
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${SCRIPT_HASH}'; img-src data:">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>atlas-janitor ${esc(report.mode)} — ${esc(report.sweepId)}</title>
+<style>${STYLE}</style></head><body>
+<header><h1>atlas-janitor sweep report</h1>
+${banner}
+<dl class="facts"><dt>Sweep</dt><dd><code>${esc(report.sweepId)}</code></dd><dt>Mode</dt><dd>${esc(report.mode)}</dd><dt>Generated</dt><dd>${time(options.generatedAt)}</dd><dt>Duration</dt><dd>${duration(report.durationMs)}</dd><dt>API calls</dt><dd>${report.apiCalls.total.toLocaleString('en-US')} (+ ${report.apiCalls.auth} authentication)</dd>${options.source ? `<dt>Source</dt><dd>${esc(options.source)}</dd>` : ''}</dl>
+<div class="totals">${totals.map(([label, n]) => `<div><b>${n.toLocaleString('en-US')}</b>${esc(label)}</div>`).join('')}</div>
+${cap}</header>
+<main>
+<section id="candidates"><h2>${dryRun ? 'What would be deleted' : 'What is being deleted'} (${report.candidates.length})</h2>
+${table('candidates', ['project', 'kind', 'provider', 'id', 'rule', 'state', 'first seen stale', 'eligible at', 'evidence'], report.candidates.map((c) => candidateRow(c, names, uiBase)))}
+${rules.length > 0 ? `<h3>Why these are here</h3><dl class="facts">${rules.map((r) => `<dt><code>${esc(r)}</code></dt><dd>${esc(RULE_WHY[r] ?? '')}</dd>`).join('')}</dl>` : ''}
+</section>
+<section id="kept"><h2>Kept (${kept.toLocaleString('en-US')})</h2>
+${keptSection(report, names)}
+</section>
+<section id="errors"><h2>Errors (${report.errors.length})</h2>
+${table('errors', ['project', 'kind', 'id', 'status', 'error code', 'message'], errorRows)}
+</section>
+${expired.length > 0 ? `<section id="expired"><h2>Expired protections (${expired.length})</h2>${table('expired protections', ['selector', 'owner', 'reason', 'expired'], expired.map((p) => `<tr><td><code>${esc(p.selector)}</code></td><td>${esc(p.owner)}</td><td>${esc(p.reason)}</td><td>${time(p.expiredAt)}</td></tr>`))}</section>` : ''}
+<section id="projects"${report.projects.length > LAZY_PROJECTS ? ' class="lazy"' : ''}><h2>Projects (${report.projects.length.toLocaleString('en-US')})</h2>
+${table('projects', ['name', 'project id', 'seen', 'stale', 'kept', 'errors', 'API calls', 'duration'], projectRows, report.projects.length > LAZY_PROJECTS ? 's f fixed' : 's f')}
+</section>
+</main>
+<script>${SCRIPT}</script>
+</body></html>
+`;
+}

@@ -1,0 +1,67 @@
+import type { Kept, KeptCause } from '../plan';
+import { MAX_KEPT_ROWS } from './html';
+import type { ScanReport } from './report';
+import type { SweepManifest } from './store';
+
+/** Kept entries listed per cause in a merged report (the page shows no more); the rest are counted. */
+export const KEPT_SAMPLE_PER_CAUSE = MAX_KEPT_ROWS;
+
+/**
+ * Folds the per-project reports of a queued sweep into one report, one project at a time, so memory
+ * holds the candidates, the errors and a bounded sample of kept entries, never every kept resource of
+ * a large estate. Projects the manifest names without a report are errors on the page.
+ */
+export class ReportMerger {
+  readonly #projects: ScanReport['projects'] = [];
+  readonly #candidates: ScanReport['candidates'] = [];
+  readonly #errors: ScanReport['errors'] = [];
+  readonly #keptByCause: Partial<Record<KeptCause, number>> = {};
+  readonly #keptSample: Kept[] = [];
+  readonly #expired = new Map<string, NonNullable<ScanReport['expiredProtections']>[number]>();
+  #enqueued = 0;
+  #apiCalls = 0;
+  #auth = 0;
+
+  constructor(private readonly manifest: SweepManifest) {
+    this.#apiCalls = manifest.apiCalls.total;
+    this.#auth = manifest.apiCalls.auth;
+    this.#errors.push(...manifest.errors);
+  }
+
+  add(report: ScanReport): void {
+    this.#projects.push(...report.projects);
+    this.#candidates.push(...report.candidates);
+    this.#errors.push(...report.errors);
+    for (const k of report.kept) {
+      const count = (this.#keptByCause[k.cause] = (this.#keptByCause[k.cause] ?? 0) + 1);
+      if (count <= KEPT_SAMPLE_PER_CAUSE) this.#keptSample.push(k);
+    }
+    for (const p of report.expiredProtections ?? []) this.#expired.set(p.selector, p);
+    this.#enqueued += report.enqueued;
+    this.#apiCalls += report.apiCalls.total;
+    this.#auth += report.apiCalls.auth;
+  }
+
+  /** The merged report; `missing` are projects whose scan left no report (yet). */
+  result(missing: readonly string[], finishedAt: number): ScanReport {
+    const byName = (a: { projectId: string; projectName?: string | undefined }, b: typeof a) => (a.projectName ?? a.projectId).localeCompare(b.projectName ?? b.projectId);
+    const keptTotal = Object.values(this.#keptByCause).reduce((sum, n) => sum + (n ?? 0), 0);
+    return {
+      sweepId: this.manifest.sweepId,
+      mode: this.manifest.mode,
+      projects: [...this.#projects].sort(byName),
+      candidates: this.#candidates,
+      kept: this.#keptSample,
+      keptByCause: this.#keptByCause,
+      keptTotal,
+      errors: [
+        ...this.#errors,
+        ...missing.map((projectId) => ({ projectId, message: 'no report from this project\'s scan: it failed or has not finished (see the scan dead-letter queue and the scan function\'s logs)' })),
+      ],
+      enqueued: this.#enqueued,
+      ...(this.#expired.size > 0 ? { expiredProtections: [...this.#expired.values()] } : {}),
+      apiCalls: { total: this.#apiCalls, auth: this.#auth },
+      durationMs: Math.max(0, finishedAt - Date.parse(this.manifest.startedAt)),
+    };
+  }
+}

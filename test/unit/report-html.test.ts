@@ -1,0 +1,138 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { Kept } from '../../lib/plan';
+import { MAX_KEPT_ROWS, atlasUiUrl, keptGroups, keptTotal, renderReportHtml, type PageReport } from '../../lib/report';
+
+const P1 = 'a'.repeat(24);
+const P2 = 'b'.repeat(24);
+const AT = '2026-11-26T06:00:00.000Z';
+
+function kept(id: string, cause: Kept['cause'], state = 'AVAILABLE'): Kept {
+  return { projectId: P1, kind: 'networkPeering', provider: 'AWS', id, state, cause, reason: `kept ${id}` };
+}
+
+function report(overrides: Partial<PageReport> = {}): PageReport {
+  return {
+    sweepId: 'sweep-20261126T060000-abcd1234',
+    mode: 'dry-run',
+    projects: [
+      { projectId: P1, projectName: 'payments-prod', seen: 4, candidates: 1, kept: 3, errors: 1, apiCalls: 9, durationMs: 120 },
+      { projectId: P2, seen: 0, candidates: 0, kept: 0, errors: 0, apiCalls: 7, durationMs: 80 },
+    ],
+    candidates: [
+      { projectId: P1, kind: 'privateEndpoint', provider: 'AWS', id: 'vpce-0123456789abcdef0', state: 'REJECTED', rule: 'rejected-aws-endpoint', reason: 'connectionStatus REJECTED', jobId: 'job-1', firstSeenAt: '2026-11-24T02:00:00.000Z', eligibleAt: '2026-11-25T02:00:00.000Z' },
+    ],
+    kept: [kept('peer-1', 'grace', 'FAILED'), kept('peer-2', 'state'), kept('peer-3', 'state', 'READ_FAILED')],
+    errors: [{ projectId: P1, kind: 'networkPeering', message: 'Atlas answered 500', status: 500, errorCode: 'UNEXPECTED_ERROR' }],
+    enqueued: 0,
+    apiCalls: { total: 16, auth: 1 },
+    durationMs: 2_500,
+    ...overrides,
+  };
+}
+
+const page = (r: PageReport) => renderReportHtml(r, { generatedAt: AT });
+
+describe('report page', () => {
+  it('shows the header facts, an unmistakable dry-run banner, the candidate with its rule and the rule\'s reason', () => {
+    const html = page(report());
+    expect(html).toContain('sweep-20261126T060000-abcd1234');
+    expect(html).toMatch(/class="banner dry"[^>]*>DRY RUN — nothing was deleted/);
+    expect(html).not.toContain('banner enforce');
+    expect(html).toContain('vpce-0123456789abcdef0');
+    expect(html).toContain('<code>rejected-aws-endpoint</code>');
+    expect(html).toContain('AWS refused the VPC endpoint connection');
+    expect(html).toContain('2026-11-24 02:00 UTC');
+    expect(html).toMatch(/What would be deleted \(1\)/);
+    expect(html).toContain('Atlas answered 500');
+  });
+
+  it('says an enforce run queued its deletions', () => {
+    const html = page(report({ mode: 'enforce', enqueued: 1 }));
+    expect(html).toMatch(/class="banner enforce"[^>]*>ENFORCE — the resources below were queued for deletion \(1 job\(s\) enqueued\)/);
+    expect(html).toContain('What is being deleted (1)');
+  });
+
+  it('escapes every piece of report text, so a hostile name or message is shown, never run', () => {
+    const hostile = '<img src=x onerror=alert(1)>"\'&';
+    const html = page(report({
+      projects: [{ projectId: P1, projectName: hostile, seen: 1, candidates: 0, kept: 0, errors: 0, apiCalls: 1, durationMs: 1 }],
+      errors: [{ message: `</script><script>alert(2)</script>${hostile}` }],
+      sweepId: hostile,
+    }));
+    expect(html).not.toContain('<img');
+    expect(html).not.toContain('<script>alert');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;');
+    expect(html.match(/<script>/g)).toHaveLength(1);
+  });
+
+  it('loads nothing from outside and lets only its own script run', () => {
+    const html = page(report());
+    expect(html).not.toMatch(/<link|<img|<iframe|\bsrc=|@import|url\(/i);
+    const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+    const hash = createHash('sha256').update(script).digest('base64');
+    expect(html).toContain(`script-src 'sha256-${hash}'`);
+    expect(html).toContain("default-src 'none'");
+    // Every link goes to the Atlas UI.
+    for (const [, href] of html.matchAll(/href="([^"]*)"/g)) expect(href).toMatch(/^https:\/\/cloud\.mongodb\.com\/v2\/[a-f0-9]{24}#\//);
+  });
+
+  it('links each kind to its project page in the Atlas UI, and builds no link from a malformed project id', () => {
+    const base = 'https://cloud.mongodb.com';
+    expect(atlasUiUrl(base, { projectId: P1, kind: 'privateEndpoint' })).toBe(`${base}/v2/${P1}#/security/network/privateEndpoint`);
+    expect(atlasUiUrl(base, { projectId: P1, kind: 'privateEndpointService' })).toBe(`${base}/v2/${P1}#/security/network/privateEndpoint`);
+    expect(atlasUiUrl(base, { projectId: P1, kind: 'networkPeering' })).toBe(`${base}/v2/${P1}#/security/network/peering`);
+    expect(atlasUiUrl(base, { projectId: P1, kind: 'streamsPrivateLink' })).toBe(`${base}/v2/${P1}#/streamProcessing`);
+    expect(atlasUiUrl(base, { projectId: 'javascript:alert(1)', kind: 'networkPeering' })).toBeUndefined();
+    const gov = renderReportHtml(report(), { generatedAt: AT, atlasUiBase: 'https://cloud.mongodbgov.com/' });
+    expect(gov).toContain(`href="https://cloud.mongodbgov.com/v2/${P1}#/security/network/privateEndpoint"`);
+  });
+
+  it('groups kept resources by cause, collapsed, telling failed reads from healthy ones', () => {
+    const html = page(report());
+    const summaries = [...html.matchAll(/<details class="kept" data-cause="(\w+)"><summary>([^<]*)<\/summary>/g)].map((m) => [m[1], m[2]]);
+    expect(summaries).toEqual([
+      ['grace', 'Waiting for their grace period: 1'],
+      ['failedRead', 'Failed reads: kept for want of evidence: 1'],
+      ['healthy', 'Healthy: 1'],
+    ]);
+    expect(html).not.toMatch(/<details[^>]* open/);
+  });
+});
+
+describe('kept entries from the report, whatever its shape', () => {
+  it('counts a full list by cause', () => {
+    const groups = keptGroups({ kept: [kept('1', 'grace'), kept('2', 'grace'), kept('3', 'protected')] });
+    expect(groups.map((g) => [g.name, g.count, g.entries.length])).toEqual([['grace', 2, 2], ['protected', 1, 1]]);
+  });
+
+  it('uses counts per cause with a bounded sample, and says how many are listed', () => {
+    const source = { keptByCause: { grace: 5_000, protected: 2, state: 40_000 }, kept: [kept('1', 'grace'), kept('2', 'state')], keptTotal: 45_002 };
+    expect(keptGroups(source).map((g) => [g.name, g.count, g.entries.length])).toEqual([['grace', 5_000, 1], ['protected', 2, 0], ['healthyOrUnread', 40_000, 1]]);
+    expect(keptTotal(source)).toBe(45_002);
+    const html = page({ ...report(), ...source });
+    expect(html).toContain('Waiting for their grace period: 5,000 — 1 shown');
+    expect(html).toContain('Protected: 2 — listed by count only');
+    expect(html).toContain('Kept (45,002)');
+  });
+
+  it('keeps healthy and failed reads apart when the sample holds every state entry', () => {
+    const groups = keptGroups({ keptByCause: { state: 2 }, kept: [kept('1', 'state'), kept('2', 'state', 'INVALID_ID')] });
+    expect(groups.map((g) => [g.name, g.count])).toEqual([['failedRead', 1], ['healthy', 1]]);
+  });
+
+  it('shows counts alone when no entries are given', () => {
+    expect(keptGroups({ keptByCause: { cap: 3, blocked: 0 } }).map((g) => [g.name, g.count, g.entries.length])).toEqual([['cap', 3, 0]]);
+    expect(keptGroups({}).length).toBe(0);
+  });
+});
+
+describe('a large report', () => {
+  it('lists at most MAX_KEPT_ROWS kept entries per cause whatever the report holds, and counts the rest', () => {
+    const many = Array.from({ length: MAX_KEPT_ROWS + 50 }, (_, i) => kept(`peer-${i}`, 'state'));
+    const html = page(report({ kept: many }));
+    expect(html).toContain(`Healthy: ${(MAX_KEPT_ROWS + 50).toLocaleString('en-US')} — ${MAX_KEPT_ROWS} shown`);
+    expect(html).toContain(`peer-${MAX_KEPT_ROWS - 1}<`);
+    expect(html).not.toContain(`peer-${MAX_KEPT_ROWS}<`);
+  });
+});
