@@ -29,7 +29,7 @@ export interface Observation {
   /** For an endpoint: the service it belongs to, as listed. */
   parent?: { id: string; status: string } | undefined;
   /** Set when the read failed for another reason than 404 (state `READ_FAILED`): never a reason to delete. */
-  error?: { message: string; errorCode?: string | undefined } | undefined;
+  error?: { message: string; errorCode?: string | undefined; unprovenNotFound?: true | undefined } | undefined;
 }
 
 export interface Classification {

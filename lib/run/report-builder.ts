@@ -64,6 +64,12 @@ function expiredProtections(expired: readonly Protection[]): Pick<ScanReport, 'e
   return { expiredProtections: expired.map((p) => ({ selector: p.selector, owner: p.owner, reason: p.reason, expiredAt: new Date(p.expiresAt).toISOString() })) };
 }
 
+/** The sample in the report's project order (projects finish in any order; a report should not). */
+function inProjectOrder(sample: readonly Kept[], results: readonly ReportResult[]): Kept[] {
+  const rank = new Map(results.map((r, i) => [r.scan.projectId, i]));
+  return [...sample].sort((a, b) => (rank.get(a.projectId) ?? results.length) - (rank.get(b.projectId) ?? results.length));
+}
+
 /** Folds per-project scans into one run report, projects in a stable order. */
 export function buildReport(input: ReportInput): ScanReport {
   const tally = input.tally ?? new KeptTally(Number.POSITIVE_INFINITY);
@@ -84,7 +90,7 @@ export function buildReport(input: ReportInput): ScanReport {
       ...(scan.capExceeded ? { capExceeded: scan.capExceeded } : {}),
     })),
     candidates: results.flatMap(reportCandidates),
-    kept: tally.sample,
+    kept: inProjectOrder(tally.sample, results),
     keptTotal: tally.total,
     keptByCause: tally.byCause,
     errors: [...input.errors, ...results.flatMap((r) => r.scan.errors)],

@@ -89,7 +89,22 @@ describe('the breaker', () => {
 
   it('counts per project and kind', () => {
     const faults = suspectedApiFaults([...reads(3, 0, 'a'.repeat(24)), ...reads(1, 5, 'f'.repeat(24)), observe.awsPeer('FAILED')]);
-    expect(faults).toEqual([{ projectId: 'a'.repeat(24), kind: 'privateEndpoint', gone: 3, reads: 3 }]);
+    expect(faults).toEqual([{ projectId: 'a'.repeat(24), kind: 'privateEndpoint', gone: 3, reads: 3, unproven: 0 }]);
+  });
+
+  it('trips on a single "gone" read beside a 404 that proved nothing in the same project and kind', () => {
+    const projectId = 'a'.repeat(24);
+    const unproven = observe.endpoint('AWS', 'READ_FAILED', {
+      id: 'vpce-bare0',
+      ref: { projectId, kind: 'privateEndpoint', provider: 'AWS', ids: { endpointServiceId: 'b'.repeat(24), endpointId: 'vpce-bare0' } },
+      error: { message: 'GET … answered 404 (not evidence that it is gone: the answer carries no Atlas error body)', errorCode: 'HTTP_404', unprovenNotFound: true },
+    });
+    const otherFailure = { ...unproven, error: { message: 'GET … answered 500', errorCode: 'UNEXPECTED_ERROR' } };
+    expect(suspectedApiFaults([...reads(1, 3, projectId), unproven])).toEqual([{ projectId, kind: 'privateEndpoint', gone: 1, reads: 5, unproven: 1 }]);
+    // A 500 is a failed read, not a 404 that lies: one "gone" beside it stays evidence.
+    expect(suspectedApiFaults([...reads(1, 3, projectId), otherFailure])).toEqual([]);
+    // Nothing said gone: nothing to hold.
+    expect(suspectedApiFaults([...reads(0, 3, projectId), unproven])).toEqual([]);
   });
 });
 
