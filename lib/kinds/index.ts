@@ -7,9 +7,11 @@ export {
   ruleNameSchema,
   deleteRank,
   isDependentKind,
+  isKindName,
   isRuleName,
   kindOf,
   registerKind,
+  ruleSpec,
   unregisterKind,
 } from './registry';
 export { INVALID_ID, NOT_FOUND, READ_FAILED } from './states';
