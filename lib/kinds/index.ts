@@ -6,6 +6,7 @@ export {
   kindNameSchema,
   ruleNameSchema,
   deleteRank,
+  displayIdOf,
   isDependentKind,
   isKindName,
   isRuleName,

@@ -70,6 +70,15 @@ export function ruleSpec(name: string): RuleSpec | undefined {
 }
 
 /**
+ * The id a person knows a resource by, for reports and history: the kind's last id field is the
+ * resource's own (an endpoint's `endpointId`, not its service's). Empty when the ids lack it.
+ */
+export function displayIdOf(kind: KindName, ids: Readonly<Record<string, string>>): string {
+  const own = kindOf(kind).idFields.at(-1);
+  return (own && ids[own.name]) ?? '';
+}
+
+/**
  * Queue order within a project: a kind goes after every kind it is deleted after (an endpoint service
  * after its endpoints); kinds with nothing between them keep the order they were found in.
  */

@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline/promises';
+import { displayIdOf } from '../../../lib/kinds';
 import { jobActor, runJobsDirectly, type JobOutcome } from '../../../lib/worker';
 import { EXIT, UsageError, defineCommand, intFlag, type FlagValues, type Flags } from '../args';
 import { HTML_FLAG, writeReportPage } from '../html-page';
@@ -59,7 +60,7 @@ async function runSweep(values: FlagValues<typeof SWEEP_FLAGS>): Promise<number>
   });
   const rows = jobs.map((job) => {
     const o = outcomes.get(job.jobId)!;
-    return { projectId: job.projectId, kind: job.kind, id: job.ids['endpointId'] ?? Object.values(job.ids)[0]!, outcome: o.outcome, reason: reasonOf(o) };
+    return { projectId: job.projectId, kind: job.kind, id: displayIdOf(job.kind, job.ids), outcome: o.outcome, reason: reasonOf(o) };
   });
   if (values.json) process.stdout.write(`${JSON.stringify({ report, outcomes: rows }, null, 2)}\n`);
   else process.stdout.write(`\n${table(['project', 'kind', 'id', 'outcome', 'reason'], rows.map((r) => [r.projectId, r.kind, r.id, r.outcome, r.reason]))}\n`);
