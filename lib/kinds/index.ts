@@ -6,10 +6,13 @@ export {
   kindNameSchema,
   ruleNameSchema,
   deleteRank,
+  displayIdOf,
   isDependentKind,
+  isKindName,
   isRuleName,
   kindOf,
   registerKind,
+  ruleSpec,
   unregisterKind,
 } from './registry';
 export { INVALID_ID, NOT_FOUND, READ_FAILED } from './states';

@@ -19,11 +19,17 @@ export const LAST_PEER_SETTING = 'ALLOW_LAST_PEER_SECURITY_GROUP_REMOVAL';
 /** Network peering connections (AWS, Azure, GCP). */
 export const networkPeering: ResourceKind = {
   name: 'networkPeering',
+  // A network access page: the URL Atlas users share.
+  atlasUiPage: 'security/network/peering',
   idFields: [{ name: 'peerId', format: 'objectId' }],
   // Peers are read and deleted by id alone; the provider only picks the list.
   needsProvider: false,
   deleteAfter: [],
-  rules: [{ name: 'failed-aws-peer' }, { name: 'failed-peer' }, { name: 'pending-peer', age: true }],
+  rules: [
+    { name: 'failed-aws-peer', why: 'The AWS peering connection is FAILED (rejected, expired after 7 days unaccepted, or invalid).' },
+    { name: 'failed-peer', why: 'The Azure or GCP peering connection is FAILED.' },
+    { name: 'pending-peer', age: true, why: 'A peering request nobody accepted, older than its grace period.' },
+  ],
   deletingStates: new Set([AWS_PEER_TERMINATING, PEER_DELETING]),
   alreadyDeletingCodes: new Set(['PEER_ALREADY_REQUESTED_DELETION']),
   goneCodes: new Set(['PEER_NOT_FOUND']),

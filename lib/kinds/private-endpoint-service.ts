@@ -8,11 +8,16 @@ import type { Observation, ResourceKind, ResourceRef } from './types';
 /** Private endpoint services (v2 `endpointService`; v1.0 `privateEndpoint` connections for AWS). */
 export const privateEndpointService: ResourceKind = {
   name: 'privateEndpointService',
+  // The private endpoint tab lists the services with their endpoints (inferred, as for privateEndpoint).
+  atlasUiPage: 'security/network/privateEndpoint',
   idFields: [{ name: 'endpointServiceId', format: 'objectId' }],
   needsProvider: true,
   // Atlas refuses to delete a service that still has endpoints.
   deleteAfter: ['privateEndpoint'],
-  rules: [{ name: 'failed-endpoint-service' }, { name: 'idle-endpoint-service', age: true }],
+  rules: [
+    { name: 'failed-endpoint-service', why: 'The private endpoint service is FAILED.' },
+    { name: 'idle-endpoint-service', age: true, why: 'An endpoint service with no endpoint, older than its grace period.' },
+  ],
   deletingStates: new Set([ENDPOINT_SERVICE_DELETING]),
   alreadyDeletingCodes: new Set(['PRIVATE_ENDPOINT_SERVICE_ALREADY_DELETING']),
   goneCodes: SERVICE_GONE_CODES,

@@ -16,13 +16,19 @@ import type { Observation, ResourceKind, ResourceRef, ScanContext } from './type
 /** Private endpoints: AWS interface endpoints, Azure private endpoints, GCP endpoint groups. */
 export const privateEndpoint: ResourceKind = {
   name: 'privateEndpoint',
+  // Inferred from the scheme of the network access pages Atlas users share (`security/network/peering`), not documented.
+  atlasUiPage: 'security/network/privateEndpoint',
   idFields: [
     { name: 'endpointServiceId', format: 'objectId' },
     { name: 'endpointId', format: 'endpointId' },
   ],
   needsProvider: true,
   deleteAfter: [],
-  rules: [{ name: 'rejected-aws-endpoint' }, { name: 'orphaned-endpoint' }, { name: 'failed-endpoint' }],
+  rules: [
+    { name: 'rejected-aws-endpoint', why: 'AWS refused the VPC endpoint connection (REJECTED): it can never carry traffic.' },
+    { name: 'orphaned-endpoint', why: 'Its endpoint service lists it but it is gone, or its service failed or is being deleted.' },
+    { name: 'failed-endpoint', why: 'The Azure or GCP private endpoint is FAILED.' },
+  ],
   deletingStates: new Set([ENDPOINT_DELETING]),
   alreadyDeletingCodes: new Set(['PRIVATE_ENDPOINT_ALREADY_DELETING']),
   goneCodes: new Set(['PRIVATE_ENDPOINT_NOT_FOUND']),

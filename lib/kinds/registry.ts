@@ -3,7 +3,7 @@ import { networkPeering } from './network-peering';
 import { privateEndpoint } from './private-endpoint';
 import { privateEndpointService } from './private-endpoint-service';
 import { streamsPrivateLink } from './streams-private-link';
-import type { KindName, Observation, ResourceKind, RuleName } from './types';
+import type { KindName, Observation, ResourceKind, RuleName, RuleSpec } from './types';
 
 const kinds = new Map<KindName, ResourceKind>();
 
@@ -46,7 +46,7 @@ export function unregisterKind(name: KindName): void {
   }
 }
 
-function isKindName(name: string): name is KindName {
+export function isKindName(name: string): name is KindName {
   return kinds.has(name);
 }
 
@@ -58,6 +58,24 @@ export function kindOf(name: KindName): ResourceKind {
   const kind = kinds.get(name);
   if (!kind) throw new TypeError(`unknown resource kind ${name}`);
   return kind;
+}
+
+/** The rule of that name, from the kind that owns it; undefined for a name no registered kind has. */
+export function ruleSpec(name: string): RuleSpec | undefined {
+  for (const kind of kinds.values()) {
+    const rule = kind.rules.find((r) => r.name === name);
+    if (rule) return rule;
+  }
+  return undefined;
+}
+
+/**
+ * The id a person knows a resource by, for reports and history: the kind's last id field is the
+ * resource's own (an endpoint's `endpointId`, not its service's). Empty when the ids lack it.
+ */
+export function displayIdOf(kind: KindName, ids: Readonly<Record<string, string>>): string {
+  const own = kindOf(kind).idFields.at(-1);
+  return (own && ids[own.name]) ?? '';
 }
 
 /**

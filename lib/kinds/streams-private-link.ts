@@ -7,10 +7,12 @@ import type { Observation, ResourceKind, ResourceRef } from './types';
 /** Stream Processing private link connections (v2 only; there is no v1.0 route). */
 export const streamsPrivateLink: ResourceKind = {
   name: 'streamsPrivateLink',
+  // Inferred from the scheme of the network access pages, not documented.
+  atlasUiPage: 'streamProcessing',
   idFields: [{ name: 'connectionId', format: 'objectId' }],
   needsProvider: false,
   deleteAfter: [],
-  rules: [{ name: 'failed-streams-private-link' }],
+  rules: [{ name: 'failed-streams-private-link', why: 'The Stream Processing private link is FAILED or DELETE_FAILED.' }],
   deletingStates: STREAMS_DELETING_STATES,
   alreadyDeletingCodes: new Set(['STREAM_PRIVATE_LINK_ALREADY_DELETING']),
   goneCodes: new Set(['STREAM_PRIVATE_LINK_NOT_FOUND']),

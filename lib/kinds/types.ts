@@ -64,6 +64,8 @@ export interface IdField {
 /** A deletion rule a kind's `classify` may name. */
 export interface RuleSpec {
   name: RuleName;
+  /** Why the rule plans a deletion, one line (the README's rule table, shortened): the report page's "why is this here". */
+  why: string;
   /**
    * An age rule matches a state that is normal while the resource is young (a peer waiting for its
    * acceptance): only age makes it stale, so it needs the ledger's memory and never fires on first sight.
@@ -91,7 +93,12 @@ export interface SideEffect {
  */
 export interface ResourceKind {
   readonly name: KindName;
-  /** The ids a ref and a delete job of this kind must carry (no more, no fewer). */
+  /**
+   * The Atlas UI page that lists this kind in a project: the fragment after `/v2/{projectId}#/`. The
+   * Atlas UI has no deep link to a single resource; the page lists them with their ids.
+   */
+  readonly atlasUiPage: string;
+  /** The ids a ref and a delete job of this kind must carry (no more, no fewer); the last is the resource's own id. */
   readonly idFields: readonly IdField[];
   /** Whether a job must name the cloud provider (its routes are per provider). */
   readonly needsProvider: boolean;

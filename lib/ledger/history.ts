@@ -1,4 +1,5 @@
 import type { DeleteJob } from '../jobs';
+import { displayIdOf } from '../kinds';
 import type { JobHistory } from './ledger';
 
 /** A job as the run history keeps it: who, what, which rule, and the object as last seen. */
@@ -9,7 +10,7 @@ export function historyEntry(job: DeleteJob): Omit<JobHistory, 'attempts' | 'out
     jobId: job.jobId,
     kind: job.kind,
     provider: job.provider,
-    resourceId: job.ids['endpointId'] ?? Object.values(job.ids)[0] ?? '',
+    resourceId: displayIdOf(job.kind, job.ids),
     rule: job.rule,
     plannedAt: job.plannedAt ?? new Date().toISOString(),
     evidence: JSON.stringify(job.evidence),

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ID_FORMATS } from '../atlas';
 import { globToRegExp } from '../config';
+import { FieldValidationError } from '../errors/field-error';
 
 /**
  * One entry of the protection registry: a resource id, a project id or a project name glob, with who
@@ -34,18 +35,24 @@ export interface Protection {
   expiresAt: number;
 }
 
-export class ProtectionRegistryError extends Error {
+/**
+ * A protection registry that does not validate. A FieldValidationError (`field`: the first problem's
+ * path) whose message also names the registry's source, since a sweep may read it from a file or a
+ * parameter, and counts the other problems (`problems` lists them all).
+ */
+export class ProtectionRegistryError extends FieldValidationError {
+  override readonly name = 'ProtectionRegistryError';
   /** Every problem found, each as `path: message`; the message names the first. */
   readonly problems: readonly string[];
 
   constructor(
     readonly source: string,
-    readonly field: string,
+    field: string,
     detail: string,
     more: readonly string[] = [],
   ) {
-    super(`${source}: ${field} ${detail}${more.length > 0 ? ` (and ${more.length} more)` : ''}`);
-    this.name = 'ProtectionRegistryError';
+    super(field, detail);
+    this.message = `${source}: ${field} ${detail}${more.length > 0 ? ` (and ${more.length} more)` : ''}`;
     this.problems = [`${field}: ${detail}`, ...more];
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RuleName } from '../kinds';
+import { isKindName, kindOf, ruleSpec } from '../kinds';
 import type { Kept } from '../plan';
 import { keptGroups, keptTotal, type KeptGroupName, type KeptSource } from './kept';
 import type { ReportCandidate, ScanReport } from './report';
@@ -15,13 +15,11 @@ export type PageReport = Omit<ScanReport, 'kept' | 'keptByCause' | 'keptTotal'> 
 export interface PageOptions {
   /** When the page was made (ISO), shown in the header. */
   generatedAt: string;
-  /** The Atlas UI's origin (Atlas for Government has its own). */
-  atlasUiBase?: string | undefined;
   /** A line under the header saying where the report came from (a CLI run, the deployed stack). */
   source?: string | undefined;
 }
 
-const DEFAULT_ATLAS_UI = 'https://cloud.mongodb.com';
+const ATLAS_UI = 'https://cloud.mongodb.com';
 
 /**
  * Kept resources listed per cause, at most: a large estate keeps tens of thousands of healthy resources,
@@ -34,22 +32,9 @@ const LAZY_PROJECTS = 1_000;
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-export function esc(value: unknown): string {
+function esc(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
-
-/** Why each rule plans a deletion, one line each (the README's rule table, shortened). */
-export const RULE_WHY: Record<RuleName, string> = {
-  'rejected-aws-endpoint': 'AWS refused the VPC endpoint connection (REJECTED): it can never carry traffic.',
-  'orphaned-endpoint': 'Its endpoint service lists it but it is gone, or its service failed or is being deleted.',
-  'failed-endpoint': 'The Azure or GCP private endpoint is FAILED.',
-  'failed-endpoint-service': 'The private endpoint service is FAILED.',
-  'failed-aws-peer': 'The AWS peering connection is FAILED (rejected, expired after 7 days unaccepted, or invalid).',
-  'failed-peer': 'The Azure or GCP peering connection is FAILED.',
-  'failed-streams-private-link': 'The Stream Processing private link is FAILED or DELETE_FAILED.',
-  'pending-peer': 'A peering request nobody accepted, older than its grace period.',
-  'idle-endpoint-service': 'An endpoint service with no endpoint, older than its grace period.',
-};
 
 const GROUP_TITLES: Record<KeptGroupName, string> = {
   grace: 'Waiting for their grace period',
@@ -65,15 +50,13 @@ const GROUP_TITLES: Record<KeptGroupName, string> = {
 };
 
 /**
- * The Atlas UI page of a resource's kind in its project. The network access pages (`accessList`,
- * `peering`) are the URLs Atlas users share; the private endpoint tab (`privateEndpoint`) and the
- * Stream Processing page (`streamProcessing`) follow the same scheme but are inferred, not documented.
- * The Atlas UI has no deep link to a single endpoint or peer: the page lists them with their ids.
+ * The Atlas UI page of a resource's kind in its project (each kind names its page). Always the commercial
+ * Atlas UI: the configured base URL is the API's (the simulator's in the demo), which says nothing of
+ * where a UI is; on Atlas for Government the ids beside the link find the resource.
  */
-export function atlasUiUrl(base: string, c: Pick<ReportCandidate, 'projectId' | 'kind'>): string | undefined {
-  if (!/^[a-f0-9]{24}$/.test(c.projectId)) return undefined;
-  const fragment = c.kind === 'networkPeering' ? 'security/network/peering' : c.kind === 'streamsPrivateLink' ? 'streamProcessing' : 'security/network/privateEndpoint';
-  return `${base}/v2/${c.projectId}#/${fragment}`;
+export function atlasUiUrl(c: Pick<ReportCandidate, 'projectId' | 'kind'>): string | undefined {
+  if (!/^[a-f0-9]{24}$/.test(c.projectId) || !isKindName(c.kind)) return undefined;
+  return `${ATLAS_UI}/v2/${c.projectId}#/${kindOf(c.kind).atlasUiPage}`;
 }
 
 const STYLE = `
@@ -134,8 +117,8 @@ function projectLabel(names: ReadonlyMap<string, string>, projectId: string): st
   return name ? `${esc(name)}<br><code class="muted pid">${esc(projectId)}</code>` : `<code class="pid">${esc(projectId)}</code>`;
 }
 
-function candidateRow(c: ReportCandidate, names: ReadonlyMap<string, string>, uiBase: string): string {
-  const url = atlasUiUrl(uiBase, c);
+function candidateRow(c: ReportCandidate, names: ReadonlyMap<string, string>): string {
+  const url = atlasUiUrl(c);
   const link = url ? ` <a href="${esc(url)}" title="The project's page in the Atlas UI">Atlas&nbsp;UI</a>` : '';
   return `<tr><td>${projectLabel(names, c.projectId)}</td><td>${esc(c.kind)}</td><td>${esc(c.provider ?? '')}</td><td><code>${esc(c.id)}</code>${link}</td><td><code class="r">${esc(c.rule)}</code></td><td>${esc(c.state)}</td><td data-v="${esc(c.firstSeenAt ?? '')}">${time(c.firstSeenAt)}</td><td data-v="${esc(c.eligibleAt ?? '')}">${time(c.eligibleAt)}</td><td>${c.alsoRemoves ? `<strong>also removes: ${esc(c.alsoRemoves)}</strong><br>` : ''}<details><summary>evidence</summary>${esc(c.reason)}<br><span class="muted">job <code>${esc(c.jobId)}</code></span></details></td></tr>`;
 }
@@ -160,7 +143,6 @@ function keptSection(report: PageReport, names: ReadonlyMap<string, string>): st
 
 /** The whole page; a pure function of the report and the options. */
 export function renderReportHtml(report: PageReport, options: PageOptions): string {
-  const uiBase = (options.atlasUiBase ?? DEFAULT_ATLAS_UI).replace(/\/+$/, '');
   const names = new Map(report.projects.filter((p) => p.projectName).map((p) => [p.projectId, p.projectName!]));
   const dryRun = report.mode !== 'enforce';
   const seen = report.projects.reduce((sum, p) => sum + p.seen, 0);
@@ -200,8 +182,8 @@ ${banner}
 ${cap}</header>
 <main>
 <section id="candidates"><h2>${dryRun ? 'What would be deleted' : 'What is being deleted'} (${report.candidates.length})</h2>
-${table('candidates', ['project', 'kind', 'provider', 'id', 'rule', 'state', 'first seen stale', 'eligible at', 'evidence'], report.candidates.map((c) => candidateRow(c, names, uiBase)))}
-${rules.length > 0 ? `<h3>Why these are here</h3><dl class="facts">${rules.map((r) => `<dt><code>${esc(r)}</code></dt><dd>${esc(RULE_WHY[r] ?? '')}</dd>`).join('')}</dl>` : ''}
+${table('candidates', ['project', 'kind', 'provider', 'id', 'rule', 'state', 'first seen stale', 'eligible at', 'evidence'], report.candidates.map((c) => candidateRow(c, names)))}
+${rules.length > 0 ? `<h3>Why these are here</h3><dl class="facts">${rules.map((r) => `<dt><code>${esc(r)}</code></dt><dd>${esc(ruleSpec(r)?.why ?? '')}</dd>`).join('')}</dl>` : ''}
 </section>
 <section id="kept"><h2>Kept (${kept.toLocaleString('en-US')})</h2>
 ${keptSection(report, names)}

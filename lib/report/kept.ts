@@ -1,3 +1,4 @@
+import { INVALID_ID, READ_FAILED } from '../kinds';
 import type { Kept, KeptCause } from '../plan';
 import type { ScanReport } from './report';
 
@@ -16,7 +17,7 @@ export interface KeptGroup {
 }
 
 /** States that mean the janitor could not tell, not that the resource is fine. */
-const UNREAD_STATES = new Set(['READ_FAILED', 'INVALID_ID']);
+const UNREAD_STATES: ReadonlySet<string> = new Set([READ_FAILED, INVALID_ID]);
 
 const GROUP_ORDER: readonly KeptGroupName[] = ['grace', 'sideEffect', 'suspectedApiFault', 'protected', 'blocked', 'cap', 'ruleDisabled', 'failedRead', 'healthy', 'healthyOrUnread'];
 

@@ -74,6 +74,26 @@ describe('atlas-janitor CLI errors', () => {
     expect(stderr).toMatch(message);
   });
 
+  it.each([
+    ['scan', []],
+    ['sweep', []],
+    ['demo', null],
+  ])('%s refuses an --html page it cannot write before any work (exit 2, naming --html)', async (command, selection) => {
+    const folder = mkdtempSync(join(tmpdir(), 'aj-html-'));
+    const cases = [
+      [join(folder, 'no-such-folder', 'page.html'), /no folder /],
+      [folder, /it is a folder/],
+    ] as const;
+    for (const [file, why] of cases) {
+      const before = sim.log.length;
+      const args = selection === null ? [command, '--html', file] : [command, '--all', ...selection, '--base-url', sim.url, '--html', file];
+      const { code, stderr } = await cli(args, demoKey);
+      expect(code, file).toBe(2);
+      expect(oneLine(stderr)).toEqual([expect.stringMatching(new RegExp(`^atlas-janitor: --html: cannot write ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: ${why.source}`))]);
+      expect(sim.log.length, 'no request reached Atlas').toBe(before);
+    }
+  });
+
   it('exits 3 with one line when no credentials are configured', async () => {
     const { code, stderr } = await cli(['scan', '--all', '--base-url', sim.url]);
     expect(code).toBe(3);
@@ -244,6 +264,13 @@ describe('atlas-janitor help', () => {
     expect(stdout).toContain('\nenvironment:\n');
     for (const [names] of command.env) expect(stdout).toContain(`  ${names}\n`);
     expect(stdout).toContain(`\nexample:\n  atlas-janitor ${name} `);
+  });
+
+  it('demo --help says the demo writes its page to the temp folder without --html', async () => {
+    const { stdout } = await inProcess(['demo', '--help']);
+    const line = stdout.split('\n').find((l) => l.startsWith('  --html '));
+    expect(line).toContain('[default: a new file in the temp folder');
+    expect(line).not.toContain('[default: none]');
   });
 
   it('names an unknown flag or command and points at --help', async () => {

@@ -3,7 +3,8 @@ import { WIDGET_COLLECTION, widgetLink } from '../fixtures/widget-link-kind';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clearAuthCaches } from '../../lib/atlas';
 import { deleteJobSchema } from '../../lib/jobs';
-import { KIND_NAMES, RULE_NAMES } from '../../lib/kinds';
+import { KIND_NAMES, RULE_NAMES, unregisterKind } from '../../lib/kinds';
+import { renderReportHtml } from '../../lib/report';
 import { DEMO } from '../support/demo';
 import { startPipeline, type Pipeline } from '../support/pipeline';
 import { DEMO_SCENARIO_PATH } from '../support/sim-http';
@@ -34,7 +35,13 @@ beforeAll(async () => {
     credentials: DEMO.apiKey,
   });
 });
-afterAll(() => pipeline?.stop());
+afterAll(async () => {
+  await pipeline?.stop();
+  // The registry is module state: leave it as the built-in kinds made it.
+  unregisterKind(widgetLink.name);
+  expect(KIND_NAMES).not.toContain(widgetLink.name);
+  expect(RULE_NAMES).not.toContain('broken-widget-link');
+});
 beforeEach(() => {
   clearAuthCaches();
   capture = captureJobReports();
@@ -74,6 +81,25 @@ describe('a resource kind is one module', () => {
     await work(widgetJobs[0]!, 'widget-again');
     expect(capture.reports[1]).toMatchObject({ outcome: 'alreadyGone', ack: true });
     expect(pipeline.sim.log.filter((e) => e.method === 'DELETE')).toEqual([]);
+  });
+
+  it('is shown on the report page with its own Atlas UI page and its rule\'s why', () => {
+    const html = renderReportHtml(
+      {
+        sweepId: 'sweep-20261126T060000-abcd1234',
+        mode: 'dry-run',
+        projects: [{ projectId: PROJECT, seen: 1, candidates: 1, kept: 0, errors: 0, apiCalls: 1, durationMs: 1 }],
+        candidates: [{ projectId: PROJECT, kind: widgetLink.name, provider: undefined, id: BROKEN, state: 'BROKEN', rule: 'broken-widget-link', reason: 'state BROKEN', jobId: 'job-1' }],
+        kept: [],
+        errors: [],
+        enqueued: 0,
+        apiCalls: { total: 1, auth: 0 },
+        durationMs: 1,
+      },
+      { generatedAt: new Date().toISOString() },
+    );
+    expect(html).toContain(`href="https://cloud.mongodb.com/v2/${PROJECT}#/widgets/links"`);
+    expect(html).toContain('<dt><code>broken-widget-link</code></dt><dd>The widget link is BROKEN.</dd>');
   });
 
   it('refuses a job of the fixture kind that lacks its id or carries another kind\'s', () => {

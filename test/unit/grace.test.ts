@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../lib/config';
 import { DEFAULT_GRACE, admit, findStale, formatDuration, graceFor, parseDuration, type PlanSettings } from '../../lib/plan';
+import { FieldValidationError } from '../../lib/errors/field-error';
 import { ProtectionRegistryError, parseRegistry, protectionsFor } from '../../lib/protections';
 import { observe } from '../support/observations';
 
@@ -115,5 +116,21 @@ describe('protection registry', () => {
   ])('rejects a registry with %s, naming where', (_name, text, message) => {
     expect(() => parseRegistry('test', text)).toThrow(ProtectionRegistryError);
     expect(() => parseRegistry('test', text)).toThrow(message);
+  });
+
+  it('is a field validation error naming the first problem\'s path, and lists every problem', () => {
+    const text = registry([{ resourceId: 'x', reason: 'r', expires: 'next week' }]);
+    const error = (() => {
+      try {
+        parseRegistry('test', text);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(FieldValidationError);
+    expect(error).toMatchObject({ name: 'ProtectionRegistryError', field: 'protections.0.owner', source: 'test' });
+    expect((error as ProtectionRegistryError).message).toMatch(/^test: protections\.0\.owner .* \(and 1 more\)$/);
+    expect((error as ProtectionRegistryError).problems).toEqual([expect.stringMatching(/^protections\.0\.owner: /), expect.stringMatching(/^protections\.0\.expires: must be an ISO date/)]);
   });
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { RULE_NAMES, ruleSpec } from '../../lib/kinds';
 import type { Kept } from '../../lib/plan';
 import { MAX_KEPT_ROWS, atlasUiUrl, keptGroups, keptTotal, renderReportHtml, type PageReport } from '../../lib/report';
 
@@ -77,15 +78,21 @@ describe('report page', () => {
     for (const [, href] of html.matchAll(/href="([^"]*)"/g)) expect(href).toMatch(/^https:\/\/cloud\.mongodb\.com\/v2\/[a-f0-9]{24}#\//);
   });
 
-  it('links each kind to its project page in the Atlas UI, and builds no link from a malformed project id', () => {
+  it('links each kind to the project page its kind module names in the Atlas UI, and builds no link from a malformed project id or an unknown kind', () => {
     const base = 'https://cloud.mongodb.com';
-    expect(atlasUiUrl(base, { projectId: P1, kind: 'privateEndpoint' })).toBe(`${base}/v2/${P1}#/security/network/privateEndpoint`);
-    expect(atlasUiUrl(base, { projectId: P1, kind: 'privateEndpointService' })).toBe(`${base}/v2/${P1}#/security/network/privateEndpoint`);
-    expect(atlasUiUrl(base, { projectId: P1, kind: 'networkPeering' })).toBe(`${base}/v2/${P1}#/security/network/peering`);
-    expect(atlasUiUrl(base, { projectId: P1, kind: 'streamsPrivateLink' })).toBe(`${base}/v2/${P1}#/streamProcessing`);
-    expect(atlasUiUrl(base, { projectId: 'javascript:alert(1)', kind: 'networkPeering' })).toBeUndefined();
-    const gov = renderReportHtml(report(), { generatedAt: AT, atlasUiBase: 'https://cloud.mongodbgov.com/' });
-    expect(gov).toContain(`href="https://cloud.mongodbgov.com/v2/${P1}#/security/network/privateEndpoint"`);
+    expect(atlasUiUrl({ projectId: P1, kind: 'privateEndpoint' })).toBe(`${base}/v2/${P1}#/security/network/privateEndpoint`);
+    expect(atlasUiUrl({ projectId: P1, kind: 'privateEndpointService' })).toBe(`${base}/v2/${P1}#/security/network/privateEndpoint`);
+    expect(atlasUiUrl({ projectId: P1, kind: 'networkPeering' })).toBe(`${base}/v2/${P1}#/security/network/peering`);
+    expect(atlasUiUrl({ projectId: P1, kind: 'streamsPrivateLink' })).toBe(`${base}/v2/${P1}#/streamProcessing`);
+    expect(atlasUiUrl({ projectId: 'javascript:alert(1)', kind: 'networkPeering' })).toBeUndefined();
+    expect(atlasUiUrl({ projectId: P1, kind: 'noSuchKind' })).toBeUndefined();
+  });
+
+  it('explains every registered rule in one line, and each rule on the page with its own kind\'s line', () => {
+    expect(RULE_NAMES.length).toBeGreaterThan(0);
+    for (const name of RULE_NAMES) expect(ruleSpec(name)?.why.trim(), name).toMatch(/\S/);
+    const html = page(report());
+    expect(html).toContain(`<dt><code>rejected-aws-endpoint</code></dt><dd>${ruleSpec('rejected-aws-endpoint')!.why}</dd>`);
   });
 
   it('groups kept resources by cause, collapsed, telling failed reads from healthy ones', () => {

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { runDemo } from '../../demo/run-demo';
 import { EXIT, UsageError, defineCommand, intFlag, rateFlag } from '../args';
-import { HTML_FLAG } from '../html-page';
+import { HTML_FLAG, reportPagePath } from '../html-page';
 import { renderDemoReport } from '../render';
 
 const DEMO_GRACE_SECONDS = 5;
@@ -17,17 +16,19 @@ export const demo = defineCommand({
     'fault-rate': { type: 'string', arg: 'R', default: '0', help: 'share of Atlas answers (0 to 1) replaced by injected faults' },
     'seed': { type: 'string', arg: 'N', default: '1', help: 'seed of the injected faults' },
     'grace-seconds': { type: 'string', arg: 'N', default: String(DEMO_GRACE_SECONDS), help: 'grace period between the marking sweep and the deleting one' },
-    ...HTML_FLAG,
+    // The demo always writes its plan's page; --html only says where.
+    html: { ...HTML_FLAG.html, default: 'a new file in the temp folder, named at the end' },
   },
   env: [],
   example: 'atlas-janitor demo --fault-rate 0.3 --seed 7',
   async run(values) {
     if (values.scenario !== undefined && !existsSync(values.scenario)) throw new UsageError(`--scenario: no such file ${values.scenario}`);
+    const pagePath = reportPagePath(values.html);
     const report = await runDemo({
       scenario: values.scenario,
       faultRate: rateFlag('fault-rate', values['fault-rate']),
       seed: intFlag('seed', values.seed),
-      pagePath: values.html === undefined ? undefined : resolve(values.html),
+      pagePath,
       // Mark, wait, then delete, on a demo's time scale.
       graceSeconds: intFlag('grace-seconds', values['grace-seconds']) ?? DEMO_GRACE_SECONDS,
       onStage: values.json ? undefined : (message) => process.stderr.write(`… ${message}\n`),

@@ -1,5 +1,5 @@
 import { EXIT, UsageError, defineCommand, type Flags } from '../args';
-import { HTML_FLAG, writeReportPage } from '../html-page';
+import { HTML_FLAG, reportPagePath, writeReportPage } from '../html-page';
 import { ATLAS_ENV, ATLAS_FLAGS, sweepFromHere } from '../local-deps';
 import { renderScanReport } from '../render';
 
@@ -27,8 +27,9 @@ export const scan = defineCommand({
   notes: ['Without a ledger a run has no memory of earlier sweeps: what has a grace period is listed as waiting.'],
   async run(values) {
     const projectIds = projectSelection(values);
+    const page = reportPagePath(values.html);
     const { report } = await sweepFromHere(values, { projectIds, mode: 'dry-run' });
-    writeReportPage(values.html, report, 'atlas-janitor scan (this machine)');
+    writeReportPage(page, report, 'atlas-janitor scan (this machine)');
     process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderScanReport(report)}\n`);
     return report.errors.length > 0 ? EXIT.failed : EXIT.ok;
   },

@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline/promises';
+import { displayIdOf } from '../../../lib/kinds';
 import { jobActor, runJobsDirectly, type JobOutcome } from '../../../lib/worker';
 import { EXIT, UsageError, defineCommand, intFlag, type FlagValues, type Flags } from '../args';
-import { HTML_FLAG, writeReportPage } from '../html-page';
+import { HTML_FLAG, reportPagePath, writeReportPage } from '../html-page';
 import { ATLAS_ENV, ATLAS_FLAGS, sweepFromHere } from '../local-deps';
 import { renderNothingPlanned, renderScanReport } from '../render';
 import { table } from '../table';
@@ -38,9 +39,10 @@ async function runSweep(values: FlagValues<typeof SWEEP_FLAGS>): Promise<number>
   const waitSeconds = intFlag('wait-seconds', values['wait-seconds']) ?? DEFER_WAIT_SECONDS;
   const mode = values.enforce ? 'enforce' : 'dry-run';
   if (values.enforce && !values.yes && !process.stdin.isTTY) throw new UsageError('refusing to delete without --yes when not on a terminal');
+  const page = reportPagePath(values.html);
   const { deps, report, jobs } = await sweepFromHere(values, { projectIds, mode });
   // Written before any confirmation: the page is the plan to read before saying yes.
-  writeReportPage(values.html, report, `atlas-janitor sweep (this machine, ${mode})`);
+  writeReportPage(page, report, `atlas-janitor sweep (this machine, ${mode})`);
   if (!values.json) process.stdout.write(`${renderScanReport(report)}\n`);
   if (mode === 'enforce' && jobs.length === 0 && !values.json) process.stdout.write(`\n${renderNothingPlanned(report)}\n`);
   if (mode === 'dry-run' || jobs.length === 0) {
@@ -59,7 +61,7 @@ async function runSweep(values: FlagValues<typeof SWEEP_FLAGS>): Promise<number>
   });
   const rows = jobs.map((job) => {
     const o = outcomes.get(job.jobId)!;
-    return { projectId: job.projectId, kind: job.kind, id: job.ids['endpointId'] ?? Object.values(job.ids)[0]!, outcome: o.outcome, reason: reasonOf(o) };
+    return { projectId: job.projectId, kind: job.kind, id: displayIdOf(job.kind, job.ids), outcome: o.outcome, reason: reasonOf(o) };
   });
   if (values.json) process.stdout.write(`${JSON.stringify({ report, outcomes: rows }, null, 2)}\n`);
   else process.stdout.write(`\n${table(['project', 'kind', 'id', 'outcome', 'reason'], rows.map((r) => [r.projectId, r.kind, r.id, r.outcome, r.reason]))}\n`);
