@@ -47,6 +47,11 @@ export interface ScanReport {
   keptTotal: number;
   /** Kept resources per cause, every one counted. */
   keptByCause: Partial<Record<KeptCause, number>>;
+  /**
+   * Of `keptByCause.state`, the resources that could not be read (state READ_FAILED or INVALID_ID): kept
+   * for want of evidence, not because they are healthy. The rest of `state` are healthy.
+   */
+  keptUnread: number;
   errors: ReportError[];
   /** Delete jobs put on the delete queue (enforce mode only). */
   enqueued: number;

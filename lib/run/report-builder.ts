@@ -1,7 +1,7 @@
 import type { Mode } from '../config';
 import type { Kept, KeptCause } from '../plan';
 import type { Protection } from '../protections';
-import { KEPT_SAMPLE_SIZE, type ReportCandidate, type ReportError, type ScanReport } from '../report';
+import { KEPT_SAMPLE_SIZE, keptGroupOf, type ReportCandidate, type ReportError, type ScanReport } from '../report';
 import { jobIdFor } from '../jobs';
 import { notifySweep, type PageLink } from '../notify/messages';
 import type { Notifier } from '../notify/notifier';
@@ -18,6 +18,8 @@ export class KeptTally {
   readonly byCause: Partial<Record<KeptCause, number>> = {};
   readonly sample: Kept[] = [];
   total = 0;
+  /** Of the `state` entries, those that could not be read: the page tells them from healthy ones. */
+  unread = 0;
   readonly #limit: number;
 
   constructor(limit = KEPT_SAMPLE_SIZE) {
@@ -28,6 +30,7 @@ export class KeptTally {
     for (const k of kept) {
       this.total++;
       this.byCause[k.cause] = (this.byCause[k.cause] ?? 0) + 1;
+      if (keptGroupOf(k) === 'failedRead') this.unread++;
       if (this.sample.length < this.#limit) this.sample.push(k);
       else if (k.cause === 'grace') {
         // Grace entries are about to be deleted: they displace any other cause from a full sample.
@@ -87,6 +90,7 @@ export function buildReport(input: ReportInput): ScanReport {
     kept: tally.sample,
     keptTotal: tally.total,
     keptByCause: tally.byCause,
+    keptUnread: tally.unread,
     errors: [...input.errors, ...results.flatMap((r) => r.scan.errors)],
     enqueued: results.reduce((sum, r) => sum + r.enqueued, 0),
     ...expiredProtections(input.expired),
