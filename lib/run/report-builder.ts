@@ -100,8 +100,11 @@ export function buildReport(input: ReportInput): ScanReport {
 }
 
 /**
- * A queued sweep has no one place that sees every project, so each scan publishes its own summary, and
- * only when there is news: something planned, or something becoming eligible within 24 hours.
+ * A queued sweep's scan publishes its own notice only when there is news about its project: something
+ * planned, or something becoming eligible within 24 hours. It is sent as the scan ends, with the link
+ * where its sweep's page will be when reports are stored (REPORT_BUCKET); the whole sweep's summary is
+ * published once, with the page, by the report function when it assembles that page from every
+ * project's stored report (report-pages.ts).
  */
 export async function notifyProjectScan(notifier: Notifier, result: ProjectScanResult, now: number, page?: PageLink): Promise<void> {
   const dueSoon = result.scan.kept.some((k) => k.eligibleAt !== undefined && Date.parse(k.eligibleAt) <= now + 86_400_000);
