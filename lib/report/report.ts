@@ -39,8 +39,8 @@ export interface ScanReport {
   candidates: ReportCandidate[];
   /**
    * What was kept and why: every entry in a project's report; in a sweep's report a sample of at most
-   * KEPT_SAMPLE_SIZE (grace-period entries first, since they are the ones about to be deleted). The
-   * full list of an inline sweep goes to the log, one line per project.
+   * KEPT_SAMPLE_SIZE (grace-period entries first, since they are the ones about to be deleted, then
+   * failed reads). The full list of an inline sweep goes to the log, one line per project.
    */
   kept: Kept[];
   /** Every kept resource of the run, sampled or not. */

@@ -32,10 +32,16 @@ export class KeptTally {
       this.byCause[k.cause] = (this.byCause[k.cause] ?? 0) + 1;
       if (keptGroupOf(k) === 'failedRead') this.unread++;
       if (this.sample.length < this.#limit) this.sample.push(k);
-      else if (k.cause === 'grace') {
-        // Grace entries are about to be deleted: they displace any other cause from a full sample.
-        const other = this.sample.findIndex((s) => s.cause !== 'grace');
-        if (other >= 0) this.sample[other] = k;
+      else if (sampleRank(k) > 0) {
+        // Grace entries are about to be deleted and displace any other cause from a full sample; failed
+        // reads displace the rest, so the page lists some of them among many healthy resources.
+        for (let rank = 0; rank < sampleRank(k); rank++) {
+          const lower = this.sample.findIndex((s) => sampleRank(s) === rank);
+          if (lower >= 0) {
+            this.sample[lower] = k;
+            break;
+          }
+        }
       }
     }
   }
@@ -46,6 +52,12 @@ export class KeptTally {
     result.keptCount = (result.keptCount ?? 0) + result.scan.kept.length;
     result.scan.kept = [];
   }
+}
+
+/** Which kept entries a full sample keeps first: grace, then failed reads, then the rest. */
+function sampleRank(k: Kept): number {
+  if (k.cause === 'grace') return 2;
+  return keptGroupOf(k) === 'failedRead' ? 1 : 0;
 }
 
 export interface ReportInput {

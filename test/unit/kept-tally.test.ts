@@ -28,6 +28,14 @@ describe('KeptTally', () => {
     expect([report.keptByCause, report.keptUnread]).toEqual([{ state: 2 }, 1]);
   });
 
+  it('lets failed reads displace healthy entries from a full sample, and grace entries displace both', () => {
+    const unread = (i: number): Kept => ({ ...kept(i, 'state'), state: 'READ_FAILED' });
+    const tally = new KeptTally(3);
+    tally.add([kept(1, 'grace'), kept(2, 'state'), kept(3, 'protected'), unread(4), unread(5), unread(6), kept(7, 'grace')]);
+    expect(tally.sample.map((k) => k.id)).toEqual(['peer-1', 'peer-7', 'peer-5']);
+    expect(tally.unread).toBe(3);
+  });
+
   it('folds a result: its entries leave it, their count stays', () => {
     const tally = new KeptTally(10);
     const result = { scan: { kept: [kept(1, 'state'), kept(2, 'cap')] } } as never as Parameters<KeptTally['fold']>[0];
