@@ -95,7 +95,7 @@ export async function benchPipeline(options: { projects: number; targetBoundMs: 
   const bucketBoundMs = Math.round(((listCalls - listCapacity) / refillPerSecond) * 1000);
   const file = join(mkdtempSync(join(tmpdir(), 'janitor-pipeline-')), 'estate.json');
   writeFileSync(file, JSON.stringify({ ...estate, rateLimits: { sets: bucketSets(refillPerSecond, listCapacity) } }));
-  const consumers = readStack('local', { LOCAL_ATLAS_SECRET_IDS: '' }).eventSources.find((s) => s.functionName === 'scan')!.maximumConcurrency;
+  const consumers = readStack('local', { LOCAL_ATLAS_SECRET_IDS: '', LOCAL_REPORT_BUCKET: '' }).eventSources.find((s) => s.functionName === 'scan')!.maximumConcurrency;
   // Locally the scan consumers are one process running five batches at once, like one container: they
   // share one module, so one set of client-side buckets, and each takes the whole bucket (sharedBy 1).
   // In AWS each consumer is a container of its own: serverless.yml divides (ATLAS_RATE_LIMIT_SHARED_BY).
