@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { parseSweepEvent } from '../lib/jobs';
-import { countCredentialsFailures, invocationDeadline, logger, runtimeDeps } from '../lib/lambda';
+import { countCredentialsFailures, countFindings, countingAtlasFailures, invocationDeadline, logger, runtimeDeps } from '../lib/lambda';
 import { RunFailedError, fatalErrors, runSweep } from '../lib/run';
 
 /**
@@ -19,9 +19,12 @@ export const handler = middy(async (event: unknown) => {
     throw error;
   }
   // Inline, the report keeps counts and a sample of what was kept: the full list is logged, one line
-  // per project, as each project completes.
-  const result = await runSweep(runtimeDeps(), request, {
-    onProject: ({ scan, sweepId, mode }) =>
+  // per project, and counted in Found/Kept, as each project completes (a queued sweep's scan function
+  // counts its own). Atlas's failed answers are counted for the whole invocation, queued or inline.
+  const atlasFailures = countingAtlasFailures(runtimeDeps());
+  const result = await runSweep(atlasFailures.deps, request, {
+    onProject: ({ scan, sweepId, mode }) => {
+      countFindings(scan);
       logger.info('project scanned', {
         sweepId,
         mode,
@@ -33,8 +36,9 @@ export const handler = middy(async (event: unknown) => {
         errors: scan.errors.length,
         apiCalls: scan.apiCalls,
         durationMs: scan.durationMs,
-      }),
-  });
+      });
+    },
+  }).finally(atlasFailures.flush);
   logger.info('sweep finished', { sweepId: result.sweepId, mode: result.mode, errors: result.errors.length, apiCalls: result.apiCalls });
   const fatal = fatalErrors(result.errors);
   if (fatal.length > 0) {

@@ -3,7 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSEvent } from 'aws-lambda';
 import { needsAPerson } from '../lib/credentials';
-import { countCredentialsFailures, countDeleted, countOutcome, invocationDeadline, logger, metrics, runtimeDeps } from '../lib/lambda';
+import { countCredentialsFailures, countDeleted, countOutcome, countingAtlasFailures, invocationDeadline, logger, metrics, runtimeDeps } from '../lib/lambda';
 import type { ReportError } from '../lib/report';
 import { RunFailedError } from '../lib/run';
 import { reportError } from '../lib/scan';
@@ -16,7 +16,8 @@ import { jobActor, processDeleteBatch } from '../lib/worker';
  * alarm sees it.
  */
 export const handler = middy(async (event: SQSEvent) => {
-  const deps = runtimeDeps();
+  const atlasFailures = countingAtlasFailures(runtimeDeps());
+  const deps = atlasFailures.deps;
   const actor = jobActor(deps);
   const failures: ReportError[] = [];
   const response = await processDeleteBatch(event, {
@@ -39,7 +40,7 @@ export const handler = middy(async (event: SQSEvent) => {
       if (report.outcome === 'deadLetter' || report.outcome === 'retry') logger.warn('delete job', line);
       else logger.info('delete job', line);
     },
-  });
+  }).finally(atlasFailures.flush);
   if (failures.length > 0) {
     countCredentialsFailures(failures.length);
     logger.error('worker failed: credentials need a person', { failures });

@@ -38,6 +38,11 @@ export const nodeHttp: HttpCall = (url, init) =>
       reject(new TypeError(`unsupported protocol ${target.protocol}`));
       return;
     }
+    // Node would send userinfo as `Authorization: Basic`; base URLs are checked where they are read, this is the last guard.
+    if (target.username !== '' || target.password !== '') {
+      reject(new TypeError('refusing a URL with user:password@'));
+      return;
+    }
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const headers = init.body === undefined ? init.headers : { ...init.headers, 'Content-Length': String(Buffer.byteLength(init.body)) };
     const req = send(target, { method: init.method, headers, agent: AGENTS[target.protocol], signal: init.signal }, (res) => {

@@ -1,4 +1,5 @@
 export { API_GENERATIONS, AtlasClient, DEFAULT_BASE_URL, type ApiGeneration, type AtlasClientOptions } from './client';
+export { baseUrlSchema } from './base-url';
 export { clearAuthCaches, type AtlasCredentials } from './auth';
 export {
   AtlasApiError,

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { API_GENERATIONS, ID_FORMATS, type ApiGeneration } from '../atlas';
+import { API_GENERATIONS, ID_FORMATS, baseUrlSchema, type ApiGeneration } from '../atlas';
 import { AGE_RULES, KIND_NAMES, LAST_PEER_SETTING, isRuleName, kindNameSchema, ruleNameSchema, type KindName, type RuleName } from '../kinds';
 import { DEFAULT_GRACE, MIN_AGE_RULE_GRACE_MS, formatDuration, parseDuration, type GracePeriods } from './grace';
 import { ConfigError } from './errors';
@@ -102,7 +102,7 @@ const flag = blankIsUnset(z.enum(['true', 'false'], { message: 'must be true or 
 const envSchema = z.object({
   [ENV.mode]: z.enum(MODES, { message: `must be ${MODES.join(' or ')}` }).default('dry-run'),
   [ENV.apiGeneration]: z.enum(API_GENERATIONS, { message: `must be ${API_GENERATIONS.join(' or ')}` }).default('v2'),
-  [ENV.baseUrl]: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+  [ENV.baseUrl]: baseUrlSchema.optional(),
   [ENV.secretIds]: list,
   [ENV.secretCacheTtlSeconds]: integer(0, 86_400, 300),
   [ENV.includeProjectIds]: objectIdList,

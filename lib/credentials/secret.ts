@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { AtlasCredentials } from '../atlas';
+import { baseUrlSchema, type AtlasCredentials } from '../atlas';
 
 /** Credentials could not be had; the message names the source and the field, never a value. */
 export class CredentialsError extends Error {
@@ -15,13 +15,13 @@ export class CredentialsError extends Error {
 const apiKeySecret = z.object({
   publicKey: z.string().min(1).max(256),
   privateKey: z.string().min(1).max(256),
-  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  baseUrl: baseUrlSchema.optional(),
 });
 
 const serviceAccountSecret = z.object({
   clientId: z.string().min(1).max(256),
   clientSecret: z.string().min(1).max(1024),
-  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  baseUrl: baseUrlSchema.optional(),
 });
 
 /** Credentials plus where to use them. */
@@ -53,8 +53,10 @@ export function parseSecret(source: string, secretString: string | undefined): A
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issue.path.map(String).join('.') || 'secret';
+    // The base URL's own messages never echo the value; the other fields' would not say more than this.
+    if (field === 'baseUrl') throw new CredentialsError(source, `field baseUrl: ${issue.message}`);
     const expected = schema === apiKeySecret ? 'publicKey and privateKey' : 'clientId and clientSecret';
-    throw new CredentialsError(source, `field ${field} is missing or malformed (expected non-empty strings ${expected}${field === 'baseUrl' ? ', and an http(s) baseUrl' : ''})`);
+    throw new CredentialsError(source, `field ${field} is missing or malformed (expected non-empty strings ${expected})`);
   }
   const data = parsed.data;
   const credentials: AtlasCredentials =
@@ -75,7 +77,7 @@ const ATLAS_CLI_ENV = {
 
 export function credentialsFromEnvironment(env: Record<string, string | undefined>): AtlasAccess {
   const source = 'environment';
-  const baseUrl = env[ATLAS_CLI_ENV.baseUrl] || undefined;
+  const baseUrl = environmentBaseUrl(env[ATLAS_CLI_ENV.baseUrl] || undefined);
   const publicKey = env[ATLAS_CLI_ENV.publicKey];
   const privateKey = env[ATLAS_CLI_ENV.privateKey];
   if (publicKey || privateKey) {
@@ -96,4 +98,12 @@ export function credentialsFromEnvironment(env: Record<string, string | undefine
     source,
     `no Atlas credentials: configure a secret id, or set ${ATLAS_CLI_ENV.publicKey}/${ATLAS_CLI_ENV.privateKey} or ${ATLAS_CLI_ENV.clientId}/${ATLAS_CLI_ENV.clientSecret}`,
   );
+}
+
+/** MONGODB_ATLAS_OPS_MANAGER_URL is checked as ATLAS_BASE_URL and a secret's baseUrl are. */
+function environmentBaseUrl(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const parsed = baseUrlSchema.safeParse(value);
+  if (!parsed.success) throw new CredentialsError('environment', `${ATLAS_CLI_ENV.baseUrl}: ${parsed.error.issues[0]!.message}`);
+  return parsed.data;
 }

@@ -7,6 +7,7 @@ export {
   type ScanRequest,
   type SweepEvent,
 } from './messages';
+export { SWEEP_ID_FORMAT, sweepIdSchema } from './sweep-id';
 export { EnqueueError, sendAll, type OutgoingMessage, type SendFailure, type SendOptions } from './queue';
 export { redeliverAfter, retryVisibilitySeconds } from './redelivery';
 export { sendToDeadLetterQueue, type DeadLetter } from './dead-letter';

@@ -4,6 +4,7 @@ import { API_GENERATIONS, ID_FORMATS, PROVIDERS, isEndpointId, type ApiGeneratio
 import { MODES } from '../config';
 import { kindNameSchema, kindOf, ruleNameSchema, type ResourceRef } from '../kinds';
 import type { Candidate } from '../plan';
+import { sweepIdSchema } from './sweep-id';
 
 const objectId = z.string().regex(ID_FORMATS.objectId, 'must be 24 lowercase hexadecimal characters');
 
@@ -23,7 +24,7 @@ export const deleteJobSchema = z
       parent: z.object({ id: z.string(), status: z.string() }).optional(),
     }),
     apiVersion: z.enum(API_GENERATIONS),
-    sweepId: z.string().min(1).max(128),
+    sweepId: sweepIdSchema,
     /** A job deletes only when it says `enforce` and the worker is configured to enforce. */
     mode: z.enum(MODES).default('dry-run'),
     /** The secret whose credentials see this project; absent: the worker's default credentials. */

@@ -4,6 +4,7 @@ import { FieldValidationError } from '../errors/field-error';
 import { MODES } from '../config';
 import { KIND_NAMES } from '../kinds';
 import { deleteJobSchema } from './job';
+import { sweepIdSchema } from './sweep-id';
 
 /** A request to scan one project, from the sweep or from another system. */
 const scanRequestSchema = z
@@ -16,7 +17,7 @@ const scanRequestSchema = z
     mode: z.enum(MODES).optional(),
     kinds: z.array(z.enum(KIND_NAMES)).min(1).optional(),
     requestedBy: z.string().min(1).max(256).optional(),
-    sweepId: z.string().min(1).max(128).optional(),
+    sweepId: sweepIdSchema.optional(),
     secretId: z.string().min(1).max(2048).optional(),
   })
   .strict();

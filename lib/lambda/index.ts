@@ -2,4 +2,4 @@ export { logger } from './logger';
 export { invocationDeadline } from './middleware';
 export { resetRuntimeDeps, runtimeDeps, setInvocationDeadline } from './runtime';
 export { CREDENTIALS_FAILURES_METRIC, METRIC_NAMES, countCredentialsFailures, countOutcome, metrics } from './metrics';
-export { RUN_DIMENSIONS, RUN_METRICS, countDeleted, countPages, countReportNotStored, countScan } from './run-metrics';
+export { RUN_DIMENSIONS, RUN_METRICS, countDeleted, countFindings, countPages, countReportNotStored, countScan, countingAtlasFailures } from './run-metrics';

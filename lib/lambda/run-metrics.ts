@@ -1,5 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { ProjectScanResult } from '../run';
+import type { JanitorDeps, ProjectScanResult } from '../run';
+import { ApiCallCounter } from '../scan';
 import { metrics } from './metrics';
 
 /**
@@ -38,17 +39,41 @@ function tally<T>(items: readonly T[], key: (item: T) => string): Map<string, nu
   return counts;
 }
 
-/** What one project scan found, kept, and how Atlas answered it. */
-export function countScan(result: Pick<ProjectScanResult, 'scan' | 'atlasFailures'>): void {
-  for (const [key, n] of tally(result.scan.candidates, (c) => `${c.kind}\n${c.rule}`)) {
+/** What one project scan found and kept (the scan function, and an inline sweep per project). */
+export function countFindings(scan: Pick<ProjectScanResult['scan'], 'candidates' | 'kept'>): void {
+  for (const [key, n] of tally(scan.candidates, (c) => `${c.kind}\n${c.rule}`)) {
     const [kind = '', rule = ''] = key.split('\n');
     emit(RUN_METRICS.found, { [RUN_DIMENSIONS.kind]: kind, [RUN_DIMENSIONS.rule]: rule }, n);
   }
-  for (const [key, n] of tally(result.scan.kept, (k) => `${k.kind}\n${k.cause}`)) {
+  for (const [key, n] of tally(scan.kept, (k) => `${k.kind}\n${k.cause}`)) {
     const [kind = '', cause = ''] = key.split('\n');
     emit(RUN_METRICS.kept, { [RUN_DIMENSIONS.kind]: kind, [RUN_DIMENSIONS.cause]: cause }, n);
   }
-  for (const [status, n] of Object.entries(result.atlasFailures ?? {})) emit(RUN_METRICS.atlasFailures, { [RUN_DIMENSIONS.status]: status }, n);
+}
+
+function countAtlasFailures(failures: Readonly<Record<string, number>> | undefined): void {
+  for (const [status, n] of Object.entries(failures ?? {})) emit(RUN_METRICS.atlasFailures, { [RUN_DIMENSIONS.status]: status }, n);
+}
+
+/** What one project scan found, kept, and how Atlas answered it. */
+export function countScan(result: Pick<ProjectScanResult, 'scan' | 'atlasFailures'>): void {
+  countFindings(result.scan);
+  countAtlasFailures(result.atlasFailures);
+}
+
+/**
+ * The deps with every Atlas exchange of their clients also counted for AtlasFailures, and `flush` to emit
+ * the counts by status (429s among them, retries included). For functions with no single project result
+ * that carries them: the worker (its re-reads and DELETEs) and the sweep (project lists, inline scans).
+ */
+export function countingAtlasFailures<D extends JanitorDeps>(deps: D): { deps: D; flush: () => void } {
+  const calls = new ApiCallCounter();
+  const makeClient: JanitorDeps['makeClient'] = (access, onExchange) =>
+    deps.makeClient(access, (event) => {
+      calls.record(event);
+      onExchange?.(event);
+    });
+  return { deps: { ...deps, makeClient }, flush: () => countAtlasFailures(calls.failures) };
 }
 
 export function countDeleted(kind: string | undefined, rule: string | undefined): void {

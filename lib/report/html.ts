@@ -10,7 +10,7 @@ import type { ReportCandidate, ScanReport } from './report';
  * through `esc`; the page's own script reads the DOM only, so no report data ever lands inside it.
  */
 
-export type PageReport = Omit<ScanReport, 'kept' | 'keptByCause' | 'keptTotal'> & KeptSource;
+export type PageReport = Omit<ScanReport, 'kept' | 'keptByCause' | 'keptTotal' | 'keptUnread'> & KeptSource;
 
 export interface PageOptions {
   /** When the page was made (ISO), shown in the header. */

@@ -1,6 +1,6 @@
 export { KEPT_SAMPLE_SIZE } from './report';
 export type { ExpiredProtection, ProjectSummary, ReportCandidate, ReportError, ScanReport } from './report';
 export { MAX_KEPT_ROWS, atlasUiUrl, renderReportHtml, type PageOptions, type PageReport } from './html';
-export { keptGroups, keptTotal, type KeptGroup, type KeptGroupName, type KeptSource } from './kept';
+export { keptGroupOf, keptGroups, keptTotal, type KeptGroup, type KeptGroupName, type KeptSource } from './kept';
 export { KEPT_SAMPLE_PER_CAUSE, ReportMerger } from './merge';
 export { ReportStore, ReportStoreError, reportKeys, type PageLocation, type SweepManifest } from './store';

@@ -25,17 +25,19 @@ const GROUP_ORDER: readonly KeptGroupName[] = ['grace', 'sideEffect', 'suspected
  * A report whose kept resources come as the whole list (`kept`) or, for large runs, as counts per cause
  * (`keptByCause`, `keptTotal`) with `kept` a bounded sample. Any of the three may be absent.
  */
-export type KeptSource = Partial<Pick<ScanReport, 'kept' | 'keptByCause' | 'keptTotal'>>;
+export type KeptSource = Partial<Pick<ScanReport, 'kept' | 'keptByCause' | 'keptTotal' | 'keptUnread'>>;
 
-function groupOf(k: Pick<Kept, 'cause' | 'state'>): KeptGroupName {
+/** The page's group of a kept entry: its cause, with `state` told apart into healthy and failed reads. */
+export function keptGroupOf(k: Pick<Kept, 'cause' | 'state'>): KeptGroupName {
   if (k.cause !== 'state') return k.cause;
   return UNREAD_STATES.has(k.state) ? 'failedRead' : 'healthy';
 }
 
 /**
  * The one place that reads kept entries and counts from a report, so a change of the report's shape
- * changes only this function. Counts, when given, win over the length of a (sampled) list; a cause
- * counted as `state` without entries to tell healthy from unread ones is shown as one group.
+ * changes only this function. Counts, when given, win over the length of a (sampled) list; `state`
+ * splits by `keptUnread`. A report from before `keptUnread` whose sample cannot tell how its `state`
+ * count splits shows it as one group.
  */
 export function keptGroups(report: KeptSource): KeptGroup[] {
   const entries = report.kept ?? [];
@@ -45,7 +47,7 @@ export function keptGroups(report: KeptSource): KeptGroup[] {
     if (!g) groups.set(name, (g = { name, count: 0, entries: [] }));
     return g;
   };
-  for (const k of entries) group(groupOf(k)).entries.push(k);
+  for (const k of entries) group(keptGroupOf(k)).entries.push(k);
   if (report.keptByCause) {
     for (const [cause, count] of Object.entries(report.keptByCause) as [KeptCause, number | undefined][]) {
       if (!count) continue;
@@ -54,7 +56,10 @@ export function keptGroups(report: KeptSource): KeptGroup[] {
         continue;
       }
       const listed = (groups.get('healthy')?.entries.length ?? 0) + (groups.get('failedRead')?.entries.length ?? 0);
-      if (listed === count) {
+      if (report.keptUnread !== undefined) {
+        group('failedRead').count = report.keptUnread;
+        group('healthy').count = count - report.keptUnread;
+      } else if (listed === count) {
         for (const name of ['healthy', 'failedRead'] as const) if (groups.has(name)) group(name).count = group(name).entries.length;
       } else {
         // A sample cannot say how the uncounted rest splits: one group with both, its sample included.

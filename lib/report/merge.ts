@@ -1,9 +1,13 @@
 import type { Kept, KeptCause } from '../plan';
 import { MAX_KEPT_ROWS } from './html';
+import { keptGroupOf, type KeptGroupName } from './kept';
 import type { ScanReport } from './report';
 import type { SweepManifest } from './store';
 
-/** Kept entries listed per cause in a merged report (the page shows no more); the rest are counted. */
+/**
+ * Kept entries listed per page group in a merged report (the page shows no more); the rest are counted.
+ * Per group, not per cause: failed reads are a few among many healthy `state` entries and must be listed.
+ */
 export const KEPT_SAMPLE_PER_CAUSE = MAX_KEPT_ROWS;
 
 /**
@@ -16,6 +20,7 @@ export class ReportMerger {
   readonly #candidates: ScanReport['candidates'] = [];
   readonly #errors: ScanReport['errors'] = [];
   readonly #keptByCause: Partial<Record<KeptCause, number>> = {};
+  readonly #keptByGroup = new Map<KeptGroupName, number>();
   readonly #keptSample: Kept[] = [];
   readonly #expired = new Map<string, NonNullable<ScanReport['expiredProtections']>[number]>();
   #enqueued = 0;
@@ -32,8 +37,12 @@ export class ReportMerger {
     this.#projects.push(...report.projects);
     this.#candidates.push(...report.candidates);
     this.#errors.push(...report.errors);
+    // A project's report lists every kept entry: counts, failed reads included, come from the entries.
     for (const k of report.kept) {
-      const count = (this.#keptByCause[k.cause] = (this.#keptByCause[k.cause] ?? 0) + 1);
+      this.#keptByCause[k.cause] = (this.#keptByCause[k.cause] ?? 0) + 1;
+      const group = keptGroupOf(k);
+      const count = (this.#keptByGroup.get(group) ?? 0) + 1;
+      this.#keptByGroup.set(group, count);
       if (count <= KEPT_SAMPLE_PER_CAUSE) this.#keptSample.push(k);
     }
     for (const p of report.expiredProtections ?? []) this.#expired.set(p.selector, p);
@@ -54,6 +63,7 @@ export class ReportMerger {
       kept: this.#keptSample,
       keptByCause: this.#keptByCause,
       keptTotal,
+      keptUnread: this.#keptByGroup.get('failedRead') ?? 0,
       errors: [
         ...this.#errors,
         ...missing.map((projectId) => ({ projectId, message: 'no report from this project\'s scan: it failed or has not finished (see the scan dead-letter queue and the scan function\'s logs)' })),

@@ -39,14 +39,19 @@ export interface ScanReport {
   candidates: ReportCandidate[];
   /**
    * What was kept and why: every entry in a project's report; in a sweep's report a sample of at most
-   * KEPT_SAMPLE_SIZE (grace-period entries first, since they are the ones about to be deleted). The
-   * full list of an inline sweep goes to the log, one line per project.
+   * KEPT_SAMPLE_SIZE (grace-period entries first, since they are the ones about to be deleted, then
+   * failed reads). The full list of an inline sweep goes to the log, one line per project.
    */
   kept: Kept[];
   /** Every kept resource of the run, sampled or not. */
   keptTotal: number;
   /** Kept resources per cause, every one counted. */
   keptByCause: Partial<Record<KeptCause, number>>;
+  /**
+   * Of `keptByCause.state`, the resources that could not be read (state READ_FAILED or INVALID_ID): kept
+   * for want of evidence, not because they are healthy. The rest of `state` are healthy.
+   */
+  keptUnread: number;
   errors: ReportError[];
   /** Delete jobs put on the delete queue (enforce mode only). */
   enqueued: number;

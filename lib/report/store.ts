@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { s3Commands, type S3Sender } from '../aws/clients';
+import { SWEEP_ID_FORMAT } from '../jobs';
 import type { ScanReport } from './report';
 
 /**
@@ -22,12 +23,10 @@ export interface SweepManifest {
   apiCalls: { total: number; auth: number };
 }
 
-/** Sweep ids go into object keys: the sweep makes them (`sweep-…`), a scan message may carry its own. */
-const SWEEP_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const PROJECT_ID = /^[a-f0-9]{24}$/;
 
 const manifestSchema = z.object({
-  sweepId: z.string().regex(SWEEP_ID),
+  sweepId: z.string().regex(SWEEP_ID_FORMAT),
   mode: z.enum(['dry-run', 'enforce']),
   startedAt: z.iso.datetime(),
   projectIds: z.array(z.string().regex(PROJECT_ID)),
@@ -55,7 +54,7 @@ export class ReportStoreError extends Error {
 }
 
 function checkSweepId(sweepId: string): string {
-  if (!SWEEP_ID.test(sweepId)) throw new ReportStoreError(`sweepId ${JSON.stringify(sweepId.slice(0, 40))} cannot name a report (letters, digits, . _ - only)`);
+  if (!SWEEP_ID_FORMAT.test(sweepId)) throw new ReportStoreError(`sweepId ${JSON.stringify(sweepId.slice(0, 40))} cannot name a report (letters, digits, . _ - only)`);
   return sweepId;
 }
 
@@ -110,7 +109,7 @@ export class ReportStore {
   /** Sweeps whose page is not assembled yet. */
   async pendingSweeps(): Promise<string[]> {
     const keys = await this.#list('pending/');
-    return keys.map((k) => /^pending\/(.+)\.json$/.exec(k)?.[1]).filter((id): id is string => id !== undefined && SWEEP_ID.test(id));
+    return keys.map((k) => /^pending\/(.+)\.json$/.exec(k)?.[1]).filter((id): id is string => id !== undefined && SWEEP_ID_FORMAT.test(id));
   }
 
   async manifest(sweepId: string): Promise<SweepManifest> {

@@ -1,7 +1,7 @@
 import type { Mode } from '../config';
 import type { Kept, KeptCause } from '../plan';
 import type { Protection } from '../protections';
-import { KEPT_SAMPLE_SIZE, type ReportCandidate, type ReportError, type ScanReport } from '../report';
+import { KEPT_SAMPLE_SIZE, keptGroupOf, type ReportCandidate, type ReportError, type ScanReport } from '../report';
 import { jobIdFor } from '../jobs';
 import { notifySweep, type PageLink } from '../notify/messages';
 import type { Notifier } from '../notify/notifier';
@@ -18,6 +18,8 @@ export class KeptTally {
   readonly byCause: Partial<Record<KeptCause, number>> = {};
   readonly sample: Kept[] = [];
   total = 0;
+  /** Of the `state` entries, those that could not be read: the page tells them from healthy ones. */
+  unread = 0;
   readonly #limit: number;
 
   constructor(limit = KEPT_SAMPLE_SIZE) {
@@ -28,11 +30,18 @@ export class KeptTally {
     for (const k of kept) {
       this.total++;
       this.byCause[k.cause] = (this.byCause[k.cause] ?? 0) + 1;
+      if (keptGroupOf(k) === 'failedRead') this.unread++;
       if (this.sample.length < this.#limit) this.sample.push(k);
-      else if (k.cause === 'grace') {
-        // Grace entries are about to be deleted: they displace any other cause from a full sample.
-        const other = this.sample.findIndex((s) => s.cause !== 'grace');
-        if (other >= 0) this.sample[other] = k;
+      else if (sampleRank(k) > 0) {
+        // Grace entries are about to be deleted and displace any other cause from a full sample; failed
+        // reads displace the rest, so the page lists some of them among many healthy resources.
+        for (let rank = 0; rank < sampleRank(k); rank++) {
+          const lower = this.sample.findIndex((s) => sampleRank(s) === rank);
+          if (lower >= 0) {
+            this.sample[lower] = k;
+            break;
+          }
+        }
       }
     }
   }
@@ -43,6 +52,12 @@ export class KeptTally {
     result.keptCount = (result.keptCount ?? 0) + result.scan.kept.length;
     result.scan.kept = [];
   }
+}
+
+/** Which kept entries a full sample keeps first: grace, then failed reads, then the rest. */
+function sampleRank(k: Kept): number {
+  if (k.cause === 'grace') return 2;
+  return keptGroupOf(k) === 'failedRead' ? 1 : 0;
 }
 
 export interface ReportInput {
@@ -93,6 +108,7 @@ export function buildReport(input: ReportInput): ScanReport {
     kept: inProjectOrder(tally.sample, results),
     keptTotal: tally.total,
     keptByCause: tally.byCause,
+    keptUnread: tally.unread,
     errors: [...input.errors, ...results.flatMap((r) => r.scan.errors)],
     enqueued: results.reduce((sum, r) => sum + r.enqueued, 0),
     ...expiredProtections(input.expired),
@@ -102,8 +118,11 @@ export function buildReport(input: ReportInput): ScanReport {
 }
 
 /**
- * A queued sweep has no one place that sees every project, so each scan publishes its own summary, and
- * only when there is news: something planned, or something becoming eligible within 24 hours.
+ * A queued sweep's scan publishes its own notice only when there is news about its project: something
+ * planned, or something becoming eligible within 24 hours. It is sent as the scan ends, with the link
+ * where its sweep's page will be when reports are stored (REPORT_BUCKET); the whole sweep's summary is
+ * published once, with the page, by the report function when it assembles that page from every
+ * project's stored report (report-pages.ts).
  */
 export async function notifyProjectScan(notifier: Notifier, result: ProjectScanResult, now: number, page?: PageLink): Promise<void> {
   const dueSoon = result.scan.kept.some((k) => k.eligibleAt !== undefined && Date.parse(k.eligibleAt) <= now + 86_400_000);

@@ -111,13 +111,38 @@ describe('atlas-janitor CLI errors', () => {
     ['--base-url', (url: string) => ({ args: ['--base-url', url], env: { ATLAS_BASE_URL: 'http://127.0.0.1:9', MONGODB_ATLAS_OPS_MANAGER_URL: 'http://127.0.0.1:9' } })],
     ['MONGODB_ATLAS_OPS_MANAGER_URL', (url: string) => ({ args: [], env: { ATLAS_BASE_URL: 'http://127.0.0.1:9', MONGODB_ATLAS_OPS_MANAGER_URL: url } })],
     ['ATLAS_BASE_URL', (url: string) => ({ args: [], env: { ATLAS_BASE_URL: url } })],
-  ])('exits 4 naming the base URL %s set, without its userinfo', async (source, setting) => {
+  ])('exits 4 naming the base URL %s set', async (source, setting) => {
     const url = `http://127.0.0.1:${await closedPort()}`;
-    const { args, env } = setting(url.replace('//', '//janitor:hunter2-secret@'));
+    const { args, env } = setting(url);
     const { code, stderr } = await cli(['scan', '--all', ...args], { MONGODB_ATLAS_PUBLIC_API_KEY: 'a', MONGODB_ATLAS_PRIVATE_API_KEY: 'b', ...env });
     expect(code).toBe(4);
     expect(oneLine(stderr)).toEqual([`atlas-janitor: cannot reach Atlas at ${url} (from ${source}): connection refused`]);
-    expect(stderr).not.toContain('hunter2');
+  });
+
+  it.each([
+    ['--base-url', { args: ['--base-url', 'URL'], env: { ATLAS_BASE_URL: 'http://127.0.0.1:9' } }, 2, '--base-url: must not contain user:password@ (credentials go in the secret)'],
+    ['ATLAS_BASE_URL', { args: [], env: { ATLAS_BASE_URL: 'URL' } }, 2, 'ATLAS_BASE_URL: must not contain user:password@ (credentials go in the secret)'],
+    ['MONGODB_ATLAS_OPS_MANAGER_URL', { args: [], env: { MONGODB_ATLAS_OPS_MANAGER_URL: 'URL' } }, 3, 'environment: MONGODB_ATLAS_OPS_MANAGER_URL: must not contain user:password@ (credentials go in the secret)'],
+  ])('refuses a base URL with user:password@ in %s before any request, naming it and not the password', async (_source, setting, exit, message) => {
+    const requests: IncomingMessage[] = [];
+    const listener = createHttpServer((request, response) => {
+      requests.push(request);
+      response.end();
+    });
+    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+    const url = `http://janitor:hunter2-secret@127.0.0.1:${(listener.address() as AddressInfo).port}`;
+    const swap = (value: string) => (value === 'URL' ? url : value);
+    try {
+      const args = setting.args.map(swap);
+      const env = Object.fromEntries(Object.entries(setting.env).map(([name, value]) => [name, swap(value)]));
+      const { code, stderr } = await cli(['scan', '--all', ...args], { ...demoKey, ...env });
+      expect(code).toBe(exit);
+      expect(oneLine(stderr)).toEqual([`atlas-janitor: ${message}`]);
+      expect(stderr).not.toContain('hunter2');
+      expect(requests).toEqual([]);
+    } finally {
+      listener.close();
+    }
   });
 
   it('exits 4 within one request timeout when the server accepts and never answers (no retry)', async () => {
@@ -331,12 +356,14 @@ describe('atlas-janitor reports', () => {
       const { stdout } = await inProcess(['scan', '--all', '--base-url', sim.url]);
       const [header, , ...rows] = section(stdout, /^marked, waiting for their grace period/);
       expect(header).toMatch(/\brule\b.*\breason\b/);
-      const waiting = json.kept.filter((k: { cause: string }) => k.cause === 'grace') as { id: string; rule: string; reason: string }[];
+      const waiting = json.kept.filter((k: { cause: string }) => k.cause === 'grace') as { kind: string; id: string; rule: string; reason: string }[];
       expect(rows).toHaveLength(waiting.length);
       expect(waiting.map((k) => k.rule)).toEqual(expect.arrayContaining(['pending-peer', 'rejected-aws-endpoint']));
-      for (const [i, k] of waiting.entries()) {
-        const row = rows[i]!;
-        expect(row).toContain(` ${k.id} `);
+      // Projects finish in any order: each resource's row is found by its kind and id columns, not by its place.
+      for (const k of waiting) {
+        const columns = new RegExp(`\\b${k.kind} +${k.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `);
+        const row = rows.find((r) => columns.test(r))!;
+        expect(row).toMatch(columns);
         expect(row).toContain(` ${k.rule} `);
         expect(row).toContain(k.reason);
         if (AGE_RULES.has(k.rule as RuleName)) expect(row).toContain('needs a ledger (--ledger-table)  ');

@@ -175,6 +175,69 @@ describe('the worker: transient means retry', () => {
   });
 });
 
+describe('Atlas failures and findings reach the dashboard from every function', () => {
+  /** The run metrics (Powertools single metrics) each function emits, as `Name Dim=value … count`. */
+  function recordRunMetrics(): string[] {
+    const rows: string[] = [];
+    vi.spyOn(metrics, 'singleMetric').mockImplementation(() => {
+      const dimensions: string[] = [];
+      const single = {
+        addDimension: (name: string, value: string) => void dimensions.push(`${name}=${value}`),
+        addMetric: (name: string, _unit: string, count: number) => void rows.push([name, ...dimensions, count].join(' ')),
+      };
+      return single as never;
+    });
+    return rows;
+  }
+  const sum = (rows: string[], name: string) => rows.filter((r) => r.startsWith(`${name} `)).reduce((n, r) => n + Number(r.split(' ').at(-1)), 0);
+
+  it('an inline sweep counts its 429s and 500s by status, and Found/Kept per project', async () => {
+    pipeline.configure({ JANITOR_MODE: 'dry-run' });
+    pipeline.sim.addFault({ match: { operationId: 'listGroupPeers', projectIds: [DEMO.payments.id] }, status: 429, retryAfterSeconds: 1, times: 2 });
+    pipeline.sim.addFault({ match: { operationId: 'listGroups' }, status: 500, times: 1 });
+    const rows = recordRunMetrics();
+
+    const report = (await sweepHandler({ inline: true }, lambdaContext('sweep', 300_000))) as ScanReport;
+
+    expect(report.errors).toEqual([]);
+    // The demo's own reads of gone resources (404s) count too; the injected answers are exactly these.
+    expect(rows).toEqual(expect.arrayContaining(['AtlasFailures Status=429 2', 'AtlasFailures Status=500 1']));
+    expect(sum(rows, 'Found')).toBe(report.candidates.length);
+    expect(sum(rows, 'Found')).toBeGreaterThan(0);
+    expect(sum(rows, 'Kept')).toBe(report.keptTotal);
+    for (const { kind, rule } of report.candidates) {
+      const found = rows.filter((r) => r.startsWith(`Found Kind=${kind} Rule=${rule} `));
+      expect(sum(found, 'Found')).toBe(report.candidates.filter((c) => c.kind === kind && c.rule === rule).length);
+    }
+  });
+
+  it('a queued sweep counts its failed project list', async () => {
+    pipeline.configure({ JANITOR_MODE: 'dry-run' });
+    pipeline.sim.addFault({ match: { operationId: 'listGroups' }, status: 503, times: 1 });
+    const rows = recordRunMetrics();
+
+    await sweepHandler(SCHEDULED_EVENT, lambdaContext('sweep', 60_000));
+
+    expect(rows).toEqual(['AtlasFailures Status=503 1']);
+    expect(pipeline.peek('janitor-scan').length).toBeGreaterThan(0);
+  });
+
+  it('the worker counts the 429 its DELETE met', async () => {
+    pipeline.configure(workerEnv);
+    await scanHandler({ Records: [sqsRecord('scan-metrics', JSON.stringify({ type: 'scan', projectId: DEMO.streamsLab.id }))] } as never, lambdaContext('scan', 60_000));
+    const job = deleteJobSchema.parse(JSON.parse(pipeline.peek('janitor-delete.fifo')[0]!));
+    pipeline.clearQueues();
+    pipeline.sim.addFault({ match: { method: 'DELETE' }, status: 429, retryAfterSeconds: 1, times: 1 });
+    const rows = recordRunMetrics();
+    const capture = captureJobReports();
+
+    await workerHandler({ Records: [{ ...sqsRecord('job-metrics', JSON.stringify(job)), eventSourceARN: pipeline.queues.arns.delete }] } as never, lambdaContext('worker', 60_000)).finally(capture.restore);
+
+    expect(capture.reports).toEqual([expect.objectContaining({ outcome: 'deleted' })]);
+    expect(rows.filter((r) => r.startsWith('AtlasFailures '))).toEqual(['AtlasFailures Status=429 1']);
+  });
+});
+
 describe('invalid messages go to their DLQ at once, with the reason logged', () => {
   it('dead-letters invalid scan requests and a foreign secret id on first receipt, naming the field, and scans the good one', async () => {
     pipeline.configure({ JANITOR_MODE: 'dry-run' });

@@ -40,6 +40,15 @@ describe('loadConfig', () => {
     expect((error as ConfigError).field).toBe(field);
     expect((error as Error).message.startsWith(`${field}: `)).toBe(true);
   });
+
+  it.each(['https://janitor:hunter2-secret@cloud.mongodb.com', 'http://hunter2-secret@127.0.0.1:8089'])('refuses a base URL with userinfo (%s) without echoing it', (url) => {
+    expect(() => loadConfig({ ATLAS_BASE_URL: url })).toThrow(new ConfigError('ATLAS_BASE_URL', 'must not contain user:password@ (credentials go in the secret)'));
+    try {
+      loadConfig({ ATLAS_BASE_URL: url });
+    } catch (error) {
+      expect(JSON.stringify(error) + String(error)).not.toContain('hunter2');
+    }
+  });
 });
 
 describe('project selection', () => {

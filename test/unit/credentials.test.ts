@@ -130,7 +130,9 @@ describe('parseSecret', () => {
     ['an array', '["hunter2-secret"]', /JSON object/],
     ['a missing private key', JSON.stringify({ publicKey: 'hunter2-secret' }), /field privateKey/],
     ['an empty client secret', JSON.stringify({ clientId: 'hunter2-secret', clientSecret: '' }), /field clientSecret/],
-    ['a bad base URL', JSON.stringify({ publicKey: 'a', privateKey: 'hunter2-secret', baseUrl: 'ftp://x' }), /field baseUrl/],
+    ['a bad base URL', JSON.stringify({ publicKey: 'a', privateKey: 'hunter2-secret', baseUrl: 'ftp://x' }), /field baseUrl: must be an http\(s\) URL/],
+    ['a base URL with a password', JSON.stringify({ publicKey: 'a', privateKey: 'b', baseUrl: 'https://janitor:hunter2-secret@cloud.mongodb.com' }), /field baseUrl: must not contain user:password@/],
+    ['a base URL with a user', JSON.stringify({ clientId: 'a', clientSecret: 'b', baseUrl: 'https://hunter2-secret@cloud.mongodb.com' }), /field baseUrl: must not contain user:password@/],
   ])('rejects %s with an error that names the problem and not the secret', (_name, secret, expected) => {
     let error: unknown;
     try {
@@ -155,5 +157,12 @@ describe('credentialsFromEnvironment', () => {
   it('says which variable is missing', () => {
     expect(() => credentialsFromEnvironment({ MONGODB_ATLAS_PUBLIC_API_KEY: 'pub' })).toThrow(/MONGODB_ATLAS_PRIVATE_API_KEY/);
     expect(() => credentialsFromEnvironment({})).toThrow(/no Atlas credentials/);
+  });
+
+  it.each(['https://janitor:hunter2-secret@cloud.mongodb.com', 'cloud.mongodb.com'])('checks MONGODB_ATLAS_OPS_MANAGER_URL as any base URL (%s)', (url) => {
+    const env = { MONGODB_ATLAS_PUBLIC_API_KEY: 'pub', MONGODB_ATLAS_PRIVATE_API_KEY: 'priv', MONGODB_ATLAS_OPS_MANAGER_URL: url };
+    expect(() => credentialsFromEnvironment(env)).toThrow(CredentialsError);
+    expect(() => credentialsFromEnvironment(env)).toThrow(/^environment: MONGODB_ATLAS_OPS_MANAGER_URL: must (not contain user:password@|be an http\(s\) URL)/);
+    expect(() => credentialsFromEnvironment(env)).not.toThrow(/hunter2/);
   });
 });

@@ -28,6 +28,7 @@ function report(planned: number, waiting: { id: string; eligibleAt: string }[]):
     kept: waiting.map((w) => ({ projectId: 'a'.repeat(24), kind: 'privateEndpoint', provider: 'AWS', id: w.id, state: 'REJECTED', cause: 'grace', reason: 'marked', firstSeenAt: new Date(NOW).toISOString(), eligibleAt: w.eligibleAt })),
     keptTotal: waiting.length,
     keptByCause: { grace: waiting.length },
+    keptUnread: 0,
     errors: [],
     enqueued: planned,
     expiredProtections: [{ selector: 'resource vpce-1', owner: 'team', reason: 'migration', expiredAt: '2026-11-01T00:00:00.000Z' }],

@@ -123,6 +123,17 @@ describe('kept entries from the report, whatever its shape', () => {
     expect(html).toContain('Kept (45,002)');
   });
 
+  it('splits a sampled state count into failed reads and healthy ones by keptUnread', () => {
+    const source = { keptByCause: { grace: 5, state: 40_000 }, keptUnread: 12, kept: [kept('1', 'state'), kept('2', 'state', 'INVALID_ID'), kept('3', 'grace')], keptTotal: 40_005 };
+    expect(keptGroups(source).map((g) => [g.name, g.count, g.entries.length])).toEqual([['grace', 5, 1], ['failedRead', 12, 1], ['healthy', 39_988, 1]]);
+    const html = page({ ...report(), ...source });
+    expect(html).toContain('Failed reads: kept for want of evidence: 12 — 1 shown');
+    expect(html).toContain('Healthy: 39,988 — 1 shown');
+    expect(html).not.toContain('Healthy or unreadable');
+    // No failed read at all: every state entry is healthy, sampled or not.
+    expect(keptGroups({ keptByCause: { state: 500 }, keptUnread: 0, kept: [kept('1', 'state')] }).map((g) => [g.name, g.count])).toEqual([['healthy', 500]]);
+  });
+
   it('keeps healthy and failed reads apart when the sample holds every state entry', () => {
     const groups = keptGroups({ keptByCause: { state: 2 }, kept: [kept('1', 'state'), kept('2', 'state', 'INVALID_ID')] });
     expect(groups.map((g) => [g.name, g.count])).toEqual([['failedRead', 1], ['healthy', 1]]);

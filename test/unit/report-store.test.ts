@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { lazyS3Client } from '../../lib/aws/clients';
 import type { Notice } from '../../lib/notify/notifier';
 import type { Kept } from '../../lib/plan';
-import { KEPT_SAMPLE_PER_CAUSE, ReportMerger, ReportStore, ReportStoreError, type ScanReport, type SweepManifest } from '../../lib/report';
+import { KEPT_SAMPLE_PER_CAUSE, ReportMerger, ReportStore, ReportStoreError, keptGroups, type ScanReport, type SweepManifest } from '../../lib/report';
 import { assemblePages } from '../../lib/run';
 import { fakeS3 } from '../support/fake-s3';
 
@@ -28,6 +28,7 @@ function projectReport(projectId: string, kept: Kept[] = [], candidates = 1): Sc
     kept,
     keptTotal: kept.length,
     keptByCause: Object.fromEntries([...new Set(kept.map((k) => k.cause))].map((c) => [c, kept.filter((k) => k.cause === c).length])),
+    keptUnread: kept.filter((k) => k.cause === 'state' && k.state === 'READ_FAILED').length,
     errors: [],
     enqueued: 0,
     apiCalls: { total: 7, auth: 0 },
@@ -86,6 +87,26 @@ describe('merging project reports', () => {
     expect(merged.durationMs).toBe(10 * MINUTE);
     expect(merged.errors.map((e) => e.projectId ?? e.id)).toEqual(['secret-2', P[2]]);
     expect(merged.errors[1]!.message).toMatch(/no report from this project's scan/);
+    expect(merged.keptUnread).toBe(0);
+  });
+
+  it('counts failed reads among the state entries and lists some of them behind many healthy ones', () => {
+    const merger = new ReportMerger(manifest());
+    const entry = (p: string, i: number, state: string): Kept => ({ projectId: p, kind: 'networkPeering', provider: 'AWS', id: `peer-${i}`, state, cause: 'state', reason: state });
+    const healthy = (p: string) => Array.from({ length: KEPT_SAMPLE_PER_CAUSE + 20 }, (_, i) => entry(p, i, 'AVAILABLE'));
+    merger.add(projectReport(P[0]!, healthy(P[0]!)));
+    merger.add(projectReport(P[1]!, [...healthy(P[1]!), entry(P[1]!, 900, 'READ_FAILED'), entry(P[1]!, 901, 'INVALID_ID')]));
+    merger.add(projectReport(P[2]!, [entry(P[2]!, 902, 'READ_FAILED')]));
+    const merged = merger.result([], START + MINUTE);
+
+    expect(merged.keptByCause).toEqual({ state: 2 * (KEPT_SAMPLE_PER_CAUSE + 20) + 3 });
+    expect(merged.keptUnread).toBe(3);
+    expect(merged.kept.filter((k) => k.state !== 'AVAILABLE').map((k) => k.id)).toEqual(['peer-900', 'peer-901', 'peer-902']);
+    expect(merged.kept).toHaveLength(KEPT_SAMPLE_PER_CAUSE + 3);
+    expect(keptGroups(merged).map((g) => [g.name, g.count, g.entries.length])).toEqual([
+      ['failedRead', 3, 3],
+      ['healthy', 2 * (KEPT_SAMPLE_PER_CAUSE + 20), KEPT_SAMPLE_PER_CAUSE],
+    ]);
   });
 });
 

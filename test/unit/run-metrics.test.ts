@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Kept } from '../../lib/plan';
+import type { JanitorDeps } from '../../lib/run';
 
 // Metrics are switched off for the other tests (vitest.config.mts); these read the EMF lines themselves.
 process.env['POWERTOOLS_METRICS_DISABLED'] = 'false';
@@ -49,6 +50,28 @@ describe('run metrics', () => {
       ['AtlasFailures', 'Status=429', 3],
       ['AtlasFailures', 'Status=500', 1],
     ]);
+  });
+
+  it('counts every Atlas exchange of the wrapped deps\' clients that was not a success, by status, once flushed (auth challenges apart)', () => {
+    const seen: unknown[] = [];
+    const exchanges = [
+      { purpose: 'auth', status: 401 },
+      { purpose: 'call', status: 429 },
+      { purpose: 'call', status: 429 },
+      { purpose: 'call', status: 200 },
+      { purpose: 'call', status: 404 },
+      { purpose: 'call', status: undefined },
+    ];
+    const makeClient = (_access: unknown, onExchange?: (event: never) => void) => {
+      for (const e of exchanges) onExchange?.({ method: 'GET', path: '/api/atlas/v2/groups', ...e } as never);
+      return {} as never;
+    };
+    const counting = lambda.countingAtlasFailures({ makeClient } as unknown as JanitorDeps);
+
+    expect(emitted(() => counting.deps.makeClient({} as never, (event) => seen.push(event)))).toEqual([]);
+    expect(seen).toHaveLength(exchanges.length);
+    const lines = emitted(counting.flush);
+    expect(lines.map((l) => [l.Status, l.AtlasFailures])).toEqual([['404', 1], ['429', 2], ['network', 1]]);
   });
 
   it('counts deletions per kind and rule, and nothing for an empty count', () => {

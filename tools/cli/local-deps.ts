@@ -45,9 +45,9 @@ export const ATLAS_ENV = [
 
 type AtlasFlagValues = FlagValues<typeof ATLAS_FLAGS>;
 
-/** A URL as it may be shown: without `user:password@`. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1');
+/** Text as it may be shown: every URL in it without its `user:password@`. */
+export function redactUrl(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@/?#\s]*@/gi, '$1');
 }
 
 /**
@@ -68,7 +68,7 @@ async function connect(flags: AtlasFlagValues, overrides: Record<string, string>
   if (timeoutMs === 0) throw new UsageError('--timeout-seconds must be at least 1');
   // The functions' queue settings mean nothing here.
   for (const name of ['SCAN_QUEUE_URL', 'SCAN_DLQ_URL', 'DELETE_QUEUE_URL', 'DELETE_DLQ_URL']) delete env[name];
-  const config = configFrom(env);
+  const config = configFrom(env, flags);
   // The same ledger and registry the functions use, when configured; no queues and no notifications
   // from a laptop. A person is waiting: shorter timeouts, fewer retries.
   const settings = { timeoutMs, retry: { maxAttempts: 3 } };
@@ -101,13 +101,17 @@ export async function sweepFromHere(flags: AtlasFlagValues, request: SweepEvent 
   return { deps, report, jobs };
 }
 
-function configFrom(env: Record<string, string | undefined>): JanitorConfig {
+/** The variables a flag sets: a bad value is named by the flag when it came from one. */
+const FLAG_OF_VARIABLE = { ATLAS_BASE_URL: 'base-url', ATLAS_API_GENERATION: 'api', GRACE_PERIODS: 'grace', LEDGER_TABLE: 'ledger-table' } as const;
+
+function configFrom(env: Record<string, string | undefined>, flags: AtlasFlagValues): JanitorConfig {
   try {
     return loadConfig(env);
   } catch (error) {
     if (error instanceof ConfigError) {
-      const flag = { ATLAS_BASE_URL: '--base-url', ATLAS_API_GENERATION: '--api', GRACE_PERIODS: '--grace', LEDGER_TABLE: '--ledger-table' }[error.field];
-      throw new UsageError(flag ? `${flag}: ${error.message.slice(error.field.length + 2)}` : error.message);
+      const flag = FLAG_OF_VARIABLE[error.field as keyof typeof FLAG_OF_VARIABLE];
+      const named = flag !== undefined && flags[flag] !== undefined ? `--${flag}` : error.field;
+      throw new UsageError(`${named}: ${error.message.slice(error.field.length + 2)}`);
     }
     throw error;
   }

@@ -1,0 +1,15 @@
+import * as z from 'zod';
+
+/**
+ * Where Atlas (or the simulator) answers: an http(s) URL without `user:password@`. Node turns userinfo
+ * into an `Authorization: Basic` header, so a password in a base URL would go over the wire and into
+ * every place the URL is shown; Atlas credentials belong in a secret. Messages never echo the value.
+ */
+export const baseUrlSchema = z
+  .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+  .refine((url) => {
+    // zod runs this even when the URL check failed; that value is reported once, by the check above.
+    if (!URL.canParse(url)) return true;
+    const { username, password } = new URL(url);
+    return username === '' && password === '';
+  }, 'must not contain user:password@ (credentials go in the secret)');
