@@ -1,15 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as sweepHandler } from '../../functions/sweep';
-import { clearAuthCaches } from '../../lib/atlas';
 import type { DeleteJob } from '../../lib/jobs';
 import type { ScanReport } from '../../lib/report';
 import { lambdaContext } from '../../tools/local/lambda-context';
 import SCHEDULED_EVENT from '../../events/scheduled-sweep.json';
 import type { FaultRule } from '../../tools/simulator';
 import { DEMO } from '../support/demo';
-import { startPipeline, type Pipeline } from '../support/pipeline';
-import { DEMO_SCENARIO_PATH } from '../support/sim-http';
+import { resetPipeline, startDemoPipeline, type Pipeline } from '../support/pipeline';
 import { captureJobReports, deletedResource, pipelinePoller, planJobs, work } from '../support/worker-harness';
 
 // Acceptance for "delete only on positive evidence" (issue 15), through the simulator's own answers.
@@ -23,15 +21,10 @@ const ORPHAN = 'vpce-0488d15070de23e36';
 
 let pipeline: Pipeline;
 beforeAll(async () => {
-  pipeline = await startPipeline({ simulator: { scenario: DEMO_SCENARIO_PATH, deleteDelayMs: 200, stuckDeletes: true }, credentials: DEMO.apiKey });
+  pipeline = await startDemoPipeline({ deleteDelayMs: 200, stuckDeletes: true });
 });
 afterAll(() => pipeline?.stop());
-beforeEach(() => {
-  clearAuthCaches();
-  pipeline.sim.clearFaults();
-  pipeline.sim.clearLog();
-  pipeline.clearQueues();
-});
+beforeEach(() => resetPipeline(pipeline));
 
 async function inlineSweep(env: Record<string, string>): Promise<ScanReport> {
   pipeline.configure({ JANITOR_MODE: 'dry-run', INCLUDE_PROJECT_IDS: payments.id, GRACE_PERIODS: 'default=0', ...env });

@@ -5,15 +5,14 @@ import SCHEDULED_EVENT from '../../events/scheduled-sweep.json';
 import { handler as scanHandler } from '../../functions/scan';
 import { handler as sweepHandler } from '../../functions/sweep';
 import { handler as workerHandler } from '../../functions/worker';
-import { clearAuthCaches } from '../../lib/atlas';
 import { deleteJobSchema, type DeleteJob } from '../../lib/jobs';
 import { CREDENTIALS_FAILURES_METRIC, metrics } from '../../lib/lambda';
 import type { ScanReport } from '../../lib/report';
 import { RunFailedError } from '../../lib/run';
 import { lambdaContext } from '../../tools/local/lambda-context';
 import { DEMO } from '../support/demo';
-import { startPipeline, type Pipeline } from '../support/pipeline';
-import { DEMO_SCENARIO_PATH, demo, demoKeys } from '../support/sim-http';
+import { resetPipeline, startDemoPipeline, type Pipeline } from '../support/pipeline';
+import { demo, demoKeys } from '../support/sim-http';
 import { captureJobReports } from '../support/worker-harness';
 import { LocalPoller } from '../../tools/local/poller';
 
@@ -46,15 +45,10 @@ async function closedPort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  pipeline = await startPipeline({ simulator: { scenario: DEMO_SCENARIO_PATH, deleteDelayMs: 60_000 }, credentials: DEMO.apiKey });
+  pipeline = await startDemoPipeline({ deleteDelayMs: 60_000 });
 });
 afterAll(() => pipeline?.stop());
-beforeEach(() => {
-  clearAuthCaches();
-  pipeline.sim.clearLog();
-  pipeline.sim.clearFaults();
-  pipeline.clearQueues();
-});
+beforeEach(() => resetPipeline(pipeline));
 afterEach(() => vi.restoreAllMocks());
 
 describe('401/403 by cause', () => {

@@ -1,7 +1,10 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
+import { clearAuthCaches } from '../../lib/atlas';
 import { resetRuntimeDeps } from '../../lib/lambda';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../tools/simulator';
+import { DEMO } from './demo';
+import { DEMO_SCENARIO_PATH } from './sim-http';
 
 export interface Queues {
   scan: string;
@@ -108,4 +111,17 @@ export async function startPipeline(options: { simulator: SimulatorOptions; cred
       await Promise.all([sim.stop(), fauxqs.stop()]);
     },
   };
+}
+
+/** The demo scenario behind a pipeline, with the demo's API key: what the handler tests start once per file. */
+export function startDemoPipeline(simulator: Omit<SimulatorOptions, 'scenario'> = {}): Promise<Pipeline> {
+  return startPipeline({ simulator: { scenario: DEMO_SCENARIO_PATH, ...simulator }, credentials: DEMO.apiKey });
+}
+
+/** A clean slate between tests sharing one pipeline: no cached tokens, no request log, no faults, empty queues. */
+export function resetPipeline(pipeline: Pipeline): void {
+  clearAuthCaches();
+  pipeline.sim.clearLog();
+  pipeline.sim.clearFaults();
+  pipeline.clearQueues();
 }
