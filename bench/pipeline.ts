@@ -21,6 +21,8 @@ export interface PipelineBench {
   ratioToBucketBound: number;
   /** 429 answers from the buckets. */
   rateLimited: number;
+  /** The same, by operation: which bucket was overrun. */
+  rateLimitedBy: Record<string, number>;
   /** Projects never scanned, or whose scan reported an error. */
   projectErrors: number;
   /** Delete jobs planned but never finished. */
@@ -117,6 +119,7 @@ export async function benchPipeline(options: { projects: number; targetBoundMs: 
     bucketBoundMs,
     ratioToBucketBound: round(report.pipelineMs / bucketBoundMs),
     rateLimited: report.apiCalls.rateLimited,
+    rateLimitedBy: report.apiCalls.rateLimitedBy,
     projectErrors: options.projects - report.projectsScanned + report.projectsWithErrors,
     lost: report.totals.lost,
     deleted: report.totals.deleted,

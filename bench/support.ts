@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { clearAuthCaches, clearRateLimitCache } from '../lib/atlas';
+import { clearAuthCaches, clearRateLimitCache, type RateLimitOptions } from '../lib/atlas';
 import { loadConfig } from '../lib/config';
 import { CredentialStore, clientFactory } from '../lib/credentials';
 import type { JanitorDeps } from '../lib/run';
@@ -46,7 +46,7 @@ export async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Janitor dependencies for an in-process run against a simulator (dry-run, no queues). */
-export function benchDeps(url: string, concurrency: number, env: Record<string, string> = {}): JanitorDeps {
+export function benchDeps(url: string, concurrency: number, env: Record<string, string> = {}, rateLimits: Omit<RateLimitOptions, 'sharedBy'> = {}): JanitorDeps {
   // A fresh container: no token, no nonce, no learned rate limits.
   clearAuthCaches();
   clearRateLimitCache();
@@ -54,7 +54,7 @@ export function benchDeps(url: string, concurrency: number, env: Record<string, 
   return {
     config,
     credentials: new CredentialStore({ ttlMs: 3_600_000, env: { MONGODB_ATLAS_PUBLIC_API_KEY: GENERATED_API_KEY.publicKey, MONGODB_ATLAS_PRIVATE_API_KEY: GENERATED_API_KEY.privateKey } }),
-    makeClient: clientFactory({ baseUrl: url, concurrency, rateLimits: { sharedBy: config.rateLimitSharedBy } }),
+    makeClient: clientFactory({ baseUrl: url, concurrency, rateLimits: { sharedBy: config.rateLimitSharedBy, ...rateLimits } }),
     now: Date.now,
     newSweepId: () => 'sweep-bench',
   };

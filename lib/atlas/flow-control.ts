@@ -52,15 +52,26 @@ function bucketLimits(capacity: number, refillRate: number, refillDurationSecond
   return { capacity, perMs: refillRate / (refillDurationSeconds * 1000), headroom: capacity >= 2 ? 1 : 0 };
 }
 
+/** How soon a request waiting on a bucket with no refill (a share not granted yet) looks again. */
+const NO_REFILL_RECHECK_MS = 100;
+/** Rounding slack when comparing token counts after a sleep computed from them. */
+const EPSILON = 1e-9;
+
 /**
- * One client-side bucket. Tokens are reserved in arrival order: a request that finds none is told how
- * long until its own token arrives, and the count goes below zero by the reservations waiting, so later
- * arrivals queue behind it without timers or polling. It counts the tokens the client may use, which is
- * Atlas's count less the headroom.
+ * One client-side bucket. Tokens are handed out in arrival order as numbered tickets: `issued` counts the
+ * tickets taken, `supplied` the tokens the bucket has produced (its start less the headroom, plus refill,
+ * never more than the capacity ahead of `issued`). Ticket n may go once `supplied` reaches n, so later
+ * arrivals queue behind it without timers or polling, and a waiting request asks again after its sleep
+ * (a 429, a header or a smaller share may have pushed its token further away). It counts the tokens the
+ * client may use, which is Atlas's count less the headroom.
  */
 export class TokenBucket {
+  /** The limits as published (or guessed), before any share is applied. */
+  #base: { capacity: number; perMs: number };
   #limits: BucketLimits;
-  #tokens: number;
+  #share = 1;
+  #issued = 0;
+  #supplied: number;
   #updatedAt: number;
   #pausedUntil = 0;
   #consecutive429 = 0;
@@ -69,10 +80,18 @@ export class TokenBucket {
   /** True when the limits are a guess (no published set): `RateLimit-Limit` may correct the capacity. */
   readonly #learnsCapacity: boolean;
   readonly #now: () => number;
+  /** Called whenever the bucket is used (a shared budget renews its lease from here). */
+  onUse: (() => void) | undefined;
+  /**
+   * Longest a waiting request sleeps before it asks again. A shared bucket's share can grow at any
+   * renewal, and a request told to wait 30 s at a newcomer's share must not sleep through that.
+   */
+  maxSleepMs = Number.POSITIVE_INFINITY;
 
   constructor(limits: { capacity: number; refillRate: number; refillDurationSeconds: number }, now: () => number, learnsCapacity = false) {
     this.#limits = bucketLimits(limits.capacity, limits.refillRate, limits.refillDurationSeconds);
-    this.#tokens = this.#limits.capacity - this.#limits.headroom;
+    this.#base = { capacity: this.#limits.capacity, perMs: this.#limits.perMs };
+    this.#supplied = this.#limits.capacity - this.#limits.headroom;
     this.#now = now;
     this.#updatedAt = now();
     this.#learnsCapacity = learnsCapacity;
@@ -82,19 +101,66 @@ export class TokenBucket {
     return this.#limits.capacity;
   }
 
-  /** Tokens the client may still use now (negative while reservations wait). */
+  /** Tokens per second this client may take (its share of the bucket's refill). */
+  get refillPerSecond(): number {
+    return this.#limits.perMs * 1000;
+  }
+
+  /** Tokens a second the whole bucket refills, before any share. */
+  get fullRefillPerSecond(): number {
+    return this.#base.perMs * 1000;
+  }
+
+  /** Tokens the client may still use now (negative while tickets wait). */
   get tokens(): number {
     this.#refill();
-    return this.#tokens;
+    return this.#supplied - this.#issued;
+  }
+
+  /** Tickets taken so far (a shared budget measures demand from it). */
+  get issued(): number {
+    return this.#issued;
+  }
+
+  /**
+   * Take this share (0..1) of the bucket's refill and capacity: what a shared budget grants when other
+   * invocations use the same bucket at Atlas. Tokens above the new capacity are dropped; 0 stops refill.
+   */
+  setShare(share: number): void {
+    const next = Math.min(1, Math.max(0, share));
+    if (next === this.#share) return;
+    this.#refill();
+    this.#share = next;
+    const capacity = Math.max(next > 0 ? 1 : 0, this.#base.capacity * next);
+    this.#limits = { capacity, perMs: this.#base.perMs * next, headroom: capacity >= 2 ? 1 : 0 };
+    this.#supplied = Math.min(this.#supplied, this.#issued + capacity - this.#limits.headroom);
+  }
+
+  get share(): number {
+    return this.#share;
+  }
+
+  /** Takes a ticket; `waitFor(ticket)` says how long until it may be sent. */
+  take(): number {
+    this.onUse?.();
+    // Refill first: the cap on refill is relative to the tickets issued before this one.
+    this.#refill();
+    this.#issued += 1;
+    return this.#issued;
+  }
+
+  /** How long the holder of `ticket` must still wait (0: send now). */
+  waitFor(ticket: number): number {
+    this.onUse?.();
+    this.#refill();
+    const need = ticket - this.#supplied;
+    const refillWait = need <= EPSILON ? 0 : this.#limits.perMs > 0 ? Math.ceil(need / this.#limits.perMs) : NO_REFILL_RECHECK_MS;
+    return Math.min(Math.max(refillWait, this.pausedFor(), 0), this.maxSleepMs);
   }
 
   /** Takes a token and returns how long the caller must wait before sending (0 if one was there). */
   reserve(): number {
-    this.#refill();
-    const now = this.#now();
-    this.#tokens -= 1;
-    const refillWait = this.#tokens >= 0 ? 0 : Math.ceil(-this.#tokens / this.#limits.perMs);
-    return Math.max(refillWait, this.#pausedUntil - now, 0);
+    return this.waitFor(this.take());
   }
 
   /** Stamp a request with this at sending, and hand it back to `refused`. */
@@ -116,13 +182,14 @@ export class TokenBucket {
   observe(headers: HeaderLookup): void {
     const limit = Number(headers.get('ratelimit-limit') ?? Number.NaN);
     this.#refill();
-    if (this.#learnsCapacity && positive(limit) && limit !== this.#limits.capacity) {
+    if (this.#learnsCapacity && positive(limit) && limit !== this.#base.capacity) {
+      this.#base = { capacity: limit, perMs: this.#base.perMs };
       this.#limits = bucketLimits(limit, this.#limits.perMs * 1000, 1);
-      this.#tokens = Math.min(this.#tokens, limit - this.#limits.headroom);
+      this.#supplied = Math.min(this.#supplied, this.#issued + limit - this.#limits.headroom);
     }
     const remainingText = headers.get('ratelimit-remaining');
     const remaining = remainingText === null ? Number.NaN : Number(remainingText);
-    if (Number.isFinite(remaining) && remaining >= 0) this.#tokens = Math.min(this.#tokens, remaining - this.#limits.headroom);
+    if (Number.isFinite(remaining) && remaining >= 0) this.#supplied = Math.min(this.#supplied, this.#issued + remaining - this.#limits.headroom);
   }
 
   /** An answer that was not a 429: the run of refusals is over. */
@@ -150,7 +217,7 @@ export class TokenBucket {
         ? retryAfterMs
         : backoffDelay(REPEATED_429_BACKOFF, Math.max(1, this.#consecutive429 - 1), () => 1, retryAfterMs);
     this.#refill();
-    this.#tokens = Math.min(this.#tokens, -this.#limits.headroom);
+    this.#supplied = Math.min(this.#supplied, this.#issued - this.#limits.headroom);
     this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + pause);
     return pause;
   }
@@ -160,7 +227,6 @@ export class TokenBucket {
     const elapsed = now - this.#updatedAt;
     if (elapsed <= 0) return;
     this.#updatedAt = now;
-    this.#tokens = Math.min(this.#limits.capacity - this.#limits.headroom, this.#tokens + elapsed * this.#limits.perMs);
+    this.#supplied = Math.min(this.#issued + this.#limits.capacity - this.#limits.headroom, this.#supplied + elapsed * this.#limits.perMs);
   }
 }
-

@@ -14,6 +14,7 @@ export { ID_FORMATS, PROVIDERS, isEndpointId, type Provider } from './ids';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 export { clearRateLimitCache, type EndpointSet, type RateLimitScope } from './rate-limits';
 export type { ExchangeEvent, RateLimitOptions, TransportStats } from './transport';
+export type { BudgetLease, BudgetLeaseStore } from './shared-budget';
 export type {
   AccessListEntry,
   EndpointService,

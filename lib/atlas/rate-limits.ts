@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { TokenBucket } from './flow-control';
+import { SharedBudget, type BudgetLeaseStore } from './shared-budget';
 import { linkSchema } from './schemas';
 
 /**
@@ -122,6 +123,17 @@ function shareOf(set: EndpointSet, sharedBy: number): EndpointSet {
   return { ...set, capacity: Math.max(1, set.capacity / sharedBy), refillRate: set.refillRate / sharedBy };
 }
 
+/** How the USER, ORGANIZATION and IP buckets are shared with other invocations using the same credentials. */
+export interface BucketSharing {
+  /** Where leases are kept; without it each client takes the fixed share 1 / sharedBy. */
+  store?: BudgetLeaseStore | undefined;
+  /** The credentials' key at the store (a hash: never the principal itself). */
+  budgetPrefix?: string;
+  /** This container's id at the store (default: one per process). */
+  holder?: string;
+  onError?: (error: unknown) => void;
+}
+
 /**
  * The client's buckets for one set of credentials: which set each request belongs to, and one bucket
  * per (set, scope id), created on first use.
@@ -129,18 +141,24 @@ function shareOf(set: EndpointSet, sharedBy: number): EndpointSet {
 export class RateLimitBuckets {
   readonly #sets: CompiledSet[];
   readonly #buckets = new Map<string, TokenBucket>();
+  /** Buckets shared through leases: never pruned, their lease lives with them. */
+  readonly #shared = new Map<string, { bucket: TokenBucket; budget: SharedBudget }>();
   #pruneAt = PRUNE_AT;
   readonly #sharedBy: number;
+  readonly #sharing: BucketSharing;
   readonly #now: () => number;
   /** True when `/rateLimits` answered: false means every bucket is a fallback that learns from headers. */
   readonly published: boolean;
 
-  constructor(sets: readonly EndpointSet[] | undefined, options: { sharedBy?: number; now: () => number }) {
+  constructor(sets: readonly EndpointSet[] | undefined, options: { sharedBy?: number; now: () => number; sharing?: BucketSharing }) {
     this.published = sets !== undefined;
     this.#sharedBy = Math.max(1, Math.floor(options.sharedBy ?? 1));
+    this.#sharing = options.sharing ?? {};
     this.#now = options.now;
+    // With a lease store the shared buckets keep their whole limits: the lease decides the share.
+    const divide = this.#sharing.store ? 1 : this.#sharedBy;
     this.#sets = (sets ?? []).map((set) => ({
-      set: shareOf(set, this.#sharedBy),
+      set: shareOf(set, divide),
       matchers: set.endpoints.map((e) => ({ method: e.method.toUpperCase(), pattern: compileTemplate(e.path) })),
     }));
   }
@@ -164,6 +182,9 @@ export class RateLimitBuckets {
 
   bucket(key: BucketKey): TokenBucket {
     const id = `${key.setId}\u0000${key.scopeId}`;
+    const set = key.published ? this.#sets.find((s) => s.set.id === key.setId)?.set : undefined;
+    const store = this.#sharing.store;
+    if (set && set.scope !== 'GROUP' && store) return this.#sharedBucket(id, set, store);
     let bucket = this.#buckets.get(id);
     if (!bucket) {
       // A sweep of 10,000 projects would otherwise keep three GROUP buckets per project to the end.
@@ -171,16 +192,33 @@ export class RateLimitBuckets {
         for (const [k, b] of this.#buckets) if (b.idle) this.#buckets.delete(k);
         this.#pruneAt = Math.max(PRUNE_AT, this.#buckets.size * 2);
       }
-      const set = key.published ? this.#sets.find((s) => s.set.id === key.setId)?.set : undefined;
       bucket = new TokenBucket(set ?? FALLBACK_LIMITS, this.#now, set === undefined);
       this.#buckets.set(id, bucket);
     }
     return bucket;
   }
 
+  #sharedBucket(id: string, set: EndpointSet, store: BudgetLeaseStore): TokenBucket {
+    let entry = this.#shared.get(id);
+    if (!entry) {
+      const bucket = new TokenBucket(set, this.#now);
+      const budget = new SharedBudget(bucket, {
+        store,
+        budget: `${this.#sharing.budgetPrefix ?? 'atlas'}#${id.replace('\u0000', '#')}`,
+        ...(this.#sharing.holder ? { holder: this.#sharing.holder } : {}),
+        fallbackShare: 1 / this.#sharedBy,
+        now: this.#now,
+        ...(this.#sharing.onError ? { onError: this.#sharing.onError } : {}),
+      });
+      entry = { bucket, budget };
+      this.#shared.set(id, entry);
+    }
+    return entry.bucket;
+  }
+
   /** Buckets created so far (for tests and diagnostics). */
   get size(): number {
-    return this.#buckets.size;
+    return this.#buckets.size + this.#shared.size;
   }
 }
 
@@ -208,6 +246,18 @@ const cache = new Map<string, CachedLimits>();
 export function cachedLimits(key: string, now: number): CachedLimits | undefined {
   const entry = cache.get(key);
   return entry && entry.expiresAt > now ? entry : undefined;
+}
+
+const learning = new Map<string, Promise<RateLimitBuckets>>();
+
+/** Runs `learn` for `key` unless a run for it is already under way, whose answer is then shared. */
+export function learnOnce(key: string, learn: () => Promise<RateLimitBuckets>): Promise<RateLimitBuckets> {
+  let pending = learning.get(key);
+  if (!pending) {
+    pending = learn().finally(() => learning.delete(key));
+    learning.set(key, pending);
+  }
+  return pending;
 }
 
 export function storeLimits(key: string, entry: CachedLimits): void {

@@ -1,4 +1,5 @@
 import { nodeHttp, type HeaderLookup, type HttpCall, type HttpInit } from './http';
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DigestAuthenticator,
@@ -23,12 +24,14 @@ import {
   RATE_LIMITS_RETRY_MS,
   RateLimitBuckets,
   cachedLimits,
+  learnOnce,
   endpointSetPageSchema,
   storeLimits,
   type EndpointSet,
 } from './rate-limits';
 import { DEFAULT_RETRY_POLICY, backoffDelay, parseRetryAfter, type RetryPolicy } from './retry';
 import { errorBodySchema, tokenSchema } from './schemas';
+import type { BudgetLeaseStore } from './shared-budget';
 
 export interface TransportOptions {
   baseUrl: string;
@@ -63,6 +66,16 @@ export interface RateLimitOptions {
    * buckets are one bucket at Atlas for all of them, so each client takes this share of their refill.
    */
   sharedBy?: number;
+  /**
+   * Where invocations sharing those buckets keep their leases (the ledger table in the stack): with it,
+   * each takes a max-min fair share of what the busy ones want, and `sharedBy` is used only while the
+   * store cannot be reached. See shared-budget.ts.
+   */
+  leases?: BudgetLeaseStore | undefined;
+  /** This container's id at the lease store, and its own buckets (tests running two containers in one process). */
+  holder?: string;
+  /** A lease could not be written: the client falls back to 1 / sharedBy until it can. */
+  onLeaseError?: (error: unknown) => void;
 }
 
 export interface RequestSpec {
@@ -138,7 +151,7 @@ export class Transport {
   readonly #limiter: ConcurrencyLimiter;
   readonly #rateLimitOptions: RateLimitOptions;
   readonly #limitsKey: string;
-  #buckets: Promise<RateLimitBuckets> | undefined;
+  readonly #budgetPrefix: string;
   readonly #retry: RetryPolicy;
   readonly #timeoutMs: number;
   readonly #deadline: () => number | undefined;
@@ -156,7 +169,10 @@ export class Transport {
     this.#rateLimitOptions = options.rateLimits ?? {};
     // The principal, never the secret: the cache key is held in memory and may show in a heap dump.
     const principal = options.credentials.type === 'apiKey' ? options.credentials.publicKey : options.credentials.clientId;
-    this.#limitsKey = `${this.#baseUrl} ${principal} ${this.#rateLimitOptions.sharedBy ?? 1}`;
+    const { sharedBy = 1, leases, holder = '' } = this.#rateLimitOptions;
+    this.#limitsKey = `${this.#baseUrl} ${principal} ${sharedBy} ${leases ? 'leased' : 'fixed'} ${holder}`;
+    // Leases name the credentials by a hash: the lease store is a table others may read.
+    this.#budgetPrefix = createHash('sha256').update(`${this.#baseUrl} ${principal}`).digest('hex').slice(0, 16);
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#deadline = options.deadline ?? (() => undefined);
@@ -183,8 +199,10 @@ export class Transport {
   }
 
   async #waitForToken(bucket: TokenBucket, operation: string): Promise<void> {
-    // A 429 on the bucket while this request slept extends its wait: check again after each sleep.
-    for (let wait = bucket.reserve(); wait > 0; wait = bucket.pausedFor()) {
+    // A 429, a header or a smaller share while this request slept can push its token further away:
+    // check again after each sleep.
+    const ticket = bucket.take();
+    for (let wait = bucket.waitFor(ticket); wait > 0; wait = bucket.waitFor(ticket)) {
       if (this.#exceedsDeadline(wait)) throw new AtlasNetworkError(operation, 'timeout', undefined);
       await this.#sleep(wait);
     }
@@ -197,15 +215,19 @@ export class Transport {
       this.stats.publishedLimits ??= cached.buckets.published;
       return Promise.resolve(cached.buckets);
     }
-    this.#buckets ??= this.#learnRateLimits().finally(() => {
-      this.#buckets = undefined;
+    // One read per container even when several clients start at once (five scan batches in one
+    // container): two sets of buckets for the same credentials would each spend the whole budget.
+    return learnOnce(this.#limitsKey, () => this.#learnRateLimits()).then((buckets) => {
+      this.stats.publishedLimits ??= buckets.published;
+      return buckets;
     });
-    return this.#buckets;
   }
 
   async #learnRateLimits(): Promise<RateLimitBuckets> {
     const sets = this.#rateLimitOptions.learn === false ? undefined : await this.#readRateLimits();
-    const buckets = new RateLimitBuckets(sets, { sharedBy: this.#rateLimitOptions.sharedBy, now: this.#now });
+    const { sharedBy, leases, holder, onLeaseError } = this.#rateLimitOptions;
+    const sharing = { store: leases, budgetPrefix: this.#budgetPrefix, ...(holder ? { holder } : {}), ...(onLeaseError ? { onError: onLeaseError } : {}) };
+    const buckets = new RateLimitBuckets(sets, { ...(sharedBy ? { sharedBy } : {}), now: this.#now, sharing });
     const ttl = sets ? RATE_LIMITS_REFRESH_MS : RATE_LIMITS_RETRY_MS;
     storeLimits(this.#limitsKey, { sets, buckets, expiresAt: this.#now() + ttl });
     this.stats.publishedLimits = buckets.published;

@@ -3,6 +3,7 @@ import { loadConfig } from '../config';
 import { snsNotifier } from '../notify/notifier';
 import { ReportStore } from '../report';
 import { buildDeps, type JanitorDeps } from '../run';
+import { logger } from './logger';
 
 /** Milliseconds kept back from a Lambda's remaining time, so a reply and its logs still fit. */
 const DEADLINE_MARGIN_MS = 3_000;
@@ -33,7 +34,10 @@ export function runtimeDeps(env: Record<string, string | undefined> = process.en
   if (cached) return cached;
   const config = loadConfig(env);
   cached = {
-    ...buildDeps(config, env, { deadline: currentDeadline }),
+    ...buildDeps(config, env, {
+      deadline: currentDeadline,
+      onLeaseError: (error) => logger.warn('rate-limit lease not written: using the fixed share (ATLAS_RATE_LIMIT_SHARED_BY)', { reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }),
+    }),
     // A local SQS (AWS_ENDPOINT_URL_SQS) hands out queue URLs on hosts that do not resolve; in AWS the
     // queue URL and the regional endpoint agree, so the SDK's default applies.
     sqs: lazySqsClient(env['AWS_ENDPOINT_URL_SQS'] ? { useQueueUrlAsEndpoint: false } : {}),

@@ -1,3 +1,4 @@
+export { DynamoBudgetLeases } from './budget-leases';
 export { DynamoLedger } from './dynamo-ledger';
 export type { Attempt, JobHistory, Ledger, Mark, StaleSighting } from './ledger';
 export { rememberSightings, type SightingContext } from './sightings';

@@ -3,7 +3,7 @@ import type { AtlasClientOptions } from '../atlas';
 import { lazyDocumentClient, lazySecretsManagerClient, ssmParameterReader, type SqsSender } from '../aws/clients';
 import type { JanitorConfig } from '../config';
 import { CredentialStore, clientFactory, type ClientFactory } from '../credentials';
-import { DynamoLedger, type Ledger } from '../ledger';
+import { DynamoBudgetLeases, DynamoLedger, type Ledger } from '../ledger';
 import type { Notifier } from '../notify/notifier';
 import { protectionSource, type ProtectionSource } from '../protections';
 import type { ReportStore } from '../report';
@@ -30,7 +30,10 @@ function defaultSweepId(now: () => number): () => string {
 }
 
 /** How the Atlas client behaves beyond the configuration: the Lambda's deadline, the CLI's patience. */
-export type ClientSettings = Pick<AtlasClientOptions, 'timeoutMs' | 'retry' | 'deadline'>;
+export type ClientSettings = Pick<AtlasClientOptions, 'timeoutMs' | 'retry' | 'deadline'> & {
+  /** A rate-limit lease could not be written (the client uses the fixed share meanwhile). */
+  onLeaseError?: (error: unknown) => void;
+};
 
 /**
  * The dependencies the functions and the CLI share, from a validated configuration: the credential
@@ -40,6 +43,8 @@ export type ClientSettings = Pick<AtlasClientOptions, 'timeoutMs' | 'retry' | 'd
  */
 export function buildDeps(config: JanitorConfig, env: Record<string, string | undefined>, client: ClientSettings = {}): JanitorDeps {
   const now = Date.now;
+  const { onLeaseError, ...clientSettings } = client;
+  const documents = config.ledgerTable ? lazyDocumentClient({}) : undefined;
   return {
     config,
     credentials: new CredentialStore({
@@ -52,10 +57,15 @@ export function buildDeps(config: JanitorConfig, env: Record<string, string | un
       baseUrl: config.baseUrl,
       apiGeneration: config.apiGeneration,
       concurrency: config.concurrency,
-      rateLimits: { sharedBy: config.rateLimitSharedBy },
-      ...client,
+      // With the ledger table, invocations sharing a USER bucket lease their shares there.
+      rateLimits: {
+        sharedBy: config.rateLimitSharedBy,
+        leases: documents && config.ledgerTable ? new DynamoBudgetLeases(documents, config.ledgerTable) : undefined,
+        ...(onLeaseError ? { onLeaseError } : {}),
+      },
+      ...clientSettings,
     }),
-    ledger: config.ledgerTable ? new DynamoLedger(lazyDocumentClient({}), config.ledgerTable) : undefined,
+    ledger: documents && config.ledgerTable ? new DynamoLedger(documents, config.ledgerTable) : undefined,
     protections: protectionSource(config, { readParameter: ssmParameterReader({}), now }),
     now,
     newSweepId: defaultSweepId(now),

@@ -87,7 +87,7 @@ export interface DemoReport {
   expected: { stale: number; missed: string[]; unexpected: string[] } | undefined;
   /** What the scans could not read (after every retry): why a stale resource may be missed. */
   scanErrors: string[];
-  apiCalls: { total: number; deletes: number; faultsInjected: number; rateLimited: number };
+  apiCalls: { total: number; deletes: number; faultsInjected: number; rateLimited: number; rateLimitedBy: Record<string, number> };
   /** The last sweep alone: from its invocation until the queues drained (no setup, no checks). */
   pipelineMs: number;
   /** Projects whose scan logged a line, and those whose line reported errors. */
@@ -371,6 +371,7 @@ function assemble(input: AssembleInput): DemoReport {
       deletes: sim.log.filter((e) => e.method === 'DELETE').length,
       faultsInjected: sim.log.filter((e) => e.fault !== null).length,
       rateLimited: sim.log.filter((e) => e.status === 429 && e.fault === null).length,
+      rateLimitedBy: countBy(sim.log.filter((e) => e.status === 429 && e.fault === null).map((e) => e.operationId ?? e.path)),
     },
     pipelineMs: input.pipelineMs,
     projectsScanned: new Set(observations.scanned.map((line) => line.projectId)).size,
@@ -381,4 +382,10 @@ function assemble(input: AssembleInput): DemoReport {
     wallTimeMs: Date.now() - input.started,
     ok: lost.length === 0 && touchedOutsidePlan.length === 0 && input.ledger.deletesBeforeGraceEnded === 0,
   };
+}
+
+function countBy(keys: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const key of keys) counts[key] = (counts[key] ?? 0) + 1;
+  return counts;
 }

@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import type { TokenBucket } from './flow-control';
+
+/**
+ * Sharing one Atlas bucket (USER, ORGANIZATION or IP scope) among the invocations that use it at once.
+ *
+ * Atlas keeps one bucket for every scan and worker container running with the same credentials. A
+ * fixed division by the most that may run (`ATLAS_RATE_LIMIT_SHARED_BY`) wastes the shares of those that
+ * are idle; each taking the whole bucket overruns it as soon as two are busy (issue 16: 1.7% of the
+ * nightly pipeline's requests refused, the run 1.24× its bound). So each container holding such a bucket
+ * keeps a lease in the ledger table, renewed every RENEW_MS while it uses the bucket: how many tokens a
+ * second it wants, and the share of the bucket it claims. Its target is its max-min fair share of what
+ * everybody wants (a container that wants little gets what it wants, the busy ones split the rest, one
+ * alone gets it all).
+ *
+ * The claims never add up to more than the bucket, because a share is used only once claimed:
+ * a holder publishes its claim first, and uses no more of it than the other claims the same write
+ * returned leave free. DynamoDB applies the writes to one item one after another, so of two holders
+ * growing at once the second sees the first's claim. A holder shrinks at once, and publishes it next time.
+ */
+
+/** One holder's lease on a shared bucket. */
+export interface BudgetLease {
+  holder: string;
+  /** Epoch ms after which the lease no longer counts. */
+  until: number;
+  /** Tokens a second the holder wants (what it used plus what waits). */
+  demand: number;
+  /** The share of the bucket (0..1) the holder may use at most; it uses no more than the others leave. */
+  claim: number;
+}
+
+/** Where leases are kept (the ledger table when configured). */
+export interface BudgetLeaseStore {
+  /**
+   * Writes `lease` under `budget` and returns every lease now held on `budget`, this one included. Also
+   * removes each lease of `forget` (long expired) unless its holder has renewed it since (its `until`
+   * changed): a holder coming back must not be erased by someone who saw it gone.
+   */
+  renew(budget: string, lease: BudgetLease, forget: readonly BudgetLease[]): Promise<BudgetLease[]>;
+}
+
+/** How often a holder using the bucket writes its lease. */
+export const RENEW_MS = 500;
+/** A lease not renewed for this long is somebody who stopped: its share goes to the others. */
+export const LEASE_MS = 2_000;
+/** A holder's share is sized for this multiple of its demand, so a growing demand is seen to grow. */
+const DEMAND_GROWTH = 1.5;
+/** Demand floor (tokens a second): a holder that just started still gets something to measure. */
+const MIN_DEMAND = 1;
+
+/** One id per container: a warm container keeps its lease across invocations. */
+const CONTAINER_HOLDER = randomUUID();
+
+/**
+ * Max-min fair shares of `total` tokens a second: holders are served in order of demand, each getting
+ * its demand (times DEMAND_GROWTH) or an equal split of what is left, whichever is less; what nobody
+ * wants is split in proportion to those shares, so the shares always add up to `total`.
+ */
+export function fairShares(leases: readonly BudgetLease[], total: number): Map<string, number> {
+  const sorted = [...leases].sort((a, b) => a.demand - b.demand || a.holder.localeCompare(b.holder));
+  const shares = new Map<string, number>();
+  let left = total;
+  sorted.forEach((lease, i) => {
+    const give = Math.min(Math.max(MIN_DEMAND, lease.demand) * DEMAND_GROWTH, left / (sorted.length - i));
+    shares.set(lease.holder, give);
+    left -= give;
+  });
+  // What nobody asked for goes in proportion to what each asked: a holder that wants little is not given
+  // a share it will leave unused while the busy ones wait.
+  const asked = [...shares.values()].reduce((sum, share) => sum + share, 0);
+  if (left > 0 && asked > 0) for (const [holder, share] of shares) shares.set(holder, share + (left * share) / asked);
+  return shares;
+}
+
+/** What the live claims of `others` leave of the bucket. */
+function freeOf(others: readonly BudgetLease[], now: number): number {
+  return Math.max(0, 1 - others.filter((l) => l.until > now).reduce((sum, l) => sum + l.claim, 0));
+}
+
+export interface SharedBudgetOptions {
+  store: BudgetLeaseStore;
+  /** The bucket's key at the store: the credentials (hashed), the set and the scope id. */
+  budget: string;
+  /** This container's id (tests give two clients in one process their own). */
+  holder?: string;
+  /** The share used while the store cannot be reached: 1 / ATLAS_RATE_LIMIT_SHARED_BY. */
+  fallbackShare: number;
+  now: () => number;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * The lease of one container on one shared bucket, driving that bucket's share. A new holder (or one whose
+ * lease lapsed) has no share until its claim is written and found free.
+ */
+export class SharedBudget {
+  readonly #bucket: TokenBucket;
+  readonly #options: SharedBudgetOptions;
+  readonly #holder: string;
+  /** The renewal in flight (its start), if any, and a generation so a late answer is ignored. */
+  #renewingSince: number | undefined;
+  #generation = 0;
+  #lastRenewAt = Number.NEGATIVE_INFINITY;
+  #leaseUntil = Number.NEGATIVE_INFINITY;
+  #issuedAtRenew = 0;
+  /** The other holders' leases as the last write returned them (undefined: none read yet). */
+  #view: BudgetLease[] | undefined;
+  /** Lease writes that failed in a row (diagnostics). */
+  failures = 0;
+
+  constructor(bucket: TokenBucket, options: SharedBudgetOptions) {
+    this.#bucket = bucket;
+    this.#options = options;
+    this.#holder = options.holder ?? CONTAINER_HOLDER;
+    bucket.setShare(0);
+    bucket.onUse = () => this.tick();
+    // Waiting requests look again every half renewal: they keep the lease renewed, and see a larger share.
+    bucket.maxSleepMs = RENEW_MS / 2;
+  }
+
+  /** Called on every use of the bucket: drops a lapsed share, renews the lease when it is time. */
+  tick(): void {
+    const now = this.#options.now();
+    // A lapsed lease: the others no longer count its claim.
+    if (now >= this.#leaseUntil && this.#bucket.share > 0 && this.failures === 0) this.#bucket.setShare(0);
+    // A renewal frozen with its Lambda container (or stuck on the network) does not block the next one.
+    const stuck = this.#renewingSince !== undefined && now - this.#renewingSince > LEASE_MS;
+    if ((this.#renewingSince === undefined || stuck) && now - this.#lastRenewAt >= RENEW_MS) {
+      const demand = this.#demand(now);
+      this.#lastRenewAt = now;
+      void this.#renew(now, demand, true);
+    }
+  }
+
+  /** Tokens a second this holder wants: what it took since the last renewal, plus what is still waiting. */
+  #demand(now: number): number {
+    const issued = this.#bucket.issued;
+    const elapsedS = Math.max(RENEW_MS, now - this.#lastRenewAt) / 1000;
+    const used = Number.isFinite(this.#lastRenewAt) ? (issued - this.#issuedAtRenew) / elapsedS : 0;
+    this.#issuedAtRenew = issued;
+    return used + this.#waitingDemand();
+  }
+
+  /** The tickets waiting for a token, as tokens a second: they should be served within one renewal. */
+  #waitingDemand(): number {
+    return Math.max(0, -this.#bucket.tokens) / (RENEW_MS / 1000);
+  }
+
+  /** The fair share of `demand` against the leases of `others` that still count at `now`. */
+  #target(demand: number, others: readonly BudgetLease[], now: number): number {
+    const live = others.filter((l) => l.until > now);
+    if (live.length === 0) return 1;
+    const full = this.#bucket.fullRefillPerSecond;
+    const me: BudgetLease = { holder: this.#holder, until: now + LEASE_MS, demand, claim: 0 };
+    return Math.min(1, (fairShares([me, ...live], full).get(this.#holder) ?? 0) / full);
+  }
+
+  /**
+   * Writes this holder's lease and takes what the answer allows. `mayClaimAgain`: when the answer changes
+   * the picture (who is there, room a newcomer needs, room the others just left), write again at once
+   * rather than a renewal later, once.
+   */
+  async #renew(startedAt: number, demand: number, mayClaimAgain: boolean): Promise<void> {
+    const generation = ++this.#generation;
+    this.#renewingSince = startedAt;
+    // Before anything was read the claim is 0: this write only learns who else is there. After, the
+    // claim is the fair target, but no more than what this holder has plus what the others left free:
+    // a target computed from an old demand of theirs must not squeeze them until they renew.
+    const claim = this.#view === undefined ? 0 : Math.min(this.#target(demand, this.#view, startedAt), Math.max(this.#bucket.share, freeOf(this.#view, startedAt)));
+    // Shrinking is safe at once; growing waits for the claim to be written.
+    if (claim < this.#bucket.share) this.#bucket.setShare(claim);
+    const lease: BudgetLease = { holder: this.#holder, until: startedAt + LEASE_MS, demand, claim };
+    const forget = (this.#view ?? []).filter((l) => l.until <= startedAt - LEASE_MS);
+    try {
+      const leases = await this.#options.store.renew(this.#options.budget, lease, forget);
+      if (generation !== this.#generation) return;
+      const learning = this.#view === undefined;
+      this.failures = 0;
+      this.#leaseUntil = lease.until;
+      const now = this.#options.now();
+      this.#view = leases.filter((l) => l.holder !== this.#holder);
+      // A newcomer in the answer lowers the share at once; the smaller claim is published next time.
+      const free = freeOf(this.#view, now);
+      const target = this.#target(demand, this.#view, now);
+      this.#bucket.setShare(Math.min(claim, free, target));
+      const better = Math.min(target, Math.max(this.#bucket.share, free));
+      // Room given up is published at once (somebody is waiting for it); growing by crumbs can wait.
+      if (learning || (mayClaimAgain && (better < claim - 1e-6 || better > claim * 1.05 + 1e-6))) {
+        this.#renewingSince = undefined;
+        // The first claim counts the tickets taken while the first write was on its way.
+        void this.#renew(now, learning ? Math.max(demand, this.#waitingDemand()) : demand, learning);
+      }
+    } catch (error) {
+      if (generation !== this.#generation) return;
+      // Said once per outage, not every RENEW_MS.
+      if (this.failures === 0) this.#options.onError?.(error);
+      this.failures++;
+      // Without the store nobody can know who else is busy: the configured division is the safe share.
+      const share = this.#bucket.share;
+      this.#bucket.setShare(share > 0 ? Math.min(share, this.#options.fallbackShare) : this.#options.fallbackShare);
+    } finally {
+      if (generation === this.#generation) this.#renewingSince = undefined;
+    }
+  }
+}
