@@ -1,13 +1,19 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoBudgetLeases } from '../lib/ledger';
 import { inlineSweep } from '../lib/run';
 import { benchDeps } from './support';
 
 /**
  * One "container" of the shared-budget measurement: a dry-run sweep of some projects in a process of
- * its own (its own client-side buckets, as a Lambda container has), counting the 429s it meets.
+ * its own (its own client-side buckets, as a Lambda container has), counting the 429s it meets; with a
+ * DynamoDB endpoint and table, sharing the bucket through leases there.
  */
 async function main(): Promise<void> {
-  const [url, sharedBy, ids] = process.argv.slice(2) as [string, string, string];
-  const deps = benchDeps(url, 8, { ATLAS_RATE_LIMIT_SHARED_BY: sharedBy });
+  const [url, sharedBy, ids, dynamoEndpoint, table] = process.argv.slice(2) as [string, string, string, string?, string?];
+  // With a DynamoDB endpoint and table: the containers share the bucket through leases there.
+  const leases = dynamoEndpoint && table ? new DynamoBudgetLeases(DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } })), table) : undefined;
+  const deps = benchDeps(url, 8, { ATLAS_RATE_LIMIT_SHARED_BY: sharedBy }, { leases });
   let rateLimited = 0;
   const makeClient = deps.makeClient;
   deps.makeClient = (access, onExchange) =>

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { table } from '../tools/cli/table';
+import { startLocalDynamo } from '../tools/local/dynamo';
 import { generateEstate } from '../tools/scenarios/generate';
 import { ROOT, round, startSimulatorProcess } from './support';
 
@@ -10,7 +11,8 @@ const TSX = join(ROOT, 'node_modules/tsx/dist/cli.mjs');
  * How concurrent invocations should share a USER bucket (issue 16, item 3): `containers` processes,
  * each with its own client-side buckets as Lambda containers have, sweep a share of the projects at
  * once against one simulator whose list calls share one USER bucket. Run with each invocation taking
- * the whole bucket (sharedBy 1) and with the refill divided among them (sharedBy = containers).
+ * the whole bucket (sharedBy 1), with the refill divided among them (sharedBy = containers), and through
+ * leases in a ledger table (dynalite).
  * npx tsx bench/shared-budget.ts [containers] [projects]
  */
 async function main(): Promise<void> {
@@ -27,29 +29,38 @@ async function main(): Promise<void> {
   ];
   const ids = ((estate['orgs'] as { projects: { id: string }[] }[]).flatMap((o) => o.projects)).map((p) => p.id);
   const rows: (string | number)[][] = [];
-  for (const sharedBy of [1, containers]) {
-    // A fresh simulator per run: its bucket starts full each time.
+  const dynamo = await startLocalDynamo();
+  const modes = [
+    { name: 'each takes the whole bucket', sharedBy: 1, leased: false },
+    { name: `the refill divided by ${containers}`, sharedBy: containers, leased: false },
+    { name: 'leases in the ledger table', sharedBy: containers, leased: true },
+  ];
+  for (const [run, { name, sharedBy, leased }] of modes.entries()) {
+    // A fresh simulator (its bucket starts full) and a fresh table per run.
     const sim = await startSimulatorProcess({ ...estate, rateLimits: { sets } });
+    const tableName = `leases-${run}`;
+    if (leased) await dynamo.createLedgerTable(tableName);
     try {
       const started = performance.now();
       const outs = await Promise.all(
         Array.from({ length: containers }, (_, i) => {
           const share = ids.filter((_, j) => j % containers === i).join(',');
           return new Promise<{ wallMs: number; rateLimited: number; requests: number; errors: number }>((ok, fail) =>
-            execFile(process.execPath, [TSX, 'bench/shared-budget-child.ts', sim.url, String(sharedBy), share], { cwd: ROOT, maxBuffer: 1 << 20 }, (error, stdout) => (error ? fail(error) : ok(JSON.parse(stdout)))),
+            execFile(process.execPath, [TSX, 'bench/shared-budget-child.ts', sim.url, String(sharedBy), share, ...(leased ? [dynamo.endpoint, tableName] : [])], { cwd: ROOT, maxBuffer: 1 << 20 }, (error, stdout) => (error ? fail(error) : ok(JSON.parse(stdout)))),
           );
         }),
       );
       const wallMs = Math.round(performance.now() - started);
       const requests = outs.reduce((s, o) => s + o.requests, 0);
       const rateLimited = outs.reduce((s, o) => s + o.rateLimited, 0);
-      rows.push([sharedBy, wallMs, bucketBoundMs, round(wallMs / bucketBoundMs), requests, rateLimited, outs.reduce((s, o) => s + o.errors, 0)]);
+      rows.push([name, wallMs, bucketBoundMs, round(wallMs / bucketBoundMs), requests, rateLimited, outs.reduce((s, o) => s + o.errors, 0)]);
     } finally {
       await sim.stop();
     }
   }
   process.stdout.write(`${containers} containers, ${projects} projects, ${listCalls} list calls through one USER bucket (${capacity} tokens, ${refill}/s)\n`);
-  process.stdout.write(`${table(['sharedBy', 'wall ms (incl. process start)', 'bucket bound ms', 'ratio', 'requests', '429s', 'errors'], rows)}\n`);
+  await dynamo.stop();
+  process.stdout.write(`${table(['how they share', 'wall ms (incl. process start)', 'bucket bound ms', 'ratio', 'requests', '429s', 'errors'], rows)}\n`);
 }
 
 void main();
