@@ -131,6 +131,8 @@ export class TokenBucket {
     if (next === this.#share) return;
     this.#refill();
     this.#share = next;
+    // At least one token while any share is held: a ticket needs a whole token to go, so a capacity
+    // below one would never let it. (Small shares' capacities may add up to a little over Atlas's.)
     const capacity = Math.max(next > 0 ? 1 : 0, this.#base.capacity * next);
     this.#limits = { capacity, perMs: this.#base.perMs * next, headroom: capacity >= 2 ? 1 : 0 };
     this.#supplied = Math.min(this.#supplied, this.#issued + capacity - this.#limits.headroom);

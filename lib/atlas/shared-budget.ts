@@ -44,13 +44,23 @@ export interface BudgetLeaseStore {
 export const RENEW_MS = 500;
 /** A lease not renewed for this long is somebody who stopped: its share goes to the others. */
 export const LEASE_MS = 2_000;
+/**
+ * Clocks of different machines disagree: a holder stops using its lease this long before it ends, and
+ * the others count it this long after. Lambda's clocks are NTP-synchronised to well within it; a laptop
+ * running the CLI against the same ledger table must be too.
+ */
+export const CLOCK_SKEW_MS = 250;
 /** A holder's share is sized for this multiple of its demand, so a growing demand is seen to grow. */
 const DEMAND_GROWTH = 1.5;
 /** Demand floor (tokens a second): a holder that just started still gets something to measure. */
 const MIN_DEMAND = 1;
 
-/** One id per container: a warm container keeps its lease across invocations. */
+/** One id per container, and a number per budget object in it (a refresh of the learned sets makes new ones). */
 const CONTAINER_HOLDER = randomUUID();
+let budgets = 0;
+
+/** Whether another holder's lease still counts at `now` (read generously: see CLOCK_SKEW_MS). */
+const counts = (lease: BudgetLease, now: number) => lease.until + CLOCK_SKEW_MS > now;
 
 /**
  * Max-min fair shares of `total` tokens a second: holders are served in order of demand, each getting
@@ -75,7 +85,7 @@ export function fairShares(leases: readonly BudgetLease[], total: number): Map<s
 
 /** What the live claims of `others` leave of the bucket. */
 function freeOf(others: readonly BudgetLease[], now: number): number {
-  return Math.max(0, 1 - others.filter((l) => l.until > now).reduce((sum, l) => sum + l.claim, 0));
+  return Math.max(0, 1 - others.filter((l) => counts(l, now)).reduce((sum, l) => sum + l.claim, 0));
 }
 
 export interface SharedBudgetOptions {
@@ -112,7 +122,9 @@ export class SharedBudget {
   constructor(bucket: TokenBucket, options: SharedBudgetOptions) {
     this.#bucket = bucket;
     this.#options = options;
-    this.#holder = options.holder ?? CONTAINER_HOLDER;
+    // Each budget object is a holder of its own: after a refresh of the learned sets, requests still
+    // waiting on the old object must not hide behind the new one's first claim of 0.
+    this.#holder = `${options.holder ?? CONTAINER_HOLDER}.${++budgets}`;
     bucket.setShare(0);
     bucket.onUse = () => this.tick();
     // Waiting requests look again every half renewal: they keep the lease renewed, and see a larger share.
@@ -122,10 +134,13 @@ export class SharedBudget {
   /** Called on every use of the bucket: drops a lapsed share, renews the lease when it is time. */
   tick(): void {
     const now = this.#options.now();
-    // A lapsed lease: the others no longer count its claim.
-    if (now >= this.#leaseUntil && this.#bucket.share > 0 && this.failures === 0) this.#bucket.setShare(0);
-    // A renewal frozen with its Lambda container (or stuck on the network) does not block the next one.
+    // A lapsed lease: the others no longer count its claim. (While the store fails, the fixed share
+    // applies instead: see #failed.)
+    if (now >= this.#leaseUntil - CLOCK_SKEW_MS && this.#bucket.share > 0 && this.failures === 0) this.#bucket.setShare(0);
+    // A renewal frozen with its Lambda container, or stuck on the network, is a failure: the next one
+    // starts, and the fixed share applies meanwhile rather than no share at all.
     const stuck = this.#renewingSince !== undefined && now - this.#renewingSince > LEASE_MS;
+    if (stuck) this.#failed(new Error(`the lease write has not answered in ${LEASE_MS} ms`));
     if ((this.#renewingSince === undefined || stuck) && now - this.#lastRenewAt >= RENEW_MS) {
       const demand = this.#demand(now);
       this.#lastRenewAt = now;
@@ -144,12 +159,14 @@ export class SharedBudget {
 
   /** The tickets waiting for a token, as tokens a second: they should be served within one renewal. */
   #waitingDemand(): number {
+    // Tickets held by a 429's pause could not use a larger share: they do not ask for one.
+    if (this.#bucket.pausedFor() > 0) return 0;
     return Math.max(0, -this.#bucket.tokens) / (RENEW_MS / 1000);
   }
 
   /** The fair share of `demand` against the leases of `others` that still count at `now`. */
   #target(demand: number, others: readonly BudgetLease[], now: number): number {
-    const live = others.filter((l) => l.until > now);
+    const live = others.filter((l) => counts(l, now));
     if (live.length === 0) return 1;
     const full = this.#bucket.fullRefillPerSecond;
     const me: BudgetLease = { holder: this.#holder, until: now + LEASE_MS, demand, claim: 0 };
@@ -168,10 +185,11 @@ export class SharedBudget {
     // claim is the fair target, but no more than what this holder has plus what the others left free:
     // a target computed from an old demand of theirs must not squeeze them until they renew.
     const claim = this.#view === undefined ? 0 : Math.min(this.#target(demand, this.#view, startedAt), Math.max(this.#bucket.share, freeOf(this.#view, startedAt)));
-    // Shrinking is safe at once; growing waits for the claim to be written.
-    if (claim < this.#bucket.share) this.#bucket.setShare(claim);
+    // Shrinking is safe at once; growing waits for the claim to be written. (A first write only learns:
+    // it leaves the fixed share of a holder whose store failed until it has something better.)
+    if (this.#view !== undefined && claim < this.#bucket.share) this.#bucket.setShare(claim);
     const lease: BudgetLease = { holder: this.#holder, until: startedAt + LEASE_MS, demand, claim };
-    const forget = (this.#view ?? []).filter((l) => l.until <= startedAt - LEASE_MS);
+    const forget = (this.#view ?? []).filter((l) => l.until + CLOCK_SKEW_MS <= startedAt - LEASE_MS);
     try {
       const leases = await this.#options.store.renew(this.#options.budget, lease, forget);
       if (generation !== this.#generation) return;
@@ -193,14 +211,20 @@ export class SharedBudget {
       }
     } catch (error) {
       if (generation !== this.#generation) return;
-      // Said once per outage, not every RENEW_MS.
-      if (this.failures === 0) this.#options.onError?.(error);
-      this.failures++;
-      // Without the store nobody can know who else is busy: the configured division is the safe share.
-      const share = this.#bucket.share;
-      this.#bucket.setShare(share > 0 ? Math.min(share, this.#options.fallbackShare) : this.#options.fallbackShare);
+      this.#failed(error);
     } finally {
       if (generation === this.#generation) this.#renewingSince = undefined;
     }
+  }
+
+  /**
+   * The store failed (or did not answer): nobody can know who else is busy, so the configured division
+   * is the share, as before leases. Said once per outage, not every RENEW_MS.
+   */
+  #failed(error: unknown): void {
+    if (this.failures === 0) this.#options.onError?.(error);
+    this.failures++;
+    const share = this.#bucket.share;
+    this.#bucket.setShare(share > 0 ? Math.min(share, this.#options.fallbackShare) : this.#options.fallbackShare);
   }
 }

@@ -31,8 +31,12 @@ export class DynamoBudgetLeases implements BudgetLeaseStore {
         TableName: this.table,
         Key,
         UpdateExpression: 'SET #me = :lease, #ttl = :ttl',
-        ExpressionAttributeNames: { '#me': `${LEASE_PREFIX}${lease.holder}`, '#ttl': LEDGER_TTL_ATTRIBUTE },
-        ExpressionAttributeValues: { ':lease': { until: lease.until, demand: lease.demand, claim: lease.claim }, ':ttl': Math.floor(lease.until / 1000) + LEASE_ITEM_RETENTION_S },
+        // A late copy of an older write (a renewal given up as stuck, an SDK retry) must not move the
+        // lease back in time: the others would count it lapsed while its holder uses its share.
+        ConditionExpression: 'attribute_not_exists(#me) OR #me.#until <= :until',
+        ExpressionAttributeNames: { '#me': `${LEASE_PREFIX}${lease.holder}`, '#ttl': LEDGER_TTL_ATTRIBUTE, '#until': 'until' },
+        ExpressionAttributeValues: {
+          ':until': lease.until, ':lease': { until: lease.until, demand: lease.demand, claim: lease.claim }, ':ttl': Math.floor(lease.until / 1000) + LEASE_ITEM_RETENTION_S },
         ReturnValues: 'ALL_NEW',
       }),
     );
@@ -50,21 +54,27 @@ export class DynamoBudgetLeases implements BudgetLeaseStore {
             ExpressionAttributeValues: { ':until': gone.until },
           }),
         );
-      } catch (error) {
-        if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') throw error;
+      } catch {
+        // Tidying only: a holder that renewed meanwhile fails the condition, and any other failure
+        // leaves an old attribute for a later renewal (the lease written above stands either way).
       }
     }
     return leasesOf(answer.Attributes ?? {});
   }
 }
 
-/** Every well-formed lease of an item; anything else there is not ours to trust, and is skipped. */
+/**
+ * Every lease of an item. A lease that does not read is an error, not a holder to leave out: left out
+ * it would count as claiming nothing, and the others would take its share. The client then falls back
+ * to the fixed share, and says why.
+ */
 export function leasesOf(item: Record<string, unknown>): BudgetLease[] {
   const leases: BudgetLease[] = [];
   for (const [name, value] of Object.entries(item)) {
     if (!name.startsWith(LEASE_PREFIX)) continue;
     const parsed = leaseSchema.safeParse(value);
-    if (parsed.success) leases.push({ holder: name.slice(LEASE_PREFIX.length), ...parsed.data });
+    if (!parsed.success) throw new Error(`rate-limit lease ${name} in the ledger table does not read: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'lease'}: ${i.message}`).join('; ')}`);
+    leases.push({ holder: name.slice(LEASE_PREFIX.length), ...parsed.data });
   }
   return leases;
 }

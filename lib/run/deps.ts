@@ -44,7 +44,6 @@ export type ClientSettings = Pick<AtlasClientOptions, 'timeoutMs' | 'retry' | 'd
 export function buildDeps(config: JanitorConfig, env: Record<string, string | undefined>, client: ClientSettings = {}): JanitorDeps {
   const now = Date.now;
   const { onLeaseError, ...clientSettings } = client;
-  const documents = config.ledgerTable ? lazyDocumentClient({}) : undefined;
   return {
     config,
     credentials: new CredentialStore({
@@ -60,12 +59,14 @@ export function buildDeps(config: JanitorConfig, env: Record<string, string | un
       // With the ledger table, invocations sharing a USER bucket lease their shares there.
       rateLimits: {
         sharedBy: config.rateLimitSharedBy,
-        leases: documents && config.ledgerTable ? new DynamoBudgetLeases(documents, config.ledgerTable) : undefined,
+        // Their own client: a lease write that hangs must fail fast (the fixed share applies meanwhile),
+        // and an SDK retry is only worth one more try within a renewal.
+        leases: config.ledgerTable ? new DynamoBudgetLeases(lazyDocumentClient({ requestHandler: { requestTimeout: 1_000, connectionTimeout: 1_000 }, maxAttempts: 2 }), config.ledgerTable) : undefined,
         ...(onLeaseError ? { onLeaseError } : {}),
       },
       ...clientSettings,
     }),
-    ledger: documents && config.ledgerTable ? new DynamoLedger(documents, config.ledgerTable) : undefined,
+    ledger: config.ledgerTable ? new DynamoLedger(lazyDocumentClient({}), config.ledgerTable) : undefined,
     protections: protectionSource(config, { readParameter: ssmParameterReader({}), now }),
     now,
     newSweepId: defaultSweepId(now),

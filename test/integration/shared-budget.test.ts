@@ -39,11 +39,19 @@ describe('rate-limit leases in the ledger table (dynalite)', () => {
     expect(seen.map((l) => l.holder).sort()).toEqual(['back', 'me']);
   });
 
-  it('skips an attribute that is not a well-formed lease', async () => {
+  it('refuses a late copy of an older write: a lease never goes back in time', async () => {
+    const store = new DynamoBudgetLeases(dynamo.documents, TABLE);
+    await store.renew('late', lease('me', 9000), []);
+    await expect(store.renew('late', lease('me', 5000), [])).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
+    // The same write again (an SDK retry) is fine.
+    expect(await store.renew('late', lease('me', 9000), [])).toEqual([lease('me', 9000)]);
+  });
+
+  it('fails on a lease that does not read rather than counting it as claiming nothing', async () => {
     const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
     const store = new DynamoBudgetLeases(dynamo.documents, TABLE);
     await dynamo.documents.send(new UpdateCommand({ TableName: TABLE, Key: { pk: 'RATE#odd', sk: 'LEASES' }, UpdateExpression: 'SET L_junk = :v', ExpressionAttributeValues: { ':v': { until: 'soon', claim: 7 } } }));
-    expect((await store.renew('odd', lease('me', 9000), [])).map((l) => l.holder)).toEqual(['me']);
+    await expect(store.renew('odd', lease('me', 9000), [])).rejects.toThrow(/rate-limit lease L_junk in the ledger table does not read: until: .*claim: /);
   });
 });
 

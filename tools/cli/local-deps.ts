@@ -72,7 +72,9 @@ async function connect(flags: AtlasFlagValues, overrides: Record<string, string>
   // The same ledger and registry the functions use, when configured; no queues and no notifications
   // from a laptop. A person is waiting: shorter timeouts, fewer retries.
   const settings = { timeoutMs, retry: { maxAttempts: 3 } };
-  const built = buildDeps(config, env, settings);
+  const onLeaseError = (error: unknown) =>
+    process.stderr.write(`warning: rate-limit lease not written to ${config.ledgerTable ?? 'the ledger table'} (${error instanceof Error ? error.message : String(error)}); using the fixed share 1/${config.rateLimitSharedBy} (ATLAS_RATE_LIMIT_SHARED_BY) until it can be\n`);
+  const built = buildDeps(config, env, { ...settings, onLeaseError });
   const deps: JanitorDeps = { ...built, makeClient: withBaseUrlFlag(built.makeClient, flags['base-url']) };
   const now = deps.now;
   const clientOptions = { baseUrl: config.baseUrl, apiGeneration: config.apiGeneration, concurrency: config.concurrency, ...settings };
