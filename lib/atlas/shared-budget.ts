@@ -118,6 +118,8 @@ export class SharedBudget {
   #view: BudgetLease[] | undefined;
   /** Lease writes that failed in a row (diagnostics). */
   failures = 0;
+  /** Renewals given up in a row for not answering. */
+  #givenUp = 0;
 
   constructor(bucket: TokenBucket, options: SharedBudgetOptions) {
     this.#bucket = bucket;
@@ -137,10 +139,11 @@ export class SharedBudget {
     // A lapsed lease: the others no longer count its claim. (While the store fails, the fixed share
     // applies instead: see #failed.)
     if (now >= this.#leaseUntil - CLOCK_SKEW_MS && this.#bucket.share > 0 && this.failures === 0) this.#bucket.setShare(0);
-    // A renewal frozen with its Lambda container, or stuck on the network, is a failure: the next one
-    // starts, and the fixed share applies meanwhile rather than no share at all.
+    // A renewal that has not answered in LEASE_MS is given up (its answer, if it comes, is ignored) and
+    // the next one starts. Once is a container thawed with a write in flight; twice running is the
+    // store not answering, a failure: the fixed share applies rather than no share at all.
     const stuck = this.#renewingSince !== undefined && now - this.#renewingSince > LEASE_MS;
-    if (stuck) this.#failed(new Error(`the lease write has not answered in ${LEASE_MS} ms`));
+    if (stuck && this.#givenUp++ > 0) this.#failed(new Error(`the lease write has not answered in ${LEASE_MS} ms, twice`));
     if ((this.#renewingSince === undefined || stuck) && now - this.#lastRenewAt >= RENEW_MS) {
       const demand = this.#demand(now);
       this.#lastRenewAt = now;
@@ -188,13 +191,16 @@ export class SharedBudget {
     // Shrinking is safe at once; growing waits for the claim to be written. (A first write only learns:
     // it leaves the fixed share of a holder whose store failed until it has something better.)
     if (this.#view !== undefined && claim < this.#bucket.share) this.#bucket.setShare(claim);
-    const lease: BudgetLease = { holder: this.#holder, until: startedAt + LEASE_MS, demand, claim };
+    // Never earlier than the last lease written: a clock stepping back must not make the next write a
+    // "late copy" the store refuses.
+    const lease: BudgetLease = { holder: this.#holder, until: Math.max(startedAt + LEASE_MS, this.#leaseUntil), demand, claim };
     const forget = (this.#view ?? []).filter((l) => l.until + CLOCK_SKEW_MS <= startedAt - LEASE_MS);
     try {
       const leases = await this.#options.store.renew(this.#options.budget, lease, forget);
       if (generation !== this.#generation) return;
       const learning = this.#view === undefined;
       this.failures = 0;
+      this.#givenUp = 0;
       this.#leaseUntil = lease.until;
       const now = this.#options.now();
       this.#view = leases.filter((l) => l.holder !== this.#holder);
@@ -218,8 +224,9 @@ export class SharedBudget {
   }
 
   /**
-   * The store failed (or did not answer): nobody can know who else is busy, so the configured division
-   * is the share, as before leases. Said once per outage, not every RENEW_MS.
+   * The store failed (or did not answer): nobody can know who else is busy, so no more than the
+   * configured division, as before leases (what it had, if that was less). Said once per outage, not
+   * every RENEW_MS.
    */
   #failed(error: unknown): void {
     if (this.failures === 0) this.#options.onError?.(error);

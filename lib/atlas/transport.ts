@@ -1,5 +1,5 @@
 import { nodeHttp, type HeaderLookup, type HttpCall, type HttpInit } from './http';
-import { createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DigestAuthenticator,
@@ -171,10 +171,10 @@ export class Transport {
     const principal = options.credentials.type === 'apiKey' ? options.credentials.publicKey : options.credentials.clientId;
     const { sharedBy = 1, leases, holder = '' } = this.#rateLimitOptions;
     this.#limitsKey = `${this.#baseUrl} ${principal} ${sharedBy} ${leases ? 'leased' : 'fixed'} ${holder}`;
-    // Leases name the credentials by an HMAC keyed with their secret: the lease store is a table others
-    // may read, and a short public key could be found from a plain hash by trying them all.
-    const secret = options.credentials.type === 'apiKey' ? options.credentials.privateKey : options.credentials.clientSecret;
-    this.#budgetPrefix = createHmac('sha256', secret).update(`${this.#baseUrl} ${principal}`).digest('hex').slice(0, 24);
+    // Leases name the credentials by a hash of the principal (the public key or client id), not of its
+    // secret: Atlas's USER bucket is per principal, and a service account has two valid secrets while
+    // one is rotated. The principal is an identifier, not a secret.
+    this.#budgetPrefix = createHash('sha256').update(`${this.#baseUrl} ${principal}`).digest('hex').slice(0, 24);
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#deadline = options.deadline ?? (() => undefined);

@@ -10,6 +10,7 @@ const FORGET_PER_RENEWAL = 3;
 /** Each holder is one attribute of the budget's item: `L_<holder>` = { until, demand, claim }. */
 const LEASE_PREFIX = 'L_';
 
+const untilSchema = z.looseObject({ until: z.number().finite() });
 const leaseSchema = z.object({ until: z.number().finite(), demand: z.number().finite().nonnegative(), claim: z.number().min(0).max(1) });
 
 /**
@@ -64,17 +65,22 @@ export class DynamoBudgetLeases implements BudgetLeaseStore {
 }
 
 /**
- * Every lease of an item. A lease that does not read is an error, not a holder to leave out: left out
- * it would count as claiming nothing, and the others would take its share. The client then falls back
- * to the fixed share, and says why.
+ * Every lease of an item. A lease that does not read but still says until when it counts is taken as
+ * claiming the whole bucket until then (left out, it would count as claiming nothing and the others
+ * would take its share); after that it is forgotten like any lapsed lease. An attribute without even
+ * that is not a lease anybody holds, and is left out.
  */
 export function leasesOf(item: Record<string, unknown>): BudgetLease[] {
   const leases: BudgetLease[] = [];
   for (const [name, value] of Object.entries(item)) {
     if (!name.startsWith(LEASE_PREFIX)) continue;
+    const holder = name.slice(LEASE_PREFIX.length);
     const parsed = leaseSchema.safeParse(value);
-    if (!parsed.success) throw new Error(`rate-limit lease ${name} in the ledger table does not read: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'lease'}: ${i.message}`).join('; ')}`);
-    leases.push({ holder: name.slice(LEASE_PREFIX.length), ...parsed.data });
+    if (parsed.success) leases.push({ holder, ...parsed.data });
+    else {
+      const until = untilSchema.safeParse(value);
+      if (until.success) leases.push({ holder, until: until.data.until, demand: 0, claim: 1 });
+    }
   }
   return leases;
 }

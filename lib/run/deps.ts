@@ -61,7 +61,7 @@ export function buildDeps(config: JanitorConfig, env: Record<string, string | un
         sharedBy: config.rateLimitSharedBy,
         // Their own client: a lease write that hangs must fail fast (the fixed share applies meanwhile),
         // and an SDK retry is only worth one more try within a renewal.
-        leases: config.ledgerTable ? new DynamoBudgetLeases(lazyDocumentClient({ requestHandler: { requestTimeout: 1_000, connectionTimeout: 1_000 }, maxAttempts: 2 }), config.ledgerTable) : undefined,
+        leases: config.ledgerTable ? new DynamoBudgetLeases(lazyDocumentClient({ requestHandler: { requestTimeout: 1_000, connectionTimeout: 1_000, throwOnRequestTimeout: true }, maxAttempts: 2 }), config.ledgerTable) : undefined,
         ...(onLeaseError ? { onLeaseError } : {}),
       },
       ...clientSettings,

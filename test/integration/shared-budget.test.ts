@@ -47,11 +47,13 @@ describe('rate-limit leases in the ledger table (dynalite)', () => {
     expect(await store.renew('late', lease('me', 9000), [])).toEqual([lease('me', 9000)]);
   });
 
-  it('fails on a lease that does not read rather than counting it as claiming nothing', async () => {
+  it('takes a lease that does not read as claiming the whole bucket while it counts, and leaves out what is no lease', async () => {
     const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
     const store = new DynamoBudgetLeases(dynamo.documents, TABLE);
-    await dynamo.documents.send(new UpdateCommand({ TableName: TABLE, Key: { pk: 'RATE#odd', sk: 'LEASES' }, UpdateExpression: 'SET L_junk = :v', ExpressionAttributeValues: { ':v': { until: 'soon', claim: 7 } } }));
-    await expect(store.renew('odd', lease('me', 9000), [])).rejects.toThrow(/rate-limit lease L_junk in the ledger table does not read: until: .*claim: /);
+    const odd = { ':junk': { until: 'soon', claim: 7 }, ':newer': { until: 7000, claim: 'half', shape: 2 } };
+    await dynamo.documents.send(new UpdateCommand({ TableName: TABLE, Key: { pk: 'RATE#odd', sk: 'LEASES' }, UpdateExpression: 'SET L_junk = :junk, L_newer = :newer', ExpressionAttributeValues: odd }));
+    const seen = await store.renew('odd', lease('me', 9000), []);
+    expect(seen.sort((a, b) => a.holder.localeCompare(b.holder))).toEqual([lease('me', 9000), { holder: 'newer', until: 7000, demand: 0, claim: 1 }]);
   });
 });
 

@@ -210,6 +210,32 @@ describe('SharedBudget', () => {
     expect(b.bucket.share).toBe(0);
   });
 
+  it('gives up a write that has not answered in LEASE_MS once without a word (a thawed container), twice as a failure', async () => {
+    const clock = { now: 0 };
+    const store = new DeferredLeases();
+    const errors: unknown[] = [];
+    const { bucket } = holder(store, 'scan', clock, { fallbackShare: 1 / 8, onError: (e) => errors.push(e) });
+    bucket.take();
+    await settle();
+    expect(store.sent).toHaveLength(1);
+    clock.now = LEASE_MS + 1;
+    bucket.take();
+    await settle();
+    // The first write is given up and a second one sent; no failure yet, no share yet.
+    expect([store.sent.length, errors.length, bucket.share]).toEqual([2, 0, 0]);
+    clock.now = 2 * LEASE_MS + 2;
+    bucket.take();
+    await settle();
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toMatch(/has not answered in 2000 ms, twice/);
+    expect(bucket.share).toBe(1 / 8);
+    // The late answers of the given-up writes change nothing; the next write that answers takes over.
+    store.land(0);
+    store.answer(0);
+    await settle();
+    expect(bucket.share).toBe(1 / 8);
+  });
+
   it('when the store cannot be written, takes the configured fixed share and says so once', async () => {
     const clock = { now: 0 };
     const store = new MemoryLeases();
