@@ -10,7 +10,10 @@ export interface PipelineBench {
   projects: number;
   /** Scan consumers running at once (the scan event source's maximum concurrency in serverless.yml). */
   consumers: number;
-  /** ATLAS_RATE_LIMIT_SHARED_BY for the run: the share of USER buckets each invocation takes. */
+  /**
+   * ATLAS_RATE_LIMIT_SHARED_BY for the run. The functions share the USER bucket through leases in the
+   * run's ledger table (dynalite); this fixed share applies only if a lease cannot be written.
+   */
   sharedBy: number;
   /** Every request Atlas (the simulator) received, 429s and Digest challenges included. */
   requests: number;
@@ -99,8 +102,8 @@ export async function benchPipeline(options: { projects: number; targetBoundMs: 
   writeFileSync(file, JSON.stringify({ ...estate, rateLimits: { sets: bucketSets(refillPerSecond, listCapacity) } }));
   const consumers = readStack('local', { LOCAL_ATLAS_SECRET_IDS: '', LOCAL_REPORT_BUCKET: '' }).eventSources.find((s) => s.functionName === 'scan')!.maximumConcurrency;
   // Locally the scan consumers are one process running five batches at once, like one container: they
-  // share one module, so one set of client-side buckets, and each takes the whole bucket (sharedBy 1).
-  // In AWS each consumer is a container of its own: serverless.yml divides (ATLAS_RATE_LIMIT_SHARED_BY).
+  // share one module, so one set of client-side buckets; the worker's bundle is another. They share the
+  // USER bucket through leases in the ledger table, as containers in AWS do.
   const sharedBy = options.sharedBy ?? 1;
   const report = await runDemo({
     scenario: file,
