@@ -228,22 +228,46 @@ describe('atlas-janitor demo', () => {
   ])('deletes every stale resource of the demo scenario and nothing else, %s', async (_name, extra) => {
     const { code, stdout } = await cli(['demo', '--json', ...extra]);
     const report = JSON.parse(stdout) as DemoReport;
+    const faulty = extra.length > 0;
     expect(code).toBe(0);
     expect(report.ok).toBe(true);
-    expect(report.totals).toMatchObject({ found: 16, deleted: 16, skipped: 0, deadLettered: 0, lost: 0, touchedOutsidePlan: 0 });
-    expect(report.expected).toEqual({ stale: 16, missed: [], unexpected: [] });
-    // The page of the plan the deleting sweep carried out: its 16 stale resources and their rules. Under
+    expect(report.totals).toMatchObject({ skipped: 0, deadLettered: 0, lost: 0, touchedOutsidePlan: 0 });
+    expect(report.totals.deleted).toBe(report.totals.found);
+    if (!faulty) {
+      expect(report.totals.found).toBe(16);
+      expect(report.expected).toEqual({ stale: 16, missed: [], unexpected: [] });
+    } else {
+      // Under 30% faults a read can fail five times running (0.3^5 a request; which requests meet the
+      // faults depends on the order they arrive in). The resource behind it is then kept and the failure
+      // reported, never guessed at: every stale resource is deleted or missed with a scan error of its kind.
+      expect(report.expected!.unexpected).toEqual([]);
+      expect(report.totals.found + report.expected!.missed.length).toBe(16);
+      for (const key of report.expected!.missed) expect(report.scanErrors.some((e) => e.includes(` ${key.split(':')[0]} `))).toBe(true);
+    }
+    // The page of the plan the deleting sweep carried out: its stale resources and their rules. Under
     // faults a read of that one dry-run sweep may fail for good (the page then lists it as an error).
     const page = readFileSync(report.page!.path, 'utf8');
-    if (extra.length === 0) {
+    if (!faulty) {
       expect(report.page!.candidates).toBe(16);
       expect(page).toContain('What would be deleted (16)');
     } else expect(page).toContain(`What would be deleted (${report.page!.candidates})`);
     for (const rule of report.page!.rules) expect(page).toContain(`<code class="r">${rule}</code>`);
     // Mark, wait, then delete: the first sweep only marked (16 stale + 3 under age rules), the second deleted.
-    expect(report.ledger).toEqual({ graceSeconds: 5, markedByFirstSweep: 19, deletesBeforeGraceEnded: 0, waitedMs: expect.any(Number), historyEntries: 16, historyFinal: 16 });
+    // The bundles shared Atlas's USER buckets through leases in the ledger table (scan and worker at least).
+    expect(report.ledger).toEqual({
+      graceSeconds: 5,
+      markedByFirstSweep: faulty ? expect.any(Number) : 19,
+      deletesBeforeGraceEnded: 0,
+      waitedMs: expect.any(Number),
+      historyEntries: report.totals.found,
+      historyFinal: report.totals.found,
+      rateLimitLeaseHolders: expect.any(Number),
+    });
+    // (Under faults a container whose one read of /rateLimits failed paces with its small fallback
+    // buckets, which are per route and project and never leased.)
+    if (!faulty) expect(report.ledger.rateLimitLeaseHolders).toBeGreaterThanOrEqual(2);
     expect(report.ledger.waitedMs).toBeGreaterThanOrEqual(5000);
-    if (extra.length > 0) expect(report.apiCalls.faultsInjected).toBeGreaterThan(0);
+    if (faulty) expect(report.apiCalls.faultsInjected).toBeGreaterThan(0);
   }, 90_000);
 });
 

@@ -56,6 +56,11 @@ export interface LedgerReport {
   /** Run history entries of the sweep that deleted, and how many reached a final outcome. */
   historyEntries: number;
   historyFinal: number;
+  /**
+   * Containers (bundles here) that held a rate-limit lease in the ledger table: the functions share
+   * Atlas's USER buckets through it (lib/atlas/shared-budget.ts), at least the scan's and the worker's.
+   */
+  rateLimitLeaseHolders: number;
 }
 
 export type KindName = 'privateEndpoint' | 'privateEndpointService' | 'networkPeering' | 'streamsPrivateLink';
@@ -184,7 +189,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       pipelineMs = Date.now() - sweepStarted;
       return summary;
     };
-    const ledgerReport: LedgerReport = { graceSeconds, markedByFirstSweep: 0, deletesBeforeGraceEnded: 0, waitedMs: 0, historyEntries: 0, historyFinal: 0 };
+    const ledgerReport: LedgerReport = { graceSeconds, markedByFirstSweep: 0, deletesBeforeGraceEnded: 0, waitedMs: 0, historyEntries: 0, historyFinal: 0, rateLimitLeaseHolders: 0 };
     if (graceSeconds > 0) {
       const firstAt = Date.now();
       await sweepOnce(`sweep 1 (enforce, grace ${graceSeconds}s): marks only`);
@@ -207,6 +212,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       ledgerReport.historyEntries = history.length;
       ledgerReport.historyFinal = history.filter((h) => h.final).length;
     }
+    ledgerReport.rateLimitLeaseHolders = await leaseHolders(dynamo, stack.ledgerTable);
     sim.clearFaults();
     stage('checking the outcome');
     const dlq = fauxqs.inspectQueue(queues.get('DeleteDeadLetterQueue')!.name)!;
@@ -388,4 +394,11 @@ function countBy(keys: readonly string[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const key of keys) counts[key] = (counts[key] ?? 0) + 1;
   return counts;
+}
+
+/** Distinct holders (container ids, without the number of the budget object) of rate-limit leases. */
+async function leaseHolders(dynamo: LocalDynamo, table: string): Promise<number> {
+  const items = await dynamo.documents.send(new ScanCommand({ TableName: table, FilterExpression: 'begins_with(pk, :r)', ExpressionAttributeValues: { ':r': 'RATE#' } }));
+  const holders = (items.Items ?? []).flatMap((item) => Object.keys(item).filter((k) => k.startsWith('L_')).map((k) => k.slice(2).replace(/\.\d+$/, '')));
+  return new Set(holders).size;
 }
