@@ -1,7 +1,6 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoBudgetLeases } from '../lib/ledger';
 import { inlineSweep } from '../lib/run';
+import { localDynamoClients } from '../tools/local/dynamo';
 import { benchDeps } from './support';
 
 /**
@@ -12,7 +11,7 @@ import { benchDeps } from './support';
 async function main(): Promise<void> {
   const [url, sharedBy, ids, dynamoEndpoint, table] = process.argv.slice(2) as [string, string, string, string?, string?];
   // With a DynamoDB endpoint and table: the containers share the bucket through leases there.
-  const leases = dynamoEndpoint && table ? new DynamoBudgetLeases(DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: dynamoEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } })), table) : undefined;
+  const leases = dynamoEndpoint && table ? new DynamoBudgetLeases(localDynamoClients(dynamoEndpoint).documents, table) : undefined;
   const deps = benchDeps(url, 8, { ATLAS_RATE_LIMIT_SHARED_BY: sharedBy }, { leases });
   let rateLimited = 0;
   const makeClient = deps.makeClient;

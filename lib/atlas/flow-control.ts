@@ -101,11 +101,6 @@ export class TokenBucket {
     return this.#limits.capacity;
   }
 
-  /** Tokens per second this client may take (its share of the bucket's refill). */
-  get refillPerSecond(): number {
-    return this.#limits.perMs * 1000;
-  }
-
   /** Tokens a second the whole bucket refills, before any share. */
   get fullRefillPerSecond(): number {
     return this.#base.perMs * 1000;

@@ -116,8 +116,8 @@ export class SharedBudget {
   #issuedAtRenew = 0;
   /** The other holders' leases as the last write returned them (undefined: none read yet). */
   #view: BudgetLease[] | undefined;
-  /** Lease writes that failed in a row (diagnostics). */
-  failures = 0;
+  /** Lease writes that failed in a row. */
+  #failures = 0;
   /** Renewals given up in a row for not answering. */
   #givenUp = 0;
 
@@ -138,7 +138,7 @@ export class SharedBudget {
     const now = this.#options.now();
     // A lapsed lease: the others no longer count its claim. (While the store fails, the fixed share
     // applies instead: see #failed.)
-    if (now >= this.#leaseUntil - CLOCK_SKEW_MS && this.#bucket.share > 0 && this.failures === 0) this.#bucket.setShare(0);
+    if (now >= this.#leaseUntil - CLOCK_SKEW_MS && this.#bucket.share > 0 && this.#failures === 0) this.#bucket.setShare(0);
     // A renewal that has not answered in LEASE_MS is given up (its answer, if it comes, is ignored) and
     // the next one starts. Once is a container thawed with a write in flight; twice running is the
     // store not answering, a failure: the fixed share applies rather than no share at all.
@@ -177,6 +177,14 @@ export class SharedBudget {
   }
 
   /**
+   * What to claim: the fair target, but no more than what this holder has plus what the others left
+   * free (a target computed from an old demand of theirs must not squeeze them until they renew).
+   */
+  #claimFor(demand: number, others: readonly BudgetLease[], now: number): number {
+    return Math.min(this.#target(demand, others, now), Math.max(this.#bucket.share, freeOf(others, now)));
+  }
+
+  /**
    * Writes this holder's lease and takes what the answer allows. `mayClaimAgain`: when the answer changes
    * the picture (who is there, room a newcomer needs, room the others just left), write again at once
    * rather than a renewal later, once.
@@ -184,10 +192,8 @@ export class SharedBudget {
   async #renew(startedAt: number, demand: number, mayClaimAgain: boolean): Promise<void> {
     const generation = ++this.#generation;
     this.#renewingSince = startedAt;
-    // Before anything was read the claim is 0: this write only learns who else is there. After, the
-    // claim is the fair target, but no more than what this holder has plus what the others left free:
-    // a target computed from an old demand of theirs must not squeeze them until they renew.
-    const claim = this.#view === undefined ? 0 : Math.min(this.#target(demand, this.#view, startedAt), Math.max(this.#bucket.share, freeOf(this.#view, startedAt)));
+    // Before anything was read the claim is 0: this write only learns who else is there.
+    const claim = this.#view === undefined ? 0 : this.#claimFor(demand, this.#view, startedAt);
     // Shrinking is safe at once; growing waits for the claim to be written. (A first write only learns:
     // it leaves the fixed share of a holder whose store failed until it has something better.)
     if (this.#view !== undefined && claim < this.#bucket.share) this.#bucket.setShare(claim);
@@ -199,16 +205,14 @@ export class SharedBudget {
       const leases = await this.#options.store.renew(this.#options.budget, lease, forget);
       if (generation !== this.#generation) return;
       const learning = this.#view === undefined;
-      this.failures = 0;
+      this.#failures = 0;
       this.#givenUp = 0;
       this.#leaseUntil = lease.until;
       const now = this.#options.now();
       this.#view = leases.filter((l) => l.holder !== this.#holder);
       // A newcomer in the answer lowers the share at once; the smaller claim is published next time.
-      const free = freeOf(this.#view, now);
-      const target = this.#target(demand, this.#view, now);
-      this.#bucket.setShare(Math.min(claim, free, target));
-      const better = Math.min(target, Math.max(this.#bucket.share, free));
+      this.#bucket.setShare(Math.min(claim, freeOf(this.#view, now), this.#target(demand, this.#view, now)));
+      const better = this.#claimFor(demand, this.#view, now);
       // Room given up is published at once (somebody is waiting for it); growing by crumbs can wait.
       if (learning || (mayClaimAgain && (better < claim - 1e-6 || better > claim * 1.05 + 1e-6))) {
         this.#renewingSince = undefined;
@@ -229,8 +233,8 @@ export class SharedBudget {
    * every RENEW_MS.
    */
   #failed(error: unknown): void {
-    if (this.failures === 0) this.#options.onError?.(error);
-    this.failures++;
+    if (this.#failures === 0) this.#options.onError?.(error);
+    this.#failures++;
     const share = this.#bucket.share;
     this.#bucket.setShare(share > 0 ? Math.min(share, this.#options.fallbackShare) : this.#options.fallbackShare);
   }

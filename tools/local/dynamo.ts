@@ -12,14 +12,19 @@ export interface LocalDynamo {
   stop(): Promise<void>;
 }
 
+/** A DynamoDB client for a local endpoint (dynalite): any region and credentials do. */
+export function localDynamoClients(endpoint: string): { client: DynamoDBClient; documents: DynamoDBDocumentClient } {
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  return { client, documents: DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }) };
+}
+
 /** dynalite in this process, on a free port, with the ledger table as serverless.yml defines it. */
 export async function startLocalDynamo(): Promise<LocalDynamo> {
   const { default: dynalite } = await import('dynalite');
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const documents = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const { client, documents } = localDynamoClients(endpoint);
   return {
     endpoint,
     client,
