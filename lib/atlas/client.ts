@@ -150,7 +150,8 @@ export class AtlasClient {
 
   /**
    * The project's IP access list (v2, every page). Not in the spec subset: read before deleting a project's
-   * last AWS peer, because that delete also removes the list's AWS security groups (seed 003).
+   * last AWS peer, because that delete also removes the list's AWS security groups (MongoDB documents this
+   * for deleting a project's last network peering connection).
    */
   async listAccessList(projectId: string): Promise<AccessListEntry[]> {
     return this.#list('listProjectIpAccessLists', `${this.#project(projectId)}/accessList`, MEDIA_TYPES.v2, accessListEntrySchema);

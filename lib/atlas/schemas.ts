@@ -122,8 +122,8 @@ export const v1InterfaceEndpointSchema = z.looseObject({
 });
 
 /**
- * One entry of a project's IP access list (`GET /groups/{groupId}/accessList`, not in the spec subset:
- * see ../shared facts, "Side effect"). Exactly what the last-peer check reads: which entries are AWS
+ * One entry of a project's IP access list (`GET /groups/{groupId}/accessList`): deleting a project's
+ * last peering connection also removes the list's AWS security groups. Exactly what the last-peer check reads: which entries are AWS
  * security groups. An `awsSecurityGroup` is checked against its format, since it ends up in reports.
  */
 export const accessListEntrySchema = z.looseObject({

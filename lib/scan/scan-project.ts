@@ -56,7 +56,7 @@ export async function scanProject(
       try {
         for (const o of await kindOf(kind).list(ctx, project.id)) observations.push(screenIds(o));
       } catch (error) {
-        // A 401/403 is this project's error unless the credentials are refused everywhere (seed 002's
+        // A 401/403 is this project's error unless the credentials are refused everywhere (Atlas's
         // NOT_ORG_GROUP_CREATOR is about one project): then the check throws and the whole run fails.
         if (isAccessDenied(error)) await options.checkCredentials?.(error);
         errors.push(reportError(project.id, kind, error));
