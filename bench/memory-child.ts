@@ -1,5 +1,5 @@
 import { lazySqsClient } from '../lib/aws/clients';
-import { inlineSweep, runSweep, type SweepSummary } from '../lib/run';
+import { inlineSweep, queueSweep } from '../lib/run';
 import { benchDeps } from './support';
 
 /**
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   let out: Record<string, number>;
   if (path === 'queued') {
     const sqs = lazySqsClient({ region: 'us-east-1', endpoint: process.env['AWS_ENDPOINT_URL_SQS'], useQueueUrlAsEndpoint: false, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    const summary = (await runSweep({ ...deps, sqs }, {})) as SweepSummary;
+    const summary = await queueSweep({ ...deps, sqs }, {});
     out = { projects: summary.projectsSeen, queued: summary.projectsQueued, requests: summary.apiCalls.total + summary.apiCalls.auth, errors: summary.errors.length };
   } else {
     // The sweep function logs each project's full kept list as it completes: serialise it as the logger

@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { parseSweepEvent } from '../lib/jobs';
 import { countCredentialsFailures, countFindings, countingAtlasFailures, invocationDeadline, logger, runtimeDeps } from '../lib/lambda';
-import { RunFailedError, fatalErrors, runSweep } from '../lib/run';
+import { RunFailedError, fatalErrors, inlineSweep, queueSweep, type ProjectScanResult } from '../lib/run';
 
 /**
  * Nightly (EventBridge) or by hand. Scheduled: list projects, queue one scan per project. Console:
@@ -22,23 +22,11 @@ export const handler = middy(async (event: unknown) => {
   // per project, and counted in Found/Kept, as each project completes (a queued sweep's scan function
   // counts its own). Atlas's failed answers are counted for the whole invocation, queued or inline.
   const atlasFailures = countingAtlasFailures(runtimeDeps());
-  const result = await runSweep(atlasFailures.deps, request, {
-    onProject: ({ scan, sweepId, mode }) => {
-      countFindings(scan);
-      logger.info('project scanned', {
-        sweepId,
-        mode,
-        projectId: scan.projectId,
-        projectName: scan.projectName,
-        seen: scan.seen,
-        candidates: scan.candidates.length,
-        kept: scan.kept,
-        errors: scan.errors.length,
-        apiCalls: scan.apiCalls,
-        durationMs: scan.durationMs,
-      });
-    },
-  }).finally(atlasFailures.flush);
+  const deps = atlasFailures.deps;
+  const result = await (request.inline
+    ? inlineSweep(deps, request, { onProject: logProject }).then(({ report }) => report)
+    : queueSweep(deps, request)
+  ).finally(atlasFailures.flush);
   logger.info('sweep finished', { sweepId: result.sweepId, mode: result.mode, errors: result.errors.length, apiCalls: result.apiCalls });
   const fatal = fatalErrors(result.errors);
   if (fatal.length > 0) {
@@ -52,3 +40,19 @@ export const handler = middy(async (event: unknown) => {
 })
   .use(injectLambdaContext(logger))
   .use(invocationDeadline());
+
+function logProject({ scan, sweepId, mode }: Omit<ProjectScanResult, 'auth'>): void {
+  countFindings(scan);
+  logger.info('project scanned', {
+    sweepId,
+    mode,
+    projectId: scan.projectId,
+    projectName: scan.projectName,
+    seen: scan.seen,
+    candidates: scan.candidates.length,
+    kept: scan.kept,
+    errors: scan.errors.length,
+    apiCalls: scan.apiCalls,
+    durationMs: scan.durationMs,
+  });
+}

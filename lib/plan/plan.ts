@@ -7,7 +7,7 @@ import { describeFault, suspectedApiFaults, type SuspectedApiFault } from './bre
 export interface PlanSettings {
   disabledRules: ReadonlySet<RuleName>;
   protectedResourceIds: ReadonlySet<string>;
-  /** More candidates than this in one run: plan nothing and say so. */
+  /** The run's deletion budget (lib/run/budget.ts); planning itself does not apply it. */
   maxDeletionsPerRun: number;
   grace: GracePeriods;
   /** Settings (`ALLOW_…`) that allow deletes with a side effect; none by default. */
@@ -64,7 +64,7 @@ export interface Kept {
 export interface Plan {
   candidates: Candidate[];
   kept: Kept[];
-  /** Set when the cap stopped the plan: candidates is then empty. */
+  /** Set when the run's deletion budget held this plan's candidates: candidates is then empty. */
   capExceeded?: { found: number; cap: number } | undefined;
 }
 
@@ -150,7 +150,7 @@ export function findStale(observations: readonly Observation[], settings: PlanSe
 }
 
 /**
- * Applies the grace periods, then the service rule and the cap. `sightings[i]` is the ledger's memory of
+ * Applies the grace periods, then the service rule. `sightings[i]` is the ledger's memory of
  * `stale[i]`; without a ledger (undefined) only rules with no grace period may plan, and age rules never.
  */
 export function admit(findings: StaleFindings, settings: PlanSettings, sightings: readonly (Sighting | undefined)[] | undefined, now: number): Plan {
@@ -172,15 +172,11 @@ export function admit(findings: StaleFindings, settings: PlanSettings, sightings
     }
   });
   admitted = blockServicesWithRemainingEndpoints(admitted, kept, findings);
-  const plan: Plan = { candidates: admitted, kept };
-  if (admitted.length > settings.maxDeletionsPerRun) {
-    holdForCap(plan, `not planned: ${admitted.length} candidates exceed the cap of ${settings.maxDeletionsPerRun} deletions per run`);
-    plan.capExceeded = { found: admitted.length, cap: settings.maxDeletionsPerRun };
-  }
-  return plan;
+  // The cap is not applied here: it is the run's deletion budget, taken when the project's scan is done.
+  return { candidates: admitted, kept };
 }
 
-/** A cap reached plans nothing: every candidate of the plan is kept, with cause `cap` and the reason. */
+/** Every candidate of the plan kept, with cause `cap` and the reason: the run's budget could not take them. */
 export function holdForCap(plan: Plan, reason: string): void {
   holdCandidates(plan, () => true, 'cap', reason);
 }

@@ -152,7 +152,7 @@ export function renderReportHtml(report: PageReport, options: PageOptions): stri
     : `<div class="banner enforce" role="status" id="mode-banner">ENFORCE — the resources below were queued for deletion (${report.enqueued} job(s) enqueued).</div>`;
   const rules = [...new Set(report.candidates.map((c) => c.rule))].sort();
   const cap = report.capExceeded
-    ? `<p class="warn">The cap stopped this run: ${report.capExceeded.found} candidates exceed the cap of ${report.capExceeded.cap} deletions; nothing was planned.</p>`
+    ? `<p class="warn">The cap of ${report.capExceeded.cap} deletions per run held ${report.capExceeded.held} of ${report.capExceeded.found} candidates, whole projects at a time: they are listed as held by the cap.</p>`
     : '';
   const totals: [string, number][] = [
     ['projects', report.projects.length],

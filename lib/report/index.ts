@@ -1,4 +1,3 @@
-export { KEPT_SAMPLE_SIZE } from './report';
 export type { ExpiredProtection, ProjectSummary, ReportCandidate, ReportError, ScanReport } from './report';
 export { MAX_KEPT_ROWS, atlasUiUrl, renderReportHtml, type PageOptions, type PageReport } from './html';
 export { keptGroupOf, keptGroups, keptTotal, type KeptGroup, type KeptGroupName, type KeptSource } from './kept';

@@ -11,9 +11,10 @@ import type { SweepManifest } from './store';
 export const KEPT_SAMPLE_PER_CAUSE = MAX_KEPT_ROWS;
 
 /**
- * Folds the per-project reports of a queued sweep into one report, one project at a time, so memory
- * holds the candidates, the errors and a bounded sample of kept entries, never every kept resource of
- * a large estate. Projects the manifest names without a report are errors on the page.
+ * Folds the per-project reports of a sweep into one report, one project at a time, so memory holds the
+ * candidates, the errors and a bounded sample of kept entries, never every kept resource of a large
+ * estate. Every sweep is merged here, queued (the report function, from stored reports) or in one process
+ * (as each scan completes). Projects the manifest names without a report are errors on the page.
  */
 export class ReportMerger {
   readonly #projects: ScanReport['projects'] = [];
@@ -31,12 +32,13 @@ export class ReportMerger {
     this.#apiCalls = manifest.apiCalls.total;
     this.#auth = manifest.apiCalls.auth;
     this.#errors.push(...manifest.errors);
+    for (const p of manifest.expiredProtections ?? []) this.#expired.set(p.selector, p);
   }
 
   add(report: ScanReport): void {
-    this.#projects.push(...report.projects);
-    this.#candidates.push(...report.candidates);
-    this.#errors.push(...report.errors);
+    for (const p of report.projects) this.#projects.push(p);
+    for (const c of report.candidates) this.#candidates.push(c);
+    for (const e of report.errors) this.#errors.push(e);
     // A project's report lists every kept entry: counts, failed reads included, come from the entries.
     for (const k of report.kept) {
       this.#keptByCause[k.cause] = (this.#keptByCause[k.cause] ?? 0) + 1;
@@ -53,14 +55,21 @@ export class ReportMerger {
 
   /** The merged report; `missing` are projects whose scan left no report (yet). */
   result(missing: readonly string[], finishedAt: number): ScanReport {
-    const byName = (a: { projectId: string; projectName?: string | undefined }, b: typeof a) => (a.projectName ?? a.projectId).localeCompare(b.projectName ?? b.projectId);
+    const byName = (a: { projectId: string; projectName?: string | undefined }, b: typeof a) =>
+      (a.projectName ?? a.projectId).localeCompare(b.projectName ?? b.projectId) || a.projectId.localeCompare(b.projectId);
+    const projects = [...this.#projects].sort(byName);
+    // Projects finish in any order; the report is in project order whatever it was.
+    const rank = new Map(projects.map((p, i) => [p.projectId, i]));
+    const inProjectOrder = <T extends { projectId: string }>(items: readonly T[]) => [...items].sort((a, b) => (rank.get(a.projectId) ?? projects.length) - (rank.get(b.projectId) ?? projects.length));
     const keptTotal = Object.values(this.#keptByCause).reduce((sum, n) => sum + (n ?? 0), 0);
+    const capped = projects.filter((p) => p.capExceeded);
+    const held = capped.reduce((sum, p) => sum + p.capExceeded!.found, 0);
     return {
       sweepId: this.manifest.sweepId,
       mode: this.manifest.mode,
-      projects: [...this.#projects].sort(byName),
-      candidates: this.#candidates,
-      kept: this.#keptSample,
+      projects,
+      candidates: inProjectOrder(this.#candidates),
+      kept: inProjectOrder(this.#keptSample),
       keptByCause: this.#keptByCause,
       keptTotal,
       keptUnread: this.#keptByGroup.get('failedRead') ?? 0,
@@ -69,6 +78,7 @@ export class ReportMerger {
         ...missing.map((projectId) => ({ projectId, message: 'no report from this project\'s scan: it failed or has not finished (see the scan dead-letter queue and the scan function\'s logs)' })),
       ],
       enqueued: this.#enqueued,
+      ...(capped.length > 0 ? { capExceeded: { found: this.#candidates.length + held, held, cap: capped[0]!.capExceeded!.cap } } : {}),
       ...(this.#expired.size > 0 ? { expiredProtections: [...this.#expired.values()] } : {}),
       apiCalls: { total: this.#apiCalls, auth: this.#auth },
       durationMs: Math.max(0, finishedAt - Date.parse(this.manifest.startedAt)),

@@ -2,9 +2,6 @@ import type { Mode } from '../config';
 import type { KindName } from '../kinds';
 import type { Candidate, Kept, KeptCause } from '../plan';
 
-/** Kept entries a sweep's report holds at most; the rest are counted, and logged per project. */
-export const KEPT_SAMPLE_SIZE = 200;
-
 export interface ReportError {
   projectId?: string | undefined;
   kind?: KindName | undefined;
@@ -38,9 +35,9 @@ export interface ScanReport {
   projects: ProjectSummary[];
   candidates: ReportCandidate[];
   /**
-   * What was kept and why: every entry in a project's report; in a sweep's report a sample of at most
-   * KEPT_SAMPLE_SIZE (grace-period entries first, since they are the ones about to be deleted, then
-   * failed reads). The full list of an inline sweep goes to the log, one line per project.
+   * What was kept and why: every entry in a project's report; in a sweep's report a sample, at most
+   * KEPT_SAMPLE_PER_CAUSE of each page group (ReportMerger), so failed reads are listed among many healthy
+   * entries. The full list of an inline sweep goes to the log, one line per project.
    */
   kept: Kept[];
   /** Every kept resource of the run, sampled or not. */
@@ -55,8 +52,11 @@ export interface ScanReport {
   errors: ReportError[];
   /** Delete jobs put on the delete queue (enforce mode only). */
   enqueued: number;
-  /** Set when the run's candidates together exceeded MAX_DELETIONS_PER_RUN: nothing was planned. */
-  capExceeded?: { found: number; cap: number } | undefined;
+  /**
+   * Set when the run's deletion budget (MAX_DELETIONS_PER_RUN) held candidates back: `held` of the
+   * `found` stale candidates, in the projects whose `capExceeded` is set, are kept with cause `cap`.
+   */
+  capExceeded?: { found: number; held: number; cap: number } | undefined;
   /** Protection registry entries that have expired and so protect nothing any more. */
   expiredProtections?: ExpiredProtection[] | undefined;
   apiCalls: { total: number; auth: number };

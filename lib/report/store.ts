@@ -21,6 +21,8 @@ export interface SweepManifest {
   skipped: { projectId: string; name: string; reason: string }[];
   errors: { projectId?: string | undefined; id?: string | undefined; message: string }[];
   apiCalls: { total: number; auth: number };
+  /** Registry entries that had expired when the sweep started: its page names them, seen or not. */
+  expiredProtections?: { selector: string; owner: string; reason: string; expiredAt: string }[] | undefined;
 }
 
 const PROJECT_ID = /^[a-f0-9]{24}$/;
@@ -34,6 +36,7 @@ const manifestSchema = z.object({
   skipped: z.array(z.object({ projectId: z.string(), name: z.string(), reason: z.string() })),
   errors: z.array(z.object({ projectId: z.string().optional(), id: z.string().optional(), message: z.string() })),
   apiCalls: z.object({ total: z.number().int().min(0), auth: z.number().int().min(0) }),
+  expiredProtections: z.array(z.object({ selector: z.string(), owner: z.string(), reason: z.string(), expiredAt: z.string() })).optional(),
 });
 
 /** The parts of a stored project report the page needs; anything else it holds passes through. */

@@ -1,13 +1,16 @@
 export { buildDeps, type ClientSettings, type JanitorDeps } from './deps';
-export { buildReport, notifyProjectScan, projectReport, reportCandidates } from './report-builder';
+export { notifyProjectScan, projectReport, reportCandidates } from './report-builder';
 export {
   effectiveMode,
   enqueueJobs,
   runProjectScan,
+  scanOneRequest,
   scanAndPlan,
   type PlanContext,
   type ProjectScanResult,
 } from './scan-run';
-export { inlineSweep, runSweep, type InlineOptions, type SweepSummary } from './sweep-run';
+export { inlineSweep, queueSweep, type SweepSummary } from './sweep-run';
+export { InProcessExecutor, QueueExecutor, type InProcessOptions, type ScanExecutor, type SweepWork } from './executor';
+export { ledgerBudget, memoryBudget, spendBudget, type DeletionBudget } from './budget';
 export { RunFailedError, fatalErrors } from './failures';
 export { assemblePages, type PageDeps, type PageRun } from './report-pages';

@@ -2,11 +2,12 @@ import type { AtlasClient } from '../atlas';
 import type { JanitorConfig, Mode } from '../config';
 import { withAtlas, type CredentialsCheck } from '../credentials';
 import { MessageValidationError, jobFor, jobIdFor, sendAll, type DeleteJob, type ScanRequest } from '../jobs';
-import { holdForCap, selectProjects } from '../plan';
+import { selectProjects } from '../plan';
 import { deleteRank, type KindName } from '../kinds';
 import { historyEntry } from '../ledger';
 import { needsProjectName, protectionsFor, type Protection } from '../protections';
 import { ApiCallCounter, scanProject, type ProjectScan } from '../scan';
+import { ledgerBudget, memoryBudget, spendBudget, type DeletionBudget } from './budget';
 import type { JanitorDeps } from './deps';
 
 export interface ProjectScanResult {
@@ -40,6 +41,8 @@ export interface PlanContext {
   registry: readonly Protection[];
   /** Tells a 401/403 about one project from refused credentials (one check per client). */
   checkCredentials?: CredentialsCheck | undefined;
+  /** The run's deletion budget: the project's candidates are planned only if it takes them all. */
+  budget: DeletionBudget;
 }
 
 /**
@@ -80,16 +83,7 @@ export async function scanAndPlan(
         now: new Date(deps.now()),
       }),
     );
-  let toEnqueue = jobs;
-  if (context.enqueue && context.mode === 'enforce' && jobs.length > 0 && deps.ledger) {
-    // A queued sweep's projects are scanned in separate messages: the ledger holds the run-wide cap.
-    const cap = config.maxDeletionsPerRun;
-    if (!(await deps.ledger.reserveDeletions(context.sweepId, jobs.length, cap, deps.now()))) {
-      holdForCap(scan, `not planned: the sweep's cap of ${cap} deletions is used up by its other projects`);
-      scan.capExceeded = { found: jobs.length, cap };
-      toEnqueue = [];
-    }
-  }
+  const toEnqueue = (await spendBudget(scan, context.budget)) ? jobs : [];
   const enqueued = context.enqueue && context.mode === 'enforce' ? await enqueueJobs(deps, toEnqueue) : 0;
   // Expired entries this project's report names: those of the project, and those of resources it has.
   const seenIds = new Set([...scan.candidates, ...scan.kept].map((x) => x.id.toLowerCase()));
@@ -132,26 +126,57 @@ async function exclusion(config: JanitorConfig, atlas: AtlasClient, projectId: s
   return { reason: skipped?.reason, ...(byName ? { name: project.name } : {}) };
 }
 
-/** One scan request (the scan function's unit of work), with its own client and call counter. */
-export async function runProjectScan(deps: JanitorDeps, request: ScanRequest): Promise<ProjectScanResult> {
-  const counter = new ApiCallCounter();
-  checkSecretId(deps.config, request.secretId);
-  const secretId = request.secretId ?? deps.config.secretIds[0];
+/**
+ * What a scan request runs with: a client for its secret, the run's call counter and deletion budget.
+ * The scan function makes one per message; a sweep in one process shares one per secret.
+ */
+export interface ScanSession {
+  atlas: AtlasClient;
+  checkCredentials: CredentialsCheck;
+  counter: ApiCallCounter;
+  budget: DeletionBudget;
+  registry: readonly Protection[];
+  /** The sweep selected the project from a list it read in this process: the filter was applied there. */
+  selected?: boolean | undefined;
+}
+
+/**
+ * One scan request: the unit of work of every sweep, whichever executor runs it. Applies the project
+ * filter (unless the sweep in this process already did), scans, plans and takes the candidates from the
+ * run's budget; jobs are enqueued in enforce mode when `enqueue`.
+ */
+export async function scanOneRequest(deps: JanitorDeps, request: ScanRequest, session: ScanSession, enqueue: boolean): Promise<Omit<ProjectScanResult, 'auth'>> {
   const context: PlanContext = {
     mode: effectiveMode(deps.config.mode, request.mode),
     sweepId: request.sweepId ?? deps.newSweepId(),
     kinds: request.kinds ?? deps.config.kinds,
-    secretId,
+    secretId: request.secretId ?? deps.config.secretIds[0],
     requestedBy: request.requestedBy,
-    enqueue: true,
-    registry: (await deps.protections?.load()) ?? [],
+    enqueue,
+    registry: session.registry,
+    checkCredentials: session.checkCredentials,
+    budget: session.budget,
   };
-  const result = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), async (atlas, _access, checkCredentials) => {
-    const refused = await exclusion(deps.config, atlas, request.projectId, context.registry);
-    const project = { id: request.projectId, name: refused.name ?? request.projectName };
-    if (refused.reason) return excludedScan(project, refused.reason, context);
-    return scanAndPlan(deps, atlas, counter, project, { ...context, checkCredentials });
-  });
+  const refused = session.selected ? {} : await exclusion(deps.config, session.atlas, request.projectId, context.registry);
+  const project = { id: request.projectId, name: refused.name ?? request.projectName };
+  if (refused.reason) return excludedScan(project, refused.reason, context);
+  return scanAndPlan(deps, session.atlas, session.counter, project, context);
+}
+
+/**
+ * A scan request from the scan queue, with its own client and call counter. The budget is the sweep's,
+ * shared through the ledger; a request outside a sweep (or without a ledger) is a run of its own.
+ */
+export async function runProjectScan(deps: JanitorDeps, request: ScanRequest): Promise<ProjectScanResult> {
+  const counter = new ApiCallCounter();
+  checkSecretId(deps.config, request.secretId);
+  const secretId = request.secretId ?? deps.config.secretIds[0];
+  const cap = deps.config.maxDeletionsPerRun;
+  const budget = deps.ledger && request.sweepId ? ledgerBudget(deps.ledger, request.sweepId, cap, deps.now) : memoryBudget(cap);
+  const registry = (await deps.protections?.load()) ?? [];
+  const result = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), (atlas, _access, checkCredentials) =>
+    scanOneRequest(deps, request, { atlas, checkCredentials, counter, budget, registry }, true),
+  );
   return { ...result, auth: counter.auth, atlasFailures: counter.failures };
 }
 

@@ -445,7 +445,8 @@ describe('atlas-janitor reports', () => {
     });
 
     it('sweep --enforce that plans nothing says so and why: the cap', async () => {
-      vi.stubEnv('MAX_DELETIONS_PER_RUN', '3');
+      // A budget of none: every project's candidates are held (with any budget, the projects that fit go).
+      vi.stubEnv('MAX_DELETIONS_PER_RUN', '0');
       try {
         const { stdout } = await inProcess(['sweep', '--all', '--enforce', '--yes', '--base-url', sim.url, '--grace', 'default=0']);
         expect(stdout).toMatch(/\nnothing planned, so nothing deleted: 3 waiting for their grace period, 16 held by the cap \(MAX_DELETIONS_PER_RUN\)\n/);

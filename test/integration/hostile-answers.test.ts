@@ -5,7 +5,7 @@ import { MAX_LIST_ITEMS, PAGE_WINDOW } from '../../lib/atlas/pagination';
 import { loadConfig } from '../../lib/config';
 import { CredentialStore, clientFactory } from '../../lib/credentials';
 import type { ScanReport } from '../../lib/report';
-import { runSweep, type JanitorDeps } from '../../lib/run';
+import { inlineSweep, type JanitorDeps } from '../../lib/run';
 import { startSimulator, type Simulator } from '../../tools/simulator';
 import { DEMO } from '../support/demo';
 import { rewritingFetch, type Rewrite } from '../support/rewriting-fetch';
@@ -39,7 +39,7 @@ function deps(fetch: Rewrite[] | undefined, env: Record<string, string> = {}) {
 
 async function sweep(rewrites?: Rewrite[], env?: Record<string, string>) {
   const { janitor, requests } = deps(rewrites, env);
-  const report = (await runSweep(janitor, { inline: true })) as ScanReport;
+  const report = (await inlineSweep(janitor, {})).report;
   return { report, requests };
 }
 

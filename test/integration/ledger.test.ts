@@ -231,7 +231,7 @@ describe('mark, wait, then delete (dynalite, simulator, injected clock)', () => 
     expect(first.enqueued).toBe(staleIn(a!));
     expect(second.enqueued).toBe(0);
     expect(second.scan.kept.filter((k) => k.cause === 'cap')).toHaveLength(staleIn(b!));
-    expect(second.scan.kept.find((k) => k.cause === 'cap')?.reason).toBe(`not planned: the sweep's cap of ${cap} deletions is used up by its other projects`);
+    expect(second.scan.kept.find((k) => k.cause === 'cap')?.reason).toBe(`held by the cap: the run's ${cap} deletions (MAX_DELETIONS_PER_RUN) are taken by its other projects`);
     expect(sent).toHaveLength(staleIn(a!));
     // Another sweep has its own budget.
     expect((await runProjectScan(d, { type: 'scan', projectId: b!, sweepId: 'sweep-next' })).enqueued).toBe(staleIn(b!));

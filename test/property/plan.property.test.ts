@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { isEndpointId, type Provider } from '../../lib/atlas';
 import { jobIdFor } from '../../lib/jobs';
 import { RULE_NAMES, type Observation, type RuleName } from '../../lib/kinds';
-import { NO_GRACE, planDeletions } from '../../lib/plan';
+import { NO_GRACE, planDeletions, type Candidate } from '../../lib/plan';
+import { memoryBudget, spendBudget } from '../../lib/run';
+import type { ProjectScan } from '../../lib/scan';
 import { NEVER_PLANNED_STATES } from '../../tools/scenarios/generate';
 
 // The oracle, written from the rules as the README states them, independently of lib/kinds.
@@ -101,19 +103,46 @@ describe('planDeletions (property)', () => {
     );
   });
 
-  it('plans nothing when the candidates exceed the cap, and keeps them all with the reason', () => {
+  it('plans every eligible resource whatever the cap: the cap is the run\'s deletion budget, not planning\'s', () => {
     fc.assert(
       fc.property(fc.uniqueArray(observation, { selector: refKey, maxLength: 40 }), fc.nat(10), (observations, cap) => {
         const eligible = observations.filter((o) => expectedRule(o) !== undefined).length;
         const plan = planDeletions(observations, { disabledRules: new Set(), protectedResourceIds: new Set(), maxDeletionsPerRun: cap, grace: NO_GRACE });
-        if (eligible > cap) {
-          expect(plan.candidates).toEqual([]);
-          expect(plan.capExceeded).toEqual({ found: eligible, cap });
-          expect(plan.kept.filter((k) => k.reason.includes('exceed the cap'))).toHaveLength(eligible);
-        } else {
-          expect(plan.candidates).toHaveLength(eligible);
-          expect(plan.capExceeded).toBeUndefined();
+        expect(plan.candidates).toHaveLength(eligible);
+        expect(plan.capExceeded).toBeUndefined();
+      }),
+    );
+  });
+
+  it('the deletion budget takes projects whole, first come, never more than the cap, and holds the rest with the reason', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat(6), { maxLength: 12 }), fc.nat(15), async (perProject, cap) => {
+        const budget = memoryBudget(cap);
+        let left = cap;
+        let planned = 0;
+        for (const [i, count] of perProject.entries()) {
+          const scan: ProjectScan = {
+            projectId: i.toString(16).padStart(24, '0'),
+            seen: count,
+            candidates: Array.from({ length: count }, (_, j) => candidate(i, j)),
+            kept: [],
+            errors: [],
+            apiCalls: 0,
+            durationMs: 0,
+          };
+          const fits = count <= left;
+          expect(await spendBudget(scan, budget)).toBe(fits);
+          if (fits) {
+            left -= count;
+            planned += count;
+            expect([scan.candidates.length, scan.capExceeded]).toEqual([count, undefined]);
+          } else {
+            expect(scan.candidates).toEqual([]);
+            expect(scan.capExceeded).toEqual({ found: count, cap });
+            expect(scan.kept.filter((k) => k.cause === 'cap' && k.reason.startsWith('held by the cap'))).toHaveLength(count);
+          }
         }
+        expect(planned).toBeLessThanOrEqual(cap);
       }),
     );
   });
@@ -130,3 +159,10 @@ describe('planDeletions (property)', () => {
     );
   });
 });
+
+function candidate(project: number, n: number): Candidate {
+  const projectId = project.toString(16).padStart(24, '0');
+  const peerId = n.toString(16).padStart(24, 'c');
+  const ref = { projectId, kind: 'networkPeering', provider: 'AWS' as const, ids: { peerId } };
+  return { ref, projectId, kind: 'networkPeering', provider: 'AWS', id: peerId, state: 'FAILED', rule: 'failed-aws-peer', reason: 'FAILED', evidence: { state: 'FAILED', fields: {} } };
+}

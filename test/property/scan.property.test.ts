@@ -4,7 +4,7 @@ import { clearAuthCaches } from '../../lib/atlas';
 import { loadConfig } from '../../lib/config';
 import { CredentialStore, clientFactory } from '../../lib/credentials';
 import type { ScanReport } from '../../lib/report';
-import { runSweep, type JanitorDeps } from '../../lib/run';
+import { inlineSweep, type JanitorDeps } from '../../lib/run';
 import { GENERATED_API_KEY, NEVER_PLANNED_STATES, expectedDeletions, generateEstate } from '../../tools/scenarios/generate';
 import { startSimulator } from '../../tools/simulator';
 
@@ -50,8 +50,8 @@ describe('scan over random estates (property, simulator)', () => {
           const sim = await startSimulator({ scenario: scenario as never, stuckDeletes: true });
           try {
             const deps = depsFor(sim.url, { PROTECTED_RESOURCE_IDS: protectedIds.join(',') });
-            const first = (await runSweep(deps, { inline: true })) as ScanReport;
-            const second = (await runSweep(deps, { inline: true })) as ScanReport;
+            const first = (await inlineSweep(deps, {})).report;
+            const second = (await inlineSweep(deps, {})).report;
 
             // The generator's oracle, minus protections (an endpoint is protected by its service's id too).
             const protectedSet = new Set(protectedIds);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { memoryBudget, spendBudget } from '../../lib/run';
 import { ConfigError, loadConfig } from '../../lib/config';
 import { DEFAULT_GRACE, admit, findStale, formatDuration, graceFor, parseDuration, type PlanSettings } from '../../lib/plan';
 import { FieldValidationError } from '../../lib/errors/field-error';
@@ -82,11 +83,17 @@ describe('admit', () => {
     expect(leaving.candidates.map((c) => c.kind)).toEqual(['privateEndpointService']);
   });
 
-  it('applies the cap to what is admitted, not to what is still waiting', () => {
+  it('leaves the cap to the run\'s budget, which takes what is admitted, not what is still waiting', async () => {
     const capped = settings({ maxDeletionsPerRun: 1 });
     const two = [rejected, observe.awsPeer('FAILED')];
-    expect(admit(findStale(two, capped), capped, [seen(NOW - HOUR), seen(NOW - HOUR)], NOW).capExceeded).toBeUndefined();
-    expect(admit(findStale(two, capped), capped, [seen(NOW - 48 * HOUR), seen(NOW - 48 * HOUR)], NOW).capExceeded).toEqual({ found: 2, cap: 1 });
+    const waiting = admit(findStale(two, capped), capped, [seen(NOW - HOUR), seen(NOW - HOUR)], NOW);
+    const due = admit(findStale(two, capped), capped, [seen(NOW - 48 * HOUR), seen(NOW - 48 * HOUR)], NOW);
+    expect([waiting.candidates.length, due.candidates.length, due.capExceeded]).toEqual([0, 2, undefined]);
+    const asScan = (plan: typeof due) => ({ ...plan, projectId: 'a'.repeat(24), seen: 2, errors: [], apiCalls: 0, durationMs: 0 });
+    expect(await spendBudget(asScan(waiting), memoryBudget(1))).toBe(true);
+    const scan = asScan(due);
+    expect(await spendBudget(scan, memoryBudget(1))).toBe(false);
+    expect(scan.capExceeded).toEqual({ found: 2, cap: 1 });
   });
 });
 

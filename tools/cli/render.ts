@@ -30,9 +30,11 @@ export function renderScanReport(report: ScanReport): string {
     );
   }
   for (const p of report.expiredProtections ?? []) out.push('', `expired protection (no longer protects): ${p.selector}, owner ${p.owner}: ${p.reason}; expired ${p.expiredAt}`);
-  if (report.capExceeded) out.push('', `${report.capExceeded.found} candidates in this run exceed the cap of ${report.capExceeded.cap}; nothing planned`);
-  const capped = report.projects.filter((p) => p.capExceeded);
-  for (const p of capped) out.push('', `${p.projectName ?? p.projectId}: ${p.capExceeded!.found} candidates exceed the cap of ${p.capExceeded!.cap}; nothing planned`);
+  if (report.capExceeded) {
+    const { found, held, cap } = report.capExceeded;
+    out.push('', `the cap of ${cap} deletions per run held ${held} of ${found} candidates, whole projects at a time:`);
+    for (const p of report.projects.filter((x) => x.capExceeded)) out.push(`  ${p.projectName ?? p.projectId}: ${p.capExceeded!.found} held`);
+  }
   if (report.errors.length > 0) {
     out.push('', `errors (${report.errors.length}):`);
     for (const e of report.errors) out.push(`  ${[e.projectId, e.kind, e.id].filter(Boolean).join(' ')}: ${e.message}`);
