@@ -8,7 +8,7 @@ import { globToRegExp } from './glob';
 export const MODES = ['dry-run', 'enforce'] as const;
 export type Mode = (typeof MODES)[number];
 
-/** The environment variables the functions read, with what each holds. Documented in the README. */
+/** The environment variables the functions read, with what each holds. Documented in docs/configuration.md. */
 export const ENV = {
   mode: 'JANITOR_MODE',
   apiGeneration: 'ATLAS_API_GENERATION',

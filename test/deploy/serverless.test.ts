@@ -17,7 +17,7 @@ import { DEMO } from '../support/demo';
 const ROOT = resolve(__dirname, '../..');
 const SLS = resolve(ROOT, 'node_modules/osls/bin/serverless.js');
 const JANITOR = resolve(ROOT, 'tools/bin/atlas-janitor.mjs');
-const readme = readFileSync(resolve(ROOT, 'README.md'), 'utf8');
+const consolePage = readFileSync(resolve(ROOT, 'docs/console.md'), 'utf8');
 const run = promisify(execFile);
 
 type Json = Record<string, any>;
@@ -307,18 +307,17 @@ function readZipText(path: string): string {
   return execFileSync('unzip', ['-p', path], { maxBuffer: 64 * 1024 * 1024 }).toString('utf8');
 }
 
-describe('the README\'s console section against atlas-janitor dev', () => {
+describe('docs/console.md against atlas-janitor dev', () => {
   let dev: ChildProcessWithoutNullStreams;
   let devOutput = '';
   /** What the user's second shell holds after pasting the export lines `dev` printed. */
   let shell: Record<string, string>;
 
-  /** The README's console section: every `npx` line of its second sh block, as the user runs them. */
-  const section = readme.slice(readme.indexOf('## Invoking from the console'), readme.indexOf('**Reading the report.**'));
-  const commands = [...section.matchAll(/```sh\n([\s\S]*?)```/g)][1]![1]!.split('\n').filter((line) => line.startsWith('npx '));
+  /** The console page: every `npx` line of its second sh block, as the user runs them. */
+  const commands = [...consolePage.matchAll(/```sh\n([\s\S]*?)```/g)][1]![1]!.split('\n').filter((line) => line.startsWith('npx '));
   const lineFor = (prefix: string) => commands.find((c) => c.startsWith(prefix))!;
 
-  /** A README line run the way the shell would, with the pasted exports (simple words, "--param=..." quoted). */
+  /** A documented line run the way the shell would, with the pasted exports (simple words, "--param=..." quoted). */
   async function runLine(line: string, typedBefore: Record<string, string> = {}): Promise<{ code: number; out: string }> {
     const words = (line.match(/(?:[^\s"]+|"[^"]*")+/g) ?? []).map((w) => w.replace(/"/g, ''));
     expect(words[0]).toBe('npx');
@@ -438,7 +437,7 @@ describe('the README\'s console section against atlas-janitor dev', () => {
   }, 90_000);
 
   it('scheduled-sweep.json fails the invocation when Atlas refuses the key, without printing it', async () => {
-    // The README's line with a wrong private key; the suite switches metrics off (vitest.config.mts), and
+    // The documented line with a wrong private key; the suite switches metrics off (vitest.config.mts), and
     // this case asserts one, so it switches them on.
     const { code, out } = await runLine(lineFor('npx sls invoke local -f sweep -p events/scheduled-sweep.json'), { MONGODB_ATLAS_PRIVATE_API_KEY: 'not-the-private-key', POWERTOOLS_METRICS_DISABLED: 'false' });
     expect(code).not.toBe(0);
