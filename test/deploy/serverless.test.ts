@@ -386,6 +386,10 @@ describe('docs/console.md against atlas-janitor dev', () => {
     const { code, out } = await runLine(lineFor('npx sls invoke local -f sweep -p events/scheduled-sweep.json'));
     expect(code, out).toBe(0);
     expect(output(out)).toMatchObject({ mode: 'dry-run', projectsSeen: 6, projectsQueued: 6, errors: [] });
+    // dev consumes the scan queue as Lambda would: the six queued scans are carried out, one line per batch.
+    const scansHandled = () => [...devOutput.matchAll(/^\[consumer\] scan: (\d+) scan request\(s\) handled$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    for (let waited = 0; scansHandled() < 6 && waited < 30_000; waited += 250) await new Promise((r) => setTimeout(r, 250));
+    expect(scansHandled(), devOutput).toBeGreaterThanOrEqual(6);
   }, 90_000);
 
   it('manual-dry-run-sweep.json queues scans in dry-run', async () => {
@@ -416,7 +420,7 @@ describe('docs/console.md against atlas-janitor dev', () => {
     expect(out).toContain('"outcome":"deleted"');
     const history = await runLine(lineFor('npx atlas-janitor history'));
     expect(history.code, history.out).toBe(0);
-    expect(history.out).toMatch(/406ff261a3beb006b009990c +privateEndpoint +vpce-e5e8d8a08ed888165 +rejected-aws-endpoint +deleted +deleted/);
+    expect(history.out).toMatch(/406ff261a3beb006b009990c +privateEndpoint +vpce-e5e8d8a08ed888165 +rejected-aws-endpoint +1 +deleted +-/);
   }, 90_000);
 
   it('malformed-sweep.json fails naming the bad field', async () => {
