@@ -7,6 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { codeBlocks, docPage, docPages, shellLines, shellWords } from '../support/docs';
 
+// The stack's own parameter check (a local Serverless plugin, plain CommonJS).
+const { checkTemplate } = require('../../deploy/check-params.js') as { checkTemplate: (template: Json) => void };
+
 const ROOT = resolve(__dirname, '../..');
 const SLS = resolve(ROOT, 'node_modules/osls/bin/serverless.js');
 const run = promisify(execFile);
@@ -17,6 +20,16 @@ const deployPage = docPage('deploy.md');
 async function sls(args: string[], cwd = ROOT): Promise<string> {
   const { stdout, stderr } = await run(process.execPath, [SLS, ...args], { cwd, env: { ...process.env, SLS_TELEMETRY_DISABLED: '1' }, maxBuffer: 32 * 1024 * 1024 });
   return stdout + stderr;
+}
+
+/** The Serverless CLI's exit code and output, for a command expected to fail. */
+async function slsFailing(args: string[]): Promise<{ code: number; out: string }> {
+  try {
+    return { code: 0, out: await sls(args) };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? 1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
 }
 
 /** A CloudFormation condition made of Fn::Not / Fn::Equals over literals, as the packaged template holds them. */
@@ -144,4 +157,37 @@ describe('sls package with the optional parameters (cross-account senders, VPC, 
     expect(named.size).toBeGreaterThan(5);
     expect([...named].filter((o) => !outputs.has(o))).toEqual([]);
   });
+});
+
+describe('the stage parameters CloudFormation would refuse late', () => {
+  /** A template as serverless.yml compiles it, with these parameter values. */
+  const template = (senders: string, subnets: string, groups: string): Json => ({
+    Conditions: {
+      HasScanSenders: { 'Fn::Not': [{ 'Fn::Equals': [senders, ''] }] },
+      InVpc: { 'Fn::Not': [{ 'Fn::Equals': [subnets, ''] }] },
+    },
+    Resources: { SweepLambdaFunction: { Properties: { VpcConfig: { 'Fn::If': ['InVpc', { SubnetIds: { 'Fn::Split': [',', subnets] }, SecurityGroupIds: { 'Fn::Split': [',', groups] } }, { Ref: 'AWS::NoValue' }] } } } },
+  });
+
+  it.each([
+    [['12345', '', ''], 'scanSenderAccountIds: "12345" is not a 12-digit AWS account id'],
+    [['210987654321, 109876543210', '', ''], 'scanSenderAccountIds: " 109876543210" is not a 12-digit AWS account id'],
+    [['', 'subnet-0a1b2c3d', ''], 'vpcSecurityGroupIds: is required with vpcSubnetIds'],
+    [['', '', 'sg-0c1d2e3f'], 'vpcSubnetIds: is required with vpcSecurityGroupIds'],
+    [['', 'vpc-0a1b2c3d', 'sg-0c1d2e3f'], 'vpcSubnetIds: "vpc-0a1b2c3d" is not a subnet id'],
+    [['', 'subnet-0a1b2c3d', 'sg-0c1d2e3f,default'], 'vpcSecurityGroupIds: "default" is not a security group id'],
+  ])('refuses %j, naming the parameter', ([senders, subnets, groups], message) => {
+    expect(() => checkTemplate(template(senders!, subnets!, groups!))).toThrow(`stage parameter ${message}`);
+  });
+
+  it('accepts well-formed values and the defaults', () => {
+    expect(() => checkTemplate(template('', '', ''))).not.toThrow();
+    expect(() => checkTemplate(template('210987654321,109876543210', 'subnet-0a1b2c3d,subnet-4e5f6a7b', 'sg-0c1d2e3f'))).not.toThrow();
+  });
+
+  it('stops sls package (so sls deploy) before anything is uploaded', async () => {
+    const { code, out } = await slsFailing(['package', '--stage', 'ci', '--package', mkdtempSync(join(tmpdir(), 'janitor-bad-param-')), '--param=scanSenderAccountIds=12345']);
+    expect(code).not.toBe(0);
+    expect(out).toContain('stage parameter scanSenderAccountIds: "12345" is not a 12-digit AWS account id');
+  }, 60_000);
 });
