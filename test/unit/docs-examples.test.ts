@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ENV } from '../../lib/config';
@@ -6,7 +8,7 @@ import { parseSecret } from '../../lib/credentials';
 import { jobIdFor, parseDeleteJob, parseScanRequest, parseSweepEvent, refOf } from '../../lib/jobs';
 import { RULE_NAMES } from '../../lib/kinds';
 import { parseRegistry } from '../../lib/protections';
-import { codeBlocks, docPage, docPages, jsonBlocks, option, shellLines, shellWords } from '../support/docs';
+import { ROOT, codeBlocks, docPage, docPages, jsonBlocks, option, shellLines, shellWords } from '../support/docs';
 
 const messages = docPage('messages.md');
 
@@ -75,5 +77,30 @@ describe('the operator pages', () => {
     const lines = Object.values(docPages()).flatMap((page) => shellLines(page, 'aws '));
     expect(lines.length).toBeGreaterThan(5);
     for (const line of lines) expect(option(shellWords(line), 'region'), line).toBe(region);
+  });
+});
+
+describe('links between the pages', () => {
+  /** A heading's anchor as GitHub makes it: lowercase, punctuation dropped, spaces as hyphens. */
+  const slug = (heading: string) => heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+  const anchorsOf = (page: string) => new Set([...page.replace(/```[\s\S]*?```/g, '').matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1]!)));
+
+  it('point at files that exist and headings that exist', () => {
+    const pages = docPages();
+    const broken: string[] = [];
+    let checked = 0;
+    for (const [name, text] of Object.entries(pages)) {
+      const base = name === 'README.md' ? ROOT : resolve(ROOT, 'docs');
+      for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^https?:/.test(target!)) continue;
+        checked++;
+        const [file, anchor] = target!.split('#');
+        const path = file ? resolve(base, file) : resolve(base, name === 'README.md' ? 'README.md' : name);
+        if (!existsSync(path)) broken.push(`${name}: ${target}`);
+        else if (anchor && path.endsWith('.md') && !anchorsOf(readFileSync(path, 'utf8')).has(anchor)) broken.push(`${name}: ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+    expect(checked).toBeGreaterThan(30);
   });
 });
