@@ -26,7 +26,7 @@ const RESOURCE_READS = ['getPrivateEndpoint', 'v1GetInterfaceEndpoint', 'getPriv
 
 /**
  * 404s that prove nothing (a proxy's bare page, a code the client cannot know, GROUP_NOT_FOUND) on every
- * resource read, and permission refusals about one project of the estate (seed 002's NOT_ORG_GROUP_CREATOR,
+ * resource read, and permission refusals about one project of the estate (Atlas's NOT_ORG_GROUP_CREATOR,
  * a 403): none may make the janitor delete, count a job done, or drop the other projects.
  */
 function evidenceFaults(estate: Record<string, unknown>): FaultRule[] {

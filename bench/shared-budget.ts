@@ -8,7 +8,7 @@ import { ROOT, round, startSimulatorProcess } from './support';
 const TSX = join(ROOT, 'node_modules/tsx/dist/cli.mjs');
 
 /**
- * How concurrent invocations should share a USER bucket (issue 16, item 3): `containers` processes,
+ * How concurrent invocations should share a USER bucket: `containers` processes,
  * each with its own client-side buckets as Lambda containers have, sweep a share of the projects at
  * once against one simulator whose list calls share one USER bucket. Run with each invocation taking
  * the whole bucket (sharedBy 1), with the refill divided among them (sharedBy = containers), and through

@@ -3,8 +3,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { needsAPerson } from '../lib/credentials';
-import { MessageValidationError, parseScanRequest, redeliverAfter, retryVisibilitySeconds, sendToDeadLetterQueue } from '../lib/jobs';
-import { countCredentialsFailures, countReportNotStored, countScan, invocationDeadline, logger, runtimeDeps } from '../lib/lambda';
+import { MessageValidationError, parseScanRequest, receiveCountOf, redeliverAfter, retryVisibilitySeconds, sendToDeadLetterQueue } from '../lib/jobs';
+import { countCredentialsFailures, countReportNotStored, countScan, invocationDeadline, logger, sqsEventShape, runtimeDeps } from '../lib/lambda';
 import type { ReportError, ReportStore } from '../lib/report';
 import { RunFailedError, notifyProjectScan, projectReport, reportCandidates, runProjectScan, type ProjectScanResult } from '../lib/run';
 import { reportError } from '../lib/scan';
@@ -21,7 +21,7 @@ const processor = new BatchProcessor(EventType.SQS);
 function scanRecord(failures: ReportError[]) {
   return async (record: SQSRecord): Promise<void> => {
     const deps = runtimeDeps();
-    const receives = Number(record.attributes.ApproximateReceiveCount ?? '1');
+    const receives = receiveCountOf(record.attributes?.ApproximateReceiveCount);
     try {
       await scanOne(record);
     } catch (error) {
@@ -96,4 +96,5 @@ export const handler = middy(async (event: SQSEvent, context: Context) => {
   return response;
 })
   .use(injectLambdaContext(logger))
+  .use(sqsEventShape())
   .use(invocationDeadline());

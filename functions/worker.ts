@@ -3,7 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { SQSEvent } from 'aws-lambda';
 import { needsAPerson } from '../lib/credentials';
-import { countCredentialsFailures, countDeleted, countOutcome, countingAtlasFailures, invocationDeadline, logger, metrics, runtimeDeps } from '../lib/lambda';
+import { countCredentialsFailures, countDeleted, countOutcome, countingAtlasFailures, invocationDeadline, logger, sqsEventShape, metrics, runtimeDeps } from '../lib/lambda';
 import type { ReportError } from '../lib/report';
 import { RunFailedError } from '../lib/run';
 import { reportError } from '../lib/scan';
@@ -50,4 +50,5 @@ export const handler = middy(async (event: SQSEvent) => {
 })
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
+  .use(sqsEventShape())
   .use(invocationDeadline());

@@ -144,7 +144,7 @@ export const TOKEN_REQUEST_LIMIT = { requests: 5, windowMs: 60_000 };
 
 /**
  * A 401 on a token younger than this is not about the token's age: a permission 401 on one project
- * (seed 002's NOT_ORG_GROUP_CREATOR) must not cost a new token per failing request.
+ * (Atlas's NOT_ORG_GROUP_CREATOR: the key is valid, that project refuses it) must not cost a new token per failing request.
  */
 export const TOKEN_MIN_AGE_FOR_REFRESH_MS = 60_000;
 

@@ -12,4 +12,11 @@ export const baseUrlSchema = z
     if (!URL.canParse(url)) return true;
     const { username, password } = new URL(url);
     return username === '' && password === '';
-  }, 'must not contain user:password@ (credentials go in the secret)');
+  }, 'must not contain user:password@ (credentials go in the secret)')
+  .refine((url) => {
+    if (!URL.canParse(url)) return true;
+    const { pathname, search, hash } = new URL(url);
+    // The client appends /api/atlas/...: a path would send every request somewhere else, and Atlas's
+    // answer (a 401 or a 404 from another route) would read as refused credentials.
+    return (pathname === '/' || pathname === '') && search === '' && hash === '';
+  }, 'must be only a scheme and host (and port), such as https://cloud.mongodb.com: no path, query or fragment');

@@ -1,6 +1,7 @@
 import type * as z from 'zod';
 import { AtlasRequestError, AtlasResponseError } from './errors';
 import { checkEndpointId, checkObjectId, checkProvider, segment, type Provider } from './ids';
+import { MAX_BARE_LIST_ITEMS, readAllPages, type Page } from './pagination';
 import {
   accessListEntrySchema,
   endpointServiceSchema,
@@ -46,6 +47,10 @@ export interface AtlasClientOptions extends Omit<TransportOptions, 'baseUrl'> {
   /** Page size for lists (default and maximum 500). */
   itemsPerPage?: number;
 }
+
+// Answers that are bare arrays, not pages: bounded like a page, built once (zod compiles on first use).
+const ENDPOINT_SERVICE_LIST = endpointServiceSchema.array().max(MAX_BARE_LIST_ITEMS);
+const V1_CONNECTION_LIST = v1PrivateEndpointConnectionSchema.array().max(MAX_BARE_LIST_ITEMS);
 
 const V2 = '/api/atlas/v2';
 const V1 = '/api/atlas/v1.0';
@@ -108,7 +113,7 @@ export class AtlasClient {
   /** All endpoint services of one provider: one call, the answer is a bare array, not a page. */
   async listEndpointServices(projectId: string, provider: Provider): Promise<EndpointService[]> {
     const path = `${this.#project(projectId)}/privateEndpoint/${checkProvider('provider', provider)}/endpointService`;
-    return this.#get('listPrivateEndpointService', path, MEDIA_TYPES.v2, endpointServiceSchema.array());
+    return this.#get('listPrivateEndpointService', path, MEDIA_TYPES.v2, ENDPOINT_SERVICE_LIST);
   }
 
   async getEndpointService(projectId: string, provider: Provider, serviceId: string): Promise<EndpointService> {
@@ -145,7 +150,8 @@ export class AtlasClient {
 
   /**
    * The project's IP access list (v2, every page). Not in the spec subset: read before deleting a project's
-   * last AWS peer, because that delete also removes the list's AWS security groups (seed 003).
+   * last AWS peer, because that delete also removes the list's AWS security groups (MongoDB documents this
+   * for deleting a project's last network peering connection).
    */
   async listAccessList(projectId: string): Promise<AccessListEntry[]> {
     return this.#list('listProjectIpAccessLists', `${this.#project(projectId)}/accessList`, MEDIA_TYPES.v2, accessListEntrySchema);
@@ -170,7 +176,7 @@ export class AtlasClient {
 
   async v1ListPrivateEndpointConnections(projectId: string): Promise<V1PrivateEndpointConnection[]> {
     const path = `${V1}/groups/${segment(checkObjectId('projectId', projectId))}/privateEndpoint`;
-    return this.#get('v1ListPrivateEndpointConnections', path, MEDIA_TYPES.v1, v1PrivateEndpointConnectionSchema.array());
+    return this.#get('v1ListPrivateEndpointConnections', path, MEDIA_TYPES.v1, V1_CONNECTION_LIST);
   }
 
   async v1GetPrivateEndpointConnection(projectId: string, connectionId: string): Promise<V1PrivateEndpointConnection> {
@@ -270,11 +276,7 @@ export class AtlasClient {
     await this.#transport.send({ operationId, method: 'DELETE', path, accept });
   }
 
-  /**
-   * Walks a paginated list at the largest page size. When the first page gives `totalCount`, the other
-   * pages are fetched concurrently; otherwise `rel: next` links are followed. Items are returned once
-   * each even if the list shifts between pages.
-   */
+  /** Walks a paginated list at the largest page size, bounded whatever the answers say (readAllPages). */
   async #list<S extends z.ZodType>(
     operationId: string,
     path: string,
@@ -284,7 +286,7 @@ export class AtlasClient {
   ): Promise<z.infer<S>[]> {
     const pageSchema = paginated(item);
     const itemsPerPage = this.#itemsPerPage;
-    const fetchPage = async (pageNum: number) => {
+    const fetchPage = async (pageNum: number): Promise<Page<z.infer<S>>> => {
       const answer = await this.#transport.send({
         operationId,
         method: 'GET',
@@ -292,24 +294,9 @@ export class AtlasClient {
         accept,
         query: { ...query, itemsPerPage, pageNum },
       });
-      return parseBody(pageSchema, answer.body, `GET ${path} page ${pageNum}`);
+      return parseBody(pageSchema, answer.body, `GET ${path} page ${pageNum}`) as Page<z.infer<S>>;
     };
-    const first = await fetchPage(1);
-    const pages = [first];
-    const hasNext = (page: typeof first) => page.links?.some((link) => link.rel === 'next') ?? false;
-    let pageNum = 1;
-    if (first.totalCount !== undefined && first.results.length === itemsPerPage && hasNext(first)) {
-      const lastPage = Math.ceil(first.totalCount / itemsPerPage);
-      const rest = await Promise.all(Array.from({ length: lastPage - 1 }, (_, i) => fetchPage(i + 2)));
-      pages.push(...rest);
-      pageNum = lastPage;
-    }
-    // Follow links past what totalCount promised (it is an estimate, and lists grow while we read).
-    for (let page = pages[pages.length - 1]!; hasNext(page) && page.results.length > 0; ) {
-      page = await fetchPage(++pageNum);
-      pages.push(page);
-    }
-    return dedupe(pages.flatMap((page) => page.results as z.infer<S>[]));
+    return readAllPages(fetchPage, itemsPerPage, `GET ${path}`);
   }
 }
 
@@ -319,16 +306,4 @@ function parseBody<S extends z.ZodType>(schema: S, body: unknown, operation: str
   const issue = parsed.error.issues[0];
   const where = issue?.path.length ? issue.path.join('.') : 'body';
   throw new AtlasResponseError(operation, `${where}: ${issue?.message ?? 'unexpected shape'}`);
-}
-
-function dedupe<T>(items: T[]): T[] {
-  const seen = new Set<string>();
-  return items.filter((item) => {
-    const record = item as { id?: unknown; _id?: unknown };
-    const key = typeof record.id === 'string' ? record.id : typeof record._id === 'string' ? record._id : undefined;
-    if (key === undefined) return true;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }

@@ -90,7 +90,7 @@ export class AtlasNetworkError extends AtlasError {
 
 /** Atlas answered 2xx with a body that does not have the shape we rely on. */
 export class AtlasResponseError extends AtlasError {
-  override readonly name = 'AtlasResponseError';
+  override readonly name: string = 'AtlasResponseError';
   readonly retryable = false;
   readonly operation: string;
 

@@ -23,6 +23,20 @@ export interface HttpInit {
 /** One HTTP exchange. `fetch` fits this shape too (tests inject one). */
 export type HttpCall = (url: string, init: HttpInit & { redirect?: 'error' }) => Promise<HttpAnswer>;
 
+/**
+ * The largest answer read. A page holds at most 500 items of about 1 KB; 16 MiB is many times that, and
+ * an answer past it is broken or hostile: it is cut off rather than held in memory.
+ */
+export const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
+/** An answer longer than MAX_ANSWER_BYTES: its body was not read to the end. */
+export class AnswerTooLargeError extends Error {
+  override readonly name = 'AnswerTooLargeError';
+  constructor() {
+    super(`the answer is larger than ${MAX_ANSWER_BYTES} bytes; it was cut off`);
+  }
+}
+
 // Keep-alive sockets shared by every client in the process, so a warm Lambda reuses its connections.
 const AGENTS = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) };
 
@@ -48,7 +62,18 @@ export const nodeHttp: HttpCall = (url, init) =>
     const req = send(target, { method: init.method, headers, agent: AGENTS[target.protocol], signal: init.signal }, (res) => {
       const chunks: Buffer[] = [];
       let ended = false;
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (bytes > MAX_ANSWER_BYTES) {
+          ended = true;
+          chunks.length = 0;
+          res.destroy();
+          reject(new AnswerTooLargeError());
+          return;
+        }
+        chunks.push(chunk);
+      });
       res.on('end', () => {
         ended = true;
         const body = Buffer.concat(chunks).toString('utf8');

@@ -1,9 +1,12 @@
 import * as z from 'zod';
+import { MAX_BARE_LIST_ITEMS } from './pagination';
 
 // Response shapes we rely on. Objects are loose: Atlas adds fields over time and we keep what it sends
 // (evidence for reports), but every field a rule or a URL reads is typed here. Atlas answers `null` for
 // several "no value" strings, hence nullish.
 const optionalText = z.string().nullish();
+/** Ids a service lists (its endpoints): each becomes a read, so their number is bounded. */
+const idList = z.array(z.string()).max(MAX_BARE_LIST_ITEMS).nullish();
 
 export const linkSchema = z.looseObject({ href: z.string(), rel: z.string() });
 
@@ -47,11 +50,11 @@ export const endpointServiceSchema = z.looseObject({
   status: z.string(),
   errorMessage: optionalText,
   endpointServiceName: optionalText,
-  interfaceEndpoints: z.array(z.string()).nullish(),
-  privateEndpoints: z.array(z.string()).nullish(),
+  interfaceEndpoints: idList,
+  privateEndpoints: idList,
   privateLinkServiceName: optionalText,
-  endpointGroupNames: z.array(z.string()).nullish(),
-  serviceAttachmentNames: z.array(z.string()).nullish(),
+  endpointGroupNames: idList,
+  serviceAttachmentNames: idList,
 });
 
 export const privateEndpointSchema = z.looseObject({
@@ -106,7 +109,7 @@ export const v1PrivateEndpointConnectionSchema = z.looseObject({
   id: z.string(),
   endpointServiceName: optionalText,
   errorMessage: optionalText,
-  interfaceEndpoints: z.array(z.string()).nullish(),
+  interfaceEndpoints: idList,
   status: z.string(),
 });
 
@@ -119,8 +122,8 @@ export const v1InterfaceEndpointSchema = z.looseObject({
 });
 
 /**
- * One entry of a project's IP access list (`GET /groups/{groupId}/accessList`, not in the spec subset:
- * see ../shared facts, "Side effect"). Exactly what the last-peer check reads: which entries are AWS
+ * One entry of a project's IP access list (`GET /groups/{groupId}/accessList`): deleting a project's
+ * last peering connection also removes the list's AWS security groups. Exactly what the last-peer check reads: which entries are AWS
  * security groups. An `awsSecurityGroup` is checked against its format, since it ends up in reports.
  */
 export const accessListEntrySchema = z.looseObject({

@@ -6,8 +6,8 @@ import type { TokenBucket } from './flow-control';
  *
  * Atlas keeps one bucket for every scan and worker container running with the same credentials. A
  * fixed division by the most that may run (`ATLAS_RATE_LIMIT_SHARED_BY`) wastes the shares of those that
- * are idle; each taking the whole bucket overruns it as soon as two are busy (issue 16: 1.7% of the
- * nightly pipeline's requests refused, the run 1.24× its bound). So each container holding such a bucket
+ * are idle; each taking the whole bucket overruns it as soon as two are busy (measured: 1.7% of the
+ * nightly pipeline's requests refused, the run 1.24× its bound; BENCHMARKS.md). So each container holding such a bucket
  * keeps a lease in the ledger table, renewed every RENEW_MS while it uses the bucket: how many tokens a
  * second it wants, and the share of the bucket it claims. Its target is its max-min fair share of what
  * everybody wants (a container that wants little gets what it wants, the busy ones split the rest, one

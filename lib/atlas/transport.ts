@@ -1,4 +1,4 @@
-import { nodeHttp, type HeaderLookup, type HttpCall, type HttpInit } from './http';
+import { AnswerTooLargeError, MAX_ANSWER_BYTES, nodeHttp, type HeaderLookup, type HttpCall, type HttpInit } from './http';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -32,6 +32,9 @@ import {
 import { DEFAULT_RETRY_POLICY, backoffDelay, parseRetryAfter, type RetryPolicy } from './retry';
 import { errorBodySchema, tokenSchema } from './schemas';
 import type { BudgetLeaseStore } from './shared-budget';
+
+/** `/rateLimits` pages are asked for at Atlas's largest size, at most 20 of them (10,000 sets). */
+const RATE_LIMITS_PAGE_SIZE = 500;
 
 export interface TransportOptions {
   baseUrl: string;
@@ -243,12 +246,13 @@ export class Transport {
     const operation = `GET ${RATE_LIMITS_PATH}`;
     try {
       for (let pageNum = 1; pageNum <= 20; pageNum++) {
-        const uri = spec.path + queryString({ itemsPerPage: 500, pageNum });
+        const uri = spec.path + queryString({ itemsPerPage: RATE_LIMITS_PAGE_SIZE, pageNum });
         // One attempt: a refusal or a failure means the fallback limits for now, not a wait here.
         const answer = await this.#limiter.run(() => this.#attempt(spec, uri, operation, 1, undefined));
         const page = endpointSetPageSchema.safeParse(answer.body);
-        if (!page.success) return undefined;
-        sets.push(...page.data.results);
+        // A page longer than asked is not an answer to trust: the fallback limits then.
+        if (!page.success || page.data.results.length > RATE_LIMITS_PAGE_SIZE) return undefined;
+        for (const set of page.data.results) sets.push(set);
         if (!page.data.links?.some((l) => l.rel === 'next') || page.data.results.length === 0) return sets;
       }
       return sets;
@@ -338,8 +342,11 @@ export class Transport {
     try {
       const response = await this.#fetch(this.#baseUrl + uri, { ...init, signal: controller.signal, redirect: 'error' });
       const text = await response.text();
+      // nodeHttp cuts such an answer off as it arrives; an injected fetch is held to the same bound.
+      if (text.length > MAX_ANSWER_BYTES) throw new AnswerTooLargeError();
       return { status: response.status, statusText: response.statusText, ok: response.ok, headers: response.headers, text };
     } catch (error) {
+      if (error instanceof AnswerTooLargeError) throw new AtlasResponseError(operation, error.message);
       throw new AtlasNetworkError(operation, classifyNetworkFailure(controller.signal.aborted ? controller.signal.reason : error), error);
     } finally {
       clearTimeout(timer);

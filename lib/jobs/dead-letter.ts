@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { sqsCommands, type SqsSender } from '../aws/clients';
 
+/** What a dead letter carries for a message whose body was empty (attribute `emptyBody: true`). */
+export const EMPTY_BODY = '(empty message body)';
+
 export interface DeadLetter {
-  /** The message body, unchanged, so it can be sent back once fixed. */
+  /** The message body, unchanged, so it can be sent back once fixed (EMPTY_BODY for an empty one). */
   body: string;
   messageId: string;
   reason: string;
@@ -26,13 +30,17 @@ export async function sendToDeadLetterQueue(sqs: SqsSender, queueUrl: string, le
     ...Object.fromEntries(Object.entries(letter.attributes ?? {}).map(([k, v]) => [k, { DataType: 'String' as const, StringValue: v }])),
     receiveCount: { DataType: 'Number', StringValue: String(letter.receiveCount) },
   };
+  // SQS refuses an empty body, and a letter that cannot be sent would send its message round again.
+  if (letter.body === '') attributes['emptyBody'] = { DataType: 'String', StringValue: 'true' };
   const { SendMessageCommand } = await sqsCommands();
   await sqs.send(
     new SendMessageCommand({
       QueueUrl: queueUrl,
-      MessageBody: letter.body,
+      MessageBody: letter.body === '' ? EMPTY_BODY : letter.body,
       MessageAttributes: attributes,
-      ...(queueUrl.endsWith('.fifo') ? { MessageGroupId: letter.groupId ?? 'invalid', MessageDeduplicationId: letter.messageId } : {}),
+      // One id per letter, kept across the SDK's own retries of this send: two records that share a
+      // messageId (a replayed or forged event) are two letters, never deduplicated into one.
+      ...(queueUrl.endsWith('.fifo') ? { MessageGroupId: letter.groupId ?? 'invalid', MessageDeduplicationId: randomUUID() } : {}),
     }),
   );
 }

@@ -12,5 +12,5 @@ export {
 } from './messages';
 export { SWEEP_ID_FORMAT, sweepIdSchema } from './sweep-id';
 export { EnqueueError, sendAll, type OutgoingMessage, type SendFailure, type SendOptions } from './queue';
-export { redeliverAfter, retryVisibilitySeconds } from './redelivery';
-export { sendToDeadLetterQueue, type DeadLetter } from './dead-letter';
+export { receiveCountOf, redeliverAfter, retryVisibilitySeconds } from './redelivery';
+export { EMPTY_BODY, sendToDeadLetterQueue, type DeadLetter } from './dead-letter';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { API_GENERATIONS, ID_FORMATS, PROVIDERS, isEndpointId, type ApiGeneration, type Provider } from '../atlas';
+import { API_GENERATIONS, ID_FORMATS, PROVIDERS, type ApiGeneration, type Provider } from '../atlas';
 import { MODES } from '../config';
-import { kindNameSchema, kindOf, ruleNameSchema, type ResourceRef } from '../kinds';
+import { hasIdFormat, isKindName, kindNameSchema, kindOf, ruleNameSchema, type ResourceRef } from '../kinds';
 import type { Candidate } from '../plan';
 import { sweepIdSchema } from './sweep-id';
 
@@ -36,6 +36,9 @@ export const deleteJobSchema = z
   })
   .strict()
   .superRefine((job, ctx) => {
+    // zod runs this even when `kind` failed its own check: an unknown kind (`widget`, `__proto__`) is
+    // that field's error, named once, never a TypeError that would send the job round again.
+    if (!isKindName(job.kind)) return;
     const kind = kindOf(job.kind);
     for (const { name } of kind.idFields) {
       if (!job.ids[name]) ctx.addIssue({ code: 'custom', path: ['ids', name], message: `is required for ${job.kind}` });
@@ -46,8 +49,8 @@ export const deleteJobSchema = z
     }
     if (kind.needsProvider && !job.provider) ctx.addIssue({ code: 'custom', path: ['provider'], message: `is required for ${job.kind}` });
     for (const [key, value] of Object.entries(job.ids)) {
-      const ok = formats.get(key) === 'endpointId' ? isEndpointId(job.provider ?? 'AWS', value) : ID_FORMATS.objectId.test(value);
-      if (!ok) ctx.addIssue({ code: 'custom', path: ['ids', key], message: 'has the wrong format' });
+      const format = formats.get(key);
+      if (format && !hasIdFormat(format, job.provider, value)) ctx.addIssue({ code: 'custom', path: ['ids', key], message: 'has the wrong format' });
     }
     if (job.jobId !== jobIdFor(refOf(job))) {
       ctx.addIssue({ code: 'custom', path: ['jobId'], message: 'does not match the resource it names' });

@@ -17,3 +17,13 @@ export async function redeliverAfter(sqs: SqsSender, queueUrl: string, receiptHa
   const { ChangeMessageVisibilityCommand } = await sqsCommands();
   await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: seconds }));
 }
+
+/**
+ * A record's receive count, from SQS's `ApproximateReceiveCount` attribute: a whole number from 1. Anything
+ * else (missing, `NaN`, `-3`, `1e99`) counts as a first receive rather than reaching a backoff or a
+ * dead letter as `NaN`.
+ */
+export function receiveCountOf(attribute: string | undefined): number {
+  const n = Number(attribute);
+  return Number.isSafeInteger(n) && n >= 1 ? n : 1;
+}

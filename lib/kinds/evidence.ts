@@ -1,7 +1,7 @@
 import { AtlasApiError, AtlasError } from '../atlas';
 import type { ResourceKind, ScanContext } from './types';
 
-// When a 404 proves a resource gone (../shared facts, "Errors"): only an Atlas error body whose code
+// When a 404 proves a resource gone: only an Atlas error body whose code
 // names a missing resource of that kind, with the resource's parent read in the same pass. Anything else
 // (no Atlas body, an unknown code, GROUP_NOT_FOUND) says nothing about the resource: it is a failed read.
 

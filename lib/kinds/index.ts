@@ -16,6 +16,7 @@ export {
   unregisterKind,
 } from './registry';
 export { INVALID_ID, NOT_FOUND, READ_FAILED } from './states';
+export { hasIdFormat, malformedIdOf, screenIds, shownId } from './id-check';
 export { LAST_PEER_SETTING } from './network-peering';
 export { v1AsEndpointService } from './endpoint-services';
 export { describeError, fieldsOf, keep, remove } from './common';

@@ -1,4 +1,4 @@
-// State names per resource and provider, from the Atlas docs (see ../shared/atlas-api-facts.md).
+// State names per resource and provider, as the Atlas Admin API documents them.
 // Anything not named in a rule is kept: an unknown state is never a reason to delete.
 
 /** Endpoint service `status` values under which its endpoints are orphans. */

@@ -74,7 +74,7 @@ export interface RuleSpec {
 }
 
 /**
- * What deleting some resources of a kind would remove besides them (seed 003: a project's last AWS peer
+ * What deleting some resources of a kind would remove besides them (deleting a project's last AWS peer
  * takes the IP access list's AWS security groups with it). Such deletes wait for a person to allow them.
  */
 export interface SideEffect {
@@ -115,8 +115,8 @@ export interface ResourceKind {
   /** Atlas error codes a DELETE answers when a delete of this resource is already under way. */
   readonly alreadyDeletingCodes: ReadonlySet<string>;
   /**
-   * Atlas error codes (404 bodies) that name this resource as missing (../shared facts: a 404 proves a
-   * resource gone only with such a code; `GROUP_NOT_FOUND` is about the project and is never one).
+   * Atlas error codes (404 bodies) that name this resource as missing (a 404 proves a resource gone
+   * only with such a code, since proxies and withdrawn routes answer 404 too; `GROUP_NOT_FOUND` is about the project and is never one).
    */
   readonly goneCodes: ReadonlySet<string>;
   /** Atlas error codes a DELETE answers while dependents remain: wait and try again, never final. */

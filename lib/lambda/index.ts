@@ -1,5 +1,5 @@
 export { logger } from './logger';
-export { invocationDeadline } from './middleware';
+export { invocationDeadline, sqsEventShape } from './middleware';
 export { resetRuntimeDeps, runtimeDeps, setInvocationDeadline } from './runtime';
 export { CREDENTIALS_FAILURES_METRIC, METRIC_NAMES, countCredentialsFailures, countOutcome, metrics } from './metrics';
 export { RUN_DIMENSIONS, RUN_METRICS, countDeleted, countFindings, countPages, countReportNotStored, countScan, countingAtlasFailures } from './run-metrics';

@@ -1,5 +1,5 @@
 import type { Provider } from '../atlas';
-import { AGE_RULES, beingDeleted, isDependentKind, kindOf, type KindName, type Observation, type ResourceRef, type RuleName } from '../kinds';
+import { AGE_RULES, INVALID_ID, READ_FAILED, beingDeleted, isDependentKind, keep, kindOf, screenIds, type KindName, type Observation, type ResourceRef, type RuleName } from '../kinds';
 import { formatDuration, graceFor, type GracePeriods } from '../config';
 import { NO_PROTECTIONS, describeProtection, type Protection, type ProjectProtections } from '../protections';
 import { describeFault, suspectedApiFaults, type SuspectedApiFault } from './breaker';
@@ -111,18 +111,20 @@ export function findStale(observations: readonly Observation[], settings: PlanSe
   const serviceEndpoints = new Map<string, readonly string[]>();
   const leavingEndpoints = new Set<string>();
   const holdMarks: ResourceRef[] = [];
-  const suspectedFaults = suspectedApiFaults(observations);
+  // An id the kind's format refuses is never planned, whatever state came with it, nor weighed by the breaker.
+  const screened = observations.map(screenIds);
+  const suspectedFaults = suspectedApiFaults(screened);
   const held = new Map(suspectedFaults.map((f) => [`${f.projectId}/${f.kind}`, describeFault(f)]));
-  for (const o of observations) {
+  for (const o of screened) {
     const kind = kindOf(o.ref.kind);
-    const verdict = kind.classify(o);
+    const verdict = o.state === INVALID_ID ? keep(o.error?.message ?? 'an id has an unexpected format') : kind.classify(o);
     const base = { projectId: o.ref.projectId, kind: o.ref.kind, provider: o.ref.provider, id: o.id, state: o.state };
     if (kind.dependentsOf && o.found) serviceEndpoints.set(o.id, kind.dependentsOf(o));
     if (isDependentKind(o.ref.kind) && (!o.found || beingDeleted(o))) leavingEndpoints.add(o.id);
     const ids = [o.id, ...Object.values(o.ref.ids)].map((id) => id.toLowerCase());
     const entry = registry.project ?? ids.map((id) => registry.resources.get(id)).find((p) => p !== undefined);
     const fault = held.get(`${o.ref.projectId}/${o.ref.kind}`);
-    if (o.error || o.state === 'READ_FAILED' || o.state === 'INVALID_ID' || fault) holdMarks.push(o.ref);
+    if (o.error || o.state === READ_FAILED || o.state === INVALID_ID || fault) holdMarks.push(o.ref);
     if (fault) {
       kept.push(keptFrom(base, 'suspectedApiFault', `${fault} (${verdict.reason})`));
     } else if (verdict.verdict === 'keep' || !verdict.rule) {

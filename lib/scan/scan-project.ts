@@ -1,6 +1,6 @@
 import { AtlasApiError, isAccessDenied, type AtlasClient, type ApiGeneration } from '../atlas';
 import { CredentialsRefusedError, fatalKind, type CredentialsCheck } from '../credentials';
-import { kindOf, type KindName, type Observation } from '../kinds';
+import { kindOf, screenIds, type KindName, type Observation } from '../kinds';
 import { rememberSightings, type Ledger } from '../ledger';
 import { SUSPECTED_API_FAULT, admit, describeFault, findStale, type Plan, type PlanSettings } from '../plan';
 import { NO_PROTECTIONS, type ProjectProtections } from '../protections';
@@ -54,9 +54,9 @@ export async function scanProject(
   await Promise.all(
     options.kinds.map(async (kind) => {
       try {
-        observations.push(...(await kindOf(kind).list(ctx, project.id)));
+        for (const o of await kindOf(kind).list(ctx, project.id)) observations.push(screenIds(o));
       } catch (error) {
-        // A 401/403 is this project's error unless the credentials are refused everywhere (seed 002's
+        // A 401/403 is this project's error unless the credentials are refused everywhere (Atlas's
         // NOT_ORG_GROUP_CREATOR is about one project): then the check throws and the whole run fails.
         if (isAccessDenied(error)) await options.checkCredentials?.(error);
         errors.push(reportError(project.id, kind, error));

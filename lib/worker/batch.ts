@@ -4,7 +4,7 @@ import type { JanitorConfig } from '../config';
 import { notifyDeadLetters, type DeadLetterItem } from '../notify/messages';
 import type { Notifier } from '../notify/notifier';
 import { historyEntry, type Ledger } from '../ledger';
-import { MessageValidationError, parseDeleteJob, type DeleteJob } from '../jobs';
+import { MessageValidationError, parseDeleteJob, receiveCountOf, type DeleteJob } from '../jobs';
 import { dispose, returnUnprocessed, type Disposition, type MessageRef } from './dispose';
 import type { JobOutcome } from './outcome';
 
@@ -89,7 +89,7 @@ function messageOf(record: SQSRecord, deps: BatchDeps): MessageRef {
     queueUrl: deps.config.deleteQueueUrl ?? queueUrlFromArn(record.eventSourceARN),
     messageId: record.messageId,
     receiptHandle: record.receiptHandle,
-    receiveCount: Number(record.attributes.ApproximateReceiveCount ?? '1'),
+    receiveCount: receiveCountOf(record.attributes?.ApproximateReceiveCount),
     body: record.body,
   };
 }

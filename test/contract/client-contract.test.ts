@@ -128,7 +128,7 @@ describe.each([
     scenario.orgs[0].projects[0].accessList = [{ awsSecurityGroup: 'sg-0a1b2c3d4e5f60718', comment: 'app servers' }, { cidrBlock: '10.8.0.0/16' }, { ipAddress: '203.0.113.7' }];
     sim = await startSimulator({ scenario, deleteDelayMs: 600_000 });
     const atlas = new AtlasClient({ baseUrl: sim.url, credentials });
-    // v1.0 is Digest only (seed 000): a Service Account's v1.0 operations go through an API key.
+    // v1.0 is Digest only (as MongoDB documents): a Service Account's v1.0 operations go through an API key.
     const v1Credentials = credentials.type === 'apiKey' ? credentials : DEMO.apiKeyCredentials;
     const v1 = new AtlasClient({ baseUrl: sim.url, credentials: v1Credentials, apiGeneration: 'v1' });
     await exerciseEveryOperation(atlas, v1);

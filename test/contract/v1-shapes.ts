@@ -50,7 +50,7 @@ const nullableString: SchemaObject = { type: 'string', nullable: true };
 
 /** Same states as v2 endpoint services (facts file). */
 const CONNECTION_STATUSES = ['INITIATING', 'WAITING_FOR_USER', 'AVAILABLE', 'FAILED', 'DELETING'];
-/** Same states as v2 AWS private endpoints (facts file; seed 004 explains each). */
+/** Same states as v2 AWS private endpoints (facts file; MongoDB's documentation explains each). */
 const INTERFACE_ENDPOINT_STATUSES = ['NONE', 'PENDING_ACCEPTANCE', 'PENDING', 'AVAILABLE', 'REJECTED', 'DELETING'];
 
 /** `GET .../privateEndpoint/{privateLinkId}`: one AWS private endpoint connection. */
@@ -83,7 +83,7 @@ export const V1InterfaceEndpoint: SchemaObject = {
   required: ['connectionStatus', 'deleteRequested', 'errorMessage', 'interfaceEndpointId'],
 };
 
-/** `DELETE .../peers/{PEER-ID}` answers an empty JSON object (seed 003). */
+/** `DELETE .../peers/{PEER-ID}` answers an empty JSON object (as MongoDB documents). */
 const emptyObject: SchemaObject = { type: 'object', maxProperties: 0 };
 
 const paging: Record<string, SchemaObject> = {

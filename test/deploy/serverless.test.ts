@@ -288,6 +288,12 @@ describe('sls package (offline)', () => {
     expect(depths).toEqual(queueNames);
   });
 
+  it('keeps function and class names in the minified bundles, so errors and stack frames read in CloudWatch', () => {
+    const bundle = readZipText(join(dir, 'sweep.zip'));
+    // esbuild's keepNames: the names a minifier would shorten are kept as strings beside the code.
+    for (const name of ['parseSweepEvent', 'MessageValidationError', 'inlineSweep']) expect({ name, kept: bundle.includes(`"${name}"`) }).toEqual({ name, kept: true });
+  });
+
   it('bundles no simulator, local tooling or test code into any function', () => {
     const zips = readdirSync(dir).filter((f) => f.endsWith('.zip')).sort();
     expect(zips).toEqual(['report.zip', 'scan.zip', 'sweep.zip', 'worker.zip']);

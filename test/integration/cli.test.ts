@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { AGE_RULES, type RuleName } from '../../lib/kinds';
 import type { DemoReport } from '../../tools/demo/run-demo';
 import { parseScenario, startSimulator, type ScenarioError, type Simulator } from '../../tools/simulator';
 import { DEMO } from '../support/demo';
+import { startRewritingProxy } from '../support/rewriting-fetch';
 import { DEMO_SCENARIO_PATH } from '../support/sim-http';
 
 const ROOT = resolve(__dirname, '../..');
@@ -67,6 +68,12 @@ describe('atlas-janitor CLI errors', () => {
     ['a fault rate out of range', ['demo', '--fault-rate', '1.5'], /--fault-rate must be a number from 0 to 1/],
     ['a bad base URL', ['scan', '--all', '--base-url', 'cloud.mongodb.com'], /--base-url: must be an http\(s\) URL/],
     ['enforce without --yes off a terminal', ['sweep', '--all', '--enforce'], /refusing to delete without --yes/],
+    // Node caps a longer timer to 1 ms: every request would "time out" at once.
+    ['a request timeout past an hour', ['scan', '--all', '--timeout-seconds', '2147484'], /--timeout-seconds must be from 1 to 3600, got 2147484/],
+    ['a base URL with a path', ['scan', '--all', '--base-url', 'https://cloud.mongodb.com/api/atlas/v2'], /--base-url: must be only a scheme and host/],
+    ['a base URL with a query', ['scan', '--all', '--base-url', 'https://cloud.mongodb.com/?region=x'], /--base-url: must be only a scheme and host/],
+    ['a base URL with a fragment', ['scan', '--all', '--base-url', 'https://cloud.mongodb.com#x'], /--base-url: must be only a scheme and host/],
+    ['a port out of range', ['simulate', '--port', '99999'], /--port must be from 0 to 65535, got 99999/],
   ])('exits 2 with one line for %s', async (_name, args, message) => {
     const { code, stderr } = await cli(args);
     expect(code).toBe(2);
@@ -83,6 +90,9 @@ describe('atlas-janitor CLI errors', () => {
     const cases = [
       [join(folder, 'no-such-folder', 'page.html'), /no folder /],
       [folder, /it is a folder/],
+      // A folder that says it is writable and takes no file, and a device that takes no bytes.
+      ...(existsSync('/proc/self') ? [['/proc/x.html', /\/proc takes no new file/] as const] : []),
+      ...(existsSync('/dev/full') ? [['/dev/full', /it is not a regular file/] as const] : []),
     ] as const;
     for (const [file, why] of cases) {
       const before = sim.log.length;
@@ -192,6 +202,37 @@ describe('atlas-janitor CLI errors', () => {
     expect(code).toBe(2);
     expect(issues.length).toBeGreaterThan(1);
     expect(stderr.trim().split('\n')).toEqual([`atlas-janitor: invalid scenario ${file}:`, ...issues.map((i) => `  ${i}`)]);
+  });
+
+  it('demo refuses a truncated scenario file as bad input (exit 2), before starting anything', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'janitor-cli-')), 'truncated.json');
+    writeFileSync(file, readFileSync(DEMO_SCENARIO_PATH, 'utf8').slice(0, 500));
+    const { code, stderr } = await cli(['demo', '--scenario', file]);
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toEqual([`atlas-janitor: invalid scenario ${file}:`, expect.stringMatching(/^ {2}\(root\): cannot read JSON/)]);
+  });
+
+  it('prints names and errors from Atlas with their control characters escaped, never raw', async () => {
+    const hostile = '\u001b]0;PWNED\u0007\u001b[2J\rfake line\u202e';
+    // Atlas's own project names cannot hold these: a proxy rewriting its answers can.
+    const hostileSim = await startRewritingProxy(sim.url, [
+      {
+        match: ({ path }) => path === '/api/atlas/v2/groups',
+        body: (page: any) => ({ ...page, results: page.results.map((p: { name: string }) => ({ ...p, name: `${p.name}${hostile}` })) }),
+      },
+    ]);
+    try {
+      const { code, stdout, stderr } = await cli(['scan', '--all', '--base-url', hostileSim.url, '--grace', 'default=0'], demoKey);
+      expect(code).toBe(0);
+      // No ESC, BEL, CR or bidi override reaches the terminal; the name is still there, readable.
+      expect(stdout + stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+      expect(stdout).toContain('payments-prod\\x1b]0;PWNED\\x07\\x1b[2J\\x0dfake line\\u202e');
+      // JSON output escapes them itself and keeps the name exact.
+      const json = await cli(['scan', '--all', '--base-url', hostileSim.url, '--grace', 'default=0', '--json'], demoKey);
+      expect(JSON.parse(json.stdout).projects.map((p: { projectName: string }) => p.projectName)).toContain(`payments-prod${hostile}`);
+    } finally {
+      await hostileSim.close();
+    }
   });
 
   it('scans the simulator and prints the report as JSON (--grace default=0: first sight)', async () => {
@@ -324,7 +365,7 @@ describe('atlas-janitor help', () => {
 
   it('names an unknown flag or command and points at --help', async () => {
     const errors: string[] = [];
-    const error = vi.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
+    const error = vi.spyOn(process.stderr, 'write').mockImplementation(((line: string) => void errors.push(line.replace(/\n$/, ''))) as never);
     try {
       expect(await runCli(['scan', '--all', '--html-report'])).toBe(2);
       expect(await runCli(['help', 'frobnicate'])).toBe(2);

@@ -10,7 +10,7 @@ import { DEMO } from '../support/demo';
 import { resetPipeline, startDemoPipeline, type Pipeline } from '../support/pipeline';
 import { captureJobReports, deletedResource, pipelinePoller, planJobs, work } from '../support/worker-harness';
 
-// Acceptance for "delete only on positive evidence" (issue 15), through the simulator's own answers.
+// Acceptance for "delete only on positive evidence", through the simulator's own answers.
 
 type Json = Record<string, any>;
 const payments = DEMO.project('payments-prod');

@@ -4,7 +4,7 @@ import { parseScenario, startSimulator, type Scenario, type Simulator, type Simu
 import { allDigest, BearerSession, DEMO_SCENARIO_PATH, demoKeys, demoProject, fetchToken, V2_ACCEPT } from '../support/sim-http';
 
 /**
- * The answers that keep a client honest (issue 15): per-route 404s that prove nothing, permission 401s
+ * The answers that keep a client honest: per-route 404s that prove nothing, permission 401s
  * about one project, connection resets, v1.0 quirks, enveloped errors and the IP access list with the
  * last-peer side effect (facts file).
  */
@@ -50,7 +50,7 @@ describe('per-route fault answers', () => {
   it.each([
     ['an unknown code', 'SOMETHING_ATLAS_MIGHT_SAY', 404],
     ['GROUP_NOT_FOUND, about the project and not the resource', 'GROUP_NOT_FOUND', 404],
-    ['a permission 401 about one project (seed 002)', 'NOT_ORG_GROUP_CREATOR', 401],
+    ['a permission 401 about one project (as MongoDB documents)', 'NOT_ORG_GROUP_CREATOR', 401],
     ['a 403', 'CANNOT_ACCESS_GROUP', 403],
   ])('answers %s as an Atlas error body', async (_what, errorCode, status) => {
     const api = await start({ faults: [{ match: { projectIds: [payments.id] }, status, errorCode }] });
@@ -111,7 +111,7 @@ describe('v1.0 and envelope quirks', () => {
   });
 });
 
-describe('IP access list and the last AWS peer (seed 003)', () => {
+describe('IP access list and the last AWS peer (as MongoDB documents)', () => {
   const entries = [
     { awsSecurityGroup: 'sg-0a1b2c3d4e5f60718', comment: 'app servers' },
     { cidrBlock: '10.8.0.0/16', comment: 'office VPN' },

@@ -200,7 +200,7 @@ describe('streams private link deletes', () => {
 });
 
 describe('v1.0 and v2 share one state', () => {
-  it('v1 DELETEs answer 200 {} (seeds 000/003) and show up in v2', async () => {
+  it('v1 DELETEs answer 200 {} (as MongoDB documents) and show up in v2', async () => {
     await start();
     const svc = payments.endpointServices[0];
     const ep = svc.endpoints[0];

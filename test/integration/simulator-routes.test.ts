@@ -172,7 +172,7 @@ describe('versioning', () => {
     expect(res.body.errorCode).toBe('INVALID_VERSION_DATE');
   });
 
-  it("serves a later date than the operation's own, in the newest version not newer than it (seed 002's curl)", async () => {
+  it("serves a later date than the operation's own, in the newest version not newer than it (MongoDB's own curl example)", async () => {
     const later = await api.request(peers(), { accept: 'application/vnd.atlas.2025-02-19+json' });
     expect(later.status).toBe(200);
     expect(later.headers.get('content-type')).toBe(V2_ACCEPT);

@@ -5,7 +5,7 @@ import { startSimulator, type Simulator } from '../../tools/simulator';
 import { DEMO } from '../support/demo';
 import { DEMO_SCENARIO_PATH } from '../support/sim-http';
 
-/** Service Account tokens: single flight, bounded, and never spent on a permission 401 (issue 15). */
+/** Service Account tokens: single flight, bounded, and never spent on a permission 401. */
 
 let sim: Simulator;
 beforeAll(async () => {

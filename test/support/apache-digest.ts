@@ -71,6 +71,11 @@ export async function startApacheDigest(options: {
   if (started.status !== 0) throw new Error(`apache2 did not start: ${started.stderr}`);
   const url = `http://127.0.0.1:${port}`;
   await waitUntilListening(url);
+  // Apache writes the probe's line to the log after answering it: wait for it, so a test that counts the
+  // lines logged from now on does not count the probe's.
+  for (let i = 0; i < 100 && !(existsSync(join(root, 'access.log')) && readFileSync(join(root, 'access.log'), 'utf8').trim() !== ''); i++) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
   return {
     url,
     statuses: () =>

@@ -1,7 +1,8 @@
-import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { renderReportHtml, type PageReport } from '../../lib/report';
-import { UsageError, type Flags } from './args';
+import { CommandError, EXIT, UsageError, type Flags } from './args';
+import { warnLine } from './terminal';
 
 /** `--html FILE`, shared by scan, sweep and demo. */
 export const HTML_FLAG = {
@@ -21,27 +22,43 @@ export function reportPagePath(file: string | undefined): string | undefined {
   return path;
 }
 
-/** Checked without creating or emptying the file: the run may still fail before there is a page. */
+/**
+ * Checked without emptying an existing file: the run may still fail before there is a page. A new file is
+ * created and removed again, which is the only way to learn that the folder takes it (`/proc` says it is
+ * writable and is not); a device or anything else that is not a regular file is refused (`/dev/full`).
+ */
 function whyUnwritable(path: string): string | undefined {
   const folder = dirname(path);
   try {
     const existing = statSync(path, { throwIfNoEntry: false });
     if (existing?.isDirectory()) return 'it is a folder';
-    if (!existing && !statSync(folder).isDirectory()) return `${folder} is not a folder`;
-    accessSync(existing ? path : folder, constants.W_OK);
+    if (existing && !existing.isFile()) return 'it is not a regular file';
+    if (existing) {
+      closeSync(openSync(path, 'r+'));
+      return undefined;
+    }
+    if (!statSync(folder).isDirectory()) return `${folder} is not a folder`;
+    closeSync(openSync(path, 'wx'));
+    unlinkSync(path);
     return undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? `no folder ${folder}` : (code ?? String(error));
+    if (code === 'ENOENT') return existsSync(folder) ? `${folder} takes no new file (ENOENT)` : `no folder ${folder}`;
+    return code ?? String(error);
   }
 }
 
 /**
  * Writes the report page to a path from `reportPagePath` and says where on stderr (stdout stays the
- * report or its JSON). Does nothing when no --html was given.
+ * report or its JSON). Does nothing when no --html was given. A write that fails after the check (a full
+ * disk) is a CommandError naming --html; callers print the report first, so it is never lost.
  */
 export function writeReportPage(path: string | undefined, report: PageReport, source: string): void {
   if (path === undefined) return;
-  writeFileSync(path, renderReportHtml(report, { generatedAt: new Date().toISOString(), source }));
-  process.stderr.write(`report page: ${path}\n`);
+  try {
+    writeFileSync(path, renderReportHtml(report, { generatedAt: new Date().toISOString(), source }));
+  } catch (error) {
+    throw new CommandError(EXIT.failed, `--html: could not write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  warnLine(`report page: ${path}`);
 }

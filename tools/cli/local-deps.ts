@@ -9,9 +9,15 @@ import { buildDeps, inlineSweep, type JanitorDeps } from '../../lib/run';
 import { ApiCallCounter } from '../../lib/scan';
 import { CommandError, EXIT, UsageError, ValidationError, intFlag, type FlagValues, type Flags } from './args';
 import { progressBar } from './progress';
+import { warnLine } from './terminal';
 
 /** An Atlas request from the CLI that gets no answer fails after this long. */
 const DEFAULT_TIMEOUT_SECONDS = 15;
+/**
+ * An hour: longer than any answer worth waiting for, and far below what Node's timers hold (about 24.8
+ * days; past that Node fires the timer after 1 ms, so every request would "time out" at once).
+ */
+const MAX_TIMEOUT_SECONDS = 3600;
 
 /** The flags of every command that talks to Atlas (scan, sweep). */
 export const ATLAS_FLAGS = {
@@ -64,8 +70,9 @@ async function connect(flags: AtlasFlagValues, overrides: Record<string, string>
   if (flags.grace !== undefined) env['GRACE_PERIODS'] = flags.grace;
   if (flags['ledger-table'] !== undefined) env['LEDGER_TABLE'] = flags['ledger-table'];
   if (flags.protections !== undefined) env['PROTECTIONS_FILE'] = flags.protections;
-  const timeoutMs = (intFlag('timeout-seconds', flags['timeout-seconds']) ?? DEFAULT_TIMEOUT_SECONDS) * 1000;
-  if (timeoutMs === 0) throw new UsageError('--timeout-seconds must be at least 1');
+  const timeoutSeconds = intFlag('timeout-seconds', flags['timeout-seconds']) ?? DEFAULT_TIMEOUT_SECONDS;
+  if (timeoutSeconds === 0 || timeoutSeconds > MAX_TIMEOUT_SECONDS) throw new UsageError(`--timeout-seconds must be from 1 to ${MAX_TIMEOUT_SECONDS}, got ${timeoutSeconds}`);
+  const timeoutMs = timeoutSeconds * 1000;
   // The functions' queue settings mean nothing here.
   for (const name of ['SCAN_QUEUE_URL', 'SCAN_DLQ_URL', 'DELETE_QUEUE_URL', 'DELETE_DLQ_URL']) delete env[name];
   const config = configFrom(env, flags);
@@ -73,7 +80,7 @@ async function connect(flags: AtlasFlagValues, overrides: Record<string, string>
   // from a laptop. A person is waiting: shorter timeouts, fewer retries.
   const settings = { timeoutMs, retry: { maxAttempts: 3 } };
   const onLeaseError = (error: unknown) =>
-    process.stderr.write(`warning: rate-limit lease not written to ${config.ledgerTable ?? 'the ledger table'} (${error instanceof Error ? error.message : String(error)}); using the fixed share 1/${config.rateLimitSharedBy} (ATLAS_RATE_LIMIT_SHARED_BY) until it can be\n`);
+    warnLine(`warning: rate-limit lease not written to ${config.ledgerTable ?? 'the ledger table'} (${error instanceof Error ? error.message : String(error)}); using the fixed share 1/${config.rateLimitSharedBy} (ATLAS_RATE_LIMIT_SHARED_BY) until it can be`);
   const built = buildDeps(config, env, { ...settings, onLeaseError });
   const deps: JanitorDeps = { ...built, makeClient: withBaseUrlFlag(built.makeClient, flags['base-url']) };
   const now = deps.now;

@@ -8,6 +8,7 @@ import { simulate } from './commands/simulate';
 import { sweep } from './commands/sweep';
 import { commandHelp, mainHelp, versionLine } from './help';
 import { ScenarioError } from '../simulator/scenario';
+import { printLine, warnLine } from './terminal';
 
 /**
  * The atlas-janitor command line. Commands are a small table (one entry each, with its flag table); a
@@ -48,16 +49,16 @@ function commandNamed(name: string): Command {
 }
 
 function print(text: string): number {
-  process.stdout.write(`${text}\n`);
+  printLine(text);
   return EXIT.ok;
 }
 
 function fail(err: unknown): number {
   if (err instanceof ScenarioError) err = new ValidationError(`invalid scenario ${err.source}:`, err.issues);
   const message = (err as Error).message.split('\n')[0];
-  console.error(`atlas-janitor: ${message}`);
+  warnLine(`atlas-janitor: ${message}`);
   if (err instanceof ValidationError) {
-    for (const problem of err.problems) console.error(`  ${problem}`);
+    for (const problem of err.problems) warnLine(`  ${problem}`);
     return EXIT.usage;
   }
   if (err instanceof UsageError) return EXIT.usage;

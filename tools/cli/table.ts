@@ -1,3 +1,5 @@
+import { printable } from './terminal';
+
 /** The widest a table may be: the terminal's width, or COLUMNS when set; unlimited when piped. */
 export function outputWidth(stream: { isTTY?: boolean; columns?: number } = process.stdout, env: NodeJS.ProcessEnv = process.env): number | undefined {
   if (stream.isTTY && stream.columns) return stream.columns;
@@ -28,7 +30,8 @@ export function shorten(text: string, width: number): string {
  * `--json` output keeps every value whole.
  */
 export function table(headers: string[], rows: (string | number)[][], maxWidth: number | undefined = outputWidth()): string {
-  const cells = [headers, ...rows.map((r) => r.map(String))];
+  // Escaped before measuring: an escaped control character takes four columns, not one.
+  const cells = [headers, ...rows.map((r) => r.map((c) => printable(String(c))))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   const numeric = headers.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === 'number'));
   if (maxWidth !== undefined) {

@@ -16,7 +16,7 @@ export const ERROR_CODES = {
   UNAUTHORIZED: { status: 401, when: 'no credentials, unknown API key, wrong digest response, bad or replayed nonce count' },
   INVALID_TOKEN: { status: 401, when: 'Bearer token unknown or expired' },
   BEARER_NOT_ACCEPTED: { status: 401, when: 'a Bearer token on a v1.0 route: v1.0 authenticates with HTTP Digest only' },
-  NOT_ORG_GROUP_CREATOR: { status: 401, when: 'injected permission fault (seed 002\'s 401 about one project: the key is valid, the project refuses it)' },
+  NOT_ORG_GROUP_CREATOR: { status: 401, when: 'injected permission fault (Atlas\'s 401 about one project: the key is valid, the project refuses it)' },
   CANNOT_ACCESS_GROUP: { status: 403, when: 'the project exists but belongs to an org the principal cannot see' },
   CANNOT_ACCESS_ORG: { status: 403, when: 'the org exists but the principal cannot see it' },
   FORBIDDEN: { status: 403, when: 'injected 403 fault' },

@@ -48,8 +48,8 @@ export interface SimulatorStore {
 }
 
 /**
- * When the access list loses its AWS security groups (seed 003: "if you delete the last network peering
- * connection associated with a project"). `lastAwsPeer` (default): when the project's last AWS peer is
+ * When the access list loses its AWS security groups (MongoDB's documentation: "if you delete the last network
+ * peering connection associated with a project"). `lastAwsPeer` (default): when the project's last AWS peer is
  * gone, even if Azure or GCP peers remain; the stricter reading, since security groups only mean
  * something to AWS peers. `lastPeer`: only when no peer of any provider is left.
  */

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { runDemo } from '../../demo/run-demo';
+import { loadScenario } from '../../simulator/scenario';
 import { EXIT, UsageError, defineCommand, intFlag, rateFlag } from '../args';
 import { HTML_FLAG, reportPagePath } from '../html-page';
 import { renderDemoReport } from '../render';
+import { printLine, warnLine } from '../terminal';
 
 const DEMO_GRACE_SECONDS = 5;
 
@@ -23,6 +25,9 @@ export const demo = defineCommand({
   example: 'atlas-janitor demo --fault-rate 0.3 --seed 7',
   async run(values) {
     if (values.scenario !== undefined && !existsSync(values.scenario)) throw new UsageError(`--scenario: no such file ${values.scenario}`);
+    // Checked before anything starts: a file that is not a valid scenario (truncated JSON among others)
+    // is a bad argument, exit 2, with one line per problem.
+    if (values.scenario !== undefined) await loadScenario(values.scenario);
     const pagePath = reportPagePath(values.html);
     const report = await runDemo({
       scenario: values.scenario,
@@ -31,9 +36,9 @@ export const demo = defineCommand({
       pagePath,
       // Mark, wait, then delete, on a demo's time scale.
       graceSeconds: intFlag('grace-seconds', values['grace-seconds']) ?? DEMO_GRACE_SECONDS,
-      onStage: values.json ? undefined : (message) => process.stderr.write(`… ${message}\n`),
+      onStage: values.json ? undefined : (message) => warnLine(`… ${message}`),
     });
-    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderDemoReport(report)}\n`);
+    printLine(values.json ? JSON.stringify(report, null, 2) : renderDemoReport(report));
     return report.ok ? EXIT.ok : EXIT.failed;
   },
 });

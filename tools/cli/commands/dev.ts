@@ -5,9 +5,10 @@ import { startLocalDynamo } from '../../local/dynamo';
 import { startLocalSqs } from '../../local/sqs';
 import { startSimulator } from '../../simulator';
 import { loadScenario } from '../../simulator/scenario';
-import { UsageError, defineCommand, intFlag } from '../args';
+import { UsageError, defineCommand } from '../args';
 import { exportLine } from '../shell';
-import { DEFAULT_SCENARIO, SIMULATOR_FLAGS, credentialsToPaste, stopSignal } from './simulate';
+import { DEFAULT_SCENARIO, SIMULATOR_FLAGS, credentialsToPaste, listening, portFlag, stopSignal } from './simulate';
+import { printLine } from '../terminal';
 
 /**
  * `atlas-janitor dev`: the local stack the functions run against with `sls invoke local`: the Atlas
@@ -34,7 +35,8 @@ export const dev = defineCommand({
     const scenario = await loadScenario(scenarioPath);
     const stack = readStack(stage, { LOCAL_ATLAS_SECRET_IDS: '', LOCAL_REPORT_BUCKET: '' });
     const stopped = stopSignal();
-    const sim = await startSimulator({ scenario, port: intFlag('port', values.port) ?? 0 });
+    const port = portFlag(values.port);
+    const sim = await listening(port, () => startSimulator({ scenario, port }));
     const sqs = await startLocalSqs();
     let stopConsumers: RunningConsumers | undefined;
     const dynamo = await startLocalDynamo();
@@ -91,7 +93,7 @@ export const dev = defineCommand({
         '',
         'ready',
       ];
-      process.stdout.write(`${lines.join('\n')}\n`);
+      printLine(lines.join('\n'));
       await stopped;
     } finally {
       await stopConsumers?.stop();

@@ -3,6 +3,7 @@ import { ID_FORMATS } from '../../../lib/atlas';
 import { DynamoLedger, type JobHistory } from '../../../lib/ledger';
 import { EXIT, UsageError, defineCommand } from '../args';
 import { table } from '../table';
+import { printLine } from '../terminal';
 
 /**
  * `atlas-janitor history (--project ID | --sweep ID) --ledger-table NAME`: the run history of the
@@ -32,8 +33,7 @@ export const history = defineCommand({
     const ledger = new DynamoLedger(lazyDocumentClient({}), tableName);
     const entries = values.project !== undefined ? await ledger.historyByProject(values.project) : await ledger.historyBySweep(values.sweep!);
     entries.sort((a, b) => a.plannedAt.localeCompare(b.plannedAt) || a.jobId.localeCompare(b.jobId));
-    if (values.json) process.stdout.write(`${JSON.stringify(entries.map(withEvidence), null, 2)}\n`);
-    else process.stdout.write(`${render(entries)}\n`);
+    printLine(values.json ? JSON.stringify(entries.map(withEvidence), null, 2) : render(entries));
     return EXIT.ok;
   },
 });

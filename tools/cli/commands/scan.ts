@@ -2,6 +2,7 @@ import { EXIT, UsageError, defineCommand, type Flags } from '../args';
 import { HTML_FLAG, reportPagePath, writeReportPage } from '../html-page';
 import { ATLAS_ENV, ATLAS_FLAGS, sweepFromHere } from '../local-deps';
 import { renderScanReport } from '../render';
+import { printLine } from '../terminal';
 
 /** The project selection flags shared by scan and sweep. */
 export const SELECTION_FLAGS = {
@@ -29,8 +30,9 @@ export const scan = defineCommand({
     const projectIds = projectSelection(values);
     const page = reportPagePath(values.html);
     const { report } = await sweepFromHere(values, { projectIds, mode: 'dry-run' });
+    // The report first: a page that cannot be written after all must not take the report with it.
+    printLine(values.json ? JSON.stringify(report, null, 2) : renderScanReport(report));
     writeReportPage(page, report, 'atlas-janitor scan (this machine)');
-    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderScanReport(report)}\n`);
     return report.errors.length > 0 ? EXIT.failed : EXIT.ok;
   },
 });

@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import { startSimulator } from '../../simulator';
 import { loadScenario, type ParsedScenario } from '../../simulator/scenario';
-import { defineCommand, intFlag, type Flags } from '../args';
+import { CommandError, EXIT, UsageError, defineCommand, intFlag, type Flags } from '../args';
 import { exportLine } from '../shell';
+import { printLine } from '../terminal';
 
 export const DEFAULT_SCENARIO = resolve(__dirname, '../../scenarios/demo.json');
 
@@ -34,6 +35,25 @@ export function credentialsToPaste(url: string, scenario: ParsedScenario): strin
   return out.join('\n');
 }
 
+/** `--port N`: 0 (a free port) to 65535. */
+export function portFlag(value: string | undefined): number {
+  const port = intFlag('port', value) ?? 0;
+  if (port > 65_535) throw new UsageError(`--port must be from 0 to 65535, got ${port}`);
+  return port;
+}
+
+/** Starts a server on a port; a port that is taken or not ours to use is one clear line, exit 1. */
+export async function listening<T>(port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new CommandError(EXIT.failed, `--port ${port}: the port is in use`);
+    if (code === 'EACCES') throw new CommandError(EXIT.failed, `--port ${port}: not allowed to listen on it`);
+    throw error;
+  }
+}
+
 /** Resolves on SIGINT or SIGTERM: a long-running command's end. */
 export function stopSignal(): Promise<void> {
   return new Promise<void>((done) => {
@@ -51,19 +71,20 @@ export const simulate = defineCommand({
   example: 'atlas-janitor simulate --port 8089',
   async run(values) {
     const scenarioPath = values.scenario ?? DEFAULT_SCENARIO;
+    const port = portFlag(values.port);
     const scenario = await loadScenario(scenarioPath);
-    const sim = await startSimulator({
+    const sim = await listening(port, () => startSimulator({
       scenario,
-      port: intFlag('port', values.port) ?? 0,
+      port,
       deleteDelayMs: intFlag('delete-delay-ms', values['delete-delay-ms']),
       latencyMs: intFlag('latency-ms', values['latency-ms']),
       seed: intFlag('seed', values.seed),
-    });
+    }));
     // Listen for the stop signal before announcing the URL: whoever reads the URL may signal at once.
     const stopped = stopSignal();
-    console.log(`Atlas simulator listening on ${sim.url}`);
-    console.log(`scenario: ${scenarioPath}`);
-    console.log(credentialsToPaste(sim.url, scenario));
+    printLine(`Atlas simulator listening on ${sim.url}`);
+    printLine(`scenario: ${scenarioPath}`);
+    printLine(credentialsToPaste(sim.url, scenario));
     await stopped;
     await sim.stop();
     return 0;

@@ -7,6 +7,7 @@ import { ATLAS_ENV, ATLAS_FLAGS, sweepFromHere } from '../local-deps';
 import { renderNothingPlanned, renderScanReport } from '../render';
 import { table } from '../table';
 import { SELECTION_FLAGS, projectSelection } from './scan';
+import { printLine, warnLine } from '../terminal';
 
 const DONE = new Set(['deleted', 'alreadyGone', 'inProgress']);
 const DEFER_WAIT_SECONDS = 10;
@@ -41,16 +42,22 @@ async function runSweep(values: FlagValues<typeof SWEEP_FLAGS>): Promise<number>
   if (values.enforce && !values.yes && !process.stdin.isTTY) throw new UsageError('refusing to delete without --yes when not on a terminal');
   const page = reportPagePath(values.html);
   const { deps, report, jobs } = await sweepFromHere(values, { projectIds, mode });
-  // Written before any confirmation: the page is the plan to read before saying yes.
-  writeReportPage(page, report, `atlas-janitor sweep (this machine, ${mode})`);
-  if (!values.json) process.stdout.write(`${renderScanReport(report)}\n`);
-  if (mode === 'enforce' && jobs.length === 0 && !values.json) process.stdout.write(`\n${renderNothingPlanned(report)}\n`);
+  if (!values.json) printLine(renderScanReport(report));
+  // Written before any confirmation: the page is the plan to read before saying yes. When it cannot be
+  // written after all, the command stops here (after the report), before anything is deleted.
+  try {
+    writeReportPage(page, report, `atlas-janitor sweep (this machine, ${mode})`);
+  } catch (error) {
+    if (values.json) printLine(JSON.stringify({ report, outcomes: [] }, null, 2));
+    throw error;
+  }
+  if (mode === 'enforce' && jobs.length === 0 && !values.json) printLine(`\n${renderNothingPlanned(report)}`);
   if (mode === 'dry-run' || jobs.length === 0) {
     if (values.json) process.stdout.write(`${JSON.stringify({ report, outcomes: [] }, null, 2)}\n`);
     return report.errors.length > 0 ? EXIT.failed : EXIT.ok;
   }
   if (!values.yes && !(await confirm(`Delete ${jobs.length} resource(s) in ${new Set(jobs.map((j) => j.projectId)).size} project(s)? [y/N] `))) {
-    process.stderr.write('nothing deleted\n');
+    warnLine('nothing deleted');
     return EXIT.ok;
   }
   const outcomes = await runJobsDirectly(jobs, jobActor(deps), {
@@ -67,9 +74,9 @@ async function runSweep(values: FlagValues<typeof SWEEP_FLAGS>): Promise<number>
   const totals = outcomeTotals(rows.map((r) => r.outcome));
   if (values.json) process.stdout.write(`${JSON.stringify({ report, outcomes: rows, totals }, null, 2)}\n`);
   else {
-    process.stdout.write(`\n${table(['project', 'kind', 'id', 'outcome', 'reason'], rows.map((r) => [r.projectId, r.kind, r.id, r.outcome, r.reason]))}\n`);
+    printLine(`\n${table(['project', 'kind', 'id', 'outcome', 'reason'], rows.map((r) => [r.projectId, r.kind, r.id, r.outcome, r.reason]))}`);
     const counts = Object.entries(totals).map(([outcome, n]) => `${n} ${outcome}`).join(', ');
-    process.stdout.write(`\n${rows.length} job(s): ${counts}; ${failed.length === 0 ? 'none failed' : `${failed.length} not done (see reason)`}\n`);
+    printLine(`\n${rows.length} job(s): ${counts}; ${failed.length === 0 ? 'none failed' : `${failed.length} not done (see reason)`}`);
   }
   return failed.length > 0 || report.errors.length > 0 ? EXIT.failed : EXIT.ok;
 }
