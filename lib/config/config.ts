@@ -8,7 +8,7 @@ import { globToRegExp } from './glob';
 export const MODES = ['dry-run', 'enforce'] as const;
 export type Mode = (typeof MODES)[number];
 
-/** The environment variables the functions read, with what each holds. Documented in the README. */
+/** The environment variables the functions read, with what each holds. Documented in docs/configuration.md. */
 export const ENV = {
   mode: 'JANITOR_MODE',
   apiGeneration: 'ATLAS_API_GENERATION',
@@ -53,6 +53,11 @@ const gracePeriods = z
     let { defaultMs, ageDefaultMs } = DEFAULT_GRACE;
     const perRule = new Map<RuleName, number>();
     for (const pair of (value ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+      if (!pair.includes('=')) {
+        // A bare duration is the likeliest slip: say what is missing rather than that the duration is wrong.
+        ctx.addIssue({ code: 'custom', message: `${pair}: needs RULE=DURATION, e.g. default=${pair} (failure rules), age-default=${pair} or a rule name` });
+        return DEFAULT_GRACE;
+      }
       const [name = '', duration = ''] = pair.split('=').map((s) => s.trim());
       const ms = parseDuration(duration);
       if (ms === undefined) {

@@ -4,6 +4,9 @@ export {
   parseDeleteJob,
   parseScanRequest,
   parseSweepEvent,
+  scanRequestSchema,
+  sweepEventSchema,
+  scheduledEventSchema,
   type ScanRequest,
   type SweepEvent,
 } from './messages';

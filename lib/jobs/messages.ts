@@ -7,7 +7,7 @@ import { deleteJobSchema } from './job';
 import { sweepIdSchema } from './sweep-id';
 
 /** A request to scan one project, from the sweep or from another system. */
-const scanRequestSchema = z
+export const scanRequestSchema = z
   .object({
     type: z.literal('scan'),
     projectId: z.string().regex(ID_FORMATS.objectId, 'must be 24 lowercase hexadecimal characters'),
@@ -67,7 +67,7 @@ export const parseDeleteJob = (body: string | unknown) => parseMessage(deleteJob
  * A sweep request: a manual (console) sweep event, or what the CLI asks for. A scheduled EventBridge
  * event means a plain queued sweep.
  */
-const sweepEventSchema = z
+export const sweepEventSchema = z
   .object({
     /** Scan in this invocation and return the whole report (console use), instead of queueing scans. */
     inline: z.boolean().optional(),

@@ -15,7 +15,9 @@ const entrySchema = z
     projectName: z.string().min(1).max(256).optional(),
     owner: z.string().min(1, 'is required').max(256),
     reason: z.string().min(1, 'is required').max(1024),
-    expires: z.union([z.iso.date(), z.iso.datetime({ offset: true })], { message: 'must be an ISO date (2027-01-31) or date-time' }),
+    expires: z.union([z.iso.date(), z.iso.datetime({ offset: true })], {
+      error: (issue) => (issue.input === undefined ? 'is required (an ISO date, 2027-01-31, or date-time)' : 'must be an ISO date (2027-01-31) or date-time'),
+    }),
   })
   .strict()
   .refine((e) => [e.resourceId, e.projectId, e.projectName].filter((v) => v !== undefined).length === 1, {

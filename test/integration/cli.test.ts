@@ -179,7 +179,7 @@ describe('atlas-janitor CLI errors', () => {
     const { code, stderr } = await cli(['scan', '--all', '--base-url', sim.url, '--protections', file], demoKey);
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toEqual([
-      `atlas-janitor: invalid protection registry PROTECTIONS_FILE ${file}:`,
+      `atlas-janitor: invalid protection registry --protections ${file}:`,
       '  protections.0.owner: Invalid input: expected string, received undefined',
       '  protections.1.projectId: must be a 24-hex project id',
       '  protections.1.expires: must be an ISO date (2027-01-31) or date-time',
@@ -375,8 +375,8 @@ describe('atlas-janitor help', () => {
     }
     expect(errors).toEqual([
       'atlas-janitor: scan: unknown flag --html-report; see atlas-janitor scan --help',
-      'atlas-janitor: unknown command "frobnicate" (commands: scan, sweep, simulate, dev, demo, history); see atlas-janitor --help',
-      'atlas-janitor: unknown flag --frobnicate (commands: scan, sweep, simulate, dev, demo, history); see atlas-janitor --help',
+      'atlas-janitor: unknown command "frobnicate" (commands: scan, sweep, simulate, dev, demo, history, job-id); see atlas-janitor --help',
+      'atlas-janitor: unknown flag --frobnicate (commands: scan, sweep, simulate, dev, demo, history, job-id); see atlas-janitor --help',
     ]);
   });
 });

@@ -91,7 +91,7 @@ describe('sweep → scan on the demo scenario', () => {
     expect(pipeline.sim.log.filter((e) => e.method === 'DELETE')).toEqual([]);
   });
 
-  it('reports for each project exactly the minimum number of Atlas calls the README states', async () => {
+  it('reports for each project exactly the minimum number of Atlas calls docs/report.md states', async () => {
     pipeline.configure({ JANITOR_MODE: 'dry-run' });
 
     const report = (await sweepHandler({ inline: true }, lambdaContext('sweep', 300_000))) as ScanReport;

@@ -8,7 +8,7 @@ import { memoryBudget, spendBudget } from '../../lib/run';
 import type { ProjectScan } from '../../lib/scan';
 import { NEVER_PLANNED_STATES } from '../../tools/scenarios/generate';
 
-// The oracle, written from the rules as the README states them, independently of lib/kinds.
+// The oracle, written from the rules as docs/rules.md states them, independently of lib/kinds.
 function expectedRule(o: Observation): RuleName | undefined {
   const p = o.ref.provider;
   switch (o.ref.kind) {

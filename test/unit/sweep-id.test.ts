@@ -26,8 +26,8 @@ describe('a sweep id from a message', () => {
   });
 
   it('is refused in a delete job too, which carries its sweep\'s id', () => {
-    const readme = readFileSync(resolve(__dirname, '../../README.md'), 'utf8');
-    const job = [...readme.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!)).find((b) => b.type === 'delete');
+    const messages = readFileSync(resolve(__dirname, '../../docs/messages.md'), 'utf8');
+    const job = [...messages.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => JSON.parse(m[1]!)).find((b) => b.type === 'delete');
     expect(() => parseDeleteJob(job)).not.toThrow();
     expect(() => parseDeleteJob({ ...job, sweepId: '../pending/x' })).toThrow(new MessageValidationError('sweepId', 'must be 1 to 128 letters, digits, . _ or -'));
   });

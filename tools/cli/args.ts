@@ -5,7 +5,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** Documented exit codes of the atlas-janitor CLI (README, "Command line"). */
+/** Documented exit codes of the atlas-janitor CLI (docs/cli.md and --help). */
 export const EXIT = {
   /** Done; nothing failed. */
   ok: 0,
@@ -93,6 +93,23 @@ export function defineCommand<F extends Flags>(command: Command<F>): Command {
   return command as unknown as Command;
 }
 
+/** Edit distance between two short words (commands, flags): insertions, deletions, substitutions. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** `; did you mean X?` for the closest known word within two edits (a typo, a swapped pair), else ''. */
+export function didYouMean(word: string, known: readonly string[]): string {
+  const best = known.map((k) => ({ k, d: distance(word, k) })).sort((x, y) => x.d - y.d)[0];
+  return best && best.d <= Math.min(2, Math.max(1, word.length - 2)) ? `; did you mean ${best.k}?` : '';
+}
+
 /** Parses a command's arguments against its table; a bad flag names itself and points at --help. */
 export function parseFlags<F extends Flags>(name: string, flags: F, args: string[]): FlagValues<F> {
   const options = Object.fromEntries(Object.entries(flags).map(([flag, spec]) => [flag, { type: spec.type, multiple: spec.multiple ?? false }]));
@@ -103,7 +120,9 @@ export function parseFlags<F extends Flags>(name: string, flags: F, args: string
     const code = (error as { code?: string }).code ?? '';
     const message = (error as Error).message;
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      throw new UsageError(`${name}: unknown flag ${/Unknown option '([^']*)'/.exec(message)?.[1] ?? ''}; ${seeHelp}`);
+      const flag = /Unknown option '([^']*)'/.exec(message)?.[1] ?? '';
+      const hint = didYouMean(flag, Object.keys(flags).map((f) => `--${f}`));
+      throw new UsageError(`${name}: unknown flag ${flag}${hint}; ${seeHelp}`);
     }
     if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
       throw new UsageError(`${name}: unexpected argument ${/Unexpected argument '([^']*)'/.exec(message)?.[1] ?? ''}; ${seeHelp}`);

@@ -36,7 +36,7 @@ export const ATLAS_FLAGS = {
   'json': { type: 'boolean', help: 'print the report as JSON' },
 } as const satisfies Flags;
 
-/** What scan and sweep read from the environment (the functions' own variables, see README "Configuration"). */
+/** What scan and sweep read from the environment (the functions' own variables, see docs/configuration.md). */
 export const ATLAS_ENV = [
   ['MONGODB_ATLAS_PUBLIC_API_KEY, MONGODB_ATLAS_PRIVATE_API_KEY', 'an API key (HTTP Digest), when no secret id is given'],
   ['MONGODB_ATLAS_CLIENT_ID, MONGODB_ATLAS_CLIENT_SECRET', 'a service account (OAuth), when no secret id is given'],
@@ -85,7 +85,7 @@ async function connect(flags: AtlasFlagValues, overrides: Record<string, string>
   const deps: JanitorDeps = { ...built, makeClient: withBaseUrlFlag(built.makeClient, flags['base-url']) };
   const now = deps.now;
   const clientOptions = { baseUrl: config.baseUrl, apiGeneration: config.apiGeneration, concurrency: config.concurrency, ...settings };
-  await checkProtections(deps);
+  await checkProtections(deps, flags.protections !== undefined);
   // Each secret's check has one timeout, retries included: a server that accepts and never answers fails after it.
   const checkClient = (access: AtlasAccess) => {
     const deadline = now() + timeoutMs;
@@ -163,11 +163,15 @@ async function checkAtlas(deps: JanitorDeps, makeClient: (access: AtlasAccess) =
 }
 
 /** A registry that does not validate is bad input: every problem, before any Atlas work. */
-async function checkProtections(deps: JanitorDeps): Promise<void> {
+async function checkProtections(deps: JanitorDeps, fromFlag: boolean): Promise<void> {
   try {
     await deps.protections?.load();
   } catch (error) {
-    if (error instanceof ProtectionRegistryError) throw new ValidationError(`invalid protection registry ${error.source}:`, error.problems);
+    if (error instanceof ProtectionRegistryError) {
+      // The flag sets PROTECTIONS_FILE underneath; name what the user typed.
+      const source = fromFlag ? error.source.replace(/^PROTECTIONS_FILE /, '--protections ') : error.source;
+      throw new ValidationError(`invalid protection registry ${source}:`, error.problems);
+    }
     throw error;
   }
 }

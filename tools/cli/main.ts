@@ -1,7 +1,8 @@
-import { CommandError, EXIT, UsageError, ValidationError, parseFlags, type Command } from './args';
+import { CommandError, EXIT, UsageError, ValidationError, didYouMean, parseFlags, type Command } from './args';
 import { demo } from './commands/demo';
 import { dev } from './commands/dev';
 import { history } from './commands/history';
+import { jobId } from './commands/job-id';
 import { scan } from './commands/scan';
 import { simulate } from './commands/simulate';
 import { sweep } from './commands/sweep';
@@ -12,9 +13,9 @@ import { printLine, warnLine } from './terminal';
 /**
  * The atlas-janitor command line. Commands are a small table (one entry each, with its flag table); a
  * command returns its exit code. Every failure prints one line on stderr (a file that does not validate
- * adds one line per problem); exit codes are documented in the README and in --help.
+ * adds one line per problem); exit codes are documented in docs/cli.md and in --help.
  */
-const COMMANDS: Record<string, Command> = { scan, sweep, simulate, dev, demo, history };
+const COMMANDS: Record<string, Command> = { scan, sweep, simulate, dev, demo, history, 'job-id': jobId };
 
 const HELP = new Set(['--help', '-h']);
 
@@ -26,7 +27,8 @@ export async function runCli(argv: string[]): Promise<number> {
     if (name === '--version' || name === '-v') return print(versionLine());
     if (name === 'help') {
       const topic = rest[0];
-      if (topic === undefined) return print(mainHelp(COMMANDS));
+      // `help`, `help --help` and `help help` all mean the overview.
+      if (topic === undefined || HELP.has(topic) || topic === 'help') return print(mainHelp(COMMANDS));
       return print(commandHelp(topic, commandNamed(topic)));
     }
     const command = commandNamed(name);
@@ -40,7 +42,7 @@ export async function runCli(argv: string[]): Promise<number> {
 function commandNamed(name: string): Command {
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
-    const what = name.startsWith('-') ? `unknown flag ${name}` : `unknown command ${JSON.stringify(name)}`;
+    const what = name.startsWith('-') ? `unknown flag ${name}` : `unknown command ${JSON.stringify(name)}${didYouMean(name, [...Object.keys(COMMANDS), 'help'])}`;
     throw new UsageError(`${what} (commands: ${Object.keys(COMMANDS).join(', ')}); see atlas-janitor --help`);
   }
   return command;

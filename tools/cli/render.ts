@@ -8,10 +8,17 @@ import { table } from './table';
 /** The scan report as a person reads it: projects, then what would be deleted and why. */
 export function renderScanReport(report: ScanReport): string {
   const out: string[] = [`sweep ${report.sweepId} (${report.mode})`, ''];
+  // Stale is what a rule matched: planned now, or marked and waiting for its grace period. Without a
+  // ledger everything stale waits, so "planned" alone would read as "nothing stale".
+  const waitingIn = new Map<string, number>();
+  for (const k of report.kept) if (k.cause === 'grace') waitingIn.set(k.projectId, (waitingIn.get(k.projectId) ?? 0) + 1);
   out.push(
     table(
-      ['project', 'seen', 'stale', 'kept', 'errors', 'API calls', 'ms'],
-      report.projects.map((p) => [p.projectName ?? p.projectId, p.seen, p.candidates, p.kept, p.errors, p.apiCalls, p.durationMs]),
+      ['project', 'seen', report.mode === 'enforce' ? 'to delete' : 'would delete', 'waiting', 'other kept', 'errors', 'API calls', 'ms'],
+      report.projects.map((p) => {
+        const waiting = waitingIn.get(p.projectId) ?? 0;
+        return [p.projectName ?? p.projectId, p.seen, p.candidates, waiting, p.kept - waiting, p.errors, p.apiCalls, p.durationMs];
+      }),
     ),
   );
   if (report.candidates.length > 0) {

@@ -192,7 +192,7 @@ function endpointIdOf(provider: 'AWS' | 'AZURE' | 'GCP', endpoint: Json): string
 export interface ExpectedDeletion {
   kind: 'privateEndpoint' | 'privateEndpointService' | 'networkPeering' | 'streamsPrivateLink';
   id: string;
-  /** The rule that should match, read from the resource as the README states the rules. */
+  /** The rule that should match, read from the resource as docs/rules.md states the rules. */
   rule: string;
 }
 
@@ -228,7 +228,7 @@ export function expectedDeletions(scenario: Json): ExpectedDeletion[] {
 }
 
 /**
- * The fewest Atlas calls a v2 scan of one project can make, as the README states it: one endpoint
+ * The fewest Atlas calls a v2 scan of one project can make, as docs/report.md states it: one endpoint
  * service list per provider (3), one read per endpoint a service lists, one peer list page per
  * provider (3, at up to 500 peers a page), one streams page (1), and the IP access list's pages when the
  * planned AWS peers are all the AWS peers the project keeps (deleting the last one removes its security

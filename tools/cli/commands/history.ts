@@ -45,7 +45,13 @@ function withEvidence(entry: JobHistory) {
 function render(entries: JobHistory[]): string {
   if (entries.length === 0) return 'no jobs recorded';
   return table(
-    ['planned', 'sweep', 'project', 'kind', 'id', 'rule', 'attempts', 'outcome'],
-    entries.map((e) => [e.plannedAt, e.sweepId, e.projectId, e.kind, e.resourceId, e.rule, e.attempts.map((a) => a.outcome).join(' → ') || '-', `${e.outcome}${e.final ? '' : ' (not final)'}`]),
+    ['planned', 'sweep', 'project', 'kind', 'id', 'rule', 'attempts', 'outcome', 'after'],
+    // attempts is a count; `after` lists the outcomes of the attempts before the last, when there were
+    // several (a retry, a deferral), so one line shows how the job got to its outcome.
+    entries.map((e) => [
+      e.plannedAt, e.sweepId, e.projectId, e.kind, e.resourceId, e.rule, e.attempts.length,
+      `${e.outcome}${e.final ? '' : ' (not final)'}`,
+      e.attempts.slice(0, -1).map((a) => a.outcome).join(', ') || '-',
+    ]),
   );
 }

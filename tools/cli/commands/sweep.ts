@@ -70,10 +70,22 @@ async function runSweep(values: FlagValues<typeof SWEEP_FLAGS>): Promise<number>
     const o = outcomes.get(job.jobId)!;
     return { projectId: job.projectId, kind: job.kind, id: displayIdOf(job.kind, job.ids), outcome: o.outcome, reason: reasonOf(o) };
   });
-  if (values.json) process.stdout.write(`${JSON.stringify({ report, outcomes: rows }, null, 2)}\n`);
-  else printLine(`\n${table(['project', 'kind', 'id', 'outcome', 'reason'], rows.map((r) => [r.projectId, r.kind, r.id, r.outcome, r.reason]))}`);
   const failed = rows.filter((r) => !DONE.has(r.outcome) && r.outcome !== 'drifted' && r.outcome !== 'protected');
+  const totals = outcomeTotals(rows.map((r) => r.outcome));
+  if (values.json) process.stdout.write(`${JSON.stringify({ report, outcomes: rows, totals }, null, 2)}\n`);
+  else {
+    printLine(`\n${table(['project', 'kind', 'id', 'outcome', 'reason'], rows.map((r) => [r.projectId, r.kind, r.id, r.outcome, r.reason]))}`);
+    const counts = Object.entries(totals).map(([outcome, n]) => `${n} ${outcome}`).join(', ');
+    printLine(`\n${rows.length} job(s): ${counts}; ${failed.length === 0 ? 'none failed' : `${failed.length} not done (see reason)`}`);
+  }
   return failed.length > 0 || report.errors.length > 0 ? EXIT.failed : EXIT.ok;
+}
+
+/** How many jobs ended in each outcome, in the order they first occur. */
+function outcomeTotals(outcomes: readonly string[]): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const outcome of outcomes) totals[outcome] = (totals[outcome] ?? 0) + 1;
+  return totals;
 }
 
 function reasonOf(outcome: JobOutcome): string {
