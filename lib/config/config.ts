@@ -163,6 +163,8 @@ export interface JanitorConfig {
   /** Where invalid scan requests go at once, with their reason (as invalid delete jobs go to DELETE_DLQ_URL). */
   scanDeadLetterQueueUrl: string | undefined;
   deleteQueueUrl: string | undefined;
+  /** How the scan function retries and gives up on a scan request (the backoff base is the worker's too). */
+  scanRetry: QueueRetrySettings;
   worker: WorkerSettings;
   grace: GracePeriods;
   /** The DynamoDB table of marks and run history; without it nothing with a grace period is planned. */
@@ -174,6 +176,16 @@ export interface JanitorConfig {
   allowedSideEffects: ReadonlySet<string>;
   /** Where scans store their reports and the sweep's page is assembled (S3); unset: no pages. */
   reports: { bucket: string | undefined; maxWaitMs: number };
+}
+
+/** How a queue's consumer retries a message and gives up on it. */
+export interface QueueRetrySettings {
+  /** Where what will never pass goes at once, with its reason. */
+  deadLetterQueueUrl: string | undefined;
+  /** Queue-level backoff after a transient failure: base * 2^(receives-1) seconds, capped at 12 h (RETRY_BACKOFF_BASE_SECONDS). */
+  retryBaseSeconds: number;
+  /** On this receive a failing message is dead-lettered with its reason rather than left to the redrive policy. */
+  maxReceiveCount: number;
 }
 
 export interface WorkerSettings {
@@ -220,6 +232,8 @@ export function loadConfig(env: Record<string, string | undefined>): JanitorConf
     scanQueueUrl: e[ENV.scanQueueUrl],
     scanDeadLetterQueueUrl: e[ENV.scanDlqUrl],
     deleteQueueUrl: e[ENV.deleteQueueUrl],
+    // The scan queue's redrive policy gives up on a scan that keeps failing: no receive count to watch here.
+    scanRetry: { deadLetterQueueUrl: e[ENV.scanDlqUrl], retryBaseSeconds: e[ENV.retryBaseSeconds], maxReceiveCount: Number.POSITIVE_INFINITY },
     worker: {
       deadLetterQueueUrl: e[ENV.deleteDlqUrl],
       retryBaseSeconds: e[ENV.retryBaseSeconds],

@@ -14,3 +14,4 @@ export { SWEEP_ID_FORMAT, sweepIdSchema } from './sweep-id';
 export { EnqueueError, sendAll, type OutgoingMessage, type SendFailure, type SendOptions } from './queue';
 export { receiveCountOf, redeliverAfter, retryVisibilitySeconds } from './redelivery';
 export { EMPTY_BODY, sendToDeadLetterQueue, type DeadLetter } from './dead-letter';
+export { deadLetterNow, messageRefOf, retryLater, type DisposalDeps, type Disposition, type LetterFields, type MessageRef } from './disposal';

@@ -11,10 +11,10 @@ import type { ScanContext } from './types';
 export const SERVICE_GONE_CODES: ReadonlySet<string> = new Set(['PRIVATE_ENDPOINT_SERVICE_NOT_FOUND']);
 
 /** Endpoint ids a service lists: AWS `interfaceEndpoints`, Azure `privateEndpoints`, GCP `endpointGroupNames`. */
-export function endpointIdsOf(service: EndpointService, provider: Provider): string[] {
-  if (provider === 'AWS') return service.interfaceEndpoints ?? [];
-  if (provider === 'AZURE') return service.privateEndpoints ?? [];
-  return service.endpointGroupNames ?? [];
+export function endpointIdsOf(service: EndpointService | Readonly<Record<string, unknown>>, provider: Provider): string[] {
+  const listed = provider === 'AWS' ? service['interfaceEndpoints'] : provider === 'AZURE' ? service['privateEndpoints'] : service['endpointGroupNames'];
+  // A service read this pass was checked by its schema; evidence fields from elsewhere are checked here.
+  return Array.isArray(listed) ? listed.filter((id): id is string => typeof id === 'string') : [];
 }
 
 /** One endpoint service, through v1.0 for AWS when configured so. */

@@ -24,7 +24,7 @@ export const privateEndpointService: ResourceKind = {
   hasDependentsCodes: new Set(['PRIVATE_ENDPOINT_SERVICE_HAS_ENDPOINTS']),
 
   dependentsOf(o) {
-    return endpointIdsOf(o.fields as unknown as EndpointService, o.ref.provider ?? 'AWS');
+    return endpointIdsOf(o.fields, o.ref.provider ?? 'AWS');
   },
 
   async list(ctx, projectId) {
@@ -54,7 +54,7 @@ export const privateEndpointService: ResourceKind = {
     if (!o.found) return keep('already gone');
     if (o.state === ENDPOINT_SERVICE_DELETING) return keep('already being deleted');
     if (o.state === ENDPOINT_SERVICE_FAILED) return remove('failed-endpoint-service', 'endpoint service status is FAILED');
-    if (ENDPOINT_SERVICE_IDLE_STATES.has(o.state) && endpointIdsOf(o.fields as unknown as EndpointService, o.ref.provider ?? 'AWS').length === 0) {
+    if (ENDPOINT_SERVICE_IDLE_STATES.has(o.state) && endpointIdsOf(o.fields, o.ref.provider ?? 'AWS').length === 0) {
       return remove('idle-endpoint-service', `endpoint service ${o.state} with no endpoints`);
     }
     return keep(`status ${o.state} is not a failure`);

@@ -1,5 +1,6 @@
 export { logger } from './logger';
-export { invocationDeadline, sqsEventShape } from './middleware';
+export { invocationDeadline, logRejectedInput, sqsEventShape } from './middleware';
+export { NeedsAPerson, failWhenAPersonIsNeeded, needsAPersonIn } from './needs-a-person';
 export { resetRuntimeDeps, runtimeDeps, setInvocationDeadline } from './runtime';
 export { CREDENTIALS_FAILURES_METRIC, METRIC_NAMES, countCredentialsFailures, countOutcome, metrics } from './metrics';
 export { RUN_DIMENSIONS, RUN_METRICS, countDeleted, countFindings, countPages, countReportNotStored, countScan, countingAtlasFailures } from './run-metrics';

@@ -1,6 +1,8 @@
 import type middy from '@middy/core';
 import * as z from 'zod';
+import { FieldValidationError } from '../errors/field-error';
 import { MessageValidationError } from '../jobs';
+import { logger } from './logger';
 import type { Context } from 'aws-lambda';
 import { setInvocationDeadline } from './runtime';
 
@@ -41,6 +43,19 @@ export function sqsEventShape(): middy.MiddlewareObj<unknown, unknown, Error, Co
       }
       // A record without attributes reads as a first receive in no particular message group.
       for (const record of (request.event as { Records: { attributes?: object }[] }).Records) record.attributes ??= {};
+    },
+  };
+}
+
+/**
+ * Middleware: input refused by its schema (a FieldValidationError) is logged with the field that failed,
+ * once, before the invocation fails with it; the value itself is never logged.
+ */
+export function logRejectedInput(what: string): middy.MiddlewareObj<unknown, unknown, Error, Context> {
+  return {
+    onError: (request) => {
+      const error = request.error;
+      if (error instanceof FieldValidationError) logger.error(`${what} rejected`, { field: error.field, reason: error.message });
     },
   };
 }

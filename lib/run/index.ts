@@ -14,3 +14,4 @@ export { InProcessExecutor, QueueExecutor, type InProcessOptions, type ScanExecu
 export { ledgerBudget, memoryBudget, spendBudget, type DeletionBudget } from './budget';
 export { RunFailedError, fatalErrors } from './failures';
 export { assemblePages, type PageDeps, type PageRun } from './report-pages';
+export { scanRequestMessage, type ScanMessageResult } from './scan-message';

@@ -1,10 +1,11 @@
+import type { AtlasError } from '../atlas';
 import type { SqsSender } from '../aws/clients';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { JanitorConfig } from '../config';
 import { notifyDeadLetters, type DeadLetterItem } from '../notify/messages';
 import type { Notifier } from '../notify/notifier';
 import { historyEntry, type Ledger } from '../ledger';
-import { MessageValidationError, parseDeleteJob, receiveCountOf, type DeleteJob } from '../jobs';
+import { MessageValidationError, messageRefOf, parseDeleteJob, type DeleteJob } from '../jobs';
 import { dispose, returnUnprocessed, type Disposition, type MessageRef } from './dispose';
 import type { JobOutcome } from './outcome';
 
@@ -85,13 +86,13 @@ export async function processDeleteBatch(event: SQSEvent, deps: BatchDeps): Prom
 }
 
 function messageOf(record: SQSRecord, deps: BatchDeps): MessageRef {
-  return {
-    queueUrl: deps.config.deleteQueueUrl ?? queueUrlFromArn(record.eventSourceARN),
-    messageId: record.messageId,
-    receiptHandle: record.receiptHandle,
-    receiveCount: receiveCountOf(record.attributes?.ApproximateReceiveCount),
-    body: record.body,
-  };
+  return messageRefOf(record, deps.config.deleteQueueUrl);
+}
+
+/** The code and status a failure carries, when it has them (an Atlas API error, a credentials refusal). */
+function errorFields(error: unknown): { errorCode?: string | undefined; status?: number | undefined } {
+  const e = error as { errorCode?: unknown; status?: unknown } | undefined;
+  return { ...(typeof e?.errorCode === 'string' ? { errorCode: e.errorCode } : {}), ...(typeof e?.status === 'number' ? { status: e.status } : {}) };
 }
 
 async function returnRecord(record: SQSRecord, group: string, deps: BatchDeps): Promise<Disposition> {
@@ -120,7 +121,8 @@ async function processRecord(record: SQSRecord, deps: BatchDeps): Promise<Dispos
       error instanceof MessageValidationError
         ? { outcome: 'deadLetter', reason: `invalid delete job: ${error.message}`, errorCode: 'INVALID_JOB' }
         : // Anything unforeseen (credentials unreadable, a bug) is retried; redrive ends it if it persists.
-          { outcome: 'retry', reason: error instanceof Error ? error.message : String(error), error: error as never };
+          // An unforeseen error keeps what it carries (a refusal's errorCode and status) for the report and history.
+          { outcome: 'retry', reason: error instanceof Error ? error.message : String(error), error: error as AtlasError };
   }
   let disposition: Disposition;
   try {
@@ -138,7 +140,7 @@ async function processRecord(record: SQSRecord, deps: BatchDeps): Promise<Dispos
     rule: job?.rule,
     outcome: outcome.outcome,
     reason: 'reason' in outcome ? outcome.reason : undefined,
-    errorCode: outcome.outcome === 'retry' ? (outcome.error as { errorCode?: string })?.errorCode : outcome.outcome === 'deadLetter' ? outcome.errorCode : undefined,
+    errorCode: outcome.outcome === 'retry' ? errorFields(outcome.error).errorCode : outcome.outcome === 'deadLetter' ? outcome.errorCode : undefined,
     attempts: outcome.outcome === 'retry' ? outcome.error?.attempts : undefined,
     receiveCount: message.receiveCount,
     disposition,
@@ -152,7 +154,7 @@ async function processRecord(record: SQSRecord, deps: BatchDeps): Promise<Dispos
  * not hold back a delete that already happened, so it only shows in the disposition's note.
  */
 async function recordAttempt(history: Ledger, job: DeleteJob, outcome: JobOutcome, disposition: Disposition, receiveCount: number, at: number): Promise<void> {
-  const error = outcome.outcome === 'retry' ? (outcome.error as { errorCode?: string; status?: number }) : outcome.outcome === 'deadLetter' ? outcome : undefined;
+  const error = outcome.outcome === 'retry' ? errorFields(outcome.error) : outcome.outcome === 'deadLetter' ? outcome : undefined;
   try {
     await history.recordAttempt(
       historyEntry(job),
@@ -170,10 +172,4 @@ async function recordAttempt(history: Ledger, job: DeleteJob, outcome: JobOutcom
   } catch {
     disposition.note = `${disposition.note ?? ''} (history not written)`.trim();
   }
-}
-
-/** arn:aws:sqs:REGION:ACCOUNT:NAME → https://sqs.REGION.amazonaws.com/ACCOUNT/NAME */
-function queueUrlFromArn(arn: string): string {
-  const [, , , region, account, name] = arn.split(':');
-  return `https://sqs.${region}.amazonaws.com/${account}/${name}`;
 }

@@ -1,25 +1,14 @@
 import type { SendMessageCommandInput } from '@aws-sdk/client-sqs';
 import { sqsCommands, type SqsSender } from '../aws/clients';
 import type { WorkerSettings } from '../config';
-import { redeliverAfter, retryVisibilitySeconds, sendToDeadLetterQueue, type DeleteJob } from '../jobs';
+import { deadLetterNow, redeliverAfter, retryLater, type DeleteJob, type Disposition, type LetterFields, type MessageRef } from '../jobs';
 import type { JobOutcome } from './outcome';
 
 /** A service job waiting for its endpoints this many times is given up on (DLQ). */
 const MAX_DEFERRALS = 50;
 
 
-export interface MessageRef {
-  queueUrl: string;
-  messageId: string;
-  receiptHandle: string;
-  receiveCount: number;
-  body: string;
-}
-
-/** What became of the message: acknowledged (delete it) or left as a batch item failure. */
-export type Disposition =
-  | { ack: true; note?: string; deadLettered?: { reason: string; errorCode?: string | undefined } }
-  | { ack: false; visibilitySeconds?: number; note?: string };
+export type { Disposition, MessageRef } from '../jobs';
 
 export interface DisposeDeps {
   sqs: SqsSender;
@@ -30,15 +19,8 @@ export interface DisposeDeps {
 /** Turns an outcome into SQS actions. Never loses a message: when an action fails, the message is left on the queue. */
 export async function dispose(deps: DisposeDeps, message: MessageRef, job: DeleteJob | undefined, outcome: JobOutcome): Promise<Disposition> {
   switch (outcome.outcome) {
-    case 'retry': {
-      // On its last receive the message would reach the DLQ without a word: send it there with the reason.
-      if (message.receiveCount >= deps.settings.maxReceiveCount) {
-        return deadLetter(deps, message, job, `retries exhausted after ${message.receiveCount} receives: ${outcome.reason}`, 'RETRIES_EXHAUSTED');
-      }
-      const seconds = retryVisibilitySeconds(deps.settings.retryBaseSeconds, message.receiveCount, deps.random);
-      await changeVisibility(deps, message, seconds);
-      return { ack: false, visibilitySeconds: seconds };
-    }
+    case 'retry':
+      return retryLater(deps, message, letterOf(job, outcome.reason));
     case 'defer':
       return defer(deps, message, job!, outcome.reason);
     case 'deadLetter':
@@ -81,28 +63,13 @@ export async function returnUnprocessed(deps: DisposeDeps, message: MessageRef, 
   return { ack: true, note: 'sent again behind the failed job of its project' };
 }
 
-async function deadLetter(
-  deps: DisposeDeps,
-  message: MessageRef,
-  job: DeleteJob | undefined,
-  reason: string,
-  errorCode?: string,
-  status?: number,
-): Promise<Disposition> {
-  const url = deps.settings.deadLetterQueueUrl;
-  // Without a DLQ to write to, leave the message: the queue's redrive policy moves it in the end.
-  if (!url) return { ack: false, note: 'no DELETE_DLQ_URL: left for redrive' };
-  await sendToDeadLetterQueue(deps.sqs, url, {
-    body: message.body,
-    messageId: message.messageId,
-    reason,
-    errorCode,
-    status,
-    receiveCount: message.receiveCount,
-    groupId: job?.projectId,
-    attributes: job ? { jobId: job.jobId, kind: job.kind } : undefined,
-  });
-  return { ack: true, note: 'dead-lettered', deadLettered: { reason, errorCode } };
+function deadLetter(deps: DisposeDeps, message: MessageRef, job: DeleteJob | undefined, reason: string, errorCode?: string, status?: number): Promise<Disposition> {
+  return deadLetterNow(deps, message, { ...letterOf(job, reason), errorCode, status });
+}
+
+/** A delete job's dead letter: in its project's group, with its job id and kind as attributes. */
+function letterOf(job: DeleteJob | undefined, reason: string): LetterFields {
+  return { reason, groupId: job?.projectId, attributes: job ? { jobId: job.jobId, kind: job.kind } : undefined };
 }
 
 async function sendMessage(deps: DisposeDeps, input: SendMessageCommandInput): Promise<void> {
