@@ -64,12 +64,19 @@ async function scanOne(record: SQSRecord): Promise<void> {
     seen: scan.seen,
     candidates: reportCandidates(result),
     kept: scan.kept.length,
+    keptByCause: countBy(scan.kept.map((k) => k.cause)),
     errors: scan.errors,
     capExceeded: scan.capExceeded,
     enqueued: result.enqueued,
     apiCalls: scan.apiCalls,
     durationMs: scan.durationMs,
   });
+}
+
+function countBy(keys: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const key of keys) counts[key] = (counts[key] ?? 0) + 1;
+  return counts;
 }
 
 /**
