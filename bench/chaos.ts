@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runDemo, type DemoReport } from '../tools/demo/run-demo';
+import { runDemo, type DemoReport, type SweepRound } from '../tools/demo/run-demo';
 import { generateEstate } from '../tools/scenarios/generate';
 import type { FaultRule } from '../tools/simulator';
 import { table } from '../tools/cli/table';
@@ -57,6 +57,8 @@ export interface ChaosRow {
   scanErrors: string[];
   faults: number;
   wallMs: number;
+  /** Each nightly sweep of the run: stale before and after, kept by cause. */
+  rounds: SweepRound[];
 }
 
 /**
@@ -64,14 +66,14 @@ export interface ChaosRow {
  * seeds, each on its own generated estate, with random faults. Exits non-zero if any run lost a job or
  * touched a resource it should not have.
  */
-export async function chaos(seeds: number, projects: number, firstSeed = 1): Promise<ChaosRow[]> {
+export async function chaos(seeds: number, projects: number, firstSeed = 1, sweeps = 1): Promise<ChaosRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'janitor-chaos-'));
   const rows: ChaosRow[] = [];
   for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
     const file = join(dir, `estate-${seed}.json`);
     const estate = generateEstate({ projects, seed, staleShare: 0.4, includeDeleting: false });
     writeFileSync(file, JSON.stringify(estate));
-    const r: DemoReport = await runDemo({ scenario: file, seed, faults: [...CHAOS, ...evidenceFaults(estate)], deleteDelayMs: 200, timeoutMs: 300_000, pagePath: false });
+    const r: DemoReport = await runDemo({ scenario: file, seed, faults: [...CHAOS, ...evidenceFaults(estate)], deleteDelayMs: 200, timeoutMs: 300_000, pagePath: false, sweeps });
     rows.push({
       seed,
       stale: r.expected?.stale ?? r.totals.found,
@@ -86,15 +88,42 @@ export async function chaos(seeds: number, projects: number, firstSeed = 1): Pro
       scanErrors: r.scanErrors,
       faults: r.apiCalls.faultsInjected,
       wallMs: r.wallTimeMs,
+      rounds: r.rounds,
     });
-    process.stderr.write(`… seed ${seed}: ${r.totals.deleted}/${r.totals.found} deleted, ${r.apiCalls.faultsInjected} faults\n`);
+    const left = r.rounds.map((round) => round.staleAfter).join(' → ');
+    process.stderr.write(`… seed ${seed}: ${r.totals.deleted}/${r.totals.found} deleted, stale left after each sweep ${left}, ${r.apiCalls.faultsInjected} faults\n`);
   }
   return rows;
 }
 
+/**
+ * Per sweep, over every seed: the stale resources still there before it, those it removed, what its scans
+ * kept by cause; then the share of all stale resources gone after the last sweep.
+ */
+export function convergence(rows: readonly ChaosRow[]): string {
+  const sweeps = Math.max(...rows.map((r) => r.rounds.length));
+  const stale = rows.reduce((n, r) => n + r.stale, 0);
+  const causes = [...new Set(rows.flatMap((r) => r.rounds.flatMap((round) => Object.keys(round.keptByCause))))].sort();
+  const lines = Array.from({ length: sweeps }, (_, i) => {
+    const rounds = rows.map((r) => r.rounds[i]).filter((round): round is SweepRound => round !== undefined);
+    const sum = (f: (round: SweepRound) => number) => rounds.reduce((n, round) => n + f(round), 0);
+    return [i + 1, sum((round) => round.staleBefore), sum((round) => round.staleBefore - round.staleAfter), sum((round) => round.staleAfter), sum((round) => round.deadLettered), ...causes.map((c) => sum((round) => round.keptByCause[c] ?? 0))];
+  });
+  const left = rows.reduce((n, r) => n + (r.rounds.at(-1)?.staleAfter ?? r.stale), 0);
+  const wrong = rows.reduce((n, r) => n + r.wronglyTouched, 0);
+  const lost = rows.reduce((n, r) => n + r.lost, 0);
+  return [
+    table(['sweep', 'stale before', 'deleted', 'stale after', 'dead-lettered', ...causes.map((c) => `kept: ${c}`)], lines),
+    '',
+    `after ${sweeps} sweep(s): ${stale - left} of ${stale} stale resources deleted (${((100 * (stale - left)) / Math.max(1, stale)).toFixed(1)}%), ${left} left; wrongly touched ${wrong}, lost ${lost}`,
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seeds: { type: 'string' }, 'first-seed': { type: 'string' }, projects: { type: 'string' }, json: { type: 'boolean' } } });
-  const rows = await chaos(Number(values.seeds ?? 20), Number(values.projects ?? 8), Number(values['first-seed'] ?? 1));
+  const { values } = parseArgs({ options: { 'seeds': { type: 'string' }, 'first-seed': { type: 'string' }, 'projects': { type: 'string' }, 'sweeps': { type: 'string' }, 'json': { type: 'boolean' } } });
+  const sweeps = Number(values.sweeps ?? 3);
+  if (!Number.isInteger(sweeps) || sweeps < 1 || sweeps > 20) throw new Error(`--sweeps must be a whole number from 1 to 20, got ${values.sweeps}`);
+  const rows = await chaos(Number(values.seeds ?? 20), Number(values.projects ?? 8), Number(values['first-seed'] ?? 1), sweeps);
   if (values.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   else {
     process.stdout.write(
@@ -103,6 +132,7 @@ async function main(): Promise<void> {
         rows.map((r) => [r.seed, r.stale, r.deleted, r.skipped, r.missed, r.wronglyTouched, r.lost, r.deadLettered, r.faults, r.wallMs]),
       )}\n`,
     );
+    process.stdout.write(`\n${convergence(rows)}\n`);
     for (const r of rows) for (const reason of r.deadLetterReasons) process.stdout.write(`seed ${r.seed} dead-lettered: ${reason}\n`);
     for (const r of rows) if (r.missed > 0) for (const e of r.scanErrors) process.stdout.write(`seed ${r.seed} scan error (a missed resource waits for the next sweep): ${e}\n`);
     const bad = rows.filter((r) => r.lost > 0 || r.wronglyTouched > 0);

@@ -32,10 +32,15 @@ describe('bench and chaos scripts (smoke sizes)', () => {
   }, 180_000);
 
   it('npm run chaos reports each seed with nothing lost and nothing wrongly touched', async () => {
-    const { stdout } = await run(process.execPath, [TSX, 'bench/chaos.ts', '--seeds', '1', '--projects', '4', '--json'], { cwd: ROOT, maxBuffer: 1 << 24 });
-    const rows = JSON.parse(stdout) as { seed: number; lost: number; wronglyTouched: number; faults: number }[];
+    const { stdout } = await run(process.execPath, [TSX, 'bench/chaos.ts', '--seeds', '1', '--projects', '4', '--sweeps', '2', '--json'], { cwd: ROOT, maxBuffer: 1 << 24 });
+    const rows = JSON.parse(stdout) as { seed: number; stale: number; lost: number; wronglyTouched: number; faults: number; rounds: { sweep: number; staleBefore: number; staleAfter: number }[] }[];
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ seed: 1, lost: 0, wronglyTouched: 0 });
     expect(rows[0]!.faults).toBeGreaterThan(0);
+    // Two nights on one estate: the second starts from what the first left, and leaves no more.
+    const [first, second] = rows[0]!.rounds;
+    expect([first!.sweep, second!.sweep, first!.staleBefore]).toEqual([1, 2, rows[0]!.stale]);
+    expect(second!.staleBefore).toBe(first!.staleAfter);
+    expect(second!.staleAfter).toBeLessThanOrEqual(second!.staleBefore);
   }, 180_000);
 });

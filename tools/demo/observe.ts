@@ -9,6 +9,8 @@ export interface ScannedLine {
   projectId: string;
   candidates: { projectId: string; kind: string; provider?: string; id: string; state: string; rule: string; reason: string; jobId: string }[];
   errors?: { kind?: string; id?: string; message: string }[];
+  /** What the scan kept, counted by cause (`grace`, `state`, `suspectedApiFault`, …). */
+  keptByCause?: Record<string, number>;
   apiCalls: number;
 }
 

@@ -10,7 +10,7 @@ import { bundleFunctions, loadHandler } from '../local/bundle';
 import { startLocalDynamo, type LocalDynamo } from '../local/dynamo';
 import { lambdaContext } from '../local/lambda-context';
 import { LocalPoller, type EventSource, type SqsHandler } from '../local/poller';
-import { startLocalSqs } from '../local/sqs';
+import { startLocalSqs, type LocalQueue, type LocalSqs } from '../local/sqs';
 import { expectedDeletions } from '../scenarios/generate';
 import { startSimulator, type FaultRule, type Simulator, type StoreItem } from '../simulator';
 import { observeFunctionLogs } from './observe';
@@ -42,6 +42,11 @@ export interface DemoOptions {
   pagePath?: string | false;
   /** Settings for the functions on top of serverless.yml's (e.g. MAX_DELETIONS_PER_RUN). */
   env?: Record<string, string>;
+  /**
+   * Deleting sweeps in a row on the same estate and faults (default 1), as nights follow each other:
+   * what one sweep kept for want of evidence, the next may delete. Each is reported as a round.
+   */
+  sweeps?: number;
   onStage?: (message: string) => void;
 }
 
@@ -75,6 +80,17 @@ export interface KindCounts {
   deadLettered: number;
 }
 
+export interface SweepRound {
+  sweep: number;
+  /** Annotated stale resources present (not gone, not being deleted) before and after the sweep. */
+  staleBefore: number;
+  staleAfter: number;
+  /** What the sweep's scans kept, by cause (`state` holds failed reads, `suspectedApiFault` the breaker's holds). */
+  keptByCause: Record<string, number>;
+  scanErrors: number;
+  deadLettered: number;
+}
+
 export interface DemoReport {
   scenario: string;
   faultRate: number;
@@ -99,6 +115,8 @@ export interface DemoReport {
   projectsScanned: number;
   projectsWithErrors: number;
   ledger: LedgerReport;
+  /** Each deleting sweep: the annotated stale resources still there before and after it, and what its scans kept. */
+  rounds: SweepRound[];
   /** The report page of the plan the deleting sweep then carried out, with what it lists (unless pagePath is false). */
   page?: { path: string; candidates: number; rules: string[] } | undefined;
   wallTimeMs: number;
@@ -205,8 +223,26 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     }
     const page = options.pagePath === false ? undefined : await writePlanPage(options.pagePath ?? join(tmpdir(), `atlas-janitor-demo-${Date.now()}.html`));
     if (page) stage(`report page of the plan: ${page.path}`);
-    const summary = await sweepOnce(graceSeconds > 0 ? 'sweep 2 (enforce): deletes what is still stale' : 'sweep (enforce)');
-    await waitForDeletes(sim, deleteDelayMs);
+    const annotated = expectedDeletions(scenario).map((e) => `${e.kind}:${e.id}`);
+    const stalePresent = () => {
+      const now = new Map(sim.store.inventory().map((item) => [`${REPORT_KIND[item.kind]}:${item.id}`, item]));
+      return annotated.filter((key) => now.has(key) && !now.get(key)!.deleting).length;
+    };
+    const rounds: SweepRound[] = [];
+    const dlqDepth = () => dlqOf(fauxqs, queues).length;
+    let summary: { sweepId?: string } = {};
+    for (let round = 1; round <= Math.max(1, options.sweeps ?? 1); round++) {
+      if (round > 1) await local.forgetDeduplication(stack.queues, queues);
+      const staleBefore = stalePresent();
+      const lettersBefore = dlqDepth();
+      const label = graceSeconds > 0 && round === 1 ? 'sweep 2 (enforce): deletes what is still stale' : (options.sweeps ?? 1) > 1 ? `sweep ${round} (enforce)` : 'sweep (enforce)';
+      summary = await sweepOnce(label);
+      await waitForDeletes(sim, deleteDelayMs);
+      const lines = observations.scanned.filter((line) => line.sweepId === summary.sweepId);
+      const keptByCause: Record<string, number> = {};
+      for (const line of lines) for (const [cause, n] of Object.entries(line.keptByCause ?? {})) keptByCause[cause] = (keptByCause[cause] ?? 0) + n;
+      rounds.push({ sweep: round, staleBefore, staleAfter: stalePresent(), keptByCause, scanErrors: lines.reduce((n, line) => n + (line.errors ?? []).length, 0), deadLettered: dlqDepth() - lettersBefore });
+    }
     if (summary.sweepId) {
       const history = await new DynamoLedger(dynamo.documents, stack.ledgerTable).historyBySweep(summary.sweepId);
       ledgerReport.historyEntries = history.length;
@@ -215,15 +251,23 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     ledgerReport.rateLimitLeaseHolders = await leaseHolders(dynamo, stack.ledgerTable);
     sim.clearFaults();
     stage('checking the outcome');
-    const dlq = fauxqs.inspectQueue(queues.get('DeleteDeadLetterQueue')!.name)!;
-    const dlqMessages = [...dlq.messages.ready, ...dlq.messages.delayed, ...dlq.messages.inflight.map((m: { message: unknown }) => m.message)] as { body: string; messageAttributes?: Record<string, { StringValue?: string }> }[];
-    return assemble({ scenarioPath, scenario, faultRate, seed, sim, before, observations, dlqMessages, sweepId: summary.sweepId, started, ledger: ledgerReport, page, pipelineMs });
+    const dlqMessages = dlqOf(fauxqs, queues);
+    return assemble({ scenarioPath, scenario, faultRate, seed, sim, before, observations, dlqMessages, sweepId: summary.sweepId, started, ledger: ledgerReport, page, pipelineMs, rounds });
   } finally {
     observations.stop();
     for (const name of Object.keys(process.env)) if (!(name in savedEnv)) delete process.env[name];
     Object.assign(process.env, savedEnv);
     await Promise.all([sim.stop(), local.stop(), dynamo.stop()]);
   }
+}
+
+type DeadLetterMessage = { body: string; messageAttributes?: Record<string, { StringValue?: string }> };
+
+/** The delete dead-letter queue's messages, whatever their state. */
+function dlqOf(fauxqs: LocalSqs['fauxqs'], queues: ReadonlyMap<string, LocalQueue>): DeadLetterMessage[] {
+  const dlq = fauxqs.inspectQueue(queues.get('DeleteDeadLetterQueue')!.name)!;
+  const { ready, delayed, inflight } = dlq.messages as { ready: DeadLetterMessage[]; delayed: DeadLetterMessage[]; inflight: { message: DeadLetterMessage }[] };
+  return [...ready, ...delayed, ...inflight.map((m) => m.message)];
 }
 
 /**
@@ -273,6 +317,7 @@ interface AssembleInput {
   ledger: LedgerReport;
   page: DemoReport['page'];
   pipelineMs: number;
+  rounds: SweepRound[];
 }
 
 function assemble(input: AssembleInput): DemoReport {
@@ -383,6 +428,7 @@ function assemble(input: AssembleInput): DemoReport {
     projectsScanned: new Set(observations.scanned.map((line) => line.projectId)).size,
     projectsWithErrors: new Set(observations.scanned.filter((line) => (line.errors ?? []).length > 0).map((line) => line.projectId)).size,
     ledger: input.ledger,
+    rounds: input.rounds,
     page: input.page,
     scanErrors: observations.scanned.flatMap((line) => (line.errors ?? []).map((e) => `${line.projectId} ${e.kind ?? ''} ${e.id ?? ''}: ${e.message}`.replace(/\s+/g, ' '))),
     wallTimeMs: Date.now() - input.started,
