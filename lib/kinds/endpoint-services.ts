@@ -1,5 +1,5 @@
 import type { EndpointService, Provider } from '../atlas';
-import type { ScanContext } from './types';
+import type { ReadContext } from './types';
 
 // Reads the endpoint and endpoint service kinds share: a service lists its endpoints, and an endpoint is
 // judged by its service. Kept apart from both kinds so neither imports the other.
@@ -18,7 +18,7 @@ export function endpointIdsOf(service: EndpointService | Readonly<Record<string,
 }
 
 /** One endpoint service, through v1.0 for AWS when configured so. */
-export async function readService(ctx: ScanContext, projectId: string, provider: Provider, id: string): Promise<EndpointService> {
+export async function readService(ctx: ReadContext, projectId: string, provider: Provider, id: string): Promise<EndpointService> {
   if (ctx.apiGeneration === 'v1' && provider === 'AWS') {
     return v1AsEndpointService(await ctx.atlas.v1GetPrivateEndpointConnection(projectId, id));
   }

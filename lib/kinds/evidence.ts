@@ -1,5 +1,5 @@
 import { AtlasApiError, AtlasError } from '../atlas';
-import type { ResourceKind, ScanContext } from './types';
+import type { ResourceKind, ReadContext } from './types';
 
 // When a 404 proves a resource gone: only an Atlas error body whose code
 // names a missing resource of that kind, with the resource's parent read in the same pass. Anything else
@@ -55,6 +55,6 @@ export async function readOrGone<T>(kind: Pick<ResourceKind, 'goneCodes'>, read:
 }
 
 /** A resource whose parent is the project: the project must be readable in the same pass. */
-export function projectParent(ctx: ScanContext, projectId: string): () => Promise<void> {
+export function projectParent(ctx: ReadContext, projectId: string): () => Promise<void> {
   return () => ctx.projectRead(projectId);
 }

@@ -30,6 +30,6 @@ export type {
   ResourceRef,
   RuleName,
   RuleSpec,
-  ScanContext,
+  ReadContext,
   SideEffect,
 } from './types';

@@ -11,7 +11,7 @@ import {
   PEER_DELETING,
   PEER_FAILED,
 } from './states';
-import type { Observation, ResourceKind, ResourceRef, ScanContext } from './types';
+import type { Observation, ResourceKind, ResourceRef, ReadContext } from './types';
 
 /** The setting that allows deleting a project's last AWS peer when its access list holds AWS security groups. */
 export const LAST_PEER_SETTING = 'ALLOW_LAST_PEER_SECURITY_GROUP_REMOVAL';
@@ -97,7 +97,7 @@ export const networkPeering: ResourceKind = {
   },
 };
 
-async function listOf(ctx: ScanContext, projectId: string, provider: Provider): Promise<Observation[]> {
+async function listOf(ctx: ReadContext, projectId: string, provider: Provider): Promise<Observation[]> {
   const peers = ctx.apiGeneration === 'v1' ? await ctx.atlas.v1ListPeers(projectId, provider) : await ctx.atlas.listPeers(projectId, provider);
   return peers.map((peer) => observe(projectId, provider, peer));
 }

@@ -11,7 +11,7 @@ import {
   NOT_FOUND,
   READ_FAILED,
 } from './states';
-import type { Observation, ResourceKind, ResourceRef, ScanContext } from './types';
+import type { Observation, ResourceKind, ResourceRef, ReadContext } from './types';
 
 /** Private endpoints: AWS interface endpoints, Azure private endpoints, GCP endpoint groups. */
 export const privateEndpoint: ResourceKind = {
@@ -92,7 +92,7 @@ export const privateEndpoint: ResourceKind = {
 };
 
 async function observeListed(
-  ctx: ScanContext,
+  ctx: ReadContext,
   projectId: string,
   provider: Provider,
   service: EndpointService,
@@ -121,7 +121,7 @@ const SERVICE_READ = (): Promise<void> => Promise.resolve();
 
 type EndpointFields = { connectionStatus?: string | null | undefined; status?: string | null | undefined };
 
-async function readEndpoint(ctx: ScanContext, projectId: string, provider: Provider, serviceId: string, endpointId: string): Promise<EndpointFields> {
+async function readEndpoint(ctx: ReadContext, projectId: string, provider: Provider, serviceId: string, endpointId: string): Promise<EndpointFields> {
   if (ctx.apiGeneration === 'v1' && provider === 'AWS') return ctx.atlas.v1GetInterfaceEndpoint(projectId, serviceId, endpointId);
   return ctx.atlas.getEndpoint(projectId, provider, serviceId, endpointId);
 }

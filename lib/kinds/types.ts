@@ -40,10 +40,10 @@ export interface Classification {
 }
 
 /**
- * Per-scan memo of reads several kinds need (endpoint services feed both the service and the endpoint
- * kinds), so each is read once per project.
+ * The reads of one pass, a scan's or the worker's before one delete: a memo of what several kinds need
+ * (endpoint services feed both the service and the endpoint kinds), so each is read once per project.
  */
-export interface ScanContext {
+export interface ReadContext {
   atlas: AtlasClient;
   apiGeneration: ApiGeneration;
   endpointServices(projectId: string, provider: Provider): Promise<EndpointService[]>;
@@ -128,12 +128,12 @@ export interface ResourceKind {
    * `seen`: every resource of the kind a scan of the project just listed; without it (the worker, before
    * one delete) the kind reads what it needs. Reads Atlas only when the effect may apply.
    */
-  sideEffectOf?(ctx: ScanContext, projectId: string, going: readonly ResourceRef[], seen?: readonly Observation[]): Promise<SideEffect | undefined>;
+  sideEffectOf?(ctx: ReadContext, projectId: string, going: readonly ResourceRef[], seen?: readonly Observation[]): Promise<SideEffect | undefined>;
   /** Every resource of this kind in one project, with as few calls as the API allows. */
-  list(ctx: ScanContext, projectId: string): Promise<Observation[]>;
+  list(ctx: ReadContext, projectId: string): Promise<Observation[]>;
   /** Reads one resource again; `found: false` when it is gone. */
-  get(ctx: ScanContext, ref: ResourceRef): Promise<Observation>;
+  get(ctx: ReadContext, ref: ResourceRef): Promise<Observation>;
   /** Asks Atlas to delete it. Throws AtlasApiError as Atlas answers. */
-  delete(ctx: ScanContext, ref: ResourceRef): Promise<void>;
+  delete(ctx: ReadContext, ref: ResourceRef): Promise<void>;
   classify(observation: Observation): Classification;
 }

@@ -8,7 +8,7 @@ import type { SweepManifest } from './store';
  * Kept entries listed per page group in a merged report (the page shows no more); the rest are counted.
  * Per group, not per cause: failed reads are a few among many healthy `state` entries and must be listed.
  */
-export const KEPT_SAMPLE_PER_CAUSE = MAX_KEPT_ROWS;
+export const KEPT_SAMPLE_PER_GROUP = MAX_KEPT_ROWS;
 
 /**
  * Folds the per-project reports of a sweep into one report, one project at a time, so memory holds the
@@ -45,7 +45,7 @@ export class ReportMerger {
       const group = keptGroupOf(k);
       const count = (this.#keptByGroup.get(group) ?? 0) + 1;
       this.#keptByGroup.set(group, count);
-      if (count <= KEPT_SAMPLE_PER_CAUSE) this.#keptSample.push(k);
+      if (count <= KEPT_SAMPLE_PER_GROUP) this.#keptSample.push(k);
     }
     for (const p of report.expiredProtections ?? []) this.#expired.set(p.selector, p);
     this.#enqueued += report.enqueued;

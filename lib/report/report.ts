@@ -36,7 +36,7 @@ export interface ScanReport {
   candidates: ReportCandidate[];
   /**
    * What was kept and why: every entry in a project's report; in a sweep's report a sample, at most
-   * KEPT_SAMPLE_PER_CAUSE of each page group (ReportMerger), so failed reads are listed among many healthy
+   * KEPT_SAMPLE_PER_GROUP of each page group (ReportMerger), so failed reads are listed among many healthy
    * entries. The full list of an inline sweep goes to the log, one line per project.
    */
   kept: Kept[];

@@ -1,3 +1,3 @@
 export { ApiCallCounter } from './call-counter';
-export { createScanContext } from './context';
+export { createReadContext } from './read-context';
 export { reportError, scanProject, type ProjectScan, type ScanProjectOptions } from './scan-project';

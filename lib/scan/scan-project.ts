@@ -6,7 +6,7 @@ import { SUSPECTED_API_FAULT, admit, describeFault, findStale, type Plan, type P
 import { NO_PROTECTIONS, type ProjectProtections } from '../protections';
 import type { ReportError } from '../report';
 import type { ApiCallCounter } from './call-counter';
-import { createScanContext } from './context';
+import { createReadContext } from './read-context';
 import { weighSideEffects } from './side-effects';
 
 export interface ScanProjectOptions {
@@ -47,7 +47,7 @@ export async function scanProject(
   const now = options.now ?? Date.now;
   const started = now();
   // The project was listed (or read by id) by the sweep in this same pass: a 404 under it may count.
-  const ctx = createScanContext(atlas, options.apiGeneration, [project.id]);
+  const ctx = createReadContext(atlas, options.apiGeneration, [project.id]);
   const errors: ReportError[] = [];
   const failedKinds = new Set<KindName>();
   const observations: Observation[] = [];

@@ -1,6 +1,6 @@
 import { isAccessDenied } from '../atlas';
 import type { CredentialsCheck } from '../credentials';
-import { describeError, kindOf, type Observation, type ScanContext } from '../kinds';
+import { describeError, kindOf, type Observation, type ReadContext } from '../kinds';
 import { holdCandidates, type Plan } from '../plan';
 import type { ReportError } from '../report';
 
@@ -10,7 +10,7 @@ import type { ReportError } from '../report';
  * knowable because the read failed: they are kept with cause `sideEffect` and a reason naming it.
  */
 export async function weighSideEffects(
-  ctx: ScanContext,
+  ctx: ReadContext,
   projectId: string,
   plan: Plan,
   seen: readonly Observation[],

@@ -1,7 +1,7 @@
 import { AtlasApiError, AtlasError, isAccessDenied } from '../atlas';
 import type { JanitorConfig } from '../config';
 import { refOf, type DeleteJob } from '../jobs';
-import { UnprovenNotFoundError, beingDeleted, kindOf, whyNotEvidence, type Observation, type ScanContext } from '../kinds';
+import { UnprovenNotFoundError, beingDeleted, kindOf, whyNotEvidence, type Observation, type ReadContext } from '../kinds';
 import { findStale } from '../plan';
 import { NO_PROTECTIONS, type ProjectProtections } from '../protections';
 import type { JobOutcome } from './outcome';
@@ -11,7 +11,7 @@ import type { JobOutcome } from './outcome';
  * rule and today's protections, and classifies every answer into an outcome. The only code path that
  * sends a DELETE to Atlas.
  */
-export async function actOnJob(job: DeleteJob, ctx: ScanContext, config: JanitorConfig, registry: ProjectProtections = NO_PROTECTIONS): Promise<JobOutcome> {
+export async function actOnJob(job: DeleteJob, ctx: ReadContext, config: JanitorConfig, registry: ProjectProtections = NO_PROTECTIONS): Promise<JobOutcome> {
   if (job.mode !== 'enforce' || config.mode !== 'enforce') return { outcome: 'dryRun' };
   const kind = kindOf(job.kind);
   const ref = refOf(job);
@@ -58,7 +58,7 @@ function judge(current: Observation, job: DeleteJob, config: JanitorConfig, regi
  * before by the re-read) and "already deleting" are done; a service with endpoints waits. A 404 that
  * proves nothing is retried: the DELETE may never have reached Atlas.
  */
-async function afterRefusedDelete(error: unknown, job: DeleteJob, ctx: ScanContext): Promise<JobOutcome> {
+async function afterRefusedDelete(error: unknown, job: DeleteJob, ctx: ReadContext): Promise<JobOutcome> {
   if (!(error instanceof AtlasApiError)) return failure(error);
   const kind = kindOf(job.kind);
   if (error.status === 404) {

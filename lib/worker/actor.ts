@@ -4,7 +4,7 @@ import { withAtlas } from '../credentials';
 import type { DeleteJob } from '../jobs';
 import type { JanitorDeps } from '../run';
 import { needsProjectName, protectionsFor } from '../protections';
-import { createScanContext } from '../scan';
+import { createReadContext } from '../scan';
 import { actOnJob } from './act';
 import type { JobOutcome } from './outcome';
 
@@ -26,7 +26,7 @@ export function jobActor(deps: JanitorDeps): (job: DeleteJob) => Promise<JobOutc
       return await withAtlas(deps.credentials, job.secretId ?? deps.config.secretIds[0], deps.makeClient, async (atlas) => {
         // A protection by project name is checked against the name Atlas gives now, not one from the job.
         const project = needsProjectName(registry) ? await projects.get(job.projectId, () => atlas.getProject(job.projectId)) : { id: job.projectId };
-        return actOnJob(job, createScanContext(atlas, job.apiVersion), deps.config, protectionsFor(registry, project, deps.now()));
+        return actOnJob(job, createReadContext(atlas, job.apiVersion), deps.config, protectionsFor(registry, project, deps.now()));
       });
     } catch (error) {
       // The credentials are fine (withAtlas checked): this project refuses them, and will until a person acts.

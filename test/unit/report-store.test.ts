@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { lazyS3Client } from '../../lib/aws/clients';
 import type { Notice } from '../../lib/notify/notifier';
 import type { Kept } from '../../lib/plan';
-import { KEPT_SAMPLE_PER_CAUSE, ReportMerger, ReportStore, ReportStoreError, keptGroups, type ScanReport, type SweepManifest } from '../../lib/report';
+import { KEPT_SAMPLE_PER_GROUP, ReportMerger, ReportStore, ReportStoreError, keptGroups, type ScanReport, type SweepManifest } from '../../lib/report';
 import { assemblePages } from '../../lib/run';
 import { fakeS3 } from '../support/fake-s3';
 
@@ -82,7 +82,7 @@ describe('merging project reports', () => {
     expect(merged.candidates).toHaveLength(2);
     expect(merged.keptByCause).toEqual({ state: 300, grace: 3 });
     expect(merged.keptTotal).toBe(303);
-    expect(merged.kept).toHaveLength(KEPT_SAMPLE_PER_CAUSE + 3);
+    expect(merged.kept).toHaveLength(KEPT_SAMPLE_PER_GROUP + 3);
     expect(merged.apiCalls).toEqual({ total: 15, auth: 1 });
     expect(merged.durationMs).toBe(10 * MINUTE);
     expect(merged.errors.map((e) => e.projectId ?? e.id)).toEqual(['secret-2', P[2]]);
@@ -93,19 +93,19 @@ describe('merging project reports', () => {
   it('counts failed reads among the state entries and lists some of them behind many healthy ones', () => {
     const merger = new ReportMerger(manifest());
     const entry = (p: string, i: number, state: string): Kept => ({ projectId: p, kind: 'networkPeering', provider: 'AWS', id: `peer-${i}`, state, cause: 'state', reason: state });
-    const healthy = (p: string) => Array.from({ length: KEPT_SAMPLE_PER_CAUSE + 20 }, (_, i) => entry(p, i, 'AVAILABLE'));
+    const healthy = (p: string) => Array.from({ length: KEPT_SAMPLE_PER_GROUP + 20 }, (_, i) => entry(p, i, 'AVAILABLE'));
     merger.add(projectReport(P[0]!, healthy(P[0]!)));
     merger.add(projectReport(P[1]!, [...healthy(P[1]!), entry(P[1]!, 900, 'READ_FAILED'), entry(P[1]!, 901, 'INVALID_ID')]));
     merger.add(projectReport(P[2]!, [entry(P[2]!, 902, 'READ_FAILED')]));
     const merged = merger.result([], START + MINUTE);
 
-    expect(merged.keptByCause).toEqual({ state: 2 * (KEPT_SAMPLE_PER_CAUSE + 20) + 3 });
+    expect(merged.keptByCause).toEqual({ state: 2 * (KEPT_SAMPLE_PER_GROUP + 20) + 3 });
     expect(merged.keptUnread).toBe(3);
     expect(merged.kept.filter((k) => k.state !== 'AVAILABLE').map((k) => k.id)).toEqual(['peer-900', 'peer-901', 'peer-902']);
-    expect(merged.kept).toHaveLength(KEPT_SAMPLE_PER_CAUSE + 3);
+    expect(merged.kept).toHaveLength(KEPT_SAMPLE_PER_GROUP + 3);
     expect(keptGroups(merged).map((g) => [g.name, g.count, g.entries.length])).toEqual([
       ['failedRead', 3, 3],
-      ['healthy', 2 * (KEPT_SAMPLE_PER_CAUSE + 20), KEPT_SAMPLE_PER_CAUSE],
+      ['healthy', 2 * (KEPT_SAMPLE_PER_GROUP + 20), KEPT_SAMPLE_PER_GROUP],
     ]);
   });
 });

@@ -1,11 +1,12 @@
 import type { ApiGeneration, AtlasClient, EndpointService, Provider } from '../atlas';
-import { v1AsEndpointService, type ScanContext } from '../kinds';
+import { v1AsEndpointService, type ReadContext } from '../kinds';
 
 /**
- * A scan context whose endpoint-service lists are read once per project and provider, however many
- * kinds need them. `projectsRead`: projects already read in this pass (a sweep listed them). In v1 mode the AWS list comes from the v1.0 `privateEndpoint` route.
+ * The reads of one pass (a scan, or the worker before one delete): endpoint-service lists read once per
+ * project and provider, however many kinds need them. `projectsRead`: projects already read in this pass
+ * (a sweep listed them). In v1 mode the AWS list comes from the v1.0 `privateEndpoint` route.
  */
-export function createScanContext(atlas: AtlasClient, apiGeneration: ApiGeneration, projectsRead: readonly string[] = []): ScanContext {
+export function createReadContext(atlas: AtlasClient, apiGeneration: ApiGeneration, projectsRead: readonly string[] = []): ReadContext {
   const services = new Map<string, Promise<EndpointService[]>>();
   const projects = new Map<string, Promise<void>>(projectsRead.map((id) => [id, Promise.resolve()]));
   return {
