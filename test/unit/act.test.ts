@@ -5,7 +5,7 @@ import { jobIdFor, type DeleteJob } from '../../lib/jobs';
 import { LAST_PEER_SETTING, type ResourceRef, type RuleName } from '../../lib/kinds';
 import { NO_PROTECTIONS, parseRegistry, protectionsFor } from '../../lib/protections';
 import { actOnJob } from '../../lib/worker/act';
-import { FakeAtlas, atlasError, ok, page, proxy404, route } from '../support/fake-atlas';
+import { FakeAtlas, atlasError, ok, page, proxy404, route, type Answer } from '../support/fake-atlas';
 
 // The worker's only path to a DELETE: each test prepares what Atlas answers now, acts on one job, and
 // checks both the outcome and whether a DELETE went out.
@@ -324,5 +324,68 @@ describe('actOnJob: every kind', () => {
 
     expect(await act(atlas, streamsJob())).toEqual({ outcome: 'deleted' });
     expect(atlas.deletes).toEqual([route.streamsLink(P, LINK)]);
+  });
+});
+
+describe('actOnJob: the codes of each kind', () => {
+  /** Per kind: a job, and a fake Atlas where its resource still qualifies and its DELETE answers `answer`. */
+  const kinds = {
+    privateEndpoint: {
+      job: endpointJob,
+      atlas: (answer: Answer) =>
+        new FakeAtlas()
+          .on('GET', route.service(P, 'AWS', SERVICE), ok(service('AVAILABLE', [VPCE])))
+          .on('GET', route.endpoint(P, 'AWS', SERVICE, VPCE), ok({ cloudProvider: 'AWS', interfaceEndpointId: VPCE, connectionStatus: 'REJECTED' }))
+          .on('DELETE', route.endpoint(P, 'AWS', SERVICE, VPCE), answer),
+      alreadyDeleting: 'PRIVATE_ENDPOINT_ALREADY_DELETING',
+      gone: 'PRIVATE_ENDPOINT_NOT_FOUND',
+    },
+    privateEndpointService: {
+      job: serviceJob,
+      atlas: (answer: Answer) => new FakeAtlas().on('GET', route.service(P, 'AWS', SERVICE), ok(service('FAILED'))).on('DELETE', route.service(P, 'AWS', SERVICE), answer),
+      alreadyDeleting: 'PRIVATE_ENDPOINT_SERVICE_ALREADY_DELETING',
+      gone: 'PRIVATE_ENDPOINT_SERVICE_NOT_FOUND',
+    },
+    networkPeering: {
+      job: () => awsPeerJob(),
+      atlas: (answer: Answer) => atlasWithPeer('FAILED').on('DELETE', route.peer(P, PEER), answer),
+      alreadyDeleting: 'PEER_ALREADY_REQUESTED_DELETION',
+      gone: 'PEER_NOT_FOUND',
+    },
+    streamsPrivateLink: {
+      job: streamsJob,
+      atlas: (answer: Answer) => new FakeAtlas().on('GET', route.streamsLink(P, LINK), ok({ _id: LINK, provider: 'AWS', state: 'FAILED' })).on('DELETE', route.streamsLink(P, LINK), answer),
+      alreadyDeleting: 'STREAM_PRIVATE_LINK_ALREADY_DELETING',
+      gone: 'STREAM_PRIVATE_LINK_NOT_FOUND',
+    },
+  };
+  const names = Object.keys(kinds) as (keyof typeof kinds)[];
+
+  it.each(names)("reports a %s DELETE answered with its kind's already-deleting code as in progress", async (name) => {
+    const { job, atlas, alreadyDeleting } = kinds[name];
+
+    // 422: a status that would be final if the code did not say otherwise.
+    expect(await act(atlas(atlasError(422, alreadyDeleting)), job())).toEqual({ outcome: 'inProgress', state: alreadyDeleting });
+  });
+
+  it.each(names)("dead-letters a %s DELETE answered with another kind's already-deleting code", async (name) => {
+    const other = kinds[names[(names.indexOf(name) + 1) % names.length]!].alreadyDeleting;
+    const { job, atlas } = kinds[name];
+
+    expect(await act(atlas(atlasError(422, other)), job())).toMatchObject({ outcome: 'deadLetter', errorCode: other });
+  });
+
+  it.each(names)("is done when a %s DELETE answers 404 with its kind's gone code, and retries on another kind's", async (name) => {
+    const { job, atlas, gone } = kinds[name];
+    const other = kinds[names[(names.indexOf(name) + 1) % names.length]!].gone;
+
+    expect(await act(atlas(atlasError(404, gone)), job())).toEqual({ outcome: 'alreadyGone' });
+    expect(await act(atlas(atlasError(404, other)), job())).toMatchObject({ outcome: 'retry', error: { name: 'UnprovenNotFoundError', errorCode: other } });
+  });
+
+  it.each(names.filter((n) => n !== 'privateEndpointService'))('does not defer a %s refused with the has-endpoints code', async (name) => {
+    const { job, atlas } = kinds[name];
+
+    expect(await act(atlas(atlasError(422, 'PRIVATE_ENDPOINT_SERVICE_HAS_ENDPOINTS')), job())).toMatchObject({ outcome: 'deadLetter' });
   });
 });
