@@ -186,7 +186,8 @@ describe('actOnJob: what the DELETE would also remove', () => {
   it('deletes the last AWS peer when the setting allows it, and says what went with it', async () => {
     const atlas = withSecurityGroup(atlasWithPeer('FAILED'));
 
-    const outcome = await act(atlas, awsPeerJob(), enforcing({ [LAST_PEER_SETTING]: 'true' }));
+    // The setting by the name the README gives it.
+    const outcome = await act(atlas, awsPeerJob(), enforcing({ ALLOW_LAST_PEER_SECURITY_GROUP_REMOVAL: 'true' }));
 
     expect(outcome).toEqual({ outcome: 'deleted', reason: expect.stringMatching(new RegExp(`^allowed by ${LAST_PEER_SETTING}: .*1 AWS security group\\(s\\)`)) });
     expect(atlas.deletes).toEqual([route.peer(P, PEER)]);

@@ -143,6 +143,15 @@ describe('networkPeering reads', () => {
     expect(listed[0]!.fields).toMatchObject(awsPeer(GOING, 'FAILED'));
   });
 
+  it("takes a peer's own providerName over the list it came from, and AWS for a ref that names none", async () => {
+    const atlas = new FakeAtlas()
+      .on('GET', route.peers(P), (q) => page(q.get('providerName') === 'AWS' ? [{ id: OTHER, containerId: 'x', providerName: 'GCP', status: 'FAILED', statusName: 'AVAILABLE' }] : []))
+      .on('GET', route.peer(P, GOING), ok({ id: GOING, containerId: 'x', statusName: 'FAILED', status: 'AVAILABLE' }));
+
+    expect((await peers.list(atlas.context(), P)).map((o) => [o.ref.provider, o.state])).toEqual([['GCP', 'FAILED']]);
+    expect(await peers.get(atlas.context(), { projectId: P, kind: 'networkPeering', ids: { peerId: GOING } })).toMatchObject({ ref: ref(GOING, 'AWS'), state: 'FAILED' });
+  });
+
   it('deletes through v2, or v1.0 when configured', async () => {
     const atlas = new FakeAtlas().on('DELETE', route.peer(P, GOING), ok()).on('DELETE', route.v1Peer(P, GOING), ok());
 
