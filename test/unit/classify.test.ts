@@ -81,6 +81,8 @@ describe('the reason classify gives', () => {
     ['a starting service', observe.service('AWS', 'INITIATING'), 'status INITIATING is not a failure'],
     ['a FAILED AWS peer with no error state', observe.awsPeer('FAILED'), 'AWS peer statusName is FAILED'],
     ['a FAILED AWS peer whose request expired', observe.awsPeer('FAILED', 'EXPIRED'), 'AWS peering request ended in EXPIRED (statusName FAILED)'],
+    ['a FAILED AWS peer AWS rejected', observe.awsPeer('FAILED', 'REJECTED'), 'AWS peering request ended in REJECTED (statusName FAILED)'],
+    ['a FAILED AWS peer with an invalid argument', observe.awsPeer('FAILED', 'INVALID_ARGUMENT'), 'AWS peering request ended in INVALID_ARGUMENT (statusName FAILED)'],
     ['a FAILED AWS peer with an unknown error state', observe.awsPeer('FAILED', 'SOMETHING'), 'AWS peer statusName is FAILED'],
     ['a waiting AWS peer', observe.awsPeer('PENDING_ACCEPTANCE'), 'AWS peering request waiting for acceptance'],
     ['a terminating AWS peer', observe.awsPeer('TERMINATING', 'REJECTED'), 'already being deleted'],

@@ -208,6 +208,34 @@ describe('privateEndpoint.get: an endpoint is read through its service', () => {
   });
 });
 
+describe('a ref that names no provider', () => {
+  const noProvider = (r: ResourceRef): ResourceRef => ({ projectId: r.projectId, kind: r.kind, ids: r.ids });
+
+  it('is an AWS service: read, deleted and judged by its AWS fields', async () => {
+    const atlas = new FakeAtlas().on('GET', route.service(P, 'AWS', SID), ok(awsService('AVAILABLE', [VPCE]))).on('DELETE', route.service(P, 'AWS', SID), ok());
+
+    const o = await services.get(atlas.context(), noProvider(serviceRef()));
+    await services.delete(atlas.context(), noProvider(serviceRef()));
+
+    expect(o).toMatchObject({ found: true, state: 'AVAILABLE' });
+    expect(atlas.deletes).toEqual([route.service(P, 'AWS', SID)]);
+    const unnamed = { ...o, ref: noProvider(o.ref) };
+    expect(services.dependentsOf!(unnamed)).toEqual([VPCE]);
+    expect(services.classify(unnamed).verdict).toBe('keep');
+  });
+
+  it('is an AWS endpoint: read and deleted through the AWS routes', async () => {
+    const atlas = new FakeAtlas()
+      .on('GET', route.service(P, 'AWS', SID), ok(awsService('AVAILABLE', [VPCE])))
+      .on('GET', route.endpoint(P, 'AWS', SID, VPCE), ok(awsEndpoint('REJECTED')))
+      .on('DELETE', route.endpoint(P, 'AWS', SID, VPCE), ok());
+
+    expect(await endpoints.get(atlas.context(), noProvider(endpointRef()))).toMatchObject({ found: true, state: 'REJECTED' });
+    await endpoints.delete(atlas.context(), noProvider(endpointRef()));
+    expect(atlas.deletes).toEqual([route.endpoint(P, 'AWS', SID, VPCE)]);
+  });
+});
+
 describe('privateEndpoint.list: every endpoint its services list', () => {
   /** A project with one AWS service listing `ids`, and no service elsewhere. */
   const listing = (status: string, ids: string[]) =>

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import type { Observation } from '../../lib/kinds';
-import { NO_GRACE, findStale, holdCandidates, holdForCap, planDeletions, type PlanSettings } from '../../lib/plan';
+import { afterEach, describe, expect, it } from 'vitest';
+import { registerKind, unregisterKind, type Classification, type Observation, type ResourceKind } from '../../lib/kinds';
+import { NO_GRACE, admit, findStale, holdCandidates, holdForCap, planDeletions, type PlanSettings } from '../../lib/plan';
 import { parseRegistry, protectionsFor } from '../../lib/protections';
 import { observe } from '../support/observations';
 
@@ -187,5 +187,71 @@ describe('the cap and holdCandidates', () => {
 
     expect(plan.candidates).toEqual([]);
     expect(plan.kept.map((k) => k.cause)).toEqual(['cap', 'cap', 'cap']);
+  });
+});
+
+describe('findStale: a verdict and its rule go together', () => {
+  /** A kind whose classify answers whatever the test needs, to check what the plan does with it. */
+  const oddKind = (verdict: Classification): ResourceKind => ({
+    name: 'oddThing',
+    atlasUiPage: 'x',
+    idFields: [{ name: 'thingId', format: 'objectId' }],
+    needsProvider: false,
+    deleteAfter: [],
+    rules: [{ name: 'odd-rule', why: 'odd' }],
+    deletingStates: new Set(),
+    alreadyDeletingCodes: new Set(),
+    goneCodes: new Set(),
+    hasDependentsCodes: new Set(),
+    list: () => Promise.reject(new Error('not called')),
+    get: () => Promise.reject(new Error('not called')),
+    delete: () => Promise.reject(new Error('not called')),
+    classify: () => verdict,
+  });
+  const odd: Observation = { ref: { projectId: 'a'.repeat(24), kind: 'oddThing', ids: { thingId: 'c'.repeat(24) } }, id: 'c'.repeat(24), found: true, state: 'ODD', fields: {} };
+  afterEach(() => unregisterKind('oddThing'));
+
+  it.each([
+    ['a keep that names a rule', { verdict: 'keep', rule: 'odd-rule', reason: 'fine' }],
+    ['a delete that names no rule', { verdict: 'delete', reason: 'no rule' }],
+  ] as const)('keeps what a kind answers with %s', (_what, verdict) => {
+    registerKind(oddKind(verdict));
+
+    const plan = planDeletions([odd], settings());
+
+    expect(plan.candidates).toEqual([]);
+    expect(plan.kept).toEqual([expect.objectContaining({ cause: 'state', reason: verdict.reason })]);
+  });
+});
+
+describe('what a kept resource tells', () => {
+  const NOW = Date.parse('2026-11-23T12:00:00Z');
+  const rejected = observe.endpoint('AWS', 'REJECTED');
+
+  it.each([
+    [1, '1 sweep'],
+    [3, '3 sweeps'],
+  ])('counts the sweeps that saw a resource stale (%i)', (sweeps, said) => {
+    const grace = { ...NO_GRACE, defaultMs: 24 * 3_600_000 };
+
+    const plan = admit(findStale([rejected], settings({ grace })), settings({ grace }), [{ firstSeenAt: NOW - 3_600_000, lastSeenAt: NOW, sweeps }], NOW);
+
+    expect(plan.kept[0]!.reason).toBe(`marked: stale since 2026-11-23T11:00:00.000Z (${said}); rule rejected-aws-endpoint waits 24h (AWS rejected the interface endpoint connection (connectionStatus REJECTED))`);
+  });
+
+  it('names every endpoint that holds a service back', () => {
+    const service = { ...observe.service('AWS', 'FAILED'), fields: { status: 'FAILED', interfaceEndpoints: ['vpce-0000000000000000a', 'vpce-0000000000000000b'] } };
+
+    expect(planDeletions([service], settings()).kept[0]!.reason).toBe(
+      'endpoints that are not being deleted: vpce-0000000000000000a (not scanned), vpce-0000000000000000b (not scanned); Atlas refuses to delete a service that has endpoints',
+    );
+  });
+
+  it('says a protection of the project by name has expired', () => {
+    const entries = parseRegistry('test', JSON.stringify({ protections: [{ projectName: 'prod-*', owner: 'ops', reason: 'freeze', expires: '2000-01-01' }] }));
+
+    const plan = planDeletions([rejected], settings(), NOW, protectionsFor(entries, { id: rejected.ref.projectId, name: 'prod-payments' }, NOW));
+
+    expect(plan.candidates[0]!.reason).toMatch(/; its protection has expired \(projects named prod-\*, owner ops: freeze/);
   });
 });

@@ -7,6 +7,7 @@ import {
   RULE_NAMES,
   beingDeleted,
   deleteRank,
+  displayIdOf,
   isDependentKind,
   isKindName,
   isRuleName,
@@ -100,6 +101,10 @@ describe('the registry: order and dependents', () => {
   it('queues an endpoint service after its endpoints, and every other kind first', () => {
     expect(deleteRank('privateEndpointService')).toBe(1);
     for (const name of ['privateEndpoint', 'networkPeering', 'streamsPrivateLink']) expect(deleteRank(name)).toBe(0);
+  });
+
+  it('shows a resource whose ids lack its own id by no id at all', () => {
+    expect(displayIdOf('privateEndpoint', { endpointServiceId: 'b'.repeat(24) })).toBe('');
   });
 
   it('counts endpoints, and only endpoints, as dependents of another kind', () => {
