@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { AtlasApiError, AtlasClient, clearAuthCaches } from '../../lib/atlas';
 import type { HttpCall } from '../../lib/atlas/http';
 import { loadConfig } from '../../lib/config';
-import { LAST_PEER_SETTING, UnprovenNotFoundError, readOrGone, type Observation } from '../../lib/kinds';
+import { LAST_PEER_SETTING, UnprovenNotFoundError, describeError, projectParent, readOrGone, whyNotEvidence, type Observation } from '../../lib/kinds';
 import { suspectedApiFaults } from '../../lib/plan';
+import { FakeAtlas, atlasError, ok, route } from '../support/fake-atlas';
 import { observe } from '../support/observations';
 
 /** A client whose every request is answered with `status` and `body` (content type as given). */
@@ -68,6 +69,85 @@ describe('readOrGone: gone only on positive evidence', () => {
     await readOrGone(PEER, async () => 'x', parent);
     await readOrGone(PEER, fail(notFound({ atlasBody: false })), parent).catch(() => undefined);
     expect(asked).toBe(0);
+  });
+});
+
+describe('readOrGone: every other failure keeps its meaning', () => {
+  it.each([
+    ['a 503', new AtlasApiError({ status: 503, errorCode: 'SERVICE_UNAVAILABLE', operation: 'GET /x', atlasBody: true })],
+    ['a 403', new AtlasApiError({ status: 403, errorCode: 'ORG_REQUIRES_ACCESS_LIST', operation: 'GET /x', atlasBody: true })],
+    ['a 400 with a gone code', new AtlasApiError({ status: 400, errorCode: 'PEER_NOT_FOUND', operation: 'GET /x', atlasBody: true })],
+    ['an error that is not an answer', new TypeError('bad ref')],
+  ])('rethrows %s from the read as it is, without asking for the parent', async (_what, error) => {
+    let asked = 0;
+
+    await expect(readOrGone(PEER, fail(error), async () => void asked++)).rejects.toBe(error);
+    expect(asked).toBe(0);
+  });
+
+  it.each([
+    ['a 503', new AtlasApiError({ status: 503, errorCode: 'SERVICE_UNAVAILABLE', operation: 'GET /groups/x', atlasBody: true })],
+    ['an error that is not an answer', new TypeError('socket closed')],
+  ])('rethrows %s from the parent read as it is', async (_what, error) => {
+    await expect(readOrGone(PEER, fail(notFound({})), fail(error))).rejects.toBe(error);
+  });
+
+  it('returns what the read returns, the parent unread', async () => {
+    await expect(readOrGone(PEER, async () => ({ id: 'x' }), fail(new Error('not asked')))).resolves.toEqual({ id: 'x' });
+  });
+
+  it('says why a 404 is not evidence, and nothing when it is', () => {
+    expect(whyNotEvidence(PEER, notFound({}))).toBeUndefined();
+    expect(whyNotEvidence(PEER, notFound({ atlasBody: false }))).toBe('the answer carries no Atlas error body');
+    expect(whyNotEvidence(PEER, notFound({ errorCode: 'GROUP_NOT_FOUND' }))).toBe('GROUP_NOT_FOUND does not name a missing resource of this kind');
+  });
+
+  it('keeps the code and operation of the 404 it stands for, and says why in its message', () => {
+    const answer = notFound({ errorCode: 'HTTP_404', atlasBody: false, operation: 'GET /groups/a/peers/b' });
+
+    const error = new UnprovenNotFoundError(answer, 'because');
+
+    expect(error).toMatchObject({ name: 'UnprovenNotFoundError', retryable: true, status: 404, errorCode: 'HTTP_404', operation: 'GET /groups/a/peers/b' });
+    expect(error.message).toBe(`${answer.message} (not evidence that it is gone: because)`);
+  });
+});
+
+describe('projectParent: a resource whose parent is its project', () => {
+  const P = 'a'.repeat(24);
+
+  it('reads the project, once per pass', async () => {
+    const atlas = new FakeAtlas().on('GET', route.project(P), ok({ id: P, name: 'p', orgId: P }));
+    const parentRead = projectParent(atlas.context(), P);
+
+    await parentRead();
+    await parentRead();
+
+    expect(atlas.requests).toEqual([`GET ${route.project(P)}`]);
+  });
+
+  it('rejects with what Atlas answered for the project', async () => {
+    const atlas = new FakeAtlas().on('GET', route.project(P), atlasError(404, 'GROUP_NOT_FOUND'));
+
+    await expect(projectParent(atlas.context(), P)()).rejects.toMatchObject({ status: 404, errorCode: 'GROUP_NOT_FOUND' });
+  });
+
+  it('does not read a project the sweep already read in this pass', async () => {
+    const atlas = new FakeAtlas();
+
+    await projectParent(atlas.context('v2', [P]), P)();
+
+    expect(atlas.requests).toEqual([]);
+  });
+});
+
+describe('describeError: what an observation keeps of a failed read', () => {
+  it('marks a 404 that proved nothing, keeps an Atlas code, and keeps only the message of anything else', () => {
+    const answer = notFound({ errorCode: 'HTTP_404', atlasBody: false });
+
+    expect(describeError(new UnprovenNotFoundError(answer, 'x'))).toEqual({ message: expect.stringContaining('not evidence'), errorCode: 'HTTP_404', unprovenNotFound: true });
+    expect(describeError(notFound({ status: 500, errorCode: 'UNEXPECTED_ERROR' }))).toEqual({ message: expect.any(String), errorCode: 'UNEXPECTED_ERROR' });
+    expect(describeError(new Error('boom'))).toEqual({ message: 'boom' });
+    expect(describeError('text')).toEqual({ message: 'text' });
   });
 });
 
