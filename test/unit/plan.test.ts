@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { registerKind, unregisterKind, type Classification, type Observation, type ResourceKind } from '../../lib/kinds';
 import { NO_GRACE, admit, findStale, holdCandidates, holdForCap, planDeletions, type PlanSettings } from '../../lib/plan';
+import { memoryBudget, spendBudget } from '../../lib/run';
 import { parseRegistry, protectionsFor } from '../../lib/protections';
 import { observe } from '../support/observations';
 
@@ -163,12 +164,37 @@ describe('findStale: endpoints a service waits for', () => {
 describe('the cap and holdCandidates', () => {
   const three = [observe.awsPeer('FAILED'), observe.peer('GCP', 'FAILED'), observe.streams('FAILED')];
 
-  it('plans as many candidates as the cap, and none once they exceed it', () => {
-    expect(planDeletions(three, settings({ maxDeletionsPerRun: 3 })).candidates).toHaveLength(3);
-    const over = planDeletions(three, settings({ maxDeletionsPerRun: 2 }));
+  it('leaves the cap to the run\'s deletion budget: planning plans every candidate whatever the cap', () => {
+    const plan = planDeletions(three, settings({ maxDeletionsPerRun: 0 }));
+    expect([plan.candidates.length, plan.capExceeded]).toEqual([3, undefined]);
+  });
+
+  it('the budget takes a project whose candidates fit exactly, and holds one past it with the reason', async () => {
+    const asScan = (cap: number) => ({ ...planDeletions(three, settings({ maxDeletionsPerRun: cap })), projectId: 'a'.repeat(24), seen: 3, errors: [], apiCalls: 0, durationMs: 0 });
+    const fits = asScan(3);
+    expect(await spendBudget(fits, memoryBudget(3))).toBe(true);
+    expect([fits.candidates.length, fits.capExceeded]).toEqual([3, undefined]);
+
+    const over = asScan(2);
+    expect(await spendBudget(over, memoryBudget(2))).toBe(false);
     expect(over.candidates).toEqual([]);
     expect(over.capExceeded).toEqual({ found: 3, cap: 2 });
-    expect(over.kept.map((k) => [k.cause, k.reason])).toEqual(Array(3).fill(['cap', 'not planned: 3 candidates exceed the cap of 2 deletions per run']));
+    expect(over.kept.map((k) => [k.cause, k.reason])).toEqual(Array(3).fill(['cap', 'held by the cap: 3 candidates in this project, more than the 2 deletions a run may make (MAX_DELETIONS_PER_RUN)']));
+  });
+
+  it('the budget holds a project that fits the cap but not what other projects left, saying so', async () => {
+    const budget = memoryBudget(4);
+    const first = { ...planDeletions(three, settings()), projectId: 'a'.repeat(24), seen: 3, errors: [], apiCalls: 0, durationMs: 0 };
+    const second = { ...planDeletions(three, settings()), projectId: 'b'.repeat(24), seen: 3, errors: [], apiCalls: 0, durationMs: 0 };
+    const small = { ...planDeletions([observe.streams('FAILED')], settings()), projectId: 'c'.repeat(24), seen: 1, errors: [], apiCalls: 0, durationMs: 0 };
+
+    expect(await spendBudget(first, budget)).toBe(true);
+    expect(await spendBudget(second, budget)).toBe(false);
+    // What is left (1) still takes a project that fits it.
+    expect(await spendBudget(small, budget)).toBe(true);
+    expect(second.kept.map((k) => k.reason)).toEqual(Array(3).fill("held by the cap: the run's 4 deletions (MAX_DELETIONS_PER_RUN) are taken by its other projects"));
+    expect(await budget.take(1)).toBe(false);
+    expect(await memoryBudget(0).take(0)).toBe(true);
   });
 
   it('moves only the candidates it selects, each either kept or planned', () => {
