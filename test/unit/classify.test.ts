@@ -16,7 +16,8 @@ describe('privateEndpoint.classify', () => {
   it('keeps an endpoint of a dead service that is already being deleted', () =>
     keeps(observe.endpoint('GCP', 'DELETING', { parent: { id: 'b'.repeat(24), status: 'FAILED' } })));
   it.each([
-    ['AWS', 'AVAILABLE'], ['AWS', 'PENDING_ACCEPTANCE'], ['AWS', 'PENDING'], ['AWS', 'NONE'], ['AWS', 'DELETING'],
+    // FAILED is not an AWS connectionStatus: an AWS endpoint is deleted only when AWS rejected it.
+    ['AWS', 'AVAILABLE'], ['AWS', 'PENDING_ACCEPTANCE'], ['AWS', 'PENDING'], ['AWS', 'NONE'], ['AWS', 'DELETING'], ['AWS', 'FAILED'],
     ['AZURE', 'AVAILABLE'], ['AZURE', 'INITIATING'], ['AZURE', 'DELETING'],
     ['GCP', 'AVAILABLE'], ['GCP', 'INITIATING'], ['GCP', 'VERIFIED'], ['GCP', 'SOMETHING_NEW'],
   ] as const)('keeps a %s endpoint in state %s', (provider, state) => keeps(observe.endpoint(provider, state)));

@@ -124,3 +124,14 @@ describe('the deletion budget', () => {
     expect(calls).toEqual([['sweep-1', 1, 5, 42], ['sweep-1', 3, 5, 42]]);
   });
 });
+
+describe('endpointIdsOf on evidence fields', () => {
+  it('reads the provider\'s list of ids, none when the field is missing, and only the strings in it', async () => {
+    const { endpointIdsOf } = await import('../../lib/kinds/endpoint-services');
+    expect(endpointIdsOf({}, 'AWS')).toEqual([]);
+    expect(endpointIdsOf({ interfaceEndpoints: 'vpce-0123456789abcdef0' }, 'AWS')).toEqual([]);
+    expect(endpointIdsOf({ interfaceEndpoints: ['vpce-0123456789abcdef0', 5, null] }, 'AWS')).toEqual(['vpce-0123456789abcdef0']);
+    expect(endpointIdsOf({ privateEndpoints: ['/subscriptions/x'], endpointGroupNames: ['g'] }, 'AZURE')).toEqual(['/subscriptions/x']);
+    expect(endpointIdsOf({ privateEndpoints: ['/subscriptions/x'], endpointGroupNames: ['g'] }, 'GCP')).toEqual(['g']);
+  });
+});

@@ -237,6 +237,16 @@ describe('findStale: a verdict and its rule go together', () => {
   const odd: Observation = { ref: { projectId: 'a'.repeat(24), kind: 'oddThing', ids: { thingId: 'c'.repeat(24) } }, id: 'c'.repeat(24), found: true, state: 'ODD', fields: {} };
   afterEach(() => unregisterKind('oddThing'));
 
+  it('keeps a resource whose id has the wrong format, whatever its kind would say, with the reason that says so', () => {
+    registerKind(oddKind({ verdict: 'delete', rule: 'odd-rule', reason: 'odd' }));
+    const malformed: Observation = { ...odd, ref: { ...odd.ref, ids: { thingId: '../x' } }, id: '../x' };
+
+    const plan = planDeletions([malformed], settings());
+
+    expect(plan.candidates).toEqual([]);
+    expect(plan.kept).toEqual([expect.objectContaining({ state: 'INVALID_ID', cause: 'state', reason: 'oddThing thingId "../x" has an unexpected format; it is never sent to Atlas' })]);
+  });
+
   it.each([
     ['a keep that names a rule', { verdict: 'keep', rule: 'odd-rule', reason: 'fine' }],
     ['a delete that names no rule', { verdict: 'delete', reason: 'no rule' }],
