@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeleteJob } from '../../lib/jobs';
-import { KIND_NAMES, displayIdOf, keep, registerKind, unregisterKind, type ResourceKind } from '../../lib/kinds';
+import { KIND_NAMES, displayIdOf, registerKind, unregisterKind, type ResourceKind } from '../../lib/kinds';
 import { historyEntry } from '../../lib/ledger';
+import { fixtureKind } from '../support/fixture-kind';
 
 const PARENT = 'a'.repeat(24);
 const CHILD = 'b'.repeat(24);
@@ -10,25 +11,14 @@ const CHILD = 'b'.repeat(24);
  * A kind addressed by two ids whose own id is not called `endpointId`: what a display id picked by a
  * field name, or by the first id, would get wrong. Only its ids are used; its Atlas calls never run.
  */
-const nestedThing: ResourceKind = {
-  name: 'nestedThing',
+const nestedThing: ResourceKind = fixtureKind('nestedThing', {
   atlasUiPage: 'nested/things',
   idFields: [
     { name: 'parentId', format: 'objectId' },
     { name: 'thingId', format: 'objectId' },
   ],
-  needsProvider: false,
-  deleteAfter: [],
   rules: [{ name: 'broken-nested-thing', why: 'The nested thing is BROKEN.' }],
-  deletingStates: new Set(),
-  alreadyDeletingCodes: new Set(),
-  goneCodes: new Set(),
-  hasDependentsCodes: new Set(),
-  list: () => Promise.reject(new Error('not called')),
-  get: () => Promise.reject(new Error('not called')),
-  delete: () => Promise.reject(new Error('not called')),
-  classify: () => keep('not called'),
-};
+});
 
 beforeAll(() => registerKind(nestedThing));
 afterAll(() => {

@@ -4,6 +4,7 @@ import { NO_GRACE, admit, findStale, holdCandidates, holdForCap, planDeletions, 
 import { memoryBudget, spendBudget } from '../../lib/run';
 import { parseRegistry, protectionsFor } from '../../lib/protections';
 import { observe } from '../support/observations';
+import { fixtureKind } from '../support/fixture-kind';
 
 const settings = (extra: Partial<PlanSettings> = {}): PlanSettings => ({ disabledRules: new Set(), protectedResourceIds: new Set(), maxDeletionsPerRun: 100, grace: NO_GRACE, ...extra });
 
@@ -218,22 +219,7 @@ describe('the cap and holdCandidates', () => {
 
 describe('findStale: a verdict and its rule go together', () => {
   /** A kind whose classify answers whatever the test needs, to check what the plan does with it. */
-  const oddKind = (verdict: Classification): ResourceKind => ({
-    name: 'oddThing',
-    atlasUiPage: 'x',
-    idFields: [{ name: 'thingId', format: 'objectId' }],
-    needsProvider: false,
-    deleteAfter: [],
-    rules: [{ name: 'odd-rule', why: 'odd' }],
-    deletingStates: new Set(),
-    alreadyDeletingCodes: new Set(),
-    goneCodes: new Set(),
-    hasDependentsCodes: new Set(),
-    list: () => Promise.reject(new Error('not called')),
-    get: () => Promise.reject(new Error('not called')),
-    delete: () => Promise.reject(new Error('not called')),
-    classify: () => verdict,
-  });
+  const oddKind = (verdict: Classification): ResourceKind => fixtureKind('oddThing', { rules: [{ name: 'odd-rule', why: 'odd' }], classify: () => verdict });
   const odd: Observation = { ref: { projectId: 'a'.repeat(24), kind: 'oddThing', ids: { thingId: 'c'.repeat(24) } }, id: 'c'.repeat(24), found: true, state: 'ODD', fields: {} };
   afterEach(() => unregisterKind('oddThing'));
 

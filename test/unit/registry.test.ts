@@ -11,7 +11,6 @@ import {
   isDependentKind,
   isKindName,
   isRuleName,
-  keep,
   kindNameSchema,
   kindOf,
   registerKind,
@@ -23,6 +22,7 @@ import {
   type RuleName,
 } from '../../lib/kinds';
 import { observe } from '../support/observations';
+import { fixtureKind } from '../support/fixture-kind';
 
 const PROVIDERS: readonly Provider[] = ['AWS', 'AZURE', 'GCP'];
 
@@ -166,23 +166,8 @@ describe('beingDeleted: Atlas is already removing it', () => {
 });
 
 describe('registerKind', () => {
-  const fixture = (name: string, extra: Partial<ResourceKind> = {}): ResourceKind => ({
-    name,
-    atlasUiPage: 'x',
-    idFields: [{ name: 'thingId', format: 'objectId' }],
-    needsProvider: false,
-    deleteAfter: [],
-    rules: [{ name: `broken-${name}`, why: 'broken', age: true }],
-    deletingStates: new Set(),
-    alreadyDeletingCodes: new Set(),
-    goneCodes: new Set(),
-    hasDependentsCodes: new Set(),
-    list: () => Promise.reject(new Error('not called')),
-    get: () => Promise.reject(new Error('not called')),
-    delete: () => Promise.reject(new Error('not called')),
-    classify: () => keep('not called'),
-    ...extra,
-  });
+  const fixture = (name: string, extra: Partial<ResourceKind> = {}): ResourceKind =>
+    fixtureKind(name, { rules: [{ name: `broken-${name}`, why: 'broken', age: true }], ...extra });
   afterEach(() => {
     for (const name of ['thing', 'otherThing', 'childThing']) unregisterKind(name);
   });
