@@ -422,7 +422,10 @@ describe('atlas-janitor reports', () => {
       const [header, , ...rows] = section(stdout, /^marked, waiting for their grace period/);
       expect(header).toMatch(/\brule\b.*\breason\b/);
       const waiting = json.kept.filter((k: { cause: string }) => k.cause === 'grace') as { kind: string; id: string; rule: string; reason: string }[];
-      expect(rows).toHaveLength(waiting.length);
+      // The two runs are separate scans: the text run's rows are counted against its own heading, and every
+      // resource the JSON run saw waiting has its row (a full run under load once saw one more, 20, in text).
+      expect(rows).toHaveLength(Number(/marked, waiting for their grace period \((\d+)/.exec(stdout)?.[1]));
+      expect(rows.length).toBeGreaterThanOrEqual(waiting.length);
       expect(waiting.map((k) => k.rule)).toEqual(expect.arrayContaining(['pending-peer', 'rejected-aws-endpoint']));
       // Projects finish in any order: each resource's row is found by its kind and id columns, not by its place.
       for (const k of waiting) {
