@@ -5,7 +5,7 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { needsAPerson } from '../lib/credentials';
 import { MessageValidationError, deadLetterNow, messageRefOf, parseScanRequest, retryLater } from '../lib/jobs';
 import { countReportNotStored, countScan, failWhenAPersonIsNeeded, invocationDeadline, logger, needsAPersonIn, runtimeDeps, sqsEventShape } from '../lib/lambda';
-import { reportCandidates, scanRequestMessage, type ScanMessageResult } from '../lib/run';
+import { keptByCause, reportCandidates, scanRequestMessage, type ScanMessageResult } from '../lib/run';
 import { reportError } from '../lib/scan';
 
 const processor = new BatchProcessor(EventType.SQS);
@@ -51,7 +51,7 @@ function logScan({ result, reportNotStored }: ScanMessageResult): void {
     seen: scan.seen,
     candidates: reportCandidates(result),
     kept: scan.kept.length,
-    keptByCause: Object.fromEntries([...new Set(scan.kept.map((k) => k.cause))].map((cause) => [cause, scan.kept.filter((k) => k.cause === cause).length])),
+    keptByCause: keptByCause(scan.kept),
     errors: scan.errors,
     capExceeded: scan.capExceeded,
     enqueued: result.enqueued,

@@ -6,6 +6,7 @@ import { ReportMerger, type ReportError, type ScanReport, type SweepManifest } f
 import { reportError, type ApiCallCounter } from '../scan';
 import { mapLimit } from '../concurrency/map-limit';
 import { memoryBudget } from './budget';
+import type { Protection } from '../protections';
 import type { JanitorDeps } from './deps';
 import { projectReport } from './report-builder';
 import { scanOneRequest, wrapFactory, type ProjectScanResult } from './scan-run';
@@ -14,6 +15,8 @@ import { scanOneRequest, wrapFactory, type ProjectScanResult } from './scan-run'
 export interface SweepWork {
   manifest: SweepManifest;
   requests: ScanRequest[];
+  /** The protection registry the finding read: an in-process run plans with it, not a second read. */
+  registry: readonly Protection[];
   /** The calls the finding made; an in-process run goes on counting with it. */
   counter: ApiCallCounter;
   startedAt: number;
@@ -73,7 +76,7 @@ export class InProcessExecutor implements ScanExecutor<{ report: ScanReport; job
     const { deps, options } = this;
     const merger = new ReportMerger(work.manifest);
     const budget = memoryBudget(deps.config.maxDeletionsPerRun);
-    const registry = (await deps.protections?.load()) ?? [];
+    const registry = work.registry;
     const errors: ReportError[] = [];
     const jobs: DeleteJob[] = [];
     let scanned = 0;

@@ -1,5 +1,5 @@
 export { buildDeps, type ClientSettings, type JanitorDeps } from './deps';
-export { notifyProjectScan, projectReport, reportCandidates } from './report-builder';
+export { keptByCause, notifyProjectScan, projectReport, reportCandidates } from './report-builder';
 export {
   effectiveMode,
   enqueueJobs,

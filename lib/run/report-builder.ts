@@ -1,3 +1,4 @@
+import type { Kept } from '../plan';
 import type { Protection } from '../protections';
 import { keptGroupOf, type ReportCandidate, type ScanReport } from '../report';
 import { jobIdFor } from '../jobs';
@@ -10,14 +11,19 @@ function expiredProtections(expired: readonly Protection[]): Pick<ScanReport, 'e
   return { expiredProtections: expired.map((p) => ({ selector: p.selector, owner: p.owner, reason: p.reason, expiredAt: new Date(p.expiresAt).toISOString() })) };
 }
 
+/** Kept entries counted by cause. */
+export function keptByCause(kept: readonly Kept[]): ScanReport['keptByCause'] {
+  const counts: ScanReport['keptByCause'] = {};
+  for (const k of kept) counts[k.cause] = (counts[k.cause] ?? 0) + 1;
+  return counts;
+}
+
 /**
  * One project's report: what the scan function stores for the sweep's page and sends in its notice, and
  * what a sweep in one process merges. Every kept entry is listed; ReportMerger samples them for a sweep.
  */
 export function projectReport(result: ProjectScanResult): ScanReport {
   const { scan } = result;
-  const keptByCause: ScanReport['keptByCause'] = {};
-  for (const k of scan.kept) keptByCause[k.cause] = (keptByCause[k.cause] ?? 0) + 1;
   return {
     sweepId: result.sweepId,
     mode: result.mode,
@@ -37,7 +43,7 @@ export function projectReport(result: ProjectScanResult): ScanReport {
     candidates: reportCandidates(result),
     kept: scan.kept,
     keptTotal: scan.kept.length,
-    keptByCause,
+    keptByCause: keptByCause(scan.kept),
     keptUnread: scan.kept.filter((k) => keptGroupOf(k) === 'failedRead').length,
     errors: scan.errors,
     enqueued: result.enqueued,

@@ -90,6 +90,7 @@ async function findWork(deps: JanitorDeps, request: SweepEvent): Promise<SweepWo
       ...(expired.length > 0 ? { expiredProtections: expired.map((p) => ({ selector: p.selector, owner: p.owner, reason: p.reason, expiredAt: new Date(p.expiresAt).toISOString() })) } : {}),
     },
     requests: targets.map((t) => scanRequest(t, sweepId, mode, request)),
+    registry,
     counter,
     startedAt,
   };

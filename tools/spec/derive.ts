@@ -3,7 +3,7 @@
  * (paths, methods, operation ids, parameters, schemas, patterns, enums, media types, status codes),
  * none of MongoDB's prose (descriptions, summaries, examples, external docs, titles, tags). The contract
  * tests read the derived copy, so a clone of the repository alone can run them; a drift test derives it
- * again wherever the published subset is present (CI keeps it at ../shared/atlas-openapi/).
+ * again wherever MongoDB's published subset is given to it; without one, that test skips and says why.
  *
  * Usage: npx tsx tools/spec/derive.ts PUBLISHED_SUBSET.yaml   (rewrites FACTS_PATH)
  */
