@@ -29,9 +29,13 @@ const RESOURCE_READS = ['getPrivateEndpoint', 'v1GetInterfaceEndpoint', 'getPriv
  * resource read, and permission refusals about one project of the estate (Atlas's NOT_ORG_GROUP_CREATOR,
  * a 403): none may make the janitor delete, count a job done, or drop the other projects.
  */
-function evidenceFaults(estate: Record<string, unknown>): FaultRule[] {
+function refusingProjectOf(estate: Record<string, unknown>): string {
   const projects = (estate['orgs'] as { projects: { id: string }[] }[]).flatMap((o) => o.projects);
-  const refusing = projects[projects.length - 1]!.id;
+  return projects[projects.length - 1]!.id;
+}
+
+function evidenceFaults(estate: Record<string, unknown>): FaultRule[] {
+  const refusing = refusingProjectOf(estate);
   return [
     ...RESOURCE_READS.flatMap((operationId): FaultRule[] => [
       { match: { operationId }, status: 404, bare: true, rate: 0.08 },
@@ -59,6 +63,8 @@ export interface ChaosRow {
   wallMs: number;
   /** Each nightly sweep of the run: stale before and after, kept by cause. */
   rounds: SweepRound[];
+  /** The project whose requests are refused at random with 401/403: what stays there needs a person. */
+  refusingProject: string;
 }
 
 /**
@@ -89,6 +95,7 @@ export async function chaos(seeds: number, projects: number, firstSeed = 1, swee
       faults: r.apiCalls.faultsInjected,
       wallMs: r.wallTimeMs,
       rounds: r.rounds,
+      refusingProject: refusingProjectOf(estate),
     });
     const left = r.rounds.map((round) => round.staleAfter).join(' → ');
     process.stderr.write(`… seed ${seed}: ${r.totals.deleted}/${r.totals.found} deleted, stale left after each sweep ${left}, ${r.apiCalls.faultsInjected} faults\n`);
@@ -110,13 +117,20 @@ export function convergence(rows: readonly ChaosRow[]): string {
     return [i + 1, sum((round) => round.staleBefore), sum((round) => round.staleBefore - round.staleAfter), sum((round) => round.staleAfter), sum((round) => round.deadLettered), ...causes.map((c) => sum((round) => round.keptByCause[c] ?? 0))];
   });
   const left = rows.reduce((n, r) => n + (r.rounds.at(-1)?.staleAfter ?? r.stale), 0);
+  const leftWhereRefused = rows.reduce((n, r) => n + (r.rounds.at(-1)?.staleAfterByProject[r.refusingProject] ?? 0), 0);
+  const leftElsewhere = left - leftWhereRefused;
   const wrong = rows.reduce((n, r) => n + r.wronglyTouched, 0);
   const lost = rows.reduce((n, r) => n + r.lost, 0);
   return [
     table(['sweep', 'stale before', 'deleted', 'stale after', 'dead-lettered', ...causes.map((c) => `kept: ${c}`)], lines),
     '',
-    `after ${sweeps} sweep(s): ${stale - left} of ${stale} stale resources deleted (${((100 * (stale - left)) / Math.max(1, stale)).toFixed(1)}%), ${left} left; wrongly touched ${wrong}, lost ${lost}`,
+    `after ${sweeps} sweep(s): ${stale - left} of ${stale} stale resources deleted (${percent(stale - left, stale)}), ${left} left; wrongly touched ${wrong}, lost ${lost}`,
+    `left in the project that refuses 13% of requests with 401/403 (a person must give the key its role): ${leftWhereRefused}; left elsewhere: ${leftElsewhere}`,
   ].join('\n');
+}
+
+function percent(part: number, whole: number): string {
+  return `${((100 * part) / Math.max(1, whole)).toFixed(1)}%`;
 }
 
 async function main(): Promise<void> {

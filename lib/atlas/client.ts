@@ -23,6 +23,7 @@ import {
   type V1InterfaceEndpoint,
   type V1PrivateEndpointConnection,
 } from './schemas';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 import { Transport, type RequestSpec, type TransportOptions, type TransportStats } from './transport';
 
 export const DEFAULT_BASE_URL = 'https://cloud.mongodb.com';
@@ -66,12 +67,15 @@ const V1 = '/api/atlas/v1.0';
 export class AtlasClient {
   readonly baseUrl: string;
   readonly apiGeneration: ApiGeneration;
+  /** How this client backs off between attempts; callers that read again on their own pace by it too. */
+  readonly retry: RetryPolicy;
   readonly #transport: Transport;
   readonly #itemsPerPage: number;
 
   constructor(options: AtlasClientOptions) {
     this.baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
     this.apiGeneration = options.apiGeneration ?? 'v2';
+    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#transport = new Transport({ ...options, baseUrl: this.baseUrl });
     this.#itemsPerPage = Math.min(ITEMS_PER_PAGE, Math.max(1, Math.floor(options.itemsPerPage ?? ITEMS_PER_PAGE)));
   }

@@ -31,24 +31,42 @@ export function whyNotEvidence(kind: Pick<ResourceKind, 'goneCodes'>, answer: At
 }
 
 /**
- * Runs a read of one resource of `kind`; `undefined` when Atlas proved it gone. `parentRead` confirms the
- * parent was read in this pass (memoised by the scan context) and rejects when it could not be. Every
- * other 404 becomes an UnprovenNotFoundError; other errors propagate as they are.
+ * Reads of one resource before a 404 that proves nothing is given up as a failed read. Such a 404 (a proxy's
+ * bare page, an unknown code, GROUP_NOT_FOUND for a project just read) is usually a passing fault: read
+ * again at once, a resource that is there answers, and one that is gone answers with its kind's code. Left
+ * to the next night, it would keep a stale resource another day (or turn a job into a dead letter).
  */
-export async function readOrGone<T>(kind: Pick<ResourceKind, 'goneCodes'>, read: () => Promise<T>, parentRead: () => Promise<void>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (error) {
-    if (!(error instanceof AtlasApiError) || error.status !== 404) throw error;
-    const why = whyNotEvidence(kind, error);
-    if (why) throw new UnprovenNotFoundError(error, why);
+export const UNPROVEN_404_ATTEMPTS = 3;
+
+
+/**
+ * Runs a read of one resource of `kind`; `undefined` when Atlas proved it gone. `parentRead` confirms the
+ * parent was read in this pass (memoised by the scan context) and rejects when it could not be. A 404 that
+ * proves nothing is read again after `pause` (UNPROVEN_404_ATTEMPTS reads in all), then becomes an UnprovenNotFoundError;
+ * other errors propagate as they are.
+ */
+export async function readOrGone<T>(kind: Pick<ResourceKind, 'goneCodes'>, read: () => Promise<T>, parentRead: () => Promise<void>, pause: ReadContext['pauseBeforeRereading']): Promise<T | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    let answer: AtlasApiError;
+    try {
+      return await read();
+    } catch (error) {
+      if (!(error instanceof AtlasApiError) || error.status !== 404) throw error;
+      answer = error;
+    }
+    const why = whyNotEvidence(kind, answer);
+    if (why) {
+      if (attempt >= UNPROVEN_404_ATTEMPTS) throw new UnprovenNotFoundError(answer, why);
+      await pause(attempt);
+      continue;
+    }
     try {
       await parentRead();
     } catch (parentError) {
       // A parent that is itself missing (or hidden by a proxy) proves nothing about the child; any other
       // failure (a 503, a refused key) keeps its own meaning for the caller.
       if (!(parentError instanceof AtlasApiError) || parentError.status !== 404) throw parentError;
-      throw new UnprovenNotFoundError(error, `its parent could not be read: ${parentError.message}`);
+      throw new UnprovenNotFoundError(answer, `its parent could not be read: ${parentError.message}`);
     }
     return undefined;
   }

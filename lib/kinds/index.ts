@@ -20,7 +20,7 @@ export { hasIdFormat, malformedIdOf, screenIds, shownId } from './id-check';
 export { LAST_PEER_SETTING } from './network-peering';
 export { v1AsEndpointService } from './endpoint-services';
 export { describeError, fieldsOf, keep, remove } from './common';
-export { UnprovenNotFoundError, projectParent, readOrGone, whyNotEvidence } from './evidence';
+export { UNPROVEN_404_ATTEMPTS, UnprovenNotFoundError, projectParent, readOrGone, whyNotEvidence } from './evidence';
 export type {
   Classification,
   IdField,

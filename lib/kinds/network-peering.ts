@@ -65,7 +65,7 @@ export const networkPeering: ResourceKind = {
     const provider = ref.provider ?? 'AWS';
     const id = peerId(ref);
     const read = () => (ctx.apiGeneration === 'v1' ? ctx.atlas.v1GetPeer(ref.projectId, id) : ctx.atlas.getPeer(ref.projectId, id));
-    const peer = await readOrGone(networkPeering, read, projectParent(ctx, ref.projectId));
+    const peer = await readOrGone(networkPeering, read, projectParent(ctx, ref.projectId), ctx.pauseBeforeRereading);
     if (!peer) return { ref, id, found: false, state: NOT_FOUND, fields: {} };
     return observe(ref.projectId, provider, peer);
   },

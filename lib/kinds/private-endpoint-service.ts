@@ -36,7 +36,7 @@ export const privateEndpointService: ResourceKind = {
 
   async get(ctx, ref) {
     const provider = ref.provider ?? 'AWS';
-    const service = await readOrGone(privateEndpointService, () => readService(ctx, ref.projectId, provider, serviceId(ref)), projectParent(ctx, ref.projectId));
+    const service = await readOrGone(privateEndpointService, () => readService(ctx, ref.projectId, provider, serviceId(ref)), projectParent(ctx, ref.projectId), ctx.pauseBeforeRereading);
     if (!service) return { ref, id: serviceId(ref), found: false, state: NOT_FOUND, fields: {} };
     return observe(ref.projectId, provider, service);
   },

@@ -54,10 +54,10 @@ export const privateEndpoint: ResourceKind = {
   async get(ctx, ref) {
     const provider = ref.provider ?? 'AWS';
     const { endpointServiceId, endpointId } = endpointIds(ref);
-    const service = await readOrGone({ goneCodes: SERVICE_GONE_CODES }, () => readService(ctx, ref.projectId, provider, endpointServiceId), projectParent(ctx, ref.projectId));
+    const service = await readOrGone({ goneCodes: SERVICE_GONE_CODES }, () => readService(ctx, ref.projectId, provider, endpointServiceId), projectParent(ctx, ref.projectId), ctx.pauseBeforeRereading);
     if (!service) return { ref, id: endpointId, found: false, state: NOT_FOUND, fields: {} };
     const listed = endpointIdsOf(service, provider).includes(endpointId);
-    const endpoint = await readOrGone(privateEndpoint, () => readEndpoint(ctx, ref.projectId, provider, endpointServiceId, endpointId), SERVICE_READ);
+    const endpoint = await readOrGone(privateEndpoint, () => readEndpoint(ctx, ref.projectId, provider, endpointServiceId, endpointId), SERVICE_READ, ctx.pauseBeforeRereading);
     const parent = { id: service.id, status: service.status };
     if (!endpoint) return { ref, id: endpointId, found: listed, state: NOT_FOUND, fields: {}, parent };
     return { ref, id: endpointId, found: true, state: endpointState(provider, endpoint), fields: fieldsOf(endpoint), parent };
@@ -105,7 +105,7 @@ async function observeListed(
   // already being deleted must not be planned again.
   let endpoint: EndpointFields | undefined;
   try {
-    endpoint = await readOrGone(privateEndpoint, () => readEndpoint(ctx, projectId, provider, service.id, endpointId), SERVICE_READ);
+    endpoint = await readOrGone(privateEndpoint, () => readEndpoint(ctx, projectId, provider, service.id, endpointId), SERVICE_READ, ctx.pauseBeforeRereading);
   } catch (error) {
     // One unreadable endpoint must not hide the others of the project.
     return { ref, id: endpointId, found: true, state: READ_FAILED, fields: {}, parent, error: describeError(error) };

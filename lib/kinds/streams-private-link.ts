@@ -24,7 +24,7 @@ export const streamsPrivateLink: ResourceKind = {
 
   async get(ctx, ref) {
     const id = connectionId(ref);
-    const link = await readOrGone(streamsPrivateLink, () => ctx.atlas.getStreamsPrivateLink(ref.projectId, id), projectParent(ctx, ref.projectId));
+    const link = await readOrGone(streamsPrivateLink, () => ctx.atlas.getStreamsPrivateLink(ref.projectId, id), projectParent(ctx, ref.projectId), ctx.pauseBeforeRereading);
     if (!link) return { ref, id, found: false, state: NOT_FOUND, fields: {} };
     return observe(ref.projectId, link);
   },

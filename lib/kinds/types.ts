@@ -52,6 +52,8 @@ export interface ReadContext {
    * the project once, only when a 404 needs its parent confirmed). Rejects with what Atlas answered.
    */
   projectRead(projectId: string): Promise<void>;
+  /** The pause before reading one resource again after a 404 that proved nothing (`attempt`: reads so far). */
+  pauseBeforeRereading(attempt: number): Promise<void>;
 }
 
 /** One id a ref (and so a delete job) of a kind carries, and the format it is checked against before any URL. */

@@ -1,4 +1,5 @@
 import type { ApiGeneration, AtlasClient, EndpointService, Provider } from '../atlas';
+import { backoff } from '../concurrency/backoff';
 import { v1AsEndpointService, type ReadContext } from '../kinds';
 
 /**
@@ -12,6 +13,9 @@ export function createReadContext(atlas: AtlasClient, apiGeneration: ApiGenerati
   return {
     atlas,
     apiGeneration,
+    // The client's own backoff (200 ms, then 400 ms by default), jittered by half: soon enough for a
+    // passing proxy fault, never a tight loop.
+    pauseBeforeRereading: (attempt) => new Promise((resolve) => setTimeout(resolve, backoff(attempt, { base: atlas.retry.baseDelayMs, max: atlas.retry.maxDelayMs, jitter: 'half' }))),
     projectRead(projectId: string) {
       let read = projects.get(projectId);
       if (!read) projects.set(projectId, (read = atlas.getProject(projectId).then(() => undefined)));

@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { AtlasApiError, AtlasClient, clearAuthCaches } from '../../lib/atlas';
 import type { HttpCall } from '../../lib/atlas/http';
 import { loadConfig } from '../../lib/config';
-import { LAST_PEER_SETTING, UnprovenNotFoundError, describeError, projectParent, readOrGone, whyNotEvidence, type Observation } from '../../lib/kinds';
+import { LAST_PEER_SETTING, UNPROVEN_404_ATTEMPTS, UnprovenNotFoundError, describeError, projectParent, readOrGone, whyNotEvidence, type Observation } from '../../lib/kinds';
 import { suspectedApiFaults } from '../../lib/plan';
 import { FakeAtlas, atlasError, ok, route } from '../support/fake-atlas';
 import { observe } from '../support/observations';
+import { createReadContext } from '../../lib/scan/read-context';
 
 /** A client whose every request is answered with `status` and `body` (content type as given). */
 function answering(status: number, body: string, contentType: string): AtlasClient {
@@ -24,6 +25,7 @@ const PEER = { goneCodes: new Set(['PEER_NOT_FOUND']) };
 const notFound = (fields: Partial<ConstructorParameters<typeof AtlasApiError>[0]>) => new AtlasApiError({ status: 404, errorCode: 'PEER_NOT_FOUND', operation: 'GET /x', atlasBody: true, ...fields });
 const fail = (e: unknown) => () => Promise.reject(e);
 const readable = () => Promise.resolve();
+const noPause = () => Promise.resolve();
 
 describe('the client tells an Atlas 404 from a bare one', () => {
   it.each([
@@ -41,7 +43,7 @@ describe('the client tells an Atlas 404 from a bare one', () => {
 
 describe('readOrGone: gone only on positive evidence', () => {
   it('is gone with an Atlas body, the kind\'s code and the parent read', async () => {
-    await expect(readOrGone(PEER, fail(notFound({})), readable)).resolves.toBeUndefined();
+    await expect(readOrGone(PEER, fail(notFound({})), readable, noPause)).resolves.toBeUndefined();
   });
 
   it.each([
@@ -51,24 +53,78 @@ describe('readOrGone: gone only on positive evidence', () => {
     ['GROUP_NOT_FOUND', notFound({ errorCode: 'GROUP_NOT_FOUND' }), /GROUP_NOT_FOUND does not name/],
     ['the generic RESOURCE_NOT_FOUND (also a missing route)', notFound({ errorCode: 'RESOURCE_NOT_FOUND' }), /RESOURCE_NOT_FOUND does not name/],
   ])('%s is a failed read, retryable', async (_what, error, why) => {
-    const caught = await readOrGone(PEER, fail(error), readable).catch((e: unknown) => e);
+    const caught = await readOrGone(PEER, fail(error), readable, noPause).catch((e: unknown) => e);
     expect(caught).toBeInstanceOf(UnprovenNotFoundError);
     expect(caught).toMatchObject({ retryable: true, status: 404, errorCode: error.errorCode, message: expect.stringMatching(why) });
   });
 
   it('is a failed read when the parent answers 404 too, and the parent\'s other failures keep their meaning', async () => {
     const parentGone = notFound({ errorCode: 'GROUP_NOT_FOUND' });
-    await expect(readOrGone(PEER, fail(notFound({})), fail(parentGone))).rejects.toThrow(/its parent could not be read/);
+    await expect(readOrGone(PEER, fail(notFound({})), fail(parentGone), noPause)).rejects.toThrow(/its parent could not be read/);
     const refused = new AtlasApiError({ status: 401, errorCode: 'NOT_ORG_GROUP_CREATOR', operation: 'GET /groups/x', atlasBody: true });
-    await expect(readOrGone(PEER, fail(notFound({})), fail(refused))).rejects.toBe(refused);
+    await expect(readOrGone(PEER, fail(notFound({})), fail(refused), noPause)).rejects.toBe(refused);
   });
 
   it('never asks for the parent when the read succeeds or the 404 proves nothing', async () => {
     let asked = 0;
     const parent = async () => void asked++;
-    await readOrGone(PEER, async () => 'x', parent);
-    await readOrGone(PEER, fail(notFound({ atlasBody: false })), parent).catch(() => undefined);
+    await readOrGone(PEER, async () => 'x', parent, noPause);
+    await readOrGone(PEER, fail(notFound({ atlasBody: false })), parent, noPause).catch(() => undefined);
     expect(asked).toBe(0);
+  });
+});
+
+describe('readOrGone: a 404 that proves nothing is read again before it is given up', () => {
+  /** A read that answers each of `answers` in turn (an error is thrown), then the last one again. */
+  function answers(...sequence: unknown[]) {
+    let reads = 0;
+    const read = async () => {
+      const next = sequence[Math.min(reads++, sequence.length - 1)];
+      if (next instanceof Error) throw next;
+      return next;
+    };
+    return { read, reads: () => reads };
+  }
+  const bare = notFound({ errorCode: 'HTTP_404', atlasBody: false });
+
+  it(`reads ${UNPROVEN_404_ATTEMPTS} times in all, pausing between, then gives up as a failed read`, async () => {
+    const r = answers(bare);
+    const pauses: number[] = [];
+
+    const caught = await readOrGone(PEER, r.read, readable, async (attempt) => void pauses.push(attempt)).catch((e: unknown) => e);
+
+    expect(caught).toBeInstanceOf(UnprovenNotFoundError);
+    expect(r.reads()).toBe(UNPROVEN_404_ATTEMPTS);
+    expect(pauses).toEqual(Array.from({ length: UNPROVEN_404_ATTEMPTS - 1 }, (_, i) => i + 1));
+  });
+
+  it('returns the resource when the read after a bare 404 finds it', async () => {
+    const r = answers(bare, { id: 'p1', statusName: 'FAILED' });
+    await expect(readOrGone(PEER, r.read, readable, noPause)).resolves.toEqual({ id: 'p1', statusName: 'FAILED' });
+    expect(r.reads()).toBe(2);
+  });
+
+  it('is gone only when a later read brings the proof (the kind\'s code, the parent read)', async () => {
+    let parentAsked = 0;
+    const r = answers(notFound({ errorCode: 'GROUP_NOT_FOUND' }), notFound({}));
+    await expect(readOrGone(PEER, r.read, async () => void parentAsked++, noPause)).resolves.toBeUndefined();
+    expect([r.reads(), parentAsked]).toEqual([2, 1]);
+  });
+
+  it('never reads again after an answer that is not a 404', async () => {
+    const refused = new AtlasApiError({ status: 401, errorCode: 'NOT_ORG_GROUP_CREATOR', operation: 'GET /x', atlasBody: true });
+    const r = answers(bare, refused);
+    await expect(readOrGone(PEER, r.read, readable, noPause)).rejects.toBe(refused);
+    expect(r.reads()).toBe(2);
+  });
+
+  it('pauses between reads by the client\'s own backoff (a real clock, not a tight loop)', async () => {
+    const ctx = createReadContext(new AtlasClient({ baseUrl: 'https://atlas.invalid', credentials: { type: 'serviceAccount', clientId: 'mdb_sa_id_x', clientSecret: 'mdb_sa_sk_x' }, retry: { baseDelayMs: 200 } }), 'v2');
+    const r = answers(bare);
+    const started = Date.now();
+    await readOrGone(PEER, r.read, readable, ctx.pauseBeforeRereading).catch(() => undefined);
+    // 100–200 ms, then 200–400 ms.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(295);
   });
 });
 
@@ -81,7 +137,7 @@ describe('readOrGone: every other failure keeps its meaning', () => {
   ])('rethrows %s from the read as it is, without asking for the parent', async (_what, error) => {
     let asked = 0;
 
-    await expect(readOrGone(PEER, fail(error), async () => void asked++)).rejects.toBe(error);
+    await expect(readOrGone(PEER, fail(error), async () => void asked++, noPause)).rejects.toBe(error);
     expect(asked).toBe(0);
   });
 
@@ -89,11 +145,11 @@ describe('readOrGone: every other failure keeps its meaning', () => {
     ['a 503', new AtlasApiError({ status: 503, errorCode: 'SERVICE_UNAVAILABLE', operation: 'GET /groups/x', atlasBody: true })],
     ['an error that is not an answer', new TypeError('socket closed')],
   ])('rethrows %s from the parent read as it is', async (_what, error) => {
-    await expect(readOrGone(PEER, fail(notFound({})), fail(error))).rejects.toBe(error);
+    await expect(readOrGone(PEER, fail(notFound({})), fail(error), noPause)).rejects.toBe(error);
   });
 
   it('returns what the read returns, the parent unread', async () => {
-    await expect(readOrGone(PEER, async () => ({ id: 'x' }), fail(new Error('not asked')))).resolves.toEqual({ id: 'x' });
+    await expect(readOrGone(PEER, async () => ({ id: 'x' }), fail(new Error('not asked')), noPause)).resolves.toEqual({ id: 'x' });
   });
 
   it('says why a 404 is not evidence, and nothing when it is', () => {

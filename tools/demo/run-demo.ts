@@ -85,6 +85,8 @@ export interface SweepRound {
   /** Annotated stale resources present (not gone, not being deleted) before and after the sweep. */
   staleBefore: number;
   staleAfter: number;
+  /** The stale resources still there after the sweep, counted by the project that holds them. */
+  staleAfterByProject: Record<string, number>;
   /** What the sweep's scans kept, by cause (`state` holds failed reads, `suspectedApiFault` the breaker's holds). */
   keptByCause: Record<string, number>;
   scanErrors: number;
@@ -224,9 +226,18 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     const page = options.pagePath === false ? undefined : await writePlanPage(options.pagePath ?? join(tmpdir(), `atlas-janitor-demo-${Date.now()}.html`));
     if (page) stage(`report page of the plan: ${page.path}`);
     const annotated = expectedDeletions(scenario).map((e) => `${e.kind}:${e.id}`);
-    const stalePresent = () => {
+    const staleItems = () => {
       const now = new Map(sim.store.inventory().map((item) => [`${REPORT_KIND[item.kind]}:${item.id}`, item]));
-      return annotated.filter((key) => now.has(key) && !now.get(key)!.deleting).length;
+      return annotated.flatMap((key) => {
+        const item = now.get(key);
+        return item && !item.deleting ? [item] : [];
+      });
+    };
+    const stalePresent = () => staleItems().length;
+    const staleByProject = () => {
+      const counts: Record<string, number> = {};
+      for (const item of staleItems()) counts[item.projectId] = (counts[item.projectId] ?? 0) + 1;
+      return counts;
     };
     const rounds: SweepRound[] = [];
     const dlqDepth = () => dlqOf(fauxqs, queues).length;
@@ -241,7 +252,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
       const lines = observations.scanned.filter((line) => line.sweepId === summary.sweepId);
       const keptByCause: Record<string, number> = {};
       for (const line of lines) for (const [cause, n] of Object.entries(line.keptByCause ?? {})) keptByCause[cause] = (keptByCause[cause] ?? 0) + n;
-      rounds.push({ sweep: round, staleBefore, staleAfter: stalePresent(), keptByCause, scanErrors: lines.reduce((n, line) => n + (line.errors ?? []).length, 0), deadLettered: dlqDepth() - lettersBefore });
+      rounds.push({ sweep: round, staleBefore, staleAfter: stalePresent(), staleAfterByProject: staleByProject(), keptByCause, scanErrors: lines.reduce((n, line) => n + (line.errors ?? []).length, 0), deadLettered: dlqDepth() - lettersBefore });
     }
     if (summary.sweepId) {
       const history = await new DynamoLedger(dynamo.documents, stack.ledgerTable).historyBySweep(summary.sweepId);
