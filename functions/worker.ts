@@ -3,7 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { needsAPerson } from '../lib/credentials';
-import { countDeleted, countOutcome, countingAtlasFailures, failWhenAPersonIsNeeded, invocationDeadline, logger, metrics, needsAPersonIn, runtimeDeps, sqsEventShape } from '../lib/lambda';
+import { countDeleteRoleMissing, countDeleted, countOutcome, countingAtlasFailures, failWhenAPersonIsNeeded, invocationDeadline, logger, metrics, needsAPersonIn, runtimeDeps, sqsEventShape } from '../lib/lambda';
 import { reportError } from '../lib/scan';
 import { jobActor, processDeleteBatch, type JobReport } from '../lib/worker';
 
@@ -15,7 +15,10 @@ import { jobActor, processDeleteBatch, type JobReport } from '../lib/worker';
 export const handler = middy(async (event: SQSEvent, context: Context) => {
   const atlasFailures = countingAtlasFailures(runtimeDeps());
   const deps = atlasFailures.deps;
-  const actor = jobActor(deps);
+  const actor = jobActor(deps, (job, reason) => {
+    countDeleteRoleMissing();
+    logger.error('the credentials lack the role to delete in this project: no further DELETE there in this sweep', { projectId: job.projectId, sweepId: job.sweepId, reason });
+  });
   return processDeleteBatch(event, {
     config: deps.config,
     sqs: deps.sqs,

@@ -33,3 +33,13 @@ export function countCredentialsFailures(count: number): void {
   // logMetrics middleware (it would warn on every invocation that counts nothing).
   metrics.publishStoredMetrics();
 }
+
+/**
+ * Projects where Atlas refused a DELETE because the credentials lack the role, once per project and
+ * sweep: a person must grant the role (or protect the project). An alarm watches it (deploy/alarms.yml).
+ */
+export const DELETE_ROLE_MISSING_METRIC = 'DeleteRoleMissing';
+
+export function countDeleteRoleMissing(): void {
+  metrics.addMetric(DELETE_ROLE_MISSING_METRIC, MetricUnit.Count, 1);
+}

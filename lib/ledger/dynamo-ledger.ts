@@ -22,6 +22,7 @@ const HISTORY_RETENTION_S = 180 * DAY_S;
 const projectKey = (projectId: string) => `P#${projectId}`;
 const markKey = (key: string) => `M#${key}`;
 const historyKey = (sweepId: string, jobId: string) => `H#${sweepId}#${jobId}`;
+const refusalKey = (projectId: string) => `DELETE_REFUSED#${projectId}`;
 const ttl = (at: number, seconds: number) => Math.floor(at / 1000) + seconds;
 
 type Item = Record<string, unknown>;
@@ -183,6 +184,27 @@ export class DynamoLedger implements Ledger {
       ),
     );
     return reserved !== undefined;
+  }
+
+  async recordDeleteRefusal(sweepId: string, projectId: string, reason: string, at: number): Promise<boolean> {
+    const { PutCommand } = await this.#lib();
+    const put = await unlessConditionFails(
+      this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { pk: `S#${sweepId}`, sk: refusalKey(projectId), reason, at, [LEDGER_TTL_ATTRIBUTE]: ttl(at, 7 * DAY_S) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    return put !== undefined;
+  }
+
+  async deleteRefusal(sweepId: string, projectId: string): Promise<string | undefined> {
+    const { GetCommand } = await this.#lib();
+    const answer = await this.db.send(new GetCommand({ TableName: this.table, Key: { pk: `S#${sweepId}`, sk: refusalKey(projectId) }, ConsistentRead: true }));
+    const reason = (answer.Item as Item | undefined)?.['reason'];
+    return typeof reason === 'string' ? reason : undefined;
   }
 
   async historyByProject(projectId: string): Promise<JobHistory[]> {

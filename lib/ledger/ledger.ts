@@ -68,6 +68,13 @@ export interface Ledger {
    * messages; this is the count they share.
    */
   reserveDeletions(sweepId: string, count: number, cap: number, at: number): Promise<boolean>;
+  /**
+   * Records that Atlas refused a DELETE in the project during the sweep because the credentials lack the
+   * role: true for the first record (the one that counts), false when one was already there.
+   */
+  recordDeleteRefusal(sweepId: string, projectId: string, reason: string, at: number): Promise<boolean>;
+  /** The reason recorded for the project's first refused DELETE in the sweep, if one was. */
+  deleteRefusal(sweepId: string, projectId: string): Promise<string | undefined>;
   historyByProject(projectId: string): Promise<JobHistory[]>;
   historyBySweep(sweepId: string): Promise<JobHistory[]>;
 }

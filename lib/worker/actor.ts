@@ -6,20 +6,27 @@ import type { JanitorDeps } from '../run';
 import { needsProjectName, protectionsFor } from '../protections';
 import { createReadContext } from '../scan';
 import { actOnJob } from './act';
+import { DeleteRefusals } from './delete-refusals';
 import type { JobOutcome } from './outcome';
 
 /**
  * Acts on a job with the credentials it names. A 401/403 about the job's project is dead-lettered with
  * its reason; refused credentials (CredentialsRefusedError) propagate, so the job is retried and the
- * invocation fails (functions/worker.ts).
+ * invocation fails (functions/worker.ts). A DELETE refused that way means the credentials lack the role
+ * to delete there: no further DELETE is sent in that project for the rest of the sweep (DeleteRefusals).
  * One actor serves one batch: a project's name, needed only by name-glob protections, is read once for
  * its jobs (a FIFO batch is mostly one project).
  */
-export function jobActor(deps: JanitorDeps): (job: DeleteJob) => Promise<JobOutcome> {
+export function jobActor(deps: JanitorDeps, onRoleMissing?: (job: DeleteJob, reason: string) => void): (job: DeleteJob) => Promise<JobOutcome> {
   const projects = new PromiseCache<string, { id: string; name?: string }>(Infinity);
+  const refusals = new DeleteRefusals(deps.ledger, deps.now, onRoleMissing);
   return async (job) => {
     if (job.secretId !== undefined && !deps.config.secretIds.includes(job.secretId)) {
       return { outcome: 'deadLetter', reason: 'secretId: is not one of the configured secrets (ATLAS_SECRET_IDS)', errorCode: 'INVALID_JOB' };
+    }
+    if (job.mode === 'enforce' && deps.config.mode === 'enforce') {
+      const refused = await refusals.refusedBefore(job);
+      if (refused) return refused;
     }
     try {
       const registry = (await deps.protections?.load()) ?? [];
@@ -30,6 +37,7 @@ export function jobActor(deps: JanitorDeps): (job: DeleteJob) => Promise<JobOutc
       });
     } catch (error) {
       // The credentials are fine (withAtlas checked): this project refuses them, and will until a person acts.
+      if (isAccessDenied(error) && error.operation.startsWith('DELETE ')) return refusals.refused(job, error);
       if (isAccessDenied(error)) return { outcome: 'deadLetter', reason: error.message, errorCode: error.errorCode, status: error.status };
       throw error;
     }

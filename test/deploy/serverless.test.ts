@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { CREDENTIALS_FAILURES_METRIC, METRIC_NAMES, RUN_DIMENSIONS, RUN_METRICS } from '../../lib/lambda';
+import { CREDENTIALS_FAILURES_METRIC, DELETE_ROLE_MISSING_METRIC, METRIC_NAMES, RUN_DIMENSIONS, RUN_METRICS } from '../../lib/lambda';
 import { LEDGER_TABLE_DEFINITION, LEDGER_TTL_ATTRIBUTE } from '../../lib/ledger';
 import { reportKeys } from '../../lib/report';
 
@@ -92,7 +92,7 @@ describe('sls package (offline)', () => {
     for (const a of alarmed) expect(a).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', ComparisonOperator: 'GreaterThanThreshold', Threshold: 0 });
   });
 
-  it('alarms on Lambda Errors for each function, and on the CredentialsFailures metric', () => {
+  it('alarms on Lambda Errors for each function, and on the CredentialsFailures and DeleteRoleMissing metrics', () => {
     const errors = alarms().filter((a) => a.Namespace === 'AWS/Lambda');
     expect(errors.map((a) => a.Dimensions[0]).sort((x, y) => x.Value.Ref.localeCompare(y.Value.Ref))).toEqual(
       ['ReportLambdaFunction', 'ScanLambdaFunction', 'SweepLambdaFunction', 'WorkerLambdaFunction'].map((fn) => ({ Name: 'FunctionName', Value: { Ref: fn } })),
@@ -101,6 +101,7 @@ describe('sls package (offline)', () => {
     // The functions' metric, with the dimension Powertools adds (its service name).
     expect(alarms().filter((a) => a.Namespace === CREDENTIALS_NAMESPACE)).toEqual([
       expect.objectContaining({ MetricName: CREDENTIALS_FAILURES_METRIC, Dimensions: [{ Name: 'service', Value: 'atlas-janitor' }], Threshold: 0 }),
+      expect.objectContaining({ MetricName: DELETE_ROLE_MISSING_METRIC, Dimensions: [{ Name: 'service', Value: 'atlas-janitor' }], Threshold: 0 }),
     ]);
     // Every alarm reaches the alarm topic (or the one given as alarmTopicArn).
     for (const a of alarms()) expect(a.AlarmActions).toEqual([{ 'Fn::If': ['CreateAlarmTopic', { Ref: 'AlarmTopic' }, ''] }]);

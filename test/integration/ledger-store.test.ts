@@ -82,4 +82,13 @@ describe('DynamoLedger (dynalite)', () => {
     await ledger.recordAttempt(entry('sweep-other'), { at: '2026-11-23T00:05:00.000Z', outcome: 'drifted', note: 'now AVAILABLE' }, true);
     expect(await ledger.historyBySweep('sweep-other')).toMatchObject([{ resourceId: sighting.id, kind: 'privateEndpoint', outcome: 'drifted', attempts: [{ note: 'now AVAILABLE' }] }]);
   });
+
+  it('keeps the first DELETE refusal of a project per sweep, and only in that sweep', async () => {
+    expect(await ledger.deleteRefusal('sweep-r1', PROJECT)).toBeUndefined();
+    expect(await ledger.recordDeleteRefusal('sweep-r1', PROJECT, 'first: 401 USER_UNAUTHORIZED', 1000)).toBe(true);
+    expect(await ledger.recordDeleteRefusal('sweep-r1', PROJECT, 'second', 2000)).toBe(false);
+    expect(await ledger.deleteRefusal('sweep-r1', PROJECT)).toBe('first: 401 USER_UNAUTHORIZED');
+    expect(await ledger.deleteRefusal('sweep-r2', PROJECT)).toBeUndefined();
+    expect(await ledger.deleteRefusal('sweep-r1', 'c'.repeat(24))).toBeUndefined();
+  });
 });

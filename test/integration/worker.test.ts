@@ -77,7 +77,7 @@ describe('idempotence and drift', () => {
 });
 
 describe('permanent failures', () => {
-  it('sends a job Atlas answers 403 to the dead-letter queue on its first receipt, with the reason', async () => {
+  it('sends a job whose DELETE Atlas answers 403 to the dead-letter queue on its first receipt: the credentials lack the role', async () => {
     pipeline.configure({ ...workerEnv, DELETE_DLQ_URL: pipeline.queues.deleteDlq });
     // A project no other test planned: the FIFO queue drops a job id it saw in the last five minutes.
     const job = (await planJobs(DEMO.project('payments-staging').id)).find((j) => j.kind === 'networkPeering')!;
@@ -92,10 +92,10 @@ describe('permanent failures', () => {
     const dlq = pipeline.inspect('janitor-delete-dlq.fifo');
     expect(dlq).toHaveLength(1);
     expect(JSON.parse(dlq[0]!.body)).toMatchObject({ jobId: job.jobId });
-    expect(dlq[0]!.attributes['errorCode']).toBe('FORBIDDEN');
+    expect(dlq[0]!.attributes['errorCode']).toBe('DELETE_ROLE_MISSING');
     expect(dlq[0]!.attributes['status']).toBe('403');
     expect(dlq[0]!.attributes['receiveCount']).toBe('1');
-    expect(dlq[0]!.attributes['reason']).toMatch(/403/);
+    expect(dlq[0]!.attributes['reason']).toMatch(new RegExp(`the credentials lack the role to delete in project ${job.projectId} \\(Atlas answered 403 FORBIDDEN to DELETE `));
     pipeline.clearQueues();
   });
 });

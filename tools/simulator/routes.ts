@@ -2,6 +2,7 @@ import { AtlasApiError, type ErrorCode } from './errors';
 import type { TokenBuckets } from './rate-limit';
 import { paginate, type CommonQuery } from './pagination';
 import { ID_FORMATS, type CloudProvider } from './scenario';
+import { mayRead, type RoleGrant } from './roles';
 import type { DeleteOutcome, EndpointRecord, ProjectRecord, ResourceKind, ServiceRecord, Store } from './store';
 
 /**
@@ -14,7 +15,10 @@ export type ApiVersion = '2023-01-01' | '2023-02-01' | '2025-03-12';
 
 export interface Principal {
   id: string;
+  /** The organizations the key belongs to (it lists them and their projects' ids). */
   orgIds: ReadonlySet<string>;
+  /** What it may read and delete, per organization or project. */
+  roles: readonly RoleGrant[];
 }
 
 export interface RouteConfig {
@@ -108,7 +112,7 @@ export function project(ctx: RouteContext): ProjectRecord {
   const id = ctx.params.groupId!;
   const p = ctx.store.project(id);
   if (!p) throw new AtlasApiError('GROUP_NOT_FOUND', `No group with ID ${id} exists.`, [id]);
-  if (!ctx.principal.orgIds.has(p.orgId)) throw new AtlasApiError('CANNOT_ACCESS_GROUP', `The credentials cannot access group ${id}.`, [id]);
+  if (!mayRead(ctx.principal.roles, p)) throw new AtlasApiError('CANNOT_ACCESS_GROUP', `The credentials cannot access group ${id}.`, [id]);
   return p;
 }
 
@@ -214,7 +218,7 @@ export const ROUTES: readonly Route[] = [
       const id = ctx.params.orgId!;
       if (!ctx.store.org(id)) throw new AtlasApiError('ORG_NOT_FOUND', `No organization with ID ${id} exists.`, [id]);
       if (!ctx.principal.orgIds.has(id)) throw new AtlasApiError('CANNOT_ACCESS_ORG', `The credentials cannot access organization ${id}.`, [id]);
-      return page(ctx, ctx.store.projects.filter((p) => p.orgId === id && namePrefix(ctx, p.served.name)).map((p) => p.served));
+      return page(ctx, ctx.store.projects.filter((p) => p.orgId === id && mayRead(ctx.principal.roles, p) && namePrefix(ctx, p.served.name)).map((p) => p.served));
     },
   },
   {
@@ -222,7 +226,7 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     path: `${V2}/groups`,
     ...v2(),
-    handle: (ctx) => page(ctx, ctx.store.projects.filter((p) => ctx.principal.orgIds.has(p.orgId)).map((p) => p.served)),
+    handle: (ctx) => page(ctx, ctx.store.projects.filter((p) => mayRead(ctx.principal.roles, p)).map((p) => p.served)),
   },
   { operationId: 'getGroup', method: 'GET', path: `${V2}/groups/{groupId}`, ...v2(), handle: (ctx) => single(project(ctx).served) },
   {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { rateLimitsSchema } from './rate-limit-sets';
+import { roleGrantSchema, type RoleGrant } from './roles';
 
 /**
  * Scenario format: the initial state of the simulated Atlas. Resource objects are written exactly as
@@ -214,7 +215,7 @@ export const scenarioSchema = z.object({
   /** Fault rules active from the start (added before `SimulatorOptions.faults`). */
   faults: z.array(faultRuleSchema).default([]),
   apiKeys: z
-    .array(z.object({ publicKey: z.string().regex(/^[a-z]{8}$/, 'must be 8 lowercase letters'), privateKey: z.string().min(1), orgIds: z.array(hex24) }))
+    .array(z.object({ publicKey: z.string().regex(/^[a-z]{8}$/, 'must be 8 lowercase letters'), privateKey: z.string().min(1), orgIds: z.array(hex24), roles: z.array(roleGrantSchema).optional() }))
     .default([]),
   serviceAccounts: z
     .array(
@@ -222,6 +223,8 @@ export const scenarioSchema = z.object({
         clientId: z.string().regex(/^mdb_sa_id_[a-fA-F\d]{24}$/, 'must be mdb_sa_id_ followed by 24 hex'),
         clientSecret: z.string().min(1),
         orgIds: z.array(hex24),
+        /** Absent: Organization Owner of each of orgIds. */
+        roles: z.array(roleGrantSchema).optional(),
       }),
     )
     .default([]),
@@ -290,13 +293,23 @@ function crossCheck(s: ParsedScenario): string[] {
   };
   const orgIds = new Set(s.orgs.map((o) => o.id));
 
+  // A role is held in an organization the key belongs to, or in one of that organization's projects.
+  const orgOfProject = new Map(s.orgs.flatMap((o) => o.projects.map((p) => [p.id, o.id] as const)));
+  const checkRoles = (path: string, member: readonly string[], roles: readonly RoleGrant[] | undefined) =>
+    roles?.forEach((r, j) => {
+      const org = r.orgId ?? orgOfProject.get(r.groupId ?? '');
+      if (org === undefined) issues.push(`${path}.roles[${j}].groupId: unknown project ${r.groupId}`);
+      else if (!member.includes(org)) issues.push(`${path}.roles[${j}]: ${r.roleName} in ${r.orgId ? 'org' : 'project'} ${r.orgId ?? r.groupId}, outside the orgs the key belongs to (orgIds)`);
+    });
   s.apiKeys.forEach((k, i) => {
     unique('apiKey', k.publicKey, `apiKeys[${i}].publicKey`);
     k.orgIds.forEach((id, j) => orgIds.has(id) || issues.push(`apiKeys[${i}].orgIds[${j}]: unknown org ${id}`));
+    checkRoles(`apiKeys[${i}]`, k.orgIds, k.roles);
   });
   s.serviceAccounts.forEach((a, i) => {
     unique('serviceAccount', a.clientId, `serviceAccounts[${i}].clientId`);
     a.orgIds.forEach((id, j) => orgIds.has(id) || issues.push(`serviceAccounts[${i}].orgIds[${j}]: unknown org ${id}`));
+    checkRoles(`serviceAccounts[${i}]`, a.orgIds, a.roles);
   });
 
   s.orgs.forEach((org, oi) => {

@@ -11,6 +11,7 @@ import { extraRoutes } from './extra-collections';
 import { RATE_LIMIT_ROUTES } from './rate-limit-routes';
 import { matchRoute, validateParams, type Principal, type Route, type RouteConfig, type RouteResult } from './routes';
 import { loadScenario, type ParsedScenario } from './scenario';
+import { deleteFamilyOf, mayDelete, mayRead, roleRefusal, rolesOf } from './roles';
 import { Store, type SecurityGroupRemoval } from './store';
 import type { RequestLogEntry, Simulator, SimulatorOptions } from './types';
 import { negotiateVersion } from './versions';
@@ -91,8 +92,8 @@ export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
   // Routes beyond the network resources: the published rate limits, and a test's extra collections.
   const extra = [...RATE_LIMIT_ROUTES, ...extraRoutes(opts.extraCollections ?? [])];
   const principals = new Map<string, Principal>();
-  for (const k of scenario.apiKeys) principals.set(k.publicKey, { id: k.publicKey, orgIds: new Set(k.orgIds) });
-  for (const a of scenario.serviceAccounts) principals.set(a.clientId, { id: a.clientId, orgIds: new Set(a.orgIds) });
+  for (const k of scenario.apiKeys) principals.set(k.publicKey, { id: k.publicKey, orgIds: new Set(k.orgIds), roles: rolesOf(k.roles, k.orgIds) });
+  for (const a of scenario.serviceAccounts) principals.set(a.clientId, { id: a.clientId, orgIds: new Set(a.orgIds), roles: rolesOf(a.roles, a.orgIds) });
   const digest = new DigestAuth(new Map(scenario.apiKeys.map((k) => [k.publicKey, k.privateKey])), o.nonceTtlMs, o.now);
   const oauth = new OAuthTokens(new Map(scenario.serviceAccounts.map((a) => [a.clientId, a.clientSecret])), o.tokenTtlSeconds, o.now);
   const buckets = new TokenBuckets(scenario.rateLimits, o.seed, o.now);
@@ -243,6 +244,16 @@ export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
     return buckets.take(method, matched.route.path, path, caller);
   }
 
+  /**
+   * A DELETE in a project the caller reads but whose role does not allow it: refused before the resource
+   * is looked up, as a permission check comes first (the resource's existence is not revealed).
+   */
+  function refuseDeleteWithoutRole(route: Route, params: Record<string, string>, principal: Principal): void {
+    if (route.method !== 'DELETE' || params.groupId === undefined) return;
+    const p = store.project(params.groupId);
+    if (p && mayRead(principal.roles, p) && !mayDelete(principal.roles, p, deleteFamilyOf(route.operationId))) throw roleRefusal(p.id);
+  }
+
   function runRoute(
     matched: { route: Route; params: Record<string, string> } | null,
     principal: Principal,
@@ -262,6 +273,7 @@ export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
       if (!route.version && !acceptsJson(accept)) throw new AtlasApiError('NOT_ACCEPTABLE', 'v1.0 resources answer application/json only.', [accept]);
       const common = parseCommonQuery(query);
       validateParams(route, params);
+      refuseDeleteWithoutRole(route, params, principal);
       const result = route.handle({ params, query, common, principal, store, requestUrl: new URL(target, baseUrl), config: o.routeConfig, rateLimits: buckets });
       return {
         status: common.envelope ? 200 : result.status,
