@@ -24,9 +24,12 @@ export interface ProjectScanResult {
   atlasFailures?: Record<string, number> | undefined;
 }
 
-/** Effective mode: a request may lower the configured mode to dry-run, never raise it. */
+/** Modes from the one that does least: a plan deletes nothing until a person approves it. */
+const MODE_RANK: Record<Mode, number> = { 'dry-run': 0, 'plan': 1, 'enforce': 2 };
+
+/** Effective mode: a request may lower the configured mode (enforce → plan → dry-run), never raise it. */
 export function effectiveMode(configured: Mode, requested: Mode | undefined): Mode {
-  return configured === 'enforce' && requested !== 'dry-run' ? 'enforce' : 'dry-run';
+  return requested !== undefined && MODE_RANK[requested] < MODE_RANK[configured] ? requested : configured;
 }
 
 export interface PlanContext {
