@@ -1,4 +1,7 @@
-import type { PageReport } from './html';
+import type { ScanReport } from './report';
+
+/** The parts of a report what the page says depends on. */
+type StoryReport = Pick<ScanReport, 'mode' | 'candidates' | 'enqueued'>;
 
 /**
  * What a page says happened, and what a person can do next. The banner never says "queued" or
@@ -35,7 +38,7 @@ export interface PageStory {
   plan?: PagePlan | undefined;
 }
 
-export function runKind(report: Pick<PageReport, 'mode'>, story: PageStory): RunKind {
+export function runKind(report: Pick<ScanReport, 'mode'>, story: PageStory): RunKind {
   return story.kind ?? (report.mode === 'plan' ? 'plan' : 'sweep');
 }
 
@@ -51,7 +54,7 @@ export interface Banner {
   text: string;
 }
 
-export function bannerOf(report: PageReport, story: PageStory, when: (iso: string) => string): Banner {
+export function bannerOf(report: StoryReport, story: PageStory, when: (iso: string) => string): Banner {
   const n = report.candidates.length;
   if (report.mode === 'dry-run') return { cls: 'dry', text: 'DRY RUN — nothing was deleted. The resources below are what an enforce run would delete.' };
   if (report.mode === 'plan') {
@@ -72,7 +75,7 @@ export function bannerOf(report: PageReport, story: PageStory, when: (iso: strin
 }
 
 /** The heading of the candidates' section. */
-export function candidatesHeading(report: PageReport, story: PageStory): string {
+export function candidatesHeading(report: StoryReport, story: PageStory): string {
   if (report.mode === 'dry-run') return 'What would be deleted';
   if (report.mode === 'plan') return story.plan?.approval ? 'Approved for deletion' : 'Planned for deletion, awaiting approval';
   if (story.confirmation === 'awaiting') return 'To be deleted if confirmed';
@@ -95,7 +98,7 @@ export interface NextStep {
  * The end of the page: the exact command or console event that goes on from here, and how to protect a
  * row. For a plan: how to approve it (all, or with rows left out).
  */
-export function nextSteps(report: PageReport, story: PageStory): NextStep[] {
+export function nextSteps(report: StoryReport, story: PageStory): NextStep[] {
   const first = report.candidates[0];
   const exampleId = first?.id ?? 'RESOURCE_ID';
   const protect: NextStep = {
