@@ -24,7 +24,7 @@ export function claimsToBeApply(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && 'apply' in value;
 }
 
-export type RefusalCause = 'invalidPlan' | 'wrongPlan' | 'tampered' | 'digestMismatch' | 'expired' | 'foreignAtlas' | 'unknownExclusion' | 'notApplicable';
+export type RefusalCause = 'invalidPlan' | 'wrongPlan' | 'tampered' | 'digestMismatch' | 'expired' | 'foreignAtlas' | 'unknownExclusion' | 'badExclusion' | 'notApplicable';
 
 /** An approval refused before anything was enqueued; `refusal` says which check, the message says why in words. */
 export class PlanRefusedError extends Error {
@@ -96,6 +96,14 @@ export function approvedJobs(plan: PlanDocument, request: ApplyRequest, context:
   const unknown = request.exclude.filter((x) => !plan.items.some((item) => item.job.jobId === x.toLowerCase() || item.id.toLowerCase() === x.toLowerCase()));
   if (unknown.length > 0) {
     throw new PlanRefusedError('unknownExclusion', `exclude: ${unknown.map((x) => JSON.stringify(x)).join(', ')} is no item of plan ${plan.planId} (give a job id or a resource id from the plan)`);
+  }
+  // An endpoint left out stays attached: its service, if it goes, would wait for it until it is dead-lettered.
+  for (const item of plan.items.filter(matches)) {
+    const parent = item.job.evidence.parent?.id;
+    const service = parent !== undefined ? plan.items.find((s) => s.id === parent && s.job.projectId === item.job.projectId && !matches(s)) : undefined;
+    if (service) {
+      throw new PlanRefusedError('badExclusion', `exclude: ${item.id} stays, and its endpoint service ${service.id}, planned too, would wait for it; leave that out as well`);
+    }
   }
   return {
     jobs: plan.items.filter((item) => !matches(item)).map((item) => ({ ...item.job, mode: 'enforce', planId: plan.planId, requestedBy: request.approvedBy })),

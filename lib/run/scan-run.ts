@@ -1,4 +1,5 @@
 import type { AtlasClient } from '../atlas';
+import { planDeduplicationId } from '../approval';
 import type { JanitorConfig, Mode } from '../config';
 import { withAtlas, type CredentialsCheck } from '../credentials';
 import { MessageValidationError, jobFor, jobIdFor, sendAll, type DeleteJob, type ScanRequest } from '../jobs';
@@ -105,7 +106,8 @@ export async function enqueueJobs(deps: JanitorDeps, jobs: readonly DeleteJob[])
   return sendAll(
     deps.sqs,
     deps.config.deleteQueueUrl,
-    jobs.map((job) => ({ key: job.jobId, body: JSON.stringify(job), groupId: job.projectId, deduplicationId: job.jobId })),
+    // A plan's job is deduplicated per plan: another run's job for the same resource must not swallow an approval.
+    jobs.map((job) => ({ key: job.jobId, body: JSON.stringify(job), groupId: job.projectId, deduplicationId: job.planId ? planDeduplicationId(job.planId, job.jobId) : job.jobId })),
   );
 }
 
