@@ -131,12 +131,12 @@ function evidenceList(c: ReportCandidate): string {
   return rows.length > 0 ? `<dl class="ev">${rows.join('')}</dl>` : '';
 }
 
-/** An endpoint here for its service's sake, not its own state: said in so many words. */
+/** An endpoint here for its service's sake while its own state looks healthy: said in so many words. */
 function orphanNote(c: ReportCandidate, services: ReadonlySet<string>): string {
   const parent = c.evidence?.parent;
   if (!parent) return '';
-  if (c.rule.startsWith('orphaned')) {
-    return `<span class="note">Its own state (${esc(c.state)}) is not why it is here: its endpoint service <code>${esc(parent.id)}</code> is ${esc(parent.status)}, which orphans it.${services.has(parent.id) ? ' The service is planned too, after its endpoints.' : ''}</span>`;
+  if (c.rule.startsWith('orphaned') && c.state !== 'NOT_FOUND' && parent.status !== 'AVAILABLE') {
+    return `<span class="note">Its own state (${esc(c.state)}) looks healthy; it is here because its endpoint service <code>${esc(parent.id)}</code> is ${esc(parent.status)}, which orphans it.${services.has(parent.id) ? ' The service is planned too, after its endpoints.' : ''}</span>`;
   }
   return services.has(parent.id) ? `<span class="muted">under endpoint service <code>${esc(parent.id)}</code>, planned too</span><br>` : '';
 }
@@ -204,7 +204,6 @@ function keptSection(report: PageReport, names: ReadonlyMap<string, string>): st
 /** The whole page; a pure function of the report and the options. */
 export function renderReportHtml(report: PageReport, options: PageOptions): string {
   const names = new Map(report.projects.filter((p) => p.projectName).map((p) => [p.projectId, p.projectName!]));
-  const dryRun = report.mode !== 'enforce';
   const seen = report.projects.reduce((sum, p) => sum + p.seen, 0);
   const kept = keptTotal(report);
   const story = bannerOf(report, options, (iso) => `${iso.slice(0, 16).replace('T', ' ')} UTC`);
@@ -226,7 +225,7 @@ export function renderReportHtml(report: PageReport, options: PageOptions): stri
   const totals: [string, number][] = [
     ['projects', report.projects.length],
     ['resources seen', seen],
-    [dryRun ? 'would delete' : 'planned', report.candidates.length],
+    [report.mode === 'dry-run' ? 'would delete' : 'planned', report.candidates.length],
     ['kept', kept],
     ['errors', report.errors.length],
     ['API calls', report.apiCalls.total],
@@ -246,7 +245,7 @@ export function renderReportHtml(report: PageReport, options: PageOptions): stri
 <style>${STYLE}</style></head><body>
 <header><h1>atlas-janitor ${esc(kind)} report</h1>
 ${banner}
-<dl class="facts">${atlasFacts}<dt>${kind === 'plan' ? 'Plan' : 'Sweep'} id</dt><dd><code>${esc(report.sweepId)}</code></dd><dt>Mode</dt><dd>${esc(report.mode)}</dd>${planFacts}<dt>Generated</dt><dd>${time(options.generatedAt)}</dd><dt>Duration</dt><dd>${duration(report.durationMs)}</dd><dt>API calls</dt><dd>${report.apiCalls.total.toLocaleString('en-US')} (+ ${report.apiCalls.auth} authentication)</dd>${options.source ? `<dt>Source</dt><dd>${esc(options.source)}</dd>` : ''}</dl>
+<dl class="facts">${atlasFacts}${plan ? '' : `<dt>${kind === 'plan' ? 'Plan' : 'Sweep'}</dt><dd><code>${esc(report.sweepId)}</code></dd>`}<dt>Mode</dt><dd>${esc(report.mode)}</dd>${planFacts}<dt>Generated</dt><dd>${time(options.generatedAt)}</dd><dt>Duration</dt><dd>${duration(report.durationMs)}</dd><dt>API calls</dt><dd>${report.apiCalls.total.toLocaleString('en-US')} (+ ${report.apiCalls.auth} authentication)</dd>${options.source ? `<dt>Source</dt><dd>${esc(options.source)}</dd>` : ''}</dl>
 <div class="totals">${totals.map(([label, n]) => `<div><b>${n.toLocaleString('en-US')}</b>${esc(label)}</div>`).join('')}</div>
 ${cap}</header>
 <main>

@@ -100,7 +100,10 @@ describe('report page', () => {
     const html = page(report({ candidates }));
     const rows = [...html.matchAll(/<tr( class="child")?><td>[\s\S]*?<\/tr>/g)].map((m) => [m[1] ? 'child' : 'top', /job <code>([^<]+)/.exec(m[0])?.[1]]);
     expect(rows.filter(([, job]) => job)).toEqual([['top', 'job-s'], ['child', 'job-e'], ['top', 'job-p']]);
-    expect(html).toContain(`Its own state (AVAILABLE) is not why it is here: its endpoint service <code>${service}</code> is FAILED`);
+    expect(html).toContain(`Its own state (AVAILABLE) looks healthy; it is here because its endpoint service <code>${service}</code> is FAILED, which orphans it. The service is planned too`);
+    // An endpoint gone from under a live service is not told as healthy.
+    const gone = page(report({ candidates: [{ ...candidates[2]!, state: 'NOT_FOUND', evidence: { state: 'NOT_FOUND', fields: {}, parent: { id: service, status: 'AVAILABLE' } } }] }));
+    expect(gone).not.toContain('looks healthy');
   });
 
   it('ends a plan\'s page with the exact event and command to approve it, and how to leave out or protect a row', () => {
