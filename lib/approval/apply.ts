@@ -80,7 +80,7 @@ export function approvedJobs(plan: PlanDocument, request: ApplyRequest, context:
   if (plan.planId !== request.planId) throw new PlanRefusedError('wrongPlan', `planId: the plan read is ${plan.planId}, not ${request.planId}`);
   const actual = planDigest(plan);
   if (actual !== plan.digest) {
-    throw new PlanRefusedError('tampered', `plan ${plan.planId} was changed after it was made: its content's digest is ${short(actual)}, the digest it carries ${short(plan.digest)}; nothing enqueued, make a new plan`);
+    throw new PlanRefusedError('tampered', `plan ${plan.planId} was changed after it was made: its content's digest is ${short(actual)}, the digest it carries ${short(plan.digest)}; make a new plan`);
   }
   if (request.digest !== plan.digest) {
     throw new PlanRefusedError('digestMismatch', `digest: ${short(request.digest)} is not the digest of plan ${plan.planId} (${short(plan.digest)}); approve the plan you read`);

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planDigest, type PlanDocument } from '../../lib/approval';
+import { runPlanDemo } from '../../tools/demo/plan-demo';
 import { startSimulator, type Simulator } from '../../tools/simulator';
 import { DEMO } from '../support/demo';
 import { DEMO_SCENARIO_PATH } from '../support/sim-http';
@@ -141,4 +142,17 @@ describe('atlas-janitor plan and apply', () => {
     expect(html).not.toMatch(/were queued|queued for deletion|What is being deleted/);
     expect(deletes()).toEqual([]);
   }, 60_000);
+
+  it('npm run demo:plan shows plan → approve → apply on the demo estate and checks it', async () => {
+    const report = await runPlanDemo();
+    expect(report.ok).toBe(true);
+    expect(report.plan.items).toBe(16);
+    expect(report.deletesBeforeApproval).toBe(0);
+    expect(report.outcomes).toHaveLength(15);
+    expect(report.outcomes.find((o) => `networkPeering:${o.id}` === report.drifted)).toMatchObject({ outcome: 'drifted' });
+    expect(report.touchedOutsidePlan).toEqual([]);
+    expect(report.secondApply).toMatch(/was already applied \(approved by demo at .+\): nothing deleted again$/);
+    expect(report.changedCopy).toMatch(/refused: plan \S+ was changed after it was made/);
+    expect(readFileSync(report.appliedPage, 'utf8')).toMatch(/id="mode-banner">APPROVED — plan approved by demo/);
+  }, 90_000);
 });

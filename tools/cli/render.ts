@@ -2,6 +2,7 @@ import { relative } from 'node:path';
 import { AGE_RULES, type RuleName } from '../../lib/kinds';
 import type { KeptCause } from '../../lib/plan';
 import type { ScanReport } from '../../lib/report';
+import type { PlanDemoReport } from '../demo/plan-demo';
 import type { DemoReport } from '../demo/run-demo';
 import { table } from './table';
 
@@ -115,5 +116,28 @@ export function renderDemoReport(report: DemoReport): string {
   );
   for (const l of report.lost) out.push(`lost: ${l.kind} ${l.id} (job ${l.jobId})`);
   for (const x of report.touchedOutsidePlan) out.push(`touched outside the plan: ${x}`);
+  return out.join('\n');
+}
+
+export function renderPlanDemoReport(report: PlanDemoReport): string {
+  const out = [
+    `atlas-janitor demo --plan: ${relative(process.cwd(), report.scenario)}`,
+    '',
+    `plan ${report.plan.planId}: ${report.plan.items} deletion(s), digest ${report.plan.digest}, expires ${report.plan.expiresAt}`,
+    `  file ${report.plan.file}`,
+    `  page ${report.plan.page}`,
+    `DELETEs before approval: ${report.deletesBeforeApproval}`,
+    `left out by the approval: ${report.excluded}`,
+    ...(report.drifted ? [`changed between plan and apply: ${report.drifted} (now AVAILABLE)`] : []),
+    '',
+    table(['kind', 'id', 'outcome', 'reason'], report.outcomes.map((o) => [o.kind, o.id, o.outcome, o.reason])),
+    '',
+    `page with the outcomes: ${report.appliedPage}`,
+    `second apply: ${report.secondApply}`,
+    `changed copy of the plan: ${report.changedCopy}`,
+    `resources touched outside the approved plan: ${report.touchedOutsidePlan.length === 0 ? 'none' : report.touchedOutsidePlan.join(', ')}`,
+    `${(report.wallTimeMs / 1000).toFixed(1)} s`,
+    report.ok ? 'OK: nothing deleted before approval, exactly the approved rows deleted, the drifted one and the one left out untouched, a second apply and a changed plan refused' : 'FAILED: see above',
+  ];
   return out.join('\n');
 }

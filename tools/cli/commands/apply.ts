@@ -71,7 +71,7 @@ export const apply = defineCommand({
       return jobs.length;
     });
     if (result.status === 'alreadyApplied') {
-      warnLine(result.message);
+      warnLine(`plan ${plan.planId} was already applied (approved by ${result.approval.approvedBy} at ${result.approval.at}): nothing deleted again`);
       return EXIT.ok;
     }
     const at = new Date(deps.now()).toISOString();
