@@ -72,7 +72,7 @@ table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.3rem 0}th,td{b
 th{background:#eef2f5}td.n{text-align:right;font-variant-numeric:tabular-nums}code{font-size:.85rem;overflow-wrap:anywhere}time,td code.r{white-space:nowrap}
 th[aria-sort]{cursor:pointer}th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
 details{margin:.3rem 0}details>summary{cursor:pointer;font-weight:600}.muted{color:#5a6672}.warn{color:#8a1c12;font-weight:600}
-tr.child td:nth-child(2){padding-left:1.2rem}tr.child td:nth-child(2)::before{content:"↳ "}dl.ev{display:grid;grid-template-columns:max-content 1fr;gap:0 .6rem;margin:.2rem 0}dl.ev dt{color:#5a6672}dl.ev dd{margin:0}.note{background:#fff4cc;padding:.1rem .3rem;display:block;margin:.2rem 0}
+tr.child td:nth-child(2){padding-left:1.2rem}tr.child td:nth-child(2)::before{content:"↳ "}#candidates code.r,#candidates code.pid{white-space:normal;overflow-wrap:anywhere}#candidates td:nth-child(2){overflow-wrap:anywhere}dl.ev{display:grid;grid-template-columns:max-content 1fr;gap:0 .6rem;margin:.2rem 0}dl.ev dt{color:#5a6672}dl.ev dd{margin:0}.note{background:#fff4cc;padding:.1rem .3rem;display:block;margin:.2rem 0}
 pre{background:#f3f5f7;padding:.5rem;overflow-x:auto;white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85rem}
 input.filter{margin:.3rem 0;padding:.25rem .4rem;width:20rem;max-width:100%}
 section.lazy{content-visibility:auto;contain-intrinsic-size:auto 40rem}table.fixed{table-layout:fixed}code.pid{white-space:nowrap}
@@ -110,9 +110,10 @@ function num(n: number): string {
   return n < 1000 ? `<td class="n">${n}</td>` : `<td class="n" data-v="${n}">${n.toLocaleString('en-US')}</td>`;
 }
 
-function table(label: string, headers: readonly string[], rows: string[], classes = 's f'): string {
+function table(label: string, headers: readonly string[], rows: string[], classes = 's f', widths?: readonly string[]): string {
   if (rows.length === 0) return '<p class="muted">None.</p>';
-  return `<table class="${classes}" aria-label="${esc(label)}"><thead><tr>${headers.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+  const cols = widths ? `<colgroup>${widths.map((w) => `<col style="width:${w}">`).join('')}</colgroup>` : '';
+  return `<table class="${classes}" aria-label="${esc(label)}">${cols}<thead><tr>${headers.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
 }
 
 function projectLabel(names: ReadonlyMap<string, string>, projectId: string): string {
@@ -159,6 +160,11 @@ function candidateRow(c: ReportCandidate, names: ReadonlyMap<string, string>, co
 function outcomeCell(o: PageOutcome | undefined): string {
   if (!o) return '<span class="muted">not run</span>';
   return `<strong>${esc(o.outcome)}</strong>${o.reason ? `<br>${esc(o.reason)}` : ''}`;
+}
+
+/** Column widths of the candidates' table: the reason and evidence get the room, ids wrap anywhere. */
+function candidateWidths(columns: CandidateColumns): string[] {
+  return ['15%', '11.5%', '6.5%', '14%', '10%', '8%', ...(columns.ledger ? ['7%', '7%'] : []), 'auto', ...(columns.outcomes ? ['12%'] : [])];
 }
 
 /**
@@ -250,7 +256,7 @@ ${banner}
 ${cap}</header>
 <main>
 <section id="candidates"><h2>${esc(candidatesHeading(report, options))} (${report.candidates.length})</h2>
-${table('candidates', candidateHeaders, candidateRows(report, names, columns))}
+${table('candidates', candidateHeaders, candidateRows(report, names, columns), 's f fixed', candidateWidths(columns))}
 ${rules.length > 0 ? `<h3>Why these are here</h3><dl class="facts">${rules.map((r) => `<dt><code>${esc(r)}</code></dt><dd>${esc(ruleSpec(r)?.why ?? '')}</dd>`).join('')}</dl>` : ''}
 </section>
 <section id="kept"><h2>Kept (${kept.toLocaleString('en-US')})</h2>
