@@ -1,6 +1,9 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as reportHandler } from '../../functions/report';
+import { handler as scanHandler } from '../../functions/scan';
+import { LocalPoller } from '../../tools/local/poller';
+import type { SweepSummary } from '../../lib/run';
 import { handler as sweepHandler } from '../../functions/sweep';
 import { planDigest, type PlanDocument } from '../../lib/approval';
 import { clearAuthCaches } from '../../lib/atlas';
@@ -80,7 +83,27 @@ async function runWorker(): Promise<void> {
   await pipelinePoller(pipeline).drain({ timeoutMs: 30_000 });
 }
 
+const scheduledEvent = { 'version': '0', 'id': 'e1', 'detail-type': 'Scheduled Event', 'source': 'aws.events', 'account': '123456789012', 'time': '2026-12-03T02:00:00Z', 'region': 'us-east-1', 'resources': [], 'detail': {} };
+
 describe('plan → approve → apply, deployed', () => {
+  it('the nightly sweep in plan mode queues scans, not deletions, and the report function stores its plan beside its page', async () => {
+    const summary = (await sweepHandler(scheduledEvent, lambdaContext('sweep', 300_000))) as SweepSummary;
+    expect(summary.mode).toBe('plan');
+    await new LocalPoller(pipeline.sqs, [{ name: 'scan', queueUrl: pipeline.queues.scan, queueArn: pipeline.queues.arns.scan, handler: scanHandler as never, batchSize: 5, timeoutMs: 60_000 }]).drain({ timeoutMs: 30_000 });
+    expect(pipeline.peek(DELETE_QUEUE)).toEqual([]);
+    await reportHandler({}, lambdaContext('report', 300_000));
+
+    const plan = storedPlan(summary.sweepId);
+    const merged = JSON.parse(s3.get(BUCKET, reportKeys.merged(summary.sweepId))!.body) as ScanReport;
+    expect(plan.items.map((i) => i.job.jobId).sort()).toEqual(merged.candidates.map((c) => c.jobId).sort());
+    expect(plan.items).toHaveLength(16);
+    expect(plan.atlas.organizations.map((o) => o.name).sort()).toEqual(['Analytics', 'Platform']);
+    const page = s3.get(BUCKET, reportKeys.page(summary.sweepId))!.body;
+    expect(page).toMatch(/id="mode-banner">PLAN — nothing was deleted or queued. 16 resource\(s\)/);
+    expect(page).toContain(JSON.stringify({ apply: { planId: plan.planId, digest: plan.digest, approvedBy: 'YOUR NAME', exclude: [] } }).replace(/"/g, '&quot;'));
+    expect(deletes()).toEqual([]);
+  }, 90_000);
+
   it('a plan deletes and queues nothing; applying it deletes exactly the planned resources, and history and page say who approved what and what came of it', async () => {
     const report = await makePlan('payments-prod');
     const plan = storedPlan(report.plan.planId);
