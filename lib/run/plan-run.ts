@@ -52,6 +52,8 @@ export function outcomesOf(history: readonly JobHistory[], planId: string): Map<
 
 /** Stores a plan beside its page: the plan first, so a page that offers approval always has its plan. */
 export async function storePlanPage(store: ReportStore, report: ScanReport, plan: PlanDocument, generatedAt: number, source: string, extra: { approval?: PlanApproval; outcomes?: ReadonlyMap<string, PageOutcome> } = {}): Promise<void> {
+  // Its jobs come from stored project reports: a plan that would not pass an approval's checks is not stored.
+  parsePlan(plan, `the plan of ${plan.planId}`);
   await store.putPlan(plan.planId, plan);
   const html = renderReportHtml(report, { generatedAt: new Date(generatedAt).toISOString(), source, kind: 'plan', plan: pagePlanOf(plan, extra.approval), outcomes: extra.outcomes });
   await store.putPage(plan.planId, html, report);
