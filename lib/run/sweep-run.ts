@@ -50,9 +50,10 @@ async function findTargets(deps: JanitorDeps, request: SweepEvent, counter: ApiC
     try {
       const projects = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), async (atlas) => {
         found.baseUrls.add(atlas.baseUrl);
-        const listed = await atlas.listProjects();
-        // Names for the page and the plan; a key that may not list organizations still has their ids.
-        for (const org of await atlas.listOrganizations().catch(() => [])) found.organizations.set(org.id, org.name);
+        // Beside the project list, not after it: names for the page and the plan, never a longer wait.
+        // A key that may not list organizations still gives their ids (the projects carry them).
+        const [listed, orgs] = await Promise.all([atlas.listProjects(), atlas.listOrganizations().catch(() => [])]);
+        for (const org of orgs) found.organizations.set(org.id, org.name);
         return listed;
       });
       found.seen += projects.length;
