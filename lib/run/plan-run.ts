@@ -39,9 +39,15 @@ export function pagePlanOf(plan: PlanDocument, approval?: PlanApproval, file?: s
   };
 }
 
-/** What the run history says of each job of an applied plan: its outcome and the last attempt's note. */
-export function outcomesOf(history: readonly JobHistory[], planId: string): Map<string, PageOutcome> {
-  const outcomes = new Map<string, PageOutcome>();
+/** A row the approval left out, as its page shows it. */
+export const LEFT_OUT: PageOutcome = { outcome: 'left out', reason: 'excluded by the approval: not queued' };
+
+/**
+ * What the run history says of each job of an applied plan (its outcome and the last attempt's note),
+ * and the rows the approval left out.
+ */
+export function outcomesOf(history: readonly JobHistory[], planId: string, excluded: readonly string[] = []): Map<string, PageOutcome> {
+  const outcomes = new Map<string, PageOutcome>(excluded.map((jobId) => [jobId, LEFT_OUT]));
   for (const h of history) {
     if (h.planId !== undefined && h.planId !== planId) continue;
     const note = h.attempts.at(-1)?.note;
@@ -110,7 +116,7 @@ export async function applyStoredPlan(deps: JanitorDeps, request: ApplyRequest):
   if (result.status !== 'applied') return { result };
   try {
     await reports.putApplied(plan.planId, approval);
-    await storePlanPage(reports, await reports.mergedReport(plan.planId), plan, now, `atlas-janitor stack: plan in s3://${reports.bucket}`, { approval });
+    await storePlanPage(reports, await reports.mergedReport(plan.planId), plan, now, `atlas-janitor stack: plan in s3://${reports.bucket}`, { approval, outcomes: outcomesOf([], plan.planId, approval.excluded) });
     return { result };
   } catch (error) {
     return { result, pageNotUpdated: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };

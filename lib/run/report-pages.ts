@@ -82,7 +82,7 @@ async function updateAppliedPlans(deps: PageDeps, ledger: NonNullable<PageDeps['
       }
       const plan = parsePlan(text, `the stored plan ${planId}`);
       const history = (await ledger.historyBySweep(planId)).filter((h) => approval.jobIds.includes(h.jobId));
-      const outcomes = outcomesOf(history, planId);
+      const outcomes = outcomesOf(history, planId, approval.excluded);
       const final = history.filter((h) => h.final).length;
       const now = deps.now();
       await storePlanPage(deps.store, await deps.store.mergedReport(planId), plan, now, `atlas-janitor stack: plan in s3://${deps.store.bucket}`, { approval, outcomes });

@@ -68,6 +68,7 @@ describe('atlas-janitor plan and apply', () => {
     const applied = readFileSync(join(dir, 'payments-applied.html'), 'utf8');
     expect(applied).toMatch(/id="mode-banner">APPROVED — plan approved by ana/);
     expect(applied.match(/<strong>deleted<\/strong>/g)).toHaveLength(others.length);
+    expect(applied.match(/<strong>left out<\/strong><br>excluded by the approval/g)).toHaveLength(1);
 
     // A second apply is a no-op that says so.
     sim.clearLog();

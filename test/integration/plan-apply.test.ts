@@ -153,6 +153,10 @@ describe('plan → approve → apply, deployed', () => {
     expect(done.sort()).toEqual(rest.map((i) => i.job.jobId).sort());
     expect(deletes()).not.toContain(`${left.job.kind}:${left.id}`);
     expect(capture.reports.map((r) => r.jobId)).not.toContain(left.job.jobId);
+    await reportHandler({}, lambdaContext('report', 60_000));
+    const page = s3.get(BUCKET, reportKeys.page(plan.planId))!.body;
+    expect(page).toMatch(/APPROVED — plan approved by ana at [^:]+:\d\d UTC: \d+ job\(s\) queued for deletion, 1 left out/);
+    expect(page.match(/<strong>left out<\/strong>/g)).toHaveLength(1);
     const simKind = { networkPeering: 'peer', streamsPrivateLink: 'streamsPrivateLink', privateEndpoint: 'privateEndpoint', privateEndpointService: 'endpointService' } as const;
     expect(pipeline.sim.store.find(simKind[left.job.kind as keyof typeof simKind], left.id)).toMatchObject({ deleting: false });
   }, 90_000);

@@ -5,7 +5,7 @@ import { PlanRefusedError, approvedJobs, applyRequestSchema, parsePlan, type Pla
 import { displayIdOf } from '../../../lib/kinds';
 import { historyEntry } from '../../../lib/ledger';
 import type { PageReport } from '../../../lib/report';
-import { claimAndRun, currentBaseUrl, pagePlanOf } from '../../../lib/run';
+import { LEFT_OUT, claimAndRun, currentBaseUrl, pagePlanOf } from '../../../lib/run';
 import { jobActor, runJobsDirectly, type JobOutcome } from '../../../lib/worker';
 import { CommandError, EXIT, UsageError, defineCommand, intFlag, type Flags } from '../args';
 import { HTML_FLAG, reportPagePath, writeReportPage } from '../html-page';
@@ -84,7 +84,7 @@ export const apply = defineCommand({
       const o = outcomes.get(job.jobId)!;
       return { projectId: job.projectId, kind: job.kind, id: displayIdOf(job.kind, job.ids), outcome: o.outcome, reason: reasonOf(o) };
     });
-    const pageOutcomes = new Map([...outcomes].map(([jobId, o]) => [jobId, { outcome: o.outcome, reason: reasonOf(o) || undefined }]));
+    const pageOutcomes = new Map([...excluded.map((e) => [e.jobId, LEFT_OUT] as const), ...[...outcomes].map(([jobId, o]) => [jobId, { outcome: o.outcome, reason: reasonOf(o) || undefined }] as const)]);
     writeReportPage(page, reportOfPlan(plan), `atlas-janitor apply (this machine): ${path}`, { kind: 'plan', plan: pagePlanOf(plan, approval, path), outcomes: pageOutcomes });
     const failed = rows.filter((r) => !DONE.has(r.outcome) && r.outcome !== 'drifted' && r.outcome !== 'protected');
     if (values.json) printLine(JSON.stringify({ approval, outcomes: rows }, null, 2));
