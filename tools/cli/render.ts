@@ -8,14 +8,15 @@ import { table } from './table';
 
 /** The scan report as a person reads it: projects, then what would be deleted and why. */
 export function renderScanReport(report: ScanReport): string {
-  const out: string[] = [`sweep ${report.sweepId} (${report.mode})`, ''];
+  const out: string[] = [`${report.mode === 'plan' ? 'plan' : 'sweep'} ${report.sweepId} (${report.mode})`, ''];
+  const toDelete = report.mode === 'enforce' ? 'to delete' : report.mode === 'plan' ? 'planned' : 'would delete';
   // Stale is what a rule matched: planned now, or marked and waiting for its grace period. Without a
   // ledger everything stale waits, so "planned" alone would read as "nothing stale".
   const waitingIn = new Map<string, number>();
   for (const k of report.kept) if (k.cause === 'grace') waitingIn.set(k.projectId, (waitingIn.get(k.projectId) ?? 0) + 1);
   out.push(
     table(
-      ['project', 'seen', report.mode === 'enforce' ? 'to delete' : 'would delete', 'waiting', 'other kept', 'errors', 'API calls', 'ms'],
+      ['project', 'seen', toDelete, 'waiting', 'other kept', 'errors', 'API calls', 'ms'],
       report.projects.map((p) => {
         const waiting = waitingIn.get(p.projectId) ?? 0;
         return [p.projectName ?? p.projectId, p.seen, p.candidates, waiting, p.kept - waiting, p.errors, p.apiCalls, p.durationMs];
@@ -23,7 +24,7 @@ export function renderScanReport(report: ScanReport): string {
     ),
   );
   if (report.candidates.length > 0) {
-    out.push('', `${report.mode === 'enforce' ? 'to delete' : 'would delete'} (${report.candidates.length}):`);
+    out.push('', `${toDelete} (${report.candidates.length}):`);
     out.push(table(['project', 'kind', 'provider', 'id', 'state', 'rule'], report.candidates.map((c) => [c.projectId, c.kind, c.provider ?? '', c.id, c.state, c.rule])));
   }
   const waiting = report.kept.filter((k) => k.cause === 'grace');
