@@ -178,7 +178,7 @@ describe('plan → approve → apply, deployed', () => {
     expect(pipeline.sim.store.find('peer', peer.id)).toMatchObject({ state: 'AVAILABLE', deleting: false });
   }, 90_000);
 
-  it('refuses an expired, a changed, a misdigested and a foreign plan with the reason, and enqueues nothing', async () => {
+  it('refuses an expired, a changed, a misdigested and a foreign plan (and any plan in dry-run) with the reason, and enqueues nothing', async () => {
     const report = await makePlan('analytics-prod');
     const plan = storedPlan(report.plan.planId);
     const request = { planId: plan.planId, digest: plan.digest, approvedBy: 'ana' };
@@ -197,6 +197,8 @@ describe('plan → approve → apply, deployed', () => {
     storePlan(plan);
     await expect(apply({ ...request, digest: 'f'.repeat(64) })).rejects.toThrow(/^digest: ffffffffffff… is not the digest of plan/);
 
+    configure({ JANITOR_MODE: 'dry-run' });
+    await expect(apply(request)).rejects.toThrow(/^JANITOR_MODE is dry-run: its worker deletes nothing/);
     configure({ ATLAS_BASE_URL: 'https://cloud.mongodb.com' });
     await expect(apply(request)).rejects.toThrow(`plan ${plan.planId} was made against ${pipeline.sim.url.toLowerCase()}; this janitor reads https://cloud.mongodb.com`);
     configure();
