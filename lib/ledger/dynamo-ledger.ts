@@ -22,7 +22,6 @@ const HISTORY_RETENTION_S = 180 * DAY_S;
 const projectKey = (projectId: string) => `P#${projectId}`;
 const markKey = (key: string) => `M#${key}`;
 const historyKey = (sweepId: string, jobId: string) => `H#${sweepId}#${jobId}`;
-const planKey = (planId: string) => ({ pk: `PLAN#${planId}`, sk: 'APPROVAL' });
 const ttl = (at: number, seconds: number) => Math.floor(at / 1000) + seconds;
 
 type Item = Record<string, unknown>;
@@ -186,6 +185,16 @@ export class DynamoLedger implements Ledger {
     return reserved !== undefined;
   }
 
+  async historyByProject(projectId: string): Promise<JobHistory[]> {
+    const items = await this.#query({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :h)', ExpressionAttributeValues: { ':pk': projectKey(projectId), ':h': 'H#' } });
+    return items.map(toHistory);
+  }
+
+  async historyBySweep(sweepId: string): Promise<JobHistory[]> {
+    const items = await this.#query({ IndexName: LEDGER_INDEX, KeyConditionExpression: 'sweepId = :s', ExpressionAttributeValues: { ':s': sweepId } });
+    return items.map(toHistory);
+  }
+
   async claimPlan(approval: PlanApprovalRecord): Promise<PlanApprovalRecord | undefined> {
     const { PutCommand } = await this.#lib();
     const at = Date.parse(approval.at) || Date.now();
@@ -226,16 +235,6 @@ export class DynamoLedger implements Ledger {
     };
   }
 
-  async historyByProject(projectId: string): Promise<JobHistory[]> {
-    const items = await this.#query({ KeyConditionExpression: 'pk = :pk AND begins_with(sk, :h)', ExpressionAttributeValues: { ':pk': projectKey(projectId), ':h': 'H#' } });
-    return items.map(toHistory);
-  }
-
-  async historyBySweep(sweepId: string): Promise<JobHistory[]> {
-    const items = await this.#query({ IndexName: LEDGER_INDEX, KeyConditionExpression: 'sweepId = :s', ExpressionAttributeValues: { ':s': sweepId } });
-    return items.map(toHistory);
-  }
-
   async #query(input: { IndexName?: string; KeyConditionExpression: string; FilterExpression?: string; ExpressionAttributeValues: Record<string, unknown> }): Promise<Item[]> {
     const { QueryCommand } = await this.#lib();
     const items: Item[] = [];
@@ -248,6 +247,9 @@ export class DynamoLedger implements Ledger {
     return items;
   }
 }
+
+/** A plan's approval: one item, written once. */
+const planKey = (planId: string) => ({ pk: `PLAN#${planId}`, sk: 'APPROVAL' });
 
 function historyItem(entry: Omit<JobHistory, 'attempts' | 'outcome' | 'final'>): Item {
   return {

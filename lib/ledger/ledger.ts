@@ -81,6 +81,8 @@ export interface Ledger {
    * messages; this is the count they share.
    */
   reserveDeletions(sweepId: string, count: number, cap: number, at: number): Promise<boolean>;
+  historyByProject(projectId: string): Promise<JobHistory[]>;
+  historyBySweep(sweepId: string): Promise<JobHistory[]>;
   /**
    * Records that a plan is applied, once: a conditional write. Returns undefined when this call wrote it,
    * else the approval already recorded (applying twice enqueues nothing again).
@@ -90,6 +92,4 @@ export interface Ledger {
   releasePlan(approval: PlanApprovalRecord): Promise<void>;
   /** The plan's approval, when it was applied. */
   planApproval(planId: string): Promise<PlanApprovalRecord | undefined>;
-  historyByProject(projectId: string): Promise<JobHistory[]>;
-  historyBySweep(sweepId: string): Promise<JobHistory[]>;
 }
