@@ -11,7 +11,7 @@ export interface SweepBench {
   apiCallsPerProject: number;
   /**
    * The documented minimum: one Digest challenge, one read of the published rate limits, the project
-   * pages, and per project 7 + listed endpoints (more pages where a list needs them), + the access list
+   * pages, one organization list page, and per project 7 + listed endpoints (more pages where a list needs them), + the access list
    * where the last AWS peers are planned.
    */
   minimumRequests: number;
@@ -44,14 +44,14 @@ export async function benchSweep(options: { projects: number; latencyMs: number;
     const lowerBoundMs = Math.max(longestChain, Math.ceil(fast.requests / options.concurrency)) * options.latencyMs;
     type Json = Record<string, unknown>;
     const projects = (scenario['orgs'] as Json[]).flatMap((org) => org['projects'] as Json[]);
-    const minimumRequests = 1 + 1 + pages + projects.reduce((sum, project) => sum + minimumScanCalls(project), 0);
+    const minimumRequests = 1 + 1 + pages + 1 + projects.reduce((sum, project) => sum + minimumScanCalls(project), 0);
     return {
       projects: options.projects,
       latencyMs: options.latencyMs,
       concurrency: options.concurrency,
       wallMs: fast.wallMs,
       requests: fast.requests,
-      apiCallsPerProject: round((fast.requests - 2 - pages) / options.projects),
+      apiCallsPerProject: round((fast.requests - 3 - pages) / options.projects),
       minimumRequests,
       longestChain,
       lowerBoundMs,

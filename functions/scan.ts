@@ -2,10 +2,11 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { PlanRefusedError, claimsToBeApply, parseApplyEvent } from '../lib/approval';
 import { needsAPerson } from '../lib/credentials';
 import { MessageValidationError, deadLetterNow, messageRefOf, parseScanRequest, retryLater } from '../lib/jobs';
 import { countReportNotStored, countScan, failWhenAPersonIsNeeded, invocationDeadline, logger, needsAPersonIn, runtimeDeps, sqsEventShape } from '../lib/lambda';
-import { keptByCause, reportCandidates, scanRequestMessage, type ScanMessageResult } from '../lib/run';
+import { applyStoredPlan, keptByCause, reportCandidates, scanRequestMessage, type JanitorDeps, type ScanMessageResult } from '../lib/run';
 import { reportError } from '../lib/scan';
 
 const processor = new BatchProcessor(EventType.SQS);
@@ -19,11 +20,18 @@ const processor = new BatchProcessor(EventType.SQS);
 const scanRecord = (context: Context) => async (record: SQSRecord): Promise<void> => {
   const deps = runtimeDeps();
   try {
-    logScan(await scanRequestMessage(deps, parseScanRequest(record.body)));
+    if (claimsToBeApply(bodyOf(record.body))) await applyMessage(deps, record.body);
+    else logScan(await scanRequestMessage(deps, parseScanRequest(record.body)));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     const message = messageRefOf(record, deps.config.scanQueueUrl);
     const disposal = deps.sqs ? { sqs: deps.sqs, settings: deps.config.scanRetry, random: Math.random } : undefined;
+    if (error instanceof PlanRefusedError) {
+      // Refused for good (expired, changed, another Atlas, …): to the DLQ at once with the reason, nothing enqueued.
+      logger.error('plan refused', { messageId: record.messageId, refusal: error.refusal, reason });
+      if (disposal && (await deadLetterNow(disposal, message, { reason, errorCode: 'PLAN_REFUSED' })).ack) return;
+      throw error;
+    }
     if (error instanceof MessageValidationError) {
       logger.error('scan request rejected', { messageId: record.messageId, field: error.field, reason });
       if (disposal && (await deadLetterNow(disposal, message, { reason, errorCode: 'INVALID_SCAN_REQUEST' })).ack) return;
@@ -35,6 +43,24 @@ const scanRecord = (context: Context) => async (record: SQSRecord): Promise<void
     throw error;
   }
 };
+
+/** The body as JSON, or undefined: a body that is not JSON is the scan request parser's to refuse. */
+function bodyOf(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/** An SQS message of the console's apply shape: approves a stored plan, once. */
+async function applyMessage(deps: JanitorDeps, body: string): Promise<void> {
+  const request = parseApplyEvent(body);
+  const { result, pageNotUpdated } = await applyStoredPlan(deps, request);
+  if (pageNotUpdated) logger.error('plan page not updated with its approval', { planId: request.planId, reason: pageNotUpdated });
+  if (result.status === 'alreadyApplied') logger.info('plan already applied', { planId: request.planId, message: result.message });
+  else logger.info('plan applied', { ...result.approval, enqueued: result.enqueued });
+}
 
 function logScan({ result, reportNotStored }: ScanMessageResult): void {
   const { scan } = result;

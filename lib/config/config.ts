@@ -5,8 +5,15 @@ import { DEFAULT_GRACE, MIN_AGE_RULE_GRACE_MS, formatDuration, parseDuration, ty
 import { ConfigError } from './errors';
 import { globToRegExp } from './glob';
 
-export const MODES = ['dry-run', 'enforce'] as const;
+/**
+ * `dry-run` deletes nothing; `plan` deletes nothing and writes a plan a person may approve, whose jobs
+ * alone the worker then deletes; `enforce` deletes what is stale once its grace period is over.
+ */
+export const MODES = ['dry-run', 'plan', 'enforce'] as const;
 export type Mode = (typeof MODES)[number];
+
+/** Default life of a plan: after it, applying it is refused (what it read is too old to act on). */
+export const DEFAULT_PLAN_TTL_HOURS = 72;
 
 /** The environment variables the functions read, with what each holds. Documented in docs/configuration.md. */
 export const ENV = {
@@ -40,6 +47,7 @@ export const ENV = {
   allowLastPeerSecurityGroupRemoval: LAST_PEER_SETTING,
   reportBucket: 'REPORT_BUCKET',
   reportMaxWaitMinutes: 'REPORT_MAX_WAIT_MINUTES',
+  planTtlHours: 'PLAN_TTL_HOURS',
 } as const;
 
 /**
@@ -105,7 +113,7 @@ const blankIsUnset = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (ty
 const flag = blankIsUnset(z.enum(['true', 'false'], { message: 'must be true or false' })).transform((v) => v === 'true');
 
 const envSchema = z.object({
-  [ENV.mode]: z.enum(MODES, { message: `must be ${MODES.join(' or ')}` }).default('dry-run'),
+  [ENV.mode]: z.enum(MODES, { message: 'must be dry-run, plan or enforce' }).default('dry-run'),
   [ENV.apiGeneration]: z.enum(API_GENERATIONS, { message: `must be ${API_GENERATIONS.join(' or ')}` }).default('v2'),
   [ENV.baseUrl]: baseUrlSchema.optional(),
   [ENV.secretIds]: list,
@@ -135,6 +143,7 @@ const envSchema = z.object({
   [ENV.protectionsParameter]: blankIsUnset(z.string().regex(/^\/[A-Za-z0-9_.\/-]{1,2047}$/, 'must be an SSM parameter name starting with /')),
   [ENV.reportBucket]: blankIsUnset(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')),
   [ENV.reportMaxWaitMinutes]: integer(1, 10_080, 360),
+  [ENV.planTtlHours]: integer(1, 720, DEFAULT_PLAN_TTL_HOURS),
 });
 
 /** Project selection: an empty include list means every project the credentials see. */
@@ -176,6 +185,8 @@ export interface JanitorConfig {
   allowedSideEffects: ReadonlySet<string>;
   /** Where scans store their reports and the sweep's page is assembled (S3); unset: no pages. */
   reports: { bucket: string | undefined; maxWaitMs: number };
+  /** How long a plan may be applied after it was made (PLAN_TTL_HOURS, default 72 h). */
+  planTtlMs: number;
 }
 
 /** How a queue's consumer retries a message and gives up on it. */
@@ -246,5 +257,6 @@ export function loadConfig(env: Record<string, string | undefined>): JanitorConf
     protections: { file: e[ENV.protectionsFile], parameter: e[ENV.protectionsParameter] },
     allowedSideEffects: new Set(e[ENV.allowLastPeerSecurityGroupRemoval] ? [ENV.allowLastPeerSecurityGroupRemoval] : []),
     reports: { bucket: e[ENV.reportBucket], maxWaitMs: e[ENV.reportMaxWaitMinutes] * 60_000 },
+    planTtlMs: e[ENV.planTtlHours] * 3_600_000,
   };
 }

@@ -31,6 +31,11 @@ export const deleteJobSchema = z
     secretId: z.string().min(1).max(2048).optional(),
     plannedAt: z.iso.datetime().optional(),
     requestedBy: z.string().max(256).optional(),
+    /**
+     * The approved plan the job comes from: the worker deletes only if what it reads still matches the
+     * job's evidence (same state, same parent state), else the job ends drifted.
+     */
+    planId: sweepIdSchema.optional(),
     /** Times the job was sent again because its endpoint service still had endpoints. */
     deferrals: z.number().int().min(0).max(10_000).optional(),
   })

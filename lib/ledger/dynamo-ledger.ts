@@ -1,6 +1,6 @@
 import type { DocumentSender } from '../aws/clients';
 import type { KindName, RuleName } from '../kinds';
-import type { Attempt, JobHistory, Ledger, Mark, StaleSighting } from './ledger';
+import type { Attempt, JobHistory, Ledger, Mark, PlanApprovalRecord, StaleSighting } from './ledger';
 import { LEDGER_INDEX, LEDGER_TTL_ATTRIBUTE } from './table';
 
 /** A conditional write whose condition fails is an answer (undefined), not an error. */
@@ -217,6 +217,46 @@ export class DynamoLedger implements Ledger {
     return items.map(toHistory);
   }
 
+  async claimPlan(approval: PlanApprovalRecord): Promise<PlanApprovalRecord | undefined> {
+    const { PutCommand } = await this.#lib();
+    const at = Date.parse(approval.at) || Date.now();
+    const written = await unlessConditionFails(
+      this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...planKey(approval.planId), ...approval, [LEDGER_TTL_ATTRIBUTE]: ttl(at, HISTORY_RETENTION_S) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    if (written) return undefined;
+    return (await this.planApproval(approval.planId)) ?? approval;
+  }
+
+  async releasePlan(approval: PlanApprovalRecord): Promise<void> {
+    const { DeleteCommand } = await this.#lib();
+    // Only this approval's own claim: another that won meanwhile stays.
+    await unlessConditionFails(
+      this.db.send(
+        new DeleteCommand({ TableName: this.table, Key: planKey(approval.planId), ConditionExpression: 'approvedBy = :by AND #at = :at', ExpressionAttributeNames: { '#at': 'at' }, ExpressionAttributeValues: { ':by': approval.approvedBy, ':at': approval.at } }),
+      ),
+    );
+  }
+
+  async planApproval(planId: string): Promise<PlanApprovalRecord | undefined> {
+    const { GetCommand } = await this.#lib();
+    const item = (await this.db.send(new GetCommand({ TableName: this.table, Key: planKey(planId), ConsistentRead: true }))).Item as Item | undefined;
+    if (!item) return undefined;
+    return {
+      planId: String(item['planId']),
+      digest: String(item['digest']),
+      approvedBy: String(item['approvedBy']),
+      at: String(item['at']),
+      excluded: ((item['excluded'] as unknown[] | undefined) ?? []).map(String),
+      jobIds: ((item['jobIds'] as unknown[] | undefined) ?? []).map(String),
+    };
+  }
+
   async #query(input: { IndexName?: string; KeyConditionExpression: string; FilterExpression?: string; ExpressionAttributeValues: Record<string, unknown> }): Promise<Item[]> {
     const { QueryCommand } = await this.#lib();
     const items: Item[] = [];
@@ -229,6 +269,9 @@ export class DynamoLedger implements Ledger {
     return items;
   }
 }
+
+/** A plan's approval: one item, written once. */
+const planKey = (planId: string) => ({ pk: `PLAN#${planId}`, sk: 'APPROVAL' });
 
 function historyItem(entry: Omit<JobHistory, 'attempts' | 'outcome' | 'final'>): Item {
   return {
@@ -243,6 +286,8 @@ function historyItem(entry: Omit<JobHistory, 'attempts' | 'outcome' | 'final'>):
     rule: entry.rule,
     plannedAt: entry.plannedAt,
     evidence: entry.evidence,
+    ...(entry.planId ? { planId: entry.planId } : {}),
+    ...(entry.approvedBy ? { approvedBy: entry.approvedBy } : {}),
     [LEDGER_TTL_ATTRIBUTE]: ttl(Date.parse(entry.plannedAt) || Date.now(), HISTORY_RETENTION_S),
   };
 }
@@ -276,5 +321,7 @@ function toHistory(item: Item): JobHistory {
     attempts: (item['attempts'] as Attempt[] | undefined) ?? [],
     outcome: String(item['outcome']),
     final: item['final'] === true,
+    ...(item['planId'] ? { planId: String(item['planId']) } : {}),
+    ...(item['approvedBy'] ? { approvedBy: String(item['approvedBy']) } : {}),
   };
 }

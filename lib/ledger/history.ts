@@ -14,5 +14,6 @@ export function historyEntry(job: DeleteJob): Omit<JobHistory, 'attempts' | 'out
     rule: job.rule,
     plannedAt: job.plannedAt ?? new Date().toISOString(),
     evidence: JSON.stringify(job.evidence),
+    ...(job.planId ? { planId: job.planId, ...(job.requestedBy ? { approvedBy: job.requestedBy } : {}) } : {}),
   };
 }

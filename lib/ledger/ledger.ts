@@ -46,6 +46,19 @@ export interface JobHistory {
   outcome: string;
   /** True once the job is acknowledged (deleted, gone, skipped, dead-lettered). */
   final: boolean;
+  /** For a job of an approved plan: the plan, and who approved it. */
+  planId?: string | undefined;
+  approvedBy?: string | undefined;
+}
+
+/** The one record of a plan's approval: who approved which digest when, and what was left out. */
+export interface PlanApprovalRecord {
+  planId: string;
+  digest: string;
+  approvedBy: string;
+  at: string;
+  excluded: string[];
+  jobIds: string[];
 }
 
 /**
@@ -77,4 +90,13 @@ export interface Ledger {
   deleteRefusal(sweepId: string, projectId: string): Promise<string | undefined>;
   historyByProject(projectId: string): Promise<JobHistory[]>;
   historyBySweep(sweepId: string): Promise<JobHistory[]>;
+  /**
+   * Records that a plan is applied, once: a conditional write. Returns undefined when this call wrote it,
+   * else the approval already recorded (applying twice enqueues nothing again).
+   */
+  claimPlan(approval: PlanApprovalRecord): Promise<PlanApprovalRecord | undefined>;
+  /** Takes back this approval's claim (its jobs could not be enqueued): the plan may be applied again. */
+  releasePlan(approval: PlanApprovalRecord): Promise<void>;
+  /** The plan's approval, when it was applied. */
+  planApproval(planId: string): Promise<PlanApprovalRecord | undefined>;
 }

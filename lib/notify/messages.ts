@@ -33,6 +33,7 @@ export async function notifySweep(notifier: Notifier, report: ScanReport, now: n
   const soon = waiting.filter((k) => k.eligibleAt !== undefined && Date.parse(k.eligibleAt) <= now + DAY_MS);
   const lines = [
     `Sweep ${report.sweepId} (${report.mode}): ${report.projects.length} projects, ${report.candidates.length} planned, ${report.enqueued} enqueued, ${report.keptByCause?.grace ?? waiting.length} marked and waiting, ${report.errors.length} errors.`,
+    ...(report.mode === 'plan' ? ['', 'A plan: nothing was deleted or queued. Its page ends with the event that approves it; until then nothing in it is deleted.'] : []),
     ...(page ? ['', `${page.pending ? 'The sweep\'s report page, once all its scans are done' : 'Report page'}: ${page.consoleUrl}`, `  (${page.s3Uri}: open it from the console, or download it and open it in a browser)`] : []),
     ...section(`Planned for deletion (${report.candidates.length})`, report.candidates.map((c) => `${c.kind} ${c.provider ?? ''} ${c.id} in ${c.projectId}: ${c.rule} (${c.reason})`)),
     // Listed apart so none hides behind the first items: these deletes change more than the resource.

@@ -24,6 +24,7 @@ export class ReportMerger {
   readonly #keptByGroup = new Map<KeptGroupName, number>();
   readonly #keptSample: Kept[] = [];
   readonly #expired = new Map<string, NonNullable<ScanReport['expiredProtections']>[number]>();
+  readonly #planned: NonNullable<ScanReport['planned']> = [];
   #enqueued = 0;
   #apiCalls = 0;
   #auth = 0;
@@ -48,6 +49,7 @@ export class ReportMerger {
       if (count <= KEPT_SAMPLE_PER_GROUP) this.#keptSample.push(k);
     }
     for (const p of report.expiredProtections ?? []) this.#expired.set(p.selector, p);
+    for (const job of report.planned ?? []) this.#planned.push(job);
     this.#enqueued += report.enqueued;
     this.#apiCalls += report.apiCalls.total;
     this.#auth += report.apiCalls.auth;
@@ -67,6 +69,7 @@ export class ReportMerger {
     return {
       sweepId: this.manifest.sweepId,
       mode: this.manifest.mode,
+      ...(this.manifest.atlas ? { atlas: this.manifest.atlas } : {}),
       projects,
       candidates: inProjectOrder(this.#candidates),
       kept: inProjectOrder(this.#keptSample),
@@ -78,6 +81,7 @@ export class ReportMerger {
         ...missing.map((projectId) => ({ projectId, message: 'no report from this project\'s scan: it failed or has not finished (see the scan dead-letter queue and the scan function\'s logs)' })),
       ],
       enqueued: this.#enqueued,
+      ...(this.manifest.mode === 'plan' ? { planned: inProjectOrder(this.#planned) } : {}),
       ...(capped.length > 0 ? { capExceeded: { found: this.#candidates.length + held, held, cap: capped[0]!.capExceeded!.cap } } : {}),
       ...(this.#expired.size > 0 ? { expiredProtections: [...this.#expired.values()] } : {}),
       apiCalls: { total: this.#apiCalls, auth: this.#auth },

@@ -1,4 +1,5 @@
 import type { Mode } from '../config';
+import type { DeleteJob } from '../jobs';
 import type { KindName } from '../kinds';
 import type { Candidate, Kept, KeptCause } from '../plan';
 
@@ -13,8 +14,11 @@ export interface ReportError {
   fatal?: 'credentials' | 'configuration' | undefined;
 }
 
-/** A planned deletion as reports show it: the candidate without its addressing and evidence, plus its job id. */
-export type ReportCandidate = Omit<Candidate, 'ref' | 'evidence'> & { jobId: string };
+/**
+ * A planned deletion as reports show it: the candidate without its addressing, plus its job id. Its
+ * evidence (the state and fields read, the parent's state) is what the page shows inline.
+ */
+export type ReportCandidate = Omit<Candidate, 'ref' | 'evidence'> & { jobId: string; evidence?: Candidate['evidence'] | undefined };
 
 export interface ProjectSummary {
   projectId: string;
@@ -28,10 +32,18 @@ export interface ProjectSummary {
   capExceeded?: { found: number; cap: number } | undefined;
 }
 
+/** Which Atlas a run read: its base URL and the organizations its projects belong to. */
+export interface AtlasScope {
+  baseUrl: string;
+  /** Ids always; the name when the credentials may read the organization list. */
+  organizations: { id: string; name?: string | undefined }[];
+}
+
 /** What one run saw, planned and did. Returned by inline scans and logged one line per project. */
 export interface ScanReport {
   sweepId: string;
   mode: Mode;
+  atlas?: AtlasScope | undefined;
   projects: ProjectSummary[];
   candidates: ReportCandidate[];
   /**
@@ -52,6 +64,8 @@ export interface ScanReport {
   errors: ReportError[];
   /** Delete jobs put on the delete queue (enforce mode only). */
   enqueued: number;
+  /** In plan mode: the jobs the plan holds, for the plan document (nothing is enqueued). */
+  planned?: DeleteJob[] | undefined;
   /**
    * Set when the run's deletion budget (MAX_DELETIONS_PER_RUN) held candidates back: `held` of the
    * `found` stale candidates, in the projects whose `capExceeded` is set, are kept with cause `cap`.

@@ -1,21 +1,26 @@
 import * as z from 'zod';
 import { s3Commands, type S3Sender } from '../aws/clients';
 import { SWEEP_ID_FORMAT } from '../jobs';
-import type { ScanReport } from './report';
+import { MODES, type Mode } from '../config';
+import type { AtlasScope, ScanReport } from './report';
 
 /**
  * Reports in the stack's S3 bucket. Keys:
  *   pending/{sweepId}.json                   the sweep's manifest, until its page is assembled
  *   reports/{sweepId}/projects/{projectId}.json  one scan's report (a retried scan overwrites it)
  *   reports/{sweepId}/index.html, report.json  the sweep's page and its merged report
+ *   reports/{sweepId}/plan.json              a plan-mode sweep's plan, beside its page
+ *   applied/{planId}.json                    an applied plan whose page waits for its jobs' outcomes
  * Each function's role is limited to the prefixes it writes or reads (serverless.yml).
  */
 
 /** What the queued sweep knew when it queued its scans: enough to tell when they are all done. */
 export interface SweepManifest {
   sweepId: string;
-  mode: 'dry-run' | 'enforce';
+  mode: Mode;
   startedAt: string;
+  /** The Atlas the sweep read: its base URL and the organizations of its projects. */
+  atlas?: AtlasScope | undefined;
   projectIds: string[];
   projectsSeen: number;
   skipped: { projectId: string; name: string; reason: string }[];
@@ -29,8 +34,9 @@ const PROJECT_ID = /^[a-f0-9]{24}$/;
 
 const manifestSchema = z.object({
   sweepId: z.string().regex(SWEEP_ID_FORMAT),
-  mode: z.enum(['dry-run', 'enforce']),
+  mode: z.enum(MODES),
   startedAt: z.iso.datetime(),
+  atlas: z.object({ baseUrl: z.string(), organizations: z.array(z.object({ id: z.string(), name: z.string().optional() })) }).optional(),
   projectIds: z.array(z.string().regex(PROJECT_ID)),
   projectsSeen: z.number().int().min(0),
   skipped: z.array(z.object({ projectId: z.string(), name: z.string(), reason: z.string() })),
@@ -42,7 +48,7 @@ const manifestSchema = z.object({
 /** The parts of a stored project report the page needs; anything else it holds passes through. */
 const projectReportSchema = z.looseObject({
   sweepId: z.string(),
-  mode: z.enum(['dry-run', 'enforce']),
+  mode: z.enum(MODES),
   projects: z.array(z.looseObject({ projectId: z.string(), seen: z.number(), candidates: z.number(), kept: z.number(), errors: z.number(), apiCalls: z.number(), durationMs: z.number() })),
   candidates: z.array(z.looseObject({ projectId: z.string(), kind: z.string(), id: z.string(), rule: z.string(), state: z.string(), reason: z.string(), jobId: z.string() })),
   kept: z.array(z.looseObject({ projectId: z.string(), kind: z.string(), id: z.string(), state: z.string(), cause: z.string(), reason: z.string() })),
@@ -72,6 +78,8 @@ export const reportKeys = {
   projects: (sweepId: string) => `reports/${checkSweepId(sweepId)}/projects/`,
   page: (sweepId: string) => `reports/${checkSweepId(sweepId)}/index.html`,
   merged: (sweepId: string) => `reports/${checkSweepId(sweepId)}/report.json`,
+  plan: (sweepId: string) => `reports/${checkSweepId(sweepId)}/plan.json`,
+  applied: (planId: string) => `applied/${checkSweepId(planId)}.json`,
 };
 
 export interface PageLocation {
@@ -107,6 +115,38 @@ export class ReportStore {
     // The merged JSON first: a page in place is the sign the sweep is finished.
     await this.#put(reportKeys.merged(sweepId), JSON.stringify(merged), 'application/json');
     await this.#put(reportKeys.page(sweepId), html, 'text/html; charset=utf-8');
+  }
+
+  /** A plan beside its page; written before the page, so a page that offers approval always has its plan. */
+  async putPlan(planId: string, plan: unknown): Promise<void> {
+    await this.#put(reportKeys.plan(planId), JSON.stringify(plan, null, 1), 'application/json');
+  }
+
+  /** The plan's stored text, undefined when there is none (the caller validates it). */
+  async plan(planId: string): Promise<string | undefined> {
+    return this.#getIfAny(reportKeys.plan(planId));
+  }
+
+  /** A sweep's merged report as its page was made from it. */
+  async mergedReport(sweepId: string): Promise<ScanReport> {
+    const parsed = projectReportSchema.safeParse(JSON.parse(await this.#get(reportKeys.merged(sweepId))));
+    if (!parsed.success) throw new ReportStoreError(`the report of ${sweepId} is malformed: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
+    return parsed.data as unknown as ScanReport;
+  }
+
+  /** Marks an applied plan whose page the report function brings up to date with its jobs' outcomes. */
+  async putApplied(planId: string, approval: unknown): Promise<void> {
+    await this.#put(reportKeys.applied(planId), JSON.stringify(approval), 'application/json');
+  }
+
+  async appliedPlans(): Promise<string[]> {
+    const keys = await this.#list('applied/');
+    return keys.map((k) => /^applied\/(.+)\.json$/.exec(k)?.[1]).filter((id): id is string => id !== undefined && SWEEP_ID_FORMAT.test(id));
+  }
+
+  async finishApplied(planId: string): Promise<void> {
+    const { DeleteObjectCommand } = await s3Commands();
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: reportKeys.applied(planId) }));
   }
 
   /** Sweeps whose page is not assembled yet. */
@@ -149,6 +189,16 @@ export class ReportStore {
     const answer = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
     if (!answer.Body) throw new ReportStoreError(`s3://${this.bucket}/${key} has no body`);
     return answer.Body.transformToString('utf-8');
+  }
+
+  async #getIfAny(key: string): Promise<string | undefined> {
+    try {
+      return await this.#get(key);
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
+      throw error;
+    }
   }
 
   async #list(prefix: string): Promise<string[]> {

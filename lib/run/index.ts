@@ -15,3 +15,5 @@ export { ledgerBudget, memoryBudget, spendBudget, type DeletionBudget } from './
 export { RunFailedError, fatalErrors } from './failures';
 export { assemblePages, type PageDeps, type PageRun } from './report-pages';
 export { scanRequestMessage, type ScanMessageResult } from './scan-message';
+export { LEFT_OUT, applyStoredPlan, claimAndRun, currentBaseUrl, outcomesOf, pagePlanOf, planOfReport, storePlanPage, type AppliedPlan } from './plan-run';
+export { scopeBaseUrl } from './sweep-run';

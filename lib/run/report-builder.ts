@@ -47,6 +47,7 @@ export function projectReport(result: ProjectScanResult): ScanReport {
     keptUnread: scan.kept.filter((k) => keptGroupOf(k) === 'failedRead').length,
     errors: scan.errors,
     enqueued: result.enqueued,
+    ...(result.mode === 'plan' ? { planned: result.jobs } : {}),
     ...(scan.capExceeded ? { capExceeded: { found: scan.capExceeded.found, held: scan.capExceeded.found, cap: scan.capExceeded.cap } } : {}),
     ...expiredProtections(result.expiredProtections),
     apiCalls: { total: scan.apiCalls, auth: result.auth },
@@ -77,6 +78,7 @@ export function reportCandidates(result: Pick<ProjectScanResult, 'scan'>): Repor
     rule: c.rule,
     reason: c.reason,
     jobId: jobIdFor(c.ref),
+    evidence: c.evidence,
     ...(c.firstSeenAt ? { firstSeenAt: c.firstSeenAt, eligibleAt: c.eligibleAt } : {}),
     ...(c.alsoRemoves ? { alsoRemoves: c.alsoRemoves } : {}),
   }));

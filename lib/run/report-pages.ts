@@ -2,6 +2,10 @@ import { notifySweep } from '../notify/messages';
 import type { Notifier } from '../notify/notifier';
 import { ReportMerger, renderReportHtml, type PageLocation, type ReportStore } from '../report';
 import { mapLimit } from '../concurrency/map-limit';
+import type { Ledger } from '../ledger';
+import { DEFAULT_PLAN_TTL_HOURS } from '../config';
+import { parsePlan } from '../approval';
+import { outcomesOf, planOfReport, storePlanPage } from './plan-run';
 
 export interface PageDeps {
   store: ReportStore;
@@ -9,12 +13,18 @@ export interface PageDeps {
   now: () => number;
   /** How long after its start a sweep's page waits for scans that left no report. */
   maxWaitMs: number;
+  /** How long a plan made by a plan-mode sweep may be applied (default PLAN_TTL_HOURS' default). */
+  planTtlMs?: number | undefined;
+  /** The run history, where an applied plan's page finds its jobs' outcomes. */
+  ledger?: Pick<Ledger, 'historyBySweep' | 'planApproval'> | undefined;
 }
 
 export interface PageRun {
   assembled: { sweepId: string; location: PageLocation; projects: number; missing: string[] }[];
   waiting: { sweepId: string; stored: number; expected: number }[];
   failed: { sweepId: string; reason: string }[];
+  /** Pages of applied plans written again with their jobs' outcomes; `done` once every job has one. */
+  plansUpdated?: { planId: string; final: number; jobs: number; done: boolean }[] | undefined;
 }
 
 /** Project reports read at once: S3 answers each in tens of milliseconds, 10,000 of them in seconds. */
@@ -43,7 +53,8 @@ export async function assemblePages(deps: PageDeps): Promise<PageRun> {
       const report = merger.result(missing, now);
       const location = deps.store.where(sweepId);
       const source = `atlas-janitor stack: ${present.length} of ${manifest.projectIds.length} project reports in s3://${deps.store.bucket}`;
-      await deps.store.putPage(sweepId, renderReportHtml(report, { generatedAt: new Date(now).toISOString(), source }), report);
+      if (report.mode === 'plan') await storePlanPage(deps.store, report, planOfReport(report, { madeAt: now, ttlMs: deps.planTtlMs ?? DEFAULT_PLAN_TTL_HOURS * 3_600_000 }), now, source);
+      else await deps.store.putPage(sweepId, renderReportHtml(report, { generatedAt: new Date(now).toISOString(), source }), report);
       if (deps.notifier) await notifySweep(deps.notifier, report, now, location);
       await deps.store.finish(sweepId);
       run.assembled.push({ sweepId, location, projects: present.length, missing });
@@ -51,5 +62,36 @@ export async function assemblePages(deps: PageDeps): Promise<PageRun> {
       run.failed.push({ sweepId, reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
     }
   }
+  if (deps.ledger) await updateAppliedPlans(deps, deps.ledger, run);
   return run;
+}
+
+/**
+ * An applied plan's page, written again with what came of each job, from the run history; the plan
+ * leaves the list once every job has a final outcome, or when the page's wait is over.
+ */
+async function updateAppliedPlans(deps: PageDeps, ledger: NonNullable<PageDeps['ledger']>, run: PageRun): Promise<void> {
+  const updated: NonNullable<PageRun['plansUpdated']> = [];
+  for (const planId of await deps.store.appliedPlans()) {
+    try {
+      const approval = await ledger.planApproval(planId);
+      const text = await deps.store.plan(planId);
+      if (!approval || text === undefined) {
+        await deps.store.finishApplied(planId);
+        continue;
+      }
+      const plan = parsePlan(text, `the stored plan ${planId}`);
+      const history = (await ledger.historyBySweep(planId)).filter((h) => approval.jobIds.includes(h.jobId));
+      const outcomes = outcomesOf(history, planId, approval.excluded);
+      const final = history.filter((h) => h.final).length;
+      const now = deps.now();
+      await storePlanPage(deps.store, await deps.store.mergedReport(planId), plan, now, `atlas-janitor stack: plan in s3://${deps.store.bucket}`, { approval, outcomes });
+      const done = final >= approval.jobIds.length || now - Date.parse(approval.at) > deps.maxWaitMs;
+      if (done) await deps.store.finishApplied(planId);
+      updated.push({ planId, final, jobs: approval.jobIds.length, done });
+    } catch (error) {
+      run.failed.push({ sweepId: planId, reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    }
+  }
+  if (updated.length > 0) run.plansUpdated = updated;
 }

@@ -1,4 +1,5 @@
 import type { AtlasClient } from '../atlas';
+import { planDeduplicationId } from '../approval';
 import type { JanitorConfig, Mode } from '../config';
 import { withAtlas, type CredentialsCheck } from '../credentials';
 import { MessageValidationError, jobFor, jobIdFor, sendAll, type DeleteJob, type ScanRequest } from '../jobs';
@@ -24,9 +25,12 @@ export interface ProjectScanResult {
   atlasFailures?: Record<string, number> | undefined;
 }
 
-/** Effective mode: a request may lower the configured mode to dry-run, never raise it. */
+/** Modes from the one that does least: a plan deletes nothing until a person approves it. */
+const MODE_RANK: Record<Mode, number> = { 'dry-run': 0, 'plan': 1, 'enforce': 2 };
+
+/** Effective mode: a request may lower the configured mode (enforce → plan → dry-run), never raise it. */
 export function effectiveMode(configured: Mode, requested: Mode | undefined): Mode {
-  return configured === 'enforce' && requested !== 'dry-run' ? 'enforce' : 'dry-run';
+  return requested !== undefined && MODE_RANK[requested] < MODE_RANK[configured] ? requested : configured;
 }
 
 export interface PlanContext {
@@ -102,7 +106,8 @@ export async function enqueueJobs(deps: JanitorDeps, jobs: readonly DeleteJob[])
   return sendAll(
     deps.sqs,
     deps.config.deleteQueueUrl,
-    jobs.map((job) => ({ key: job.jobId, body: JSON.stringify(job), groupId: job.projectId, deduplicationId: job.jobId })),
+    // A plan's job is deduplicated per plan: another run's job for the same resource must not swallow an approval.
+    jobs.map((job) => ({ key: job.jobId, body: JSON.stringify(job), groupId: job.projectId, deduplicationId: job.planId ? planDeduplicationId(job.planId, job.jobId) : job.jobId })),
   );
 }
 

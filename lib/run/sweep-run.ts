@@ -31,6 +31,9 @@ interface Target {
 
 interface Targets {
   targets: Target[];
+  /** The base URL each secret's client used, and the organizations the credentials may read, by id. */
+  baseUrls: Set<string>;
+  organizations: Map<string, string>;
   seen: number;
   skipped: SweepSummary['skipped'];
   errors: ReportError[];
@@ -41,11 +44,18 @@ interface Targets {
  * through two secrets is scanned once, with the first.
  */
 async function findTargets(deps: JanitorDeps, request: SweepEvent, counter: ApiCallCounter): Promise<Targets> {
-  const found: Targets = { targets: [], seen: 0, skipped: [], errors: [] };
+  const found: Targets = { targets: [], baseUrls: new Set(), organizations: new Map(), seen: 0, skipped: [], errors: [] };
   const byId = new Map<string, Target>();
   for (const secretId of deps.config.secretIds.length > 0 ? deps.config.secretIds : [undefined]) {
     try {
-      const projects = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), (atlas) => atlas.listProjects());
+      const projects = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), async (atlas) => {
+        found.baseUrls.add(atlas.baseUrl);
+        // Beside the project list, not after it: names for the page and the plan, never a longer wait.
+        // A key that may not list organizations still gives their ids (the projects carry them).
+        const [listed, orgs] = await Promise.all([atlas.listProjects(), atlas.listOrganizations().catch(() => [])]);
+        for (const org of orgs) found.organizations.set(org.id, org.name);
+        return listed;
+      });
       found.seen += projects.length;
       const wanted = request.projectIds ? projects.filter((p) => request.projectIds!.includes(p.id)) : projects;
       const selection = selectProjects(wanted, deps.config.projects);
@@ -74,7 +84,8 @@ async function findWork(deps: JanitorDeps, request: SweepEvent): Promise<SweepWo
   const sweepId = deps.newSweepId();
   const mode = effectiveMode(deps.config.mode, request.mode);
   const counter = new ApiCallCounter();
-  const { targets, seen, skipped, errors } = await findTargets(deps, request, counter);
+  const { targets, seen, skipped, errors, baseUrls, organizations } = await findTargets(deps, request, counter);
+  const orgIds = [...new Set(targets.map((t) => t.project.orgId).filter((id) => id !== ''))].sort();
   const registry = (await deps.protections?.load()) ?? [];
   const expired = registry.filter((p) => p.expiresAt <= deps.now());
   return {
@@ -82,6 +93,7 @@ async function findWork(deps: JanitorDeps, request: SweepEvent): Promise<SweepWo
       sweepId,
       mode,
       startedAt: new Date(startedAt).toISOString(),
+      atlas: { baseUrl: scopeBaseUrl(baseUrls), organizations: orgIds.map((id) => ({ id, ...(organizations.has(id) ? { name: organizations.get(id) } : {}) })) },
       projectIds: targets.map((t) => t.project.id),
       projectsSeen: seen,
       skipped,
@@ -109,6 +121,11 @@ export async function queueSweep(deps: JanitorDeps, request: SweepEvent): Promis
   const { queued } = await new QueueExecutor(deps).run(work);
   const { sweepId, mode, projectsSeen, skipped, errors } = work.manifest;
   return { sweepId, mode, projectsSeen, projectsQueued: queued, skipped, errors, apiCalls: { total: work.counter.total, auth: work.counter.auth }, durationMs: deps.now() - work.startedAt };
+}
+
+/** The base URL a run read, as plans record and compare it: several secrets on several Atlases are listed together. */
+export function scopeBaseUrl(urls: Iterable<string>): string {
+  return [...new Set([...urls].map((u) => u.replace(/\/+$/, '').toLowerCase()))].sort().join(' ');
 }
 
 function scanRequest(target: Target, sweepId: string, mode: Mode, request: SweepEvent): ScanRequest {

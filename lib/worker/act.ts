@@ -12,7 +12,9 @@ import type { JobOutcome } from './outcome';
  * sends a DELETE to Atlas.
  */
 export async function actOnJob(job: DeleteJob, ctx: ReadContext, config: JanitorConfig, registry: ProjectProtections = NO_PROTECTIONS): Promise<JobOutcome> {
-  if (job.mode !== 'enforce' || config.mode !== 'enforce') return { outcome: 'dryRun' };
+  // In plan mode only the jobs of an approved plan delete; in dry-run nothing does.
+  const enforcing = config.mode === 'enforce' || (config.mode === 'plan' && job.planId !== undefined);
+  if (job.mode !== 'enforce' || !enforcing) return { outcome: 'dryRun' };
   const kind = kindOf(job.kind);
   const ref = refOf(job);
   try {
@@ -40,6 +42,9 @@ export async function actOnJob(job: DeleteJob, ctx: ReadContext, config: Janitor
 function judge(current: Observation, job: DeleteJob, config: JanitorConfig, registry: ProjectProtections): JobOutcome | undefined {
   if (!current.found) return { outcome: 'alreadyGone' };
   if (beingDeleted(current)) return { outcome: 'inProgress', state: current.state };
+  // An approved plan's job deletes only what the person approved: the resource as its evidence shows it.
+  const changed = job.planId !== undefined ? changedSincePlan(current, job) : undefined;
+  if (changed) return { outcome: 'drifted', reason: `changed since plan ${job.planId}: ${changed}` };
   // Classification and protections as a scan would apply them now; the grace period was met at planning.
   const findings = findStale([current], config, registry);
   const candidate = findings.stale[0];
@@ -51,6 +56,19 @@ function judge(current: Observation, job: DeleteJob, config: JanitorConfig, regi
   const left = kindOf(job.kind).dependentsOf?.(current) ?? [];
   if (left.length > 0) return { outcome: 'defer', reason: `${left.length} endpoint(s) still attached` };
   return undefined;
+}
+
+/** What differs between a fresh read and a planned job's evidence (state, parent's state), or undefined. */
+export function changedSincePlan(current: Observation, job: Pick<DeleteJob, 'evidence'>): string | undefined {
+  const changes: string[] = [];
+  const planned = job.evidence;
+  if (current.state !== planned.state) changes.push(`state ${planned.state} → ${current.state}`);
+  if (planned.parent || current.parent) {
+    const was = planned.parent ? `${planned.parent.id} ${planned.parent.status}` : 'none';
+    const now = current.parent ? `${current.parent.id} ${current.parent.status}` : 'none';
+    if (was !== now) changes.push(`parent ${was} → ${now}`);
+  }
+  return changes.length > 0 ? changes.join('; ') : undefined;
 }
 
 /**

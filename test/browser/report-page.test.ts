@@ -35,6 +35,8 @@ describe.skipIf(!available)(title, () => {
   let sim: Simulator;
   let demoPage: string;
   let demoReport: PageReport;
+  let planPage: string;
+  let planFile: string;
 
   beforeAll(async () => {
     mkdirSync(OUTPUT, { recursive: true });
@@ -47,6 +49,14 @@ describe.skipIf(!available)(title, () => {
       maxBuffer: 16 * 1024 * 1024,
     });
     demoReport = JSON.parse(stdout);
+    // The demo's plan, as a person makes it before approving.
+    planPage = join(OUTPUT, 'plan-page.html');
+    planFile = join(OUTPUT, 'plan.json');
+    await run(process.execPath, [TSX, 'tools/cli/main.ts', 'plan', '--all', '--base-url', sim.url, '--grace', 'default=0', '--out', planFile, '--html', planPage], {
+      cwd: ROOT,
+      env: { ...process.env, MONGODB_ATLAS_PUBLIC_API_KEY: DEMO.apiKey.publicKey, MONGODB_ATLAS_PRIVATE_API_KEY: DEMO.apiKey.privateKey, ATLAS_SECRET_IDS: '', NODE_NO_WARNINGS: '1' },
+      maxBuffer: 16 * 1024 * 1024,
+    });
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -85,6 +95,39 @@ describe.skipIf(!available)(title, () => {
     const shown = kinds.map((kind, i) => `${kind}|${rules[i]}`).sort();
     expect(shown).toEqual(expected.map((e) => `${e.kind}|${e.rule}`).sort());
     await page.screenshot({ path: join(OUTPUT, 'report-page.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('shows the demo plan: the plan banner, which Atlas, each row\'s evidence inline, endpoints under their service, and how to approve, with no console error', async () => {
+    const plan = JSON.parse(readFileSync(planFile, 'utf8')) as { planId: string; digest: string; items: unknown[] };
+    const { page, problems } = await open(planPage);
+    expect(await page.locator('h1').innerText()).toBe('atlas-janitor plan report');
+    expect(await page.locator('#mode-banner').innerText()).toMatch(/^PLAN — nothing was deleted or queued\. 16 resource\(s\) below await approval until \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+    expect(await page.locator('dl.facts').first().innerText()).toMatch(new RegExp(`Atlas\\s+${sim.url.replace(/[.]/g, '\\.')}\\s+Organizations\\s+Platform [a-f0-9]{24}, Analytics [a-f0-9]{24}`));
+    const rows = page.locator('#candidates tbody tr');
+    expect(await rows.count()).toBe(plan.items.length);
+    await page.screenshot({ path: join(OUTPUT, 'plan-page.png'), fullPage: true });
+    // The reason and the fields that made each row stale are visible without opening anything; the raw JSON is not.
+    const firstWhy = rows.first().locator('td').last();
+    expect(await firstWhy.locator('dl.ev').isVisible()).toBe(true);
+    expect(await firstWhy.locator('details pre').isVisible()).toBe(false);
+    await firstWhy.locator('details summary').click();
+    expect(await firstWhy.locator('details pre').isVisible()).toBe(true);
+    // Every endpoint listed under a planned service sits right below it.
+    const children = page.locator('#candidates tbody tr.child');
+    expect(await children.count()).toBeGreaterThan(0);
+    for (const child of await children.all()) {
+      const service = /under endpoint service ([a-f0-9]{24})|endpoint service ([a-f0-9]{24}) is/.exec(await child.innerText());
+      expect(service).not.toBeNull();
+    }
+    // The end of the page: the exact console event and command to approve, and how to protect a row.
+    const next = page.locator('#next');
+    expect(await next.locator('h2').innerText()).toBe('How to approve');
+    const code = (await next.locator('pre code').allInnerTexts()).join('\n');
+    expect(code).toContain(JSON.stringify({ apply: { planId: plan.planId, digest: plan.digest, approvedBy: 'YOUR NAME', exclude: [] } }));
+    expect(code).toContain(`atlas-janitor apply ${planFile} --approved-by 'YOUR NAME'`);
+    expect(await next.innerText()).toMatch(/To protect a row/);
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -158,7 +158,12 @@ describe('sls package (offline)', () => {
         .flatMap((s) => [s.Action].flat())
         .sort();
     expect(dynamoActions('WorkerLambdaFunction')).toEqual(['dynamodb:UpdateItem']);
-    expect(dynamoActions('ScanLambdaFunction')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    // DeleteItem only to take back a plan approval whose jobs could not be enqueued, on approvals' keys only.
+    expect(dynamoActions('ScanLambdaFunction')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    expect(dynamoActions('SweepLambdaFunction')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    const deleteItem = (resources[roles['ScanLambdaFunction']!].Properties.Policies.flatMap((x: Json) => x.PolicyDocument.Statement) as Json[]).find((st) => [st.Action].flat().includes('dynamodb:DeleteItem'))!;
+    expect(deleteItem.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PLAN#*'] } });
+    expect(dynamoActions('ReportLambdaFunction')).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
     for (const fn of Object.keys(roles)) expect(dynamoActions(fn).some((a) => a.includes('*'))).toBe(false);
   });
 
@@ -200,15 +205,21 @@ describe('sls package (offline)', () => {
           ),
         )
         .sort();
-    expect(grants('SweepLambdaFunction')).toEqual(['s3:PutObject /pending/*']);
-    expect(grants('ScanLambdaFunction')).toEqual(['s3:PutObject /reports/*/projects/*']);
+    // An approval (console or scan queue) reads the plan and its report and writes the page again.
+    const approval = ['/applied/*', '/reports/*/index.html', '/reports/*/plan.json', '/reports/*/report.json'].flatMap((key) => [`s3:GetObject ${key}`, `s3:PutObject ${key}`]);
+    expect(grants('SweepLambdaFunction')).toEqual([...approval, 's3:PutObject /pending/*'].sort());
+    expect(grants('ScanLambdaFunction')).toEqual([...approval, 's3:PutObject /reports/*/projects/*'].sort());
     expect(grants('WorkerLambdaFunction')).toEqual([]);
     expect(grants('ReportLambdaFunction')).toEqual([
+      's3:DeleteObject /applied/*',
       's3:DeleteObject /pending/*',
       's3:GetObject /pending/*',
+      's3:GetObject /reports/*/plan.json',
       's3:GetObject /reports/*/projects/*',
-      's3:ListBucket (bucket) if {"StringLike":{"s3:prefix":["pending/","reports/*/projects/"]}}',
+      's3:GetObject /reports/*/report.json',
+      's3:ListBucket (bucket) if {"StringLike":{"s3:prefix":["pending/","reports/*/projects/","applied/"]}}',
       's3:PutObject /reports/*/index.html',
+      's3:PutObject /reports/*/plan.json',
       's3:PutObject /reports/*/report.json',
     ]);
     // No other statement anywhere grants S3 (nor any wildcard action on it).
@@ -226,6 +237,8 @@ describe('sls package (offline)', () => {
     expect(allows('/reports/*/projects/*', reportKeys.project(sweep, 'a'.repeat(24)))).toBe(true);
     expect(allows('/reports/*/index.html', reportKeys.page(sweep))).toBe(true);
     expect(allows('/reports/*/report.json', reportKeys.merged(sweep))).toBe(true);
+    expect(allows('/reports/*/plan.json', reportKeys.plan(sweep))).toBe(true);
+    expect(allows('/applied/*', reportKeys.applied(sweep))).toBe(true);
     expect(allows('/reports/*/projects/*', reportKeys.page(sweep))).toBe(false);
     const bucketEnv = Object.fromEntries(ofType('AWS::Lambda::Function').map(([fn, f]) => [fn, f.Properties.Environment.Variables.REPORT_BUCKET]));
     expect(bucketEnv).toEqual({ SweepLambdaFunction: { Ref: 'ReportBucket' }, ScanLambdaFunction: { Ref: 'ReportBucket' }, ReportLambdaFunction: { Ref: 'ReportBucket' }, WorkerLambdaFunction: undefined });

@@ -375,8 +375,8 @@ describe('atlas-janitor help', () => {
     }
     expect(errors).toEqual([
       'atlas-janitor: scan: unknown flag --html-report; see atlas-janitor scan --help',
-      'atlas-janitor: unknown command "frobnicate" (commands: scan, sweep, simulate, dev, demo, history, job-id); see atlas-janitor --help',
-      'atlas-janitor: unknown flag --frobnicate (commands: scan, sweep, simulate, dev, demo, history, job-id); see atlas-janitor --help',
+      'atlas-janitor: unknown command "frobnicate" (commands: scan, plan, apply, sweep, simulate, dev, demo, history, job-id); see atlas-janitor --help',
+      'atlas-janitor: unknown flag --frobnicate (commands: scan, plan, apply, sweep, simulate, dev, demo, history, job-id); see atlas-janitor --help',
     ]);
   });
 });

@@ -101,10 +101,10 @@ describe('sweep → scan on the demo scenario', () => {
       const project = projects.find((p) => p.id === summary.projectId)!;
       expect({ project: project.name, apiCalls: summary.apiCalls }).toEqual({ project: project.name, apiCalls: minimumScanCalls(project) });
     }
-    // Project calls, plus one project list, plus the single Digest challenge of the run.
+    // Project calls, plus one project list and one organization list, plus the single Digest challenge of the run.
     const projectCalls = report.projects.reduce((sum, p) => sum + p.apiCalls, 0);
-    expect(report.apiCalls).toEqual({ total: projectCalls + 1, auth: 1 });
-    expect(pipeline.sim.log).toHaveLength(projectCalls + 2);
+    expect(report.apiCalls).toEqual({ total: projectCalls + 2, auth: 1 });
+    expect(pipeline.sim.log).toHaveLength(projectCalls + 3);
   });
 
   it('keeps protected and excluded resources out of the plan and says why', async () => {
@@ -272,7 +272,7 @@ describe('bad input', () => {
 
   it('refuses to start with a malformed configuration, naming the variable', async () => {
     pipeline.configure({ JANITOR_MODE: 'delete-all' });
-    await expect(sweepHandler({ inline: true }, lambdaContext('sweep', 60_000))).rejects.toThrow(/^JANITOR_MODE: must be dry-run or enforce/);
+    await expect(sweepHandler({ inline: true }, lambdaContext('sweep', 60_000))).rejects.toThrow(/^JANITOR_MODE: must be dry-run, plan or enforce/);
     pipeline.configure({ MAX_DELETIONS_PER_RUN: 'lots' });
     await expect(sweepHandler({ inline: true }, lambdaContext('sweep', 60_000))).rejects.toThrow(/^MAX_DELETIONS_PER_RUN: must be a whole number/);
   });

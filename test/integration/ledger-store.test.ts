@@ -30,6 +30,22 @@ describe('DynamoLedger (dynalite)', () => {
   });
   afterAll(() => dynamo?.stop());
 
+  it('records a plan\'s approval once: of two at the same time one wins, the other gets the winner; a release lets it be applied again', async () => {
+    const approval = (approvedBy: string) => ({ planId: 'sweep-plan-ledger', digest: 'c'.repeat(64), approvedBy, at: `2026-12-01T00:00:0${approvedBy.length}.000Z`, excluded: [], jobIds: [sighting.key] });
+    const [ana, bob] = await Promise.all([ledger.claimPlan(approval('ana')), ledger.claimPlan(approval('bob'))]);
+    expect([ana, bob].filter((x) => x === undefined)).toHaveLength(1);
+    const recorded = await ledger.planApproval('sweep-plan-ledger');
+    expect(ana ?? bob).toEqual(recorded);
+    expect(recorded).toMatchObject({ digest: 'c'.repeat(64), excluded: [], jobIds: [sighting.key] });
+    // Only the winner's own claim is taken back.
+    const loser = recorded!.approvedBy === 'ana' ? approval('bob') : approval('ana');
+    await ledger.releasePlan(loser);
+    expect(await ledger.planApproval('sweep-plan-ledger')).toEqual(recorded);
+    await ledger.releasePlan(recorded!);
+    expect(await ledger.planApproval('sweep-plan-ledger')).toBeUndefined();
+    expect(await ledger.claimPlan(approval('carol'))).toBeUndefined();
+  });
+
   it('keeps the first sighting, moves the last, counts each sweep once, and never goes backwards', async () => {
     expect(await ledger.markStale(PROJECT, 'sweep-1', [sighting], 1000)).toMatchObject([{ firstSeenAt: 1000, lastSeenAt: 1000, sweeps: 1 }]);
     expect(await ledger.markStale(PROJECT, 'sweep-1', [sighting], 2000)).toMatchObject([{ firstSeenAt: 1000, lastSeenAt: 2000, sweeps: 1 }]);

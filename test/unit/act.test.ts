@@ -79,6 +79,40 @@ describe('actOnJob: the mode', () => {
     expect(outcome).toEqual({ outcome: 'deleted' });
     expect(atlas.deletes).toEqual([route.peer(P, PEER)]);
   });
+
+  it('in plan mode deletes only the jobs of an approved plan', async () => {
+    const planning = loadConfig({ JANITOR_MODE: 'plan' });
+    const unplanned = atlasWithPeer('FAILED');
+    expect(await act(unplanned, awsPeerJob(), planning)).toEqual({ outcome: 'dryRun' });
+    expect(unplanned.requests).toEqual([]);
+
+    const approved = atlasWithPeer('FAILED');
+    expect(await act(approved, awsPeerJob('failed-aws-peer', { planId: 'sweep-plan-1' }), planning)).toEqual({ outcome: 'deleted' });
+    expect(approved.deletes).toEqual([route.peer(P, PEER)]);
+  });
+});
+
+describe('actOnJob: a planned job against its evidence', () => {
+  it('ends drifted, without a DELETE, when the state read now is not the state the plan read, even if a rule still matches', async () => {
+    // Planned as FAILED; now it is a pending peer past nothing: another state, whatever the rules say of it.
+    const atlas = atlasWithPeer('FAILED');
+    const job = awsPeerJob('failed-aws-peer', { planId: 'sweep-plan-1', evidence: { state: 'PENDING_ACCEPTANCE', fields: {} } });
+
+    expect(await act(atlas, job)).toEqual({ outcome: 'drifted', reason: 'changed since plan sweep-plan-1: state PENDING_ACCEPTANCE → FAILED' });
+    expect(atlas.deletes).toEqual([]);
+  });
+
+  it('ends drifted when the parent service\'s state changed since the plan', async () => {
+    const atlas = new FakeAtlas()
+      .on('GET', route.services(P, 'AWS'), ok([service('AVAILABLE', [VPCE])]))
+      .on('GET', route.service(P, 'AWS', SERVICE), ok(service('AVAILABLE', [VPCE])))
+      .on('GET', route.endpoint(P, 'AWS', SERVICE, VPCE), ok({ id: VPCE, connectionStatus: 'REJECTED', cloudProvider: 'AWS' }))
+      .on('DELETE', route.endpoint(P, 'AWS', SERVICE, VPCE), ok());
+    const job = { ...endpointJob(), planId: 'sweep-plan-1', evidence: { state: 'REJECTED', fields: {}, parent: { id: SERVICE, status: 'FAILED' } } };
+
+    expect(await act(atlas, job)).toEqual({ outcome: 'drifted', reason: `changed since plan sweep-plan-1: parent ${SERVICE} FAILED → ${SERVICE} AVAILABLE` });
+    expect(atlas.deletes).toEqual([]);
+  });
 });
 
 describe('actOnJob: the re-read before the DELETE', () => {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { parseApplyEvent } from '../../lib/approval';
 import { ENV } from '../../lib/config';
 import { parseSecret } from '../../lib/credentials';
 import { jobIdFor, parseDeleteJob, parseScanRequest, parseSweepEvent, refOf } from '../../lib/jobs';
@@ -22,11 +23,20 @@ describe('docs/messages.md', () => {
     expect(() => parseDeleteJob(byType('delete')[0])).not.toThrow();
     expect(() => parseScanRequest(byType('scan')[0])).not.toThrow();
     expect(parseSweepEvent(blocks.find((b) => 'inline' in b))).toMatchObject({ inline: true });
+    // The apply request on this page and the one in docs/operate.md are accepted as they stand.
+    for (const page of [messages, docPage('operate.md')]) {
+      const apply = jsonBlocks(page).filter((b) => 'apply' in b);
+      expect(apply).toHaveLength(1);
+      expect(() => parseApplyEvent(apply[0])).not.toThrow();
+    }
   });
 
   it('sends messages with aws sqs send-message that the scan and the worker accept, the delete job with its own id as deduplication id', () => {
     const sends = shellLines(messages, 'aws sqs send-message').map(shellWords);
-    const toScan = sends.filter((w) => option(w, 'queue-url')!.endsWith('-scan'));
+    const applies = sends.filter((w) => option(w, 'message-body')!.startsWith('{"apply"'));
+    expect(applies).toHaveLength(1);
+    expect(parseApplyEvent(option(applies[0]!, 'message-body'))).toMatchObject({ approvedBy: 'change-1234' });
+    const toScan = sends.filter((w) => option(w, 'queue-url')!.endsWith('-scan') && !applies.includes(w));
     const toDelete = sends.filter((w) => option(w, 'queue-url')!.endsWith('-delete.fifo'));
     expect(toScan).toHaveLength(1);
     expect(toDelete).toHaveLength(1);

@@ -48,10 +48,77 @@ describe('report page', () => {
     expect(html).toContain('Atlas answered 500');
   });
 
-  it('says an enforce run queued its deletions', () => {
+  it('says an enforce run queued its deletions only when it did', () => {
     const html = page(report({ mode: 'enforce', enqueued: 1 }));
-    expect(html).toMatch(/class="banner enforce"[^>]*>ENFORCE — the resources below were queued for deletion \(1 job\(s\) enqueued\)/);
-    expect(html).toContain('What is being deleted (1)');
+    expect(html).toMatch(/class="banner enforce"[^>]*>ENFORCE — 1 job\(s\) queued for deletion/);
+    expect(html).toContain('Queued for deletion (1)');
+    const none = page(report({ mode: 'enforce', enqueued: 0 }));
+    expect(none).not.toMatch(/queued for deletion|were deleted|What is being deleted/i);
+    expect(none).toMatch(/none was queued or deleted/);
+  });
+
+  it('before a confirmation reads as awaiting it, and after a no says nothing was deleted or queued', () => {
+    const awaiting = renderReportHtml(report({ mode: 'enforce' }), { generatedAt: AT, confirmation: 'awaiting' });
+    expect(awaiting).toMatch(/id="mode-banner">AWAITING CONFIRMATION — nothing has been deleted or queued yet/);
+    expect(awaiting).toContain('To be deleted if confirmed (1)');
+    const declined = renderReportHtml(report({ mode: 'enforce' }), { generatedAt: AT, confirmation: 'declined' });
+    expect(declined).toMatch(/id="mode-banner">NOT CONFIRMED — nothing was deleted or queued/);
+    for (const html of [awaiting, declined]) expect(html).not.toMatch(/were queued|queued for deletion|What is being deleted/);
+  });
+
+  it('titles the page by what ran: scan, sweep or plan', () => {
+    expect(renderReportHtml(report(), { generatedAt: AT, kind: 'scan' })).toContain('<h1>atlas-janitor scan report</h1>');
+    expect(page(report())).toContain('<h1>atlas-janitor sweep report</h1>');
+    expect(page(report({ mode: 'plan' }))).toContain('<h1>atlas-janitor plan report</h1>');
+  });
+
+  it('names the Atlas read: base URL and organizations', () => {
+    const html = page(report({ atlas: { baseUrl: 'https://cloud.mongodb.com', organizations: [{ id: 'c'.repeat(24), name: 'Acme Payments' }, { id: 'd'.repeat(24) }] } }));
+    expect(html).toContain('<dt>Atlas</dt><dd><code>https://cloud.mongodb.com</code></dd>');
+    expect(html).toContain(`Acme Payments <code class="muted">${'c'.repeat(24)}</code>, <code>${'d'.repeat(24)}</code>`);
+  });
+
+  it('shows each row\'s reason and the fields that made it stale inline, raw JSON behind a toggle; first-seen columns only with a ledger', () => {
+    const evidence = { state: 'REJECTED', fields: { connectionStatus: 'REJECTED', errorMessage: 'denied by owner', vpcId: 'vpc-1' }, parent: { id: 'e'.repeat(24), status: 'AVAILABLE' } };
+    const withLedger = page(report({ candidates: [{ ...report().candidates[0]!, evidence }] }));
+    expect(withLedger).toMatch(/<dt>connectionStatus<\/dt><dd><code>REJECTED<\/code><\/dd><dt>errorMessage<\/dt><dd><code>denied by owner<\/code>/);
+    expect(withLedger).not.toMatch(/<dt>vpcId<\/dt>/);
+    expect(withLedger).toMatch(/<summary>raw JSON<\/summary><pre>[^<]*vpc-1/);
+    expect(withLedger).toContain('<th scope="col">first seen stale</th>');
+    const { firstSeenAt: _f, eligibleAt: _e, ...noLedger } = report().candidates[0]!;
+    const without = page(report({ candidates: [{ ...noLedger, evidence }], kept: [kept('peer-2', 'state')] }));
+    expect(without).not.toMatch(/first seen stale|eligible at/);
+  });
+
+  it('says so on an endpoint whose own state looks healthy, and lists endpoints under their service', () => {
+    const service = 'f'.repeat(24);
+    const candidates: PageReport['candidates'] = [
+      { projectId: P1, kind: 'privateEndpointService', provider: 'AWS', id: service, state: 'FAILED', rule: 'failed-endpoint-service', reason: 'status FAILED', jobId: 'job-s', evidence: { state: 'FAILED', fields: { status: 'FAILED' } } },
+      { projectId: P2, kind: 'networkPeering', provider: 'AWS', id: 'peer-x', state: 'FAILED', rule: 'failed-aws-peer', reason: 'FAILED', jobId: 'job-p' },
+      { projectId: P1, kind: 'privateEndpoint', provider: 'AWS', id: 'vpce-0000000000000000a', state: 'AVAILABLE', rule: 'orphaned-endpoint', reason: `its endpoint service ${service} is FAILED`, jobId: 'job-e', evidence: { state: 'AVAILABLE', fields: { connectionStatus: 'AVAILABLE' }, parent: { id: service, status: 'FAILED' } } },
+    ];
+    const html = page(report({ candidates }));
+    const rows = [...html.matchAll(/<tr( class="child")?><td>[\s\S]*?<\/tr>/g)].map((m) => [m[1] ? 'child' : 'top', /job <code>([^<]+)/.exec(m[0])?.[1]]);
+    expect(rows.filter(([, job]) => job)).toEqual([['top', 'job-s'], ['child', 'job-e'], ['top', 'job-p']]);
+    expect(html).toContain(`Its own state (AVAILABLE) looks healthy; it is here because its endpoint service <code>${service}</code> is FAILED, which orphans it. The service is planned too`);
+    // An endpoint gone from under a live service is not told as healthy.
+    const gone = page(report({ candidates: [{ ...candidates[2]!, state: 'NOT_FOUND', evidence: { state: 'NOT_FOUND', fields: {}, parent: { id: service, status: 'AVAILABLE' } } }] }));
+    expect(gone).not.toContain('looks healthy');
+  });
+
+  it('ends a plan\'s page with the exact event and command to approve it, and how to leave out or protect a row', () => {
+    const plan = { planId: 'sweep-plan-1', digest: 'a'.repeat(64), madeAt: AT, expiresAt: '2026-11-29T06:00:00.000Z', file: 'plan.json' };
+    const html = renderReportHtml(report({ mode: 'plan' }), { generatedAt: AT, plan });
+    expect(html).toMatch(/id="mode-banner">PLAN — nothing was deleted or queued. 1 resource\(s\) below await approval until 2026-11-29 06:00 UTC/);
+    expect(html).toContain('Planned for deletion, awaiting approval (1)');
+    const event = JSON.stringify({ apply: { planId: 'sweep-plan-1', digest: 'a'.repeat(64), approvedBy: 'YOUR NAME', exclude: [] } });
+    expect(html).toContain(event.replace(/"/g, '&quot;'));
+    expect(html).toContain('atlas-janitor apply plan.json --approved-by &#39;YOUR NAME&#39; --exclude vpce-0123456789abcdef0');
+    expect(html).toContain('&quot;resourceId&quot;:&quot;vpce-0123456789abcdef0&quot;');
+    const applied = renderReportHtml(report({ mode: 'plan' }), { generatedAt: AT, plan: { ...plan, approval: { approvedBy: 'ana', at: AT, excluded: [], enqueued: 1 } }, outcomes: new Map([['job-1', { outcome: 'drifted', reason: 'changed since plan: state REJECTED → AVAILABLE' }]]) });
+    expect(applied).toMatch(/id="mode-banner">APPROVED — plan approved by ana at 2026-11-26 06:00 UTC: 1 job\(s\) queued for deletion/);
+    expect(applied).toContain('<strong>drifted</strong><br>changed since plan: state REJECTED → AVAILABLE');
+    expect(applied).not.toContain('--approved-by');
   });
 
   it('escapes every piece of report text, so a hostile name or message is shown, never run', () => {

@@ -85,7 +85,9 @@ export interface Command<F extends Flags = Flags> {
   example: string;
   /** Said after the flags: defaults that depend on something else, caveats. */
   notes?: readonly string[];
-  run(values: FlagValues<F>): Promise<number>;
+  /** The one argument the command takes besides its flags (`apply PLAN`), named as help shows it. */
+  positional?: { name: string; help: string } | undefined;
+  run(values: FlagValues<F>, positionals: string[]): Promise<number>;
 }
 
 /** Keeps each command's flag table and its `run` typed together, then forgets the table's type. */
@@ -112,10 +114,19 @@ export function didYouMean(word: string, known: readonly string[]): string {
 
 /** Parses a command's arguments against its table; a bad flag names itself and points at --help. */
 export function parseFlags<F extends Flags>(name: string, flags: F, args: string[]): FlagValues<F> {
+  return parseCommandLine(name, flags, args, undefined).values;
+}
+
+/** A command's flags and, when it takes one (`positional`), its one argument; a missing or extra argument is a usage error. */
+export function parseCommandLine<F extends Flags>(name: string, flags: F, args: string[], positional: Command['positional']): { values: FlagValues<F>; positionals: string[] } {
   const options = Object.fromEntries(Object.entries(flags).map(([flag, spec]) => [flag, { type: spec.type, multiple: spec.multiple ?? false }]));
   const seeHelp = `see atlas-janitor ${name} --help`;
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values as FlagValues<F>;
+    const parsed = parseArgs({ args, options, strict: true, allowPositionals: positional !== undefined });
+    if (positional && parsed.positionals.length !== 1) {
+      throw new UsageError(parsed.positionals.length === 0 ? `${name}: missing ${positional.name} (${positional.help}); ${seeHelp}` : `${name}: one ${positional.name} only, got ${parsed.positionals.length}; ${seeHelp}`);
+    }
+    return { values: parsed.values as FlagValues<F>, positionals: parsed.positionals };
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
     const message = (error as Error).message;

@@ -40,6 +40,7 @@ export function commandHelp(name: string, command: Command): string {
     return [left, `${spec.help}${repeat} [default: ${fallback}]`] as const;
   });
   const out = [`atlas-janitor ${name}: ${command.summary}`, '', `usage: atlas-janitor ${name} ${command.usage}`.trimEnd(), '', 'flags:', ...columns([...flags, ['--help', 'this text']])];
+  if (command.positional) out.push('', `${command.positional.name}: ${command.positional.help}`);
   if (command.notes?.length) out.push('', ...command.notes);
   // Names first, what they do below: the lists of names are too long for a second column.
   out.push('', 'environment:', ...(command.env.length > 0 ? command.env.map(([names, help]) => `  ${names}\n      ${help}`) : ['  (none)']));

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { renderReportHtml, type PageReport } from '../../lib/report';
+import { renderReportHtml, type PageReport, type PageStory } from '../../lib/report';
 import { CommandError, EXIT, UsageError, type Flags } from './args';
 import { warnLine } from './terminal';
 
@@ -53,10 +53,10 @@ function whyUnwritable(path: string): string | undefined {
  * report or its JSON). Does nothing when no --html was given. A write that fails after the check (a full
  * disk) is a CommandError naming --html; callers print the report first, so it is never lost.
  */
-export function writeReportPage(path: string | undefined, report: PageReport, source: string): void {
+export function writeReportPage(path: string | undefined, report: PageReport, source: string, story: PageStory = {}): void {
   if (path === undefined) return;
   try {
-    writeFileSync(path, renderReportHtml(report, { generatedAt: new Date().toISOString(), source }));
+    writeFileSync(path, renderReportHtml(report, { generatedAt: new Date().toISOString(), source, ...story }));
   } catch (error) {
     throw new CommandError(EXIT.failed, `--html: could not write ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }

@@ -110,6 +110,11 @@ export async function sweepFromHere(flags: AtlasFlagValues, request: SweepEvent 
   return { deps, report, jobs };
 }
 
+/** The janitor's dependencies from this machine, checked as for a sweep, for work that is not a sweep (applying a plan). */
+export function connectFromHere(flags: AtlasFlagValues, mode: Mode): Promise<JanitorDeps> {
+  return connect(flags, { JANITOR_MODE: mode }, new ApiCallCounter());
+}
+
 /** The variables a flag sets: a bad value is named by the flag when it came from one. */
 const FLAG_OF_VARIABLE = { ATLAS_BASE_URL: 'base-url', ATLAS_API_GENERATION: 'api', GRACE_PERIODS: 'grace', LEDGER_TABLE: 'ledger-table' } as const;
 

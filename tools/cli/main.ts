@@ -1,8 +1,10 @@
-import { CommandError, EXIT, UsageError, ValidationError, didYouMean, parseFlags, type Command } from './args';
+import { CommandError, EXIT, UsageError, ValidationError, didYouMean, parseCommandLine, type Command } from './args';
+import { apply } from './commands/apply';
 import { demo } from './commands/demo';
 import { dev } from './commands/dev';
 import { history } from './commands/history';
 import { jobId } from './commands/job-id';
+import { plan } from './commands/plan';
 import { scan } from './commands/scan';
 import { simulate } from './commands/simulate';
 import { sweep } from './commands/sweep';
@@ -15,7 +17,7 @@ import { printLine, warnLine } from './terminal';
  * command returns its exit code. Every failure prints one line on stderr (a file that does not validate
  * adds one line per problem); exit codes are documented in docs/cli.md and in --help.
  */
-const COMMANDS: Record<string, Command> = { scan, sweep, simulate, dev, demo, history, 'job-id': jobId };
+const COMMANDS: Record<string, Command> = { scan, plan, apply, sweep, simulate, dev, demo, history, 'job-id': jobId };
 
 const HELP = new Set(['--help', '-h']);
 
@@ -33,7 +35,8 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     const command = commandNamed(name);
     if (rest.some((arg) => HELP.has(arg))) return print(commandHelp(name, command));
-    return await command.run(parseFlags(name, command.flags, rest));
+    const { values, positionals } = parseCommandLine(name, command.flags, rest, command.positional);
+    return await command.run(values, positionals);
   } catch (err) {
     return fail(err);
   }

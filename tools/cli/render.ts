@@ -2,19 +2,21 @@ import { relative } from 'node:path';
 import { AGE_RULES, type RuleName } from '../../lib/kinds';
 import type { KeptCause } from '../../lib/plan';
 import type { ScanReport } from '../../lib/report';
+import type { PlanDemoReport } from '../demo/plan-demo';
 import type { DemoReport } from '../demo/run-demo';
 import { table } from './table';
 
 /** The scan report as a person reads it: projects, then what would be deleted and why. */
 export function renderScanReport(report: ScanReport): string {
-  const out: string[] = [`sweep ${report.sweepId} (${report.mode})`, ''];
+  const out: string[] = [`${report.mode === 'plan' ? 'plan' : 'sweep'} ${report.sweepId} (${report.mode})`, ''];
+  const toDelete = report.mode === 'enforce' ? 'to delete' : report.mode === 'plan' ? 'planned' : 'would delete';
   // Stale is what a rule matched: planned now, or marked and waiting for its grace period. Without a
   // ledger everything stale waits, so "planned" alone would read as "nothing stale".
   const waitingIn = new Map<string, number>();
   for (const k of report.kept) if (k.cause === 'grace') waitingIn.set(k.projectId, (waitingIn.get(k.projectId) ?? 0) + 1);
   out.push(
     table(
-      ['project', 'seen', report.mode === 'enforce' ? 'to delete' : 'would delete', 'waiting', 'other kept', 'errors', 'API calls', 'ms'],
+      ['project', 'seen', toDelete, 'waiting', 'other kept', 'errors', 'API calls', 'ms'],
       report.projects.map((p) => {
         const waiting = waitingIn.get(p.projectId) ?? 0;
         return [p.projectName ?? p.projectId, p.seen, p.candidates, waiting, p.kept - waiting, p.errors, p.apiCalls, p.durationMs];
@@ -22,7 +24,7 @@ export function renderScanReport(report: ScanReport): string {
     ),
   );
   if (report.candidates.length > 0) {
-    out.push('', `${report.mode === 'enforce' ? 'to delete' : 'would delete'} (${report.candidates.length}):`);
+    out.push('', `${toDelete} (${report.candidates.length}):`);
     out.push(table(['project', 'kind', 'provider', 'id', 'state', 'rule'], report.candidates.map((c) => [c.projectId, c.kind, c.provider ?? '', c.id, c.state, c.rule])));
   }
   const waiting = report.kept.filter((k) => k.cause === 'grace');
@@ -115,5 +117,28 @@ export function renderDemoReport(report: DemoReport): string {
   );
   for (const l of report.lost) out.push(`lost: ${l.kind} ${l.id} (job ${l.jobId})`);
   for (const x of report.touchedOutsidePlan) out.push(`touched outside the plan: ${x}`);
+  return out.join('\n');
+}
+
+export function renderPlanDemoReport(report: PlanDemoReport): string {
+  const out = [
+    `atlas-janitor demo --plan: ${relative(process.cwd(), report.scenario)}`,
+    '',
+    `plan ${report.plan.planId}: ${report.plan.items} deletion(s), digest ${report.plan.digest}, expires ${report.plan.expiresAt}`,
+    `  file ${report.plan.file}`,
+    `  page ${report.plan.page}`,
+    `DELETEs before approval: ${report.deletesBeforeApproval}`,
+    `left out by the approval: ${report.excluded}`,
+    ...(report.drifted ? [`changed between plan and apply: ${report.drifted} (now AVAILABLE)`] : []),
+    '',
+    table(['kind', 'id', 'outcome', 'reason'], report.outcomes.map((o) => [o.kind, o.id, o.outcome, o.reason])),
+    '',
+    `page with the outcomes: ${report.appliedPage}`,
+    `second apply: ${report.secondApply}`,
+    `changed copy of the plan: ${report.changedCopy}`,
+    `resources touched outside the approved plan: ${report.touchedOutsidePlan.length === 0 ? 'none' : report.touchedOutsidePlan.join(', ')}`,
+    `${(report.wallTimeMs / 1000).toFixed(1)} s`,
+    report.ok ? 'OK: nothing deleted before approval, exactly the approved rows deleted, the drifted one and the one left out untouched, a second apply and a changed plan refused' : 'FAILED: see above',
+  ];
   return out.join('\n');
 }

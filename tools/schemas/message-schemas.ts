@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as z from 'zod';
+import { applyEventSchema, planDocumentSchema } from '../../lib/approval';
 import { ID_FORMATS } from '../../lib/atlas';
 import { deleteJobSchema, scanRequestSchema, sweepEventSchema } from '../../lib/jobs';
 import { KIND_NAMES, RULE_NAMES, kindOf } from '../../lib/kinds';
@@ -61,6 +62,16 @@ export function messageSchemas(): Record<string, Json> {
       sweepEventSchema,
       'atlas-janitor console sweep event',
       'The event a person (Lambda console, sls invoke, aws lambda invoke) sends the sweep function; EventBridge\'s own scheduled event is the other shape it takes. Generated from lib/jobs/messages.ts.',
+    ),
+    'apply-request.schema.json': generated(
+      applyEventSchema,
+      'atlas-janitor apply request',
+      'Approves a stored plan: the sweep function\'s console event, or a message of the same shape on the scan queue. Exactly the plan\'s jobs minus `exclude` are enqueued, once. Generated from lib/approval/apply.ts.',
+    ),
+    'plan.schema.json': generated(
+      planDocumentSchema,
+      'atlas-janitor plan',
+      'A plan: every planned deletion with its rule, evidence and job, the Atlas it was read from, when it was made and expires, and `digest`, the SHA-256 (hex) of the plan\'s canonical JSON (keys sorted, no whitespace) without the digest. Generated from lib/approval/plan-document.ts.',
     ),
   };
 }

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
+import { runPlanDemo } from '../../demo/plan-demo';
 import { runDemo } from '../../demo/run-demo';
 import { loadScenario } from '../../simulator/scenario';
 import { EXIT, UsageError, defineCommand, intFlag, rateFlag } from '../args';
 import { HTML_FLAG, reportPagePath } from '../html-page';
-import { renderDemoReport } from '../render';
+import { renderDemoReport, renderPlanDemoReport } from '../render';
 import { printLine, warnLine } from '../terminal';
 
 const DEMO_GRACE_SECONDS = 5;
@@ -14,6 +15,7 @@ export const demo = defineCommand({
   usage: '[flags]',
   flags: {
     'json': { type: 'boolean', help: 'print the demo report as JSON' },
+    'plan': { type: 'boolean', help: 'the plan → approve → apply path instead: plan, a row left out, a drifted row, a second apply refused' },
     'scenario': { type: 'string', arg: 'FILE', default: 'tools/scenarios/demo.json', help: 'the Atlas state to clean' },
     'fault-rate': { type: 'string', arg: 'R', default: '0', help: 'share of Atlas answers (0 to 1) replaced by injected faults' },
     'seed': { type: 'string', arg: 'N', default: '1', help: 'seed of the injected faults' },
@@ -28,6 +30,11 @@ export const demo = defineCommand({
     // Checked before anything starts: a file that is not a valid scenario (truncated JSON among others)
     // is a bad argument, exit 2, with one line per problem.
     if (values.scenario !== undefined) await loadScenario(values.scenario);
+    if (values.plan) {
+      const report = await runPlanDemo({ scenario: values.scenario, onStage: values.json ? undefined : (message) => warnLine(`… ${message}`) });
+      printLine(values.json ? JSON.stringify(report, null, 2) : renderPlanDemoReport(report));
+      return report.ok ? EXIT.ok : EXIT.failed;
+    }
     const pagePath = reportPagePath(values.html);
     const report = await runDemo({
       scenario: values.scenario,

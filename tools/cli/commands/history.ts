@@ -44,12 +44,14 @@ function withEvidence(entry: JobHistory) {
 
 function render(entries: JobHistory[]): string {
   if (entries.length === 0) return 'no jobs recorded';
+  // Jobs of an approved plan say who approved them; the column shows only when there are such jobs.
+  const approvals = entries.some((e) => e.approvedBy !== undefined);
   return table(
-    ['planned', 'sweep', 'project', 'kind', 'id', 'rule', 'attempts', 'outcome', 'after'],
+    ['planned', 'sweep', 'project', 'kind', 'id', 'rule', ...(approvals ? ['approved by'] : []), 'attempts', 'outcome', 'after'],
     // attempts is a count; `after` lists the outcomes of the attempts before the last, when there were
     // several (a retry, a deferral), so one line shows how the job got to its outcome.
     entries.map((e) => [
-      e.plannedAt, e.sweepId, e.projectId, e.kind, e.resourceId, e.rule, e.attempts.length,
+      e.plannedAt, e.sweepId, e.projectId, e.kind, e.resourceId, e.rule, ...(approvals ? [e.approvedBy ?? '-'] : []), e.attempts.length,
       `${e.outcome}${e.final ? '' : ' (not final)'}`,
       e.attempts.slice(0, -1).map((a) => a.outcome).join(', ') || '-',
     ]),

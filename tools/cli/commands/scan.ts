@@ -32,7 +32,7 @@ export const scan = defineCommand({
     const { report } = await sweepFromHere(values, { projectIds, mode: 'dry-run' });
     // The report first: a page that cannot be written after all must not take the report with it.
     printLine(values.json ? JSON.stringify(report, null, 2) : renderScanReport(report));
-    writeReportPage(page, report, 'atlas-janitor scan (this machine)');
+    writeReportPage(page, report, 'atlas-janitor scan (this machine)', { kind: 'scan' });
     return report.errors.length > 0 ? EXIT.failed : EXIT.ok;
   },
 });

@@ -43,10 +43,13 @@ async function runSweep(values: FlagValues<typeof SWEEP_FLAGS>): Promise<number>
   const page = reportPagePath(values.html);
   const { deps, report, jobs } = await sweepFromHere(values, { projectIds, mode });
   if (!values.json) printLine(renderScanReport(report));
-  // Written before any confirmation: the page is the plan to read before saying yes. When it cannot be
-  // written after all, the command stops here (after the report), before anything is deleted.
+  // Written before any confirmation: the page is the plan to read before saying yes, and says that it
+  // awaits one. When it cannot be written after all, the command stops here (after the report), before
+  // anything is deleted. It is written again with what came of the answer.
+  const source = `atlas-janitor sweep (this machine, ${mode})`;
+  const awaiting = mode === 'enforce' && jobs.length > 0;
   try {
-    writeReportPage(page, report, `atlas-janitor sweep (this machine, ${mode})`);
+    writeReportPage(page, report, source, awaiting ? { confirmation: 'awaiting' } : {});
   } catch (error) {
     if (values.json) printLine(JSON.stringify({ report, outcomes: [] }, null, 2));
     throw error;
@@ -57,7 +60,8 @@ async function runSweep(values: FlagValues<typeof SWEEP_FLAGS>): Promise<number>
     return report.errors.length > 0 ? EXIT.failed : EXIT.ok;
   }
   if (!values.yes && !(await confirm(`Delete ${jobs.length} resource(s) in ${new Set(jobs.map((j) => j.projectId)).size} project(s)? [y/N] `))) {
-    warnLine('nothing deleted');
+    writeReportPage(page, report, source, { confirmation: 'declined' });
+    warnLine('nothing deleted or queued');
     return EXIT.ok;
   }
   const outcomes = await runJobsDirectly(jobs, jobActor(deps), {
@@ -71,6 +75,7 @@ async function runSweep(values: FlagValues<typeof SWEEP_FLAGS>): Promise<number>
     return { projectId: job.projectId, kind: job.kind, id: displayIdOf(job.kind, job.ids), outcome: o.outcome, reason: reasonOf(o) };
   });
   const failed = rows.filter((r) => !DONE.has(r.outcome) && r.outcome !== 'drifted' && r.outcome !== 'protected');
+  writeReportPage(page, report, source, { outcomes: new Map([...outcomes].map(([jobId, o]) => [jobId, { outcome: o.outcome, reason: reasonOf(o) || undefined }])) });
   const totals = outcomeTotals(rows.map((r) => r.outcome));
   if (values.json) process.stdout.write(`${JSON.stringify({ report, outcomes: rows, totals }, null, 2)}\n`);
   else {

@@ -1,0 +1,128 @@
+import type { ScanReport } from './report';
+
+/** The parts of a report what the page says depends on. */
+type StoryReport = Pick<ScanReport, 'mode' | 'candidates' | 'enqueued'>;
+
+/**
+ * What a page says happened, and what a person can do next. The banner never says "queued" or
+ * "deleted" for anything that was not: a page written before a confirmation says it awaits one, and is
+ * written again with the outcome.
+ */
+
+/** An approvable plan's facts, for its page: its id, digest and life, and, once applied, the approval. */
+export interface PagePlan {
+  planId: string;
+  digest: string;
+  madeAt: string;
+  expiresAt: string;
+  /** Where the plan file is (a CLI plan), for the apply command. */
+  file?: string | undefined;
+  approval?: { approvedBy: string; at: string; excluded: readonly string[]; enqueued?: number | undefined } | undefined;
+}
+
+/** What became of one job, once known. */
+export interface PageOutcome {
+  outcome: string;
+  reason?: string | undefined;
+}
+
+export type RunKind = 'scan' | 'sweep' | 'plan';
+
+export interface PageStory {
+  /** scan (a dry run read from here), sweep, or plan. */
+  kind?: RunKind | undefined;
+  /** A CLI enforce run: the page written before the confirmation, or after a no. */
+  confirmation?: 'awaiting' | 'declined' | undefined;
+  /** Job id → what came of it. */
+  outcomes?: ReadonlyMap<string, PageOutcome> | undefined;
+  plan?: PagePlan | undefined;
+}
+
+export function runKind(report: Pick<ScanReport, 'mode'>, story: PageStory): RunKind {
+  return story.kind ?? (report.mode === 'plan' ? 'plan' : 'sweep');
+}
+
+/** Counts of outcomes in words: `3 deleted, 1 drifted`. */
+export function outcomeCounts(outcomes: ReadonlyMap<string, PageOutcome>): string {
+  const counts = new Map<string, number>();
+  for (const o of outcomes.values()) counts.set(o.outcome, (counts.get(o.outcome) ?? 0) + 1);
+  return [...counts].map(([outcome, n]) => `${n} ${outcome}`).join(', ');
+}
+
+export interface Banner {
+  cls: 'dry' | 'plan' | 'enforce';
+  text: string;
+}
+
+export function bannerOf(report: StoryReport, story: PageStory, when: (iso: string) => string): Banner {
+  const n = report.candidates.length;
+  if (report.mode === 'dry-run') return { cls: 'dry', text: 'DRY RUN — nothing was deleted. The resources below are what an enforce run would delete.' };
+  if (report.mode === 'plan') {
+    const approval = story.plan?.approval;
+    if (approval) {
+      const excluded = approval.excluded.length > 0 ? `, ${approval.excluded.length} left out` : '';
+      const done = story.outcomes && story.outcomes.size > 0 ? ` So far: ${outcomeCounts(story.outcomes)}.` : '';
+      return { cls: 'enforce', text: `APPROVED — plan approved by ${approval.approvedBy} at ${when(approval.at)}: ${approval.enqueued ?? n - approval.excluded.length} job(s) queued for deletion${excluded}. Each resource is deleted only if Atlas still shows what the plan read.${done}` };
+    }
+    const until = story.plan ? ` until ${when(story.plan.expiresAt)}` : '';
+    return { cls: 'plan', text: `PLAN — nothing was deleted or queued. ${n} resource(s) below await approval${until}; how to approve is at the end of this page.` };
+  }
+  if (story.confirmation === 'awaiting') return { cls: 'plan', text: `AWAITING CONFIRMATION — nothing has been deleted or queued yet. The ${n} resource(s) below are deleted only if the command is answered yes.` };
+  if (story.confirmation === 'declined') return { cls: 'dry', text: 'NOT CONFIRMED — nothing was deleted or queued: the command was answered no.' };
+  if (story.outcomes && story.outcomes.size > 0) return { cls: 'enforce', text: `ENFORCE — ${story.outcomes.size} job(s) run: ${outcomeCounts(story.outcomes)}.` };
+  if (report.enqueued > 0) return { cls: 'enforce', text: `ENFORCE — ${report.enqueued} job(s) queued for deletion; each resource is re-read and deleted only if it still qualifies.` };
+  return { cls: 'dry', text: n === 0 ? 'ENFORCE — nothing was planned, so nothing was deleted or queued.' : `ENFORCE — ${n} resource(s) planned; none was queued or deleted by this run.` };
+}
+
+/** The heading of the candidates' section. */
+export function candidatesHeading(report: StoryReport, story: PageStory): string {
+  if (report.mode === 'dry-run') return 'What would be deleted';
+  if (report.mode === 'plan') return story.plan?.approval ? 'Approved for deletion' : 'Planned for deletion, awaiting approval';
+  if (story.confirmation === 'awaiting') return 'To be deleted if confirmed';
+  if (story.confirmation === 'declined') return 'Planned, not deleted';
+  if (story.outcomes && story.outcomes.size > 0) return 'What was tried';
+  return report.enqueued > 0 ? 'Queued for deletion' : 'Planned';
+}
+
+/** The example owner and reason a protection entry needs, as a person fills them in. */
+const PROTECT_EXAMPLE = (id: string) => JSON.stringify({ protections: [{ resourceId: id, owner: 'YOUR TEAM', reason: 'WHY IT STAYS', expires: 'YYYY-MM-DD' }] });
+
+export interface NextStep {
+  title: string;
+  /** Paragraph text before the code. */
+  text: string;
+  code?: string | undefined;
+}
+
+/**
+ * The end of the page: the exact command or console event that goes on from here, and how to protect a
+ * row. For a plan: how to approve it (all, or with rows left out).
+ */
+export function nextSteps(report: StoryReport, story: PageStory): NextStep[] {
+  const first = report.candidates[0];
+  const exampleId = first?.id ?? 'RESOURCE_ID';
+  const protect: NextStep = {
+    title: 'To protect a row',
+    text: 'Add its resource id to the protection registry (PROTECTIONS_FILE or PROTECTIONS_PARAMETER; docs/operate.md) or to PROTECTED_RESOURCE_IDS: no run plans it again while the entry lasts, and the worker checks the registry again before each delete.',
+    code: PROTECT_EXAMPLE(exampleId),
+  };
+  const steps: NextStep[] = [];
+  if (report.mode === 'plan' && story.plan && !story.plan.approval) {
+    const { planId, digest, expiresAt, file } = story.plan;
+    const event = JSON.stringify({ apply: { planId, digest, approvedBy: 'YOUR NAME', exclude: [] } });
+    steps.push(
+      { title: 'To approve this plan', text: `Apply it before ${expiresAt}; after that it is refused. Exactly these jobs are queued, and each resource is deleted only if what Atlas shows then still matches what this page shows (else it ends drifted, untouched). As the sweep function's console test event, or as a message of the same shape on the scan queue:`, code: event },
+      { title: 'From the command line', text: 'With the plan file this page was made with:', code: `atlas-janitor apply ${file ?? `${planId}.json`} --approved-by 'YOUR NAME'` },
+      { title: 'To leave rows out', text: 'Name each by its job id or resource id: in "exclude" of the event, or one --exclude per row on the command line.', code: `atlas-janitor apply ${file ?? `${planId}.json`} --approved-by 'YOUR NAME' --exclude ${exampleId}` },
+    );
+  } else if (report.mode === 'plan') {
+    steps.push({ title: 'This plan is applied', text: 'It cannot be applied again. Each row shows what came of its job once the worker has run it; the run history (atlas-janitor history) has every attempt.' });
+  } else if (report.mode === 'dry-run') {
+    steps.push({ title: 'To delete what is listed', text: 'Make a plan, read it, and approve it: nothing is deleted before that. From the command line:', code: 'atlas-janitor plan --all --out plan.json --html plan.html' });
+    steps.push({ title: 'Or in the deployed stack', text: 'The sweep function\'s console test event (a plan of every project, stored beside its page in the report bucket):', code: JSON.stringify({ inline: true, mode: 'plan' }) });
+  } else if (story.confirmation === 'awaiting') {
+    steps.push({ title: 'To go on', text: 'Answer y at the prompt to delete the rows above (each is re-read first); any other answer deletes nothing and this page is written again to say so.' });
+  }
+  if (report.candidates.length > 0 || report.mode !== 'enforce') steps.push(protect);
+  return steps;
+}

@@ -1,0 +1,155 @@
+import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import { PlanRefusedError, approvedJobs, applyRequestSchema, parsePlan, type PlanApproval, type PlanDocument } from '../../../lib/approval';
+import { displayIdOf } from '../../../lib/kinds';
+import { historyEntry } from '../../../lib/ledger';
+import type { PageReport } from '../../../lib/report';
+import { LEFT_OUT, claimAndRun, currentBaseUrl, pagePlanOf } from '../../../lib/run';
+import { jobActor, runJobsDirectly, type JobOutcome } from '../../../lib/worker';
+import { CommandError, EXIT, UsageError, defineCommand, intFlag, type Flags } from '../args';
+import { HTML_FLAG, reportPagePath, writeReportPage } from '../html-page';
+import { ATLAS_ENV, ATLAS_FLAGS, connectFromHere } from '../local-deps';
+import { table } from '../table';
+import { printLine, warnLine } from '../terminal';
+
+const DONE = new Set(['deleted', 'alreadyGone', 'inProgress']);
+
+const APPLY_FLAGS = {
+  'exclude': { type: 'string', multiple: true, arg: 'ID', help: 'leave out this row (its resource id or job id)' },
+  'approved-by': { type: 'string', arg: 'NAME', default: 'your user name on this machine', help: 'who approves the plan (recorded with it)' },
+  'digest': { type: 'string', arg: 'HEX', default: "the plan file's", help: 'the digest you read on the plan\'s page: refused if the file is another plan' },
+  'wait-seconds': { type: 'string', arg: 'N', default: '10', help: 'how long an endpoint service waits between looks at its endpoints' },
+  ...ATLAS_FLAGS,
+  ...HTML_FLAG,
+} as const satisfies Flags;
+
+/**
+ * `atlas-janitor apply PLAN`: approves a plan file and carries out exactly its jobs (minus --exclude),
+ * with the worker's logic, from this machine: each resource is re-read and deleted only if Atlas still
+ * shows what the plan read. Refused, nothing deleted: a plan changed since it was made, expired, made
+ * against another Atlas, or already applied (the ledger's conditional write, or PLAN.applied.json beside
+ * the file when there is no ledger).
+ */
+export const apply = defineCommand({
+  summary: 'approves a plan file and deletes exactly its resources, each only if it still matches the plan',
+  usage: 'PLAN [--exclude ID]... [--approved-by NAME] [flags]',
+  positional: { name: 'PLAN', help: 'a plan file written by atlas-janitor plan' },
+  flags: APPLY_FLAGS,
+  env: ATLAS_ENV,
+  example: "atlas-janitor apply plan.json --approved-by 'Ana Lima' --exclude vpce-0123456789abcdef0",
+  notes: ['Without a ledger (--ledger-table) the approval is recorded in PLAN.applied.json beside the plan: applying twice is refused either way.'],
+  async run(values, [file]) {
+    const path = resolve(file!);
+    const page = reportPagePath(values.html);
+    const waitSeconds = intFlag('wait-seconds', values['wait-seconds']) ?? 10;
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new UsageError(`PLAN: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+    const plan = refusedAsCommandError(() => parsePlan(text, path));
+    const parsed = applyRequestSchema.safeParse({ planId: plan.planId, digest: values.digest ?? plan.digest, approvedBy: values['approved-by'] ?? userInfo().username, exclude: values.exclude ?? [] });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const flag = { digest: '--digest', approvedBy: '--approved-by', exclude: '--exclude' }[String(issue.path[0])] ?? String(issue.path[0]);
+      throw new UsageError(`${flag}: ${issue.message}`);
+    }
+    const request = parsed.data;
+    const deps = await connectFromHere(values, 'plan');
+    const now = deps.now();
+    const baseUrl = await currentBaseUrl(deps);
+    const { jobs, excluded } = refusedAsCommandError(() => approvedJobs(plan, request, { now, baseUrl }));
+    const approval: PlanApproval = { planId: plan.planId, digest: plan.digest, approvedBy: request.approvedBy, at: new Date(now).toISOString(), excluded: excluded.map((e) => e.jobId), jobIds: jobs.map((j) => j.jobId) };
+    const ledger = deps.ledger ?? fileLedger(`${path}.applied.json`);
+    const outcomes = new Map<string, JobOutcome>();
+    const result = await claimAndRun(ledger, approval, async () => {
+      await deps.ledger?.recordPlanned(jobs.map(historyEntry));
+      const done = await runJobsDirectly(jobs, jobActor(deps), { deferWaitMs: waitSeconds * 1000, maxDeferrals: 30, maxRetries: 3, retryWaitMs: 2_000 });
+      for (const [jobId, outcome] of done) outcomes.set(jobId, outcome);
+      return jobs.length;
+    });
+    if (result.status === 'alreadyApplied') {
+      warnLine(`plan ${plan.planId} was already applied (approved by ${result.approval.approvedBy} at ${result.approval.at}): nothing deleted again`);
+      return EXIT.ok;
+    }
+    const at = new Date(deps.now()).toISOString();
+    for (const job of jobs) {
+      const o = outcomes.get(job.jobId)!;
+      await deps.ledger?.recordAttempt(historyEntry(job), { at, outcome: o.outcome, ...(reasonOf(o) ? { note: reasonOf(o).slice(0, 1024) } : {}) }, true);
+    }
+    if (!deps.ledger) writeFileSync(`${path}.applied.json`, `${JSON.stringify({ ...approval, outcomes: Object.fromEntries([...outcomes].map(([id, o]) => [id, { outcome: o.outcome, reason: reasonOf(o) || undefined }])) }, null, 1)}\n`);
+    const rows = jobs.map((job) => {
+      const o = outcomes.get(job.jobId)!;
+      return { projectId: job.projectId, kind: job.kind, id: displayIdOf(job.kind, job.ids), outcome: o.outcome, reason: reasonOf(o) };
+    });
+    const pageOutcomes = new Map([...excluded.map((e) => [e.jobId, LEFT_OUT] as const), ...[...outcomes].map(([jobId, o]) => [jobId, { outcome: o.outcome, reason: reasonOf(o) || undefined }] as const)]);
+    writeReportPage(page, reportOfPlan(plan), `atlas-janitor apply (this machine): ${path}`, { kind: 'plan', plan: pagePlanOf(plan, approval, path), outcomes: pageOutcomes });
+    const failed = rows.filter((r) => !DONE.has(r.outcome) && r.outcome !== 'drifted' && r.outcome !== 'protected');
+    if (values.json) printLine(JSON.stringify({ approval, outcomes: rows }, null, 2));
+    else {
+      printLine(table(['project', 'kind', 'id', 'outcome', 'reason'], rows.map((r) => [r.projectId, r.kind, r.id, r.outcome, r.reason])));
+      const counts = [...new Set(rows.map((r) => r.outcome))].map((o) => `${rows.filter((r) => r.outcome === o).length} ${o}`).join(', ');
+      printLine(`\nplan ${plan.planId} approved by ${approval.approvedBy}: ${rows.length} job(s)${excluded.length > 0 ? `, ${excluded.length} left out` : ''}: ${counts || 'none'}; ${failed.length === 0 ? 'none failed' : `${failed.length} not done (see reason)`}`);
+    }
+    return failed.length > 0 ? EXIT.failed : EXIT.ok;
+  },
+});
+
+/** A refusal is the command's answer, exit 1, with the reason and that nothing was deleted. */
+function refusedAsCommandError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof PlanRefusedError) throw new CommandError(EXIT.failed, `refused: ${error.message}; nothing deleted`);
+    throw error;
+  }
+}
+
+function reasonOf(outcome: JobOutcome): string {
+  return 'reason' in outcome ? (outcome.reason ?? '') : '';
+}
+
+/** Without a ledger, the approval is a file created exclusively beside the plan: the second apply finds it. */
+function fileLedger(marker: string) {
+  return {
+    async claimPlan(approval: PlanApproval): Promise<PlanApproval | undefined> {
+      try {
+        const fd = openSync(marker, 'wx');
+        writeSync(fd, `${JSON.stringify(approval, null, 1)}\n`);
+        closeSync(fd);
+        return undefined;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const earlier = JSON.parse(readFileSync(marker, 'utf8')) as PlanApproval;
+        return { ...approval, ...earlier };
+      }
+    },
+    async releasePlan(): Promise<void> {
+      unlinkSync(marker);
+    },
+  };
+}
+
+/** The plan as a page shows it: its rows, with the evidence each was planned on. */
+function reportOfPlan(plan: PlanDocument): PageReport {
+  const projects = new Map<string, { projectId: string; projectName?: string; count: number }>();
+  for (const item of plan.items) {
+    const p = projects.get(item.job.projectId) ?? { projectId: item.job.projectId, ...(item.projectName ? { projectName: item.projectName } : {}), count: 0 };
+    p.count++;
+    projects.set(item.job.projectId, p);
+  }
+  return {
+    sweepId: plan.planId,
+    mode: 'plan',
+    atlas: plan.atlas,
+    projects: [...projects.values()].map(({ count, ...p }) => ({ ...p, seen: count, candidates: count, kept: 0, errors: 0, apiCalls: 0, durationMs: 0 })),
+    candidates: plan.items.map((item) => ({ projectId: item.job.projectId, kind: item.job.kind, provider: item.job.provider, id: item.id, state: item.job.evidence.state, rule: item.job.rule, reason: item.reason, jobId: item.job.jobId, evidence: item.job.evidence })),
+    errors: [],
+    enqueued: 0,
+    apiCalls: { total: 0, auth: 0 },
+    durationMs: 0,
+  };
+}
+
