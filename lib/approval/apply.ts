@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { MessageValidationError, sweepIdSchema, type DeleteJob } from '../jobs';
+import { MessageValidationError, parseMessage, sweepIdSchema, type DeleteJob } from '../jobs';
+import type { PlanApprovalRecord } from '../ledger';
 import { planDigest, planDocumentSchema, type PlanDocument } from './plan-document';
 
 /** What a person sends to approve a plan: the console event's `apply`, an SQS message's, the CLI's flags. */
@@ -117,14 +118,7 @@ export function planDeduplicationId(planId: string, jobId: string): string {
 }
 
 /** The record of an approval, written once (a conditional write): who, when, which digest, what was left out. */
-export interface PlanApproval {
-  planId: string;
-  digest: string;
-  approvedBy: string;
-  at: string;
-  excluded: string[];
-  jobIds: string[];
-}
+export type PlanApproval = PlanApprovalRecord;
 
 /** What an apply request came to. */
 export type ApplyResult =
@@ -137,20 +131,5 @@ export function alreadyAppliedMessage(approval: PlanApproval): string {
 
 /** An apply request's body (a console event or an SQS message): the error names the first bad field. */
 export function parseApplyEvent(body: string | unknown): ApplyRequest {
-  let value: unknown = body;
-  if (typeof body === 'string') {
-    try {
-      value = JSON.parse(body);
-    } catch {
-      throw new MessageValidationError('body', 'is not valid JSON');
-    }
-  }
-  const parsed = applyEventSchema.safeParse(value);
-  if (parsed.success) return parsed.data.apply;
-  const issue = parsed.error.issues[0]!;
-  if (issue.code === 'unrecognized_keys') {
-    const path = issue.path.map(String);
-    throw new MessageValidationError([...path, issue.keys[0]!].join('.'), `is not a field of ${path.length > 0 ? 'an apply request (planId, digest, approvedBy, exclude)' : 'an apply event ({"apply": {…}})'}`);
-  }
-  throw new MessageValidationError(issue.path.map(String).join('.') || 'body', issue.message);
+  return parseMessage(applyEventSchema, body, (path) => (path.length > 0 ? 'an apply request (planId, digest, approvedBy, exclude)' : 'an apply event ({"apply": {…}})')).apply;
 }

@@ -2,6 +2,7 @@ export { deleteJobSchema, jobFor, jobIdFor, refOf, type DeleteJob, type JobConte
 export {
   MessageValidationError,
   parseDeleteJob,
+  parseMessage,
   parseScanRequest,
   parseSweepEvent,
   scanRequestSchema,
@@ -15,3 +16,4 @@ export { EnqueueError, sendAll, type OutgoingMessage, type SendFailure, type Sen
 export { receiveCountOf, redeliverAfter, retryVisibilitySeconds } from './redelivery';
 export { EMPTY_BODY, sendToDeadLetterQueue, type DeadLetter } from './dead-letter';
 export { deadLetterNow, messageRefOf, retryLater, type DisposalDeps, type Disposition, type LetterFields, type MessageRef } from './disposal';
+export { DELETE_ROLE_MISSING, lackTheRole, roleRefusalNotice, roleRefusedProjects } from './role-refusal';

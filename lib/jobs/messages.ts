@@ -33,7 +33,7 @@ export class MessageValidationError extends FieldValidationError {
  * Parses a message body: JSON, then the schema. The error names the first bad field and never echoes
  * the value (a body may hold anything, secrets included).
  */
-function parseMessage<S extends z.ZodType>(schema: S, body: string | unknown): z.output<S> {
+export function parseMessage<S extends z.ZodType>(schema: S, body: string | unknown, describeAt: (path: readonly string[]) => string = () => describe(schema)): z.output<S> {
   let value: unknown = body;
   if (typeof body === 'string') {
     try {
@@ -49,7 +49,7 @@ function parseMessage<S extends z.ZodType>(schema: S, body: string | unknown): z
     // Name the unknown field itself: "mode: is not a field of …" tells a console user what to remove.
     const field = [...issue.path.map(String), issue.keys[0]!].join('.');
     const others = issue.keys.length > 1 ? ` (nor are ${issue.keys.slice(1).join(', ')})` : '';
-    throw new MessageValidationError(field, `is not a field of ${describe(schema)}${others}`);
+    throw new MessageValidationError(field, `is not a field of ${describeAt(issue.path.map(String))}${others}`);
   }
   const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
   throw new MessageValidationError(field, issue.message);

@@ -4,6 +4,7 @@ import type { Kept } from '../plan';
 import { keptGroups, keptTotal, type KeptGroupName, type KeptSource } from './kept';
 import { bannerOf, candidatesHeading, nextSteps, runKind, type PageOutcome, type PageStory } from './page-story';
 import type { ReportCandidate, ScanReport } from './report';
+import { roleRefusalNotice, roleRefusedProjects } from '../jobs';
 
 /**
  * The sweep's report as one self-contained HTML page: no external script, style, font or image, so it
@@ -225,6 +226,11 @@ export function renderReportHtml(report: PageReport, options: PageOptions): stri
   const planFacts = plan ? `<dt>Plan</dt><dd><code>${esc(plan.planId)}</code>, made ${time(plan.madeAt)}, expires ${time(plan.expiresAt)}</dd><dt>Digest</dt><dd><code>${esc(plan.digest)}</code> (SHA-256)</dd>` : '';
   const steps = nextSteps(report, options);
   const rules = [...new Set(report.candidates.map((c) => c.rule))].sort();
+  const refusedByProject = roleRefusedProjects([...(options.outcomes ?? new Map<string, PageOutcome>())].flatMap(([jobId, o]) => {
+    const projectId = report.candidates.find((c) => c.jobId === jobId)?.projectId;
+    return projectId ? [{ projectId, errorCode: o.errorCode }] : [];
+  }));
+  const roleNotices = [...refusedByProject].map(([projectId, jobs]) => `<p class="warn role-refused">${esc(roleRefusalNotice(names.get(projectId) ? `${names.get(projectId)} (${projectId})` : projectId, jobs))}</p>`).join('\n');
   const cap = report.capExceeded
     ? `<p class="warn">The cap of ${report.capExceeded.cap} deletions per run held ${report.capExceeded.held} of ${report.capExceeded.found} candidates, whole projects at a time: they are listed as held by the cap.</p>`
     : '';
@@ -253,7 +259,7 @@ export function renderReportHtml(report: PageReport, options: PageOptions): stri
 ${banner}
 <dl class="facts">${atlasFacts}${plan ? '' : `<dt>${kind === 'plan' ? 'Plan' : 'Sweep'}</dt><dd><code>${esc(report.sweepId)}</code></dd>`}<dt>Mode</dt><dd>${esc(report.mode)}</dd>${planFacts}<dt>Generated</dt><dd>${time(options.generatedAt)}</dd><dt>Duration</dt><dd>${duration(report.durationMs)}</dd><dt>API calls</dt><dd>${report.apiCalls.total.toLocaleString('en-US')} (+ ${report.apiCalls.auth} authentication)</dd>${options.source ? `<dt>Source</dt><dd>${esc(options.source)}</dd>` : ''}</dl>
 <div class="totals">${totals.map(([label, n]) => `<div><b>${n.toLocaleString('en-US')}</b>${esc(label)}</div>`).join('')}</div>
-${cap}</header>
+${cap}${roleNotices}</header>
 <main>
 <section id="candidates"><h2>${esc(candidatesHeading(report, options))} (${report.candidates.length})</h2>
 ${table('candidates', candidateHeaders, candidateRows(report, names, columns), 's f fixed', candidateWidths(columns))}

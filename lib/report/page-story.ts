@@ -24,6 +24,8 @@ export interface PagePlan {
 export interface PageOutcome {
   outcome: string;
   reason?: string | undefined;
+  /** The job's error code, when it ended on one (DELETE_ROLE_MISSING: the key may not delete there). */
+  errorCode?: string | undefined;
 }
 
 export type RunKind = 'scan' | 'sweep' | 'plan';

@@ -50,8 +50,8 @@ export function outcomesOf(history: readonly JobHistory[], planId: string, exclu
   const outcomes = new Map<string, PageOutcome>(excluded.map((jobId) => [jobId, LEFT_OUT]));
   for (const h of history) {
     if (h.planId !== undefined && h.planId !== planId) continue;
-    const note = h.attempts.at(-1)?.note;
-    outcomes.set(h.jobId, { outcome: h.outcome, ...(note ? { reason: note } : {}) });
+    const last = h.attempts.at(-1);
+    outcomes.set(h.jobId, { outcome: h.outcome, ...(last?.note ? { reason: last.note } : {}), ...(last?.errorCode ? { errorCode: last.errorCode } : {}) });
   }
   return outcomes;
 }

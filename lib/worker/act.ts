@@ -12,9 +12,7 @@ import type { JobOutcome } from './outcome';
  * sends a DELETE to Atlas.
  */
 export async function actOnJob(job: DeleteJob, ctx: ReadContext, config: JanitorConfig, registry: ProjectProtections = NO_PROTECTIONS): Promise<JobOutcome> {
-  // In plan mode only the jobs of an approved plan delete; in dry-run nothing does.
-  const enforcing = config.mode === 'enforce' || (config.mode === 'plan' && job.planId !== undefined);
-  if (job.mode !== 'enforce' || !enforcing) return { outcome: 'dryRun' };
+  if (!mayDelete(job, config)) return { outcome: 'dryRun' };
   const kind = kindOf(job.kind);
   const ref = refOf(job);
   try {
@@ -36,6 +34,12 @@ export async function actOnJob(job: DeleteJob, ctx: ReadContext, config: Janitor
   } catch (error) {
     return failure(error);
   }
+}
+
+/** Whether this job may send a DELETE at all: in plan mode only the jobs of an approved plan do; in dry-run none. */
+export function mayDelete(job: DeleteJob, config: JanitorConfig): boolean {
+  const enforcing = config.mode === 'enforce' || (config.mode === 'plan' && job.planId !== undefined);
+  return job.mode === 'enforce' && enforcing;
 }
 
 /** What the fresh read says: done, skipped, deferred, or undefined when the delete should go ahead. */

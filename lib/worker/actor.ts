@@ -5,7 +5,7 @@ import type { DeleteJob } from '../jobs';
 import type { JanitorDeps } from '../run';
 import { needsProjectName, protectionsFor } from '../protections';
 import { createReadContext } from '../scan';
-import { actOnJob } from './act';
+import { actOnJob, mayDelete } from './act';
 import { DeleteRefusals } from './delete-refusals';
 import type { JobOutcome } from './outcome';
 
@@ -24,7 +24,7 @@ export function jobActor(deps: JanitorDeps, onRoleMissing?: (job: DeleteJob, rea
     if (job.secretId !== undefined && !deps.config.secretIds.includes(job.secretId)) {
       return { outcome: 'deadLetter', reason: 'secretId: is not one of the configured secrets (ATLAS_SECRET_IDS)', errorCode: 'INVALID_JOB' };
     }
-    if (job.mode === 'enforce' && deps.config.mode === 'enforce') {
+    if (mayDelete(job, deps.config)) {
       const refused = await refusals.refusedBefore(job);
       if (refused) return refused;
     }

@@ -1,10 +1,9 @@
 import type { AtlasApiError } from '../atlas';
 import type { DeleteJob } from '../jobs';
 import type { Ledger } from '../ledger';
+import { DELETE_ROLE_MISSING, lackTheRole } from '../jobs';
 import type { JobOutcome } from './outcome';
 
-/** The errorCode of every job dead-lettered because the credentials may not delete in its project. */
-export const DELETE_ROLE_MISSING = 'DELETE_ROLE_MISSING';
 
 /**
  * Projects where Atlas refused a DELETE for lack of a role, per sweep. The first refusal is final for the
@@ -45,7 +44,12 @@ export class DeleteRefusals {
   }
 }
 
-/** The sentence a person reads, in the report, the history and the dead-letter notice. */
-export function lackTheRole(projectId: string): string {
-  return `the credentials lack the role to delete in project ${projectId}`;
+
+
+
+/** What a job's outcome shows on a page: its outcome, its reason, and the error code it ended on. */
+export function pageOutcomeOf(outcome: JobOutcome): { outcome: string; reason?: string | undefined; errorCode?: string | undefined } {
+  const reason = 'reason' in outcome && outcome.reason ? outcome.reason : undefined;
+  const errorCode = outcome.outcome === 'deadLetter' ? outcome.errorCode : undefined;
+  return { outcome: outcome.outcome, ...(reason ? { reason } : {}), ...(errorCode ? { errorCode } : {}) };
 }

@@ -3,3 +3,4 @@ export { jobActor } from './actor';
 export { runJobsDirectly, type DirectOptions } from './direct';
 export { processDeleteBatch, type BatchDeps, type JobReport } from './batch';
 export { type JobOutcome, type OutcomeName } from './outcome';
+export { pageOutcomeOf } from './delete-refusals';

@@ -3,12 +3,20 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clearAuthCaches } from '../../lib/atlas';
 import { loadConfig } from '../../lib/config';
 import { CredentialStore, clientFactory } from '../../lib/credentials';
-import type { DeleteJob } from '../../lib/jobs';
+import { DELETE_ROLE_MISSING, type DeleteJob } from '../../lib/jobs';
 import { DynamoLedger } from '../../lib/ledger';
 import { inlineSweep, type JanitorDeps } from '../../lib/run';
 import { jobActor, runJobsDirectly, type JobOutcome } from '../../lib/worker';
-import { DELETE_ROLE_MISSING } from '../../lib/worker/delete-refusals';
+
+import { handler as reportHandler } from '../../functions/report';
+import { handler as sweepHandler } from '../../functions/sweep';
+import type { PlanDocument } from '../../lib/approval';
+import { reportKeys } from '../../lib/report';
 import { startLocalDynamo, type LocalDynamo } from '../../tools/local/dynamo';
+import { lambdaContext } from '../../tools/local/lambda-context';
+import { fakeS3 } from '../support/fake-s3';
+import { startPipeline, type Pipeline } from '../support/pipeline';
+import { pipelinePoller } from '../support/worker-harness';
 import { startSimulator, type Simulator } from '../../tools/simulator';
 import { DEMO } from '../support/demo';
 import { DEMO_SCENARIO_PATH } from '../support/sim-http';
@@ -160,4 +168,46 @@ describe('the janitor when its credentials lack the role to delete', () => {
     // Another sweep is asked again: a role may have been granted since.
     expect(await ledger.deleteRefusal('sweep-20261204T000000-roles002', id('payments-prod'))).toBeUndefined();
   }, 60_000);
+});
+
+describe('a plan applied with a key that may read but not delete (deployed)', () => {
+  const BUCKET = 'atlas-janitor-roles-reports';
+  let pipeline: Pipeline;
+  let s3: ReturnType<typeof fakeS3>;
+
+  beforeAll(async () => {
+    pipeline = await startPipeline({ simulator: { scenario: scenarioWithRoles([{ roleName: 'GROUP_READ_ONLY', groupId: id('payments-staging') }]) as never, deleteDelayMs: 200 }, credentials: DEMO.apiKey });
+    s3 = fakeS3();
+  });
+  afterAll(async () => {
+    s3?.mock.restore();
+    await pipeline?.stop();
+  });
+
+  it('dead-letters every job with the role reason after one refused DELETE, sends no other there, and the page says so once', async () => {
+    const table = `roles-plan-${++tables}`;
+    await dynamo.createLedgerTable(table);
+    pipeline.configure({ JANITOR_MODE: 'plan', REPORT_BUCKET: BUCKET, LEDGER_TABLE: table, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, DELETE_DLQ_URL: pipeline.queues.deleteDlq, RETRY_BACKOFF_BASE_SECONDS: '1', DEFER_SECONDS: '1' });
+    const staging = id('payments-staging');
+    const report = (await sweepHandler({ inline: true, mode: 'plan', projectIds: [staging] }, lambdaContext('sweep', 300_000))) as { plan: { planId: string; digest: string } };
+    const planned = (JSON.parse(s3.get(BUCKET, reportKeys.plan(report.plan.planId))!.body) as PlanDocument).items;
+    expect(planned.length).toBeGreaterThan(2);
+    pipeline.sim.clearLog();
+
+    expect(await sweepHandler({ apply: { planId: report.plan.planId, digest: report.plan.digest, approvedBy: 'ana' } }, lambdaContext('sweep', 60_000))).toMatchObject({ applied: true, enqueued: planned.length });
+    await pipelinePoller(pipeline).drain({ timeoutMs: 30_000 });
+
+    expect(pipeline.sim.log.filter((e) => e.method === 'DELETE').map((e) => e.status)).toEqual([401]);
+    const dlq = pipeline.inspect('janitor-delete-dlq.fifo');
+    expect(dlq).toHaveLength(planned.length);
+    for (const letter of dlq) {
+      expect(letter.attributes['errorCode']).toBe(DELETE_ROLE_MISSING);
+      expect(letter.attributes['reason']).toContain(`the credentials lack the role to delete in project ${staging}`);
+    }
+    await reportHandler({}, lambdaContext('report', 60_000));
+    const page = s3.get(BUCKET, reportKeys.page(report.plan.planId))!.body;
+    expect(page.match(/class="warn role-refused"/g)).toHaveLength(1);
+    expect(page).toContain(`the credentials lack the role to delete in project payments-staging (${staging}): Atlas refused a DELETE there, so no other was sent in this run and ${planned.length} job(s) ended dead-lettered.`);
+    expect(pipeline.sim.store.inventory().filter((i) => i.projectId === staging && i.deleting && planned.some((p) => p.id === i.id))).toEqual([]);
+  }, 90_000);
 });

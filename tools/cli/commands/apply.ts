@@ -2,18 +2,16 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { PlanRefusedError, approvedJobs, applyRequestSchema, parsePlan, type PlanApproval, type PlanDocument } from '../../../lib/approval';
-import { displayIdOf } from '../../../lib/kinds';
 import { historyEntry } from '../../../lib/ledger';
 import type { PageReport } from '../../../lib/report';
 import { LEFT_OUT, claimAndRun, currentBaseUrl, pagePlanOf } from '../../../lib/run';
-import { jobActor, runJobsDirectly, type JobOutcome } from '../../../lib/worker';
+import { jobActor, pageOutcomeOf, runJobsDirectly, type JobOutcome } from '../../../lib/worker';
 import { CommandError, EXIT, UsageError, defineCommand, intFlag, type Flags } from '../args';
 import { HTML_FLAG, reportPagePath, writeReportPage } from '../html-page';
 import { ATLAS_ENV, ATLAS_FLAGS, connectFromHere } from '../local-deps';
-import { table } from '../table';
+import { notDone, outcomeRows, pageOutcomes, printOutcomes } from '../outcomes';
 import { printLine, warnLine } from '../terminal';
 
-const DONE = new Set(['deleted', 'alreadyGone', 'inProgress']);
 
 const APPLY_FLAGS = {
   'exclude': { type: 'string', multiple: true, arg: 'ID', help: 'leave out this row (its resource id or job id)' },
@@ -76,20 +74,18 @@ export const apply = defineCommand({
     }
     const at = new Date(deps.now()).toISOString();
     for (const job of jobs) {
-      const o = outcomes.get(job.jobId)!;
-      await deps.ledger?.recordAttempt(historyEntry(job), { at, outcome: o.outcome, ...(reasonOf(o) ? { note: reasonOf(o).slice(0, 1024) } : {}) }, true);
+      const o = pageOutcomeOf(outcomes.get(job.jobId)!);
+      await deps.ledger?.recordAttempt(historyEntry(job), { at, outcome: o.outcome, ...(o.reason ? { note: o.reason.slice(0, 1024) } : {}), ...(o.errorCode ? { errorCode: o.errorCode } : {}) }, true);
     }
-    if (!deps.ledger) writeFileSync(`${path}.applied.json`, `${JSON.stringify({ ...approval, outcomes: Object.fromEntries([...outcomes].map(([id, o]) => [id, { outcome: o.outcome, reason: reasonOf(o) || undefined }])) }, null, 1)}\n`);
-    const rows = jobs.map((job) => {
-      const o = outcomes.get(job.jobId)!;
-      return { projectId: job.projectId, kind: job.kind, id: displayIdOf(job.kind, job.ids), outcome: o.outcome, reason: reasonOf(o) };
-    });
-    const pageOutcomes = new Map([...excluded.map((e) => [e.jobId, LEFT_OUT] as const), ...[...outcomes].map(([jobId, o]) => [jobId, { outcome: o.outcome, reason: reasonOf(o) || undefined }] as const)]);
-    writeReportPage(page, reportOfPlan(plan), `atlas-janitor apply (this machine): ${path}`, { kind: 'plan', plan: pagePlanOf(plan, approval, path), outcomes: pageOutcomes });
-    const failed = rows.filter((r) => !DONE.has(r.outcome) && r.outcome !== 'drifted' && r.outcome !== 'protected');
+    const shown = pageOutcomes(outcomes);
+    if (!deps.ledger) writeFileSync(`${path}.applied.json`, `${JSON.stringify({ ...approval, outcomes: Object.fromEntries(shown) }, null, 1)}\n`);
+    const rows = outcomeRows(jobs, outcomes);
+    const withLeftOut = new Map([...excluded.map((e) => [e.jobId, LEFT_OUT] as const), ...shown]);
+    writeReportPage(page, reportOfPlan(plan), `atlas-janitor apply (this machine): ${path}`, { kind: 'plan', plan: pagePlanOf(plan, approval, path), outcomes: withLeftOut });
+    const failed = notDone(rows);
     if (values.json) printLine(JSON.stringify({ approval, outcomes: rows }, null, 2));
     else {
-      printLine(table(['project', 'kind', 'id', 'outcome', 'reason'], rows.map((r) => [r.projectId, r.kind, r.id, r.outcome, r.reason])));
+      printOutcomes(rows);
       const counts = [...new Set(rows.map((r) => r.outcome))].map((o) => `${rows.filter((r) => r.outcome === o).length} ${o}`).join(', ');
       printLine(`\nplan ${plan.planId} approved by ${approval.approvedBy}: ${rows.length} job(s)${excluded.length > 0 ? `, ${excluded.length} left out` : ''}: ${counts || 'none'}; ${failed.length === 0 ? 'none failed' : `${failed.length} not done (see reason)`}`);
     }
@@ -105,10 +101,6 @@ function refusedAsCommandError<T>(fn: () => T): T {
     if (error instanceof PlanRefusedError) throw new CommandError(EXIT.failed, `refused: ${error.message}; nothing deleted`);
     throw error;
   }
-}
-
-function reasonOf(outcome: JobOutcome): string {
-  return 'reason' in outcome ? (outcome.reason ?? '') : '';
 }
 
 /** Without a ledger, the approval is a file created exclusively beside the plan: the second apply finds it. */

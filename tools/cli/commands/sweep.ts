@@ -1,15 +1,13 @@
 import { createInterface } from 'node:readline/promises';
-import { displayIdOf } from '../../../lib/kinds';
-import { jobActor, runJobsDirectly, type JobOutcome } from '../../../lib/worker';
+import { jobActor, runJobsDirectly } from '../../../lib/worker';
 import { EXIT, UsageError, defineCommand, intFlag, type FlagValues, type Flags } from '../args';
 import { HTML_FLAG, reportPagePath, writeReportPage } from '../html-page';
 import { ATLAS_ENV, ATLAS_FLAGS, sweepFromHere } from '../local-deps';
 import { renderNothingPlanned, renderScanReport } from '../render';
-import { table } from '../table';
+import { notDone, outcomeRows, pageOutcomes, printOutcomes } from '../outcomes';
 import { SELECTION_FLAGS, projectSelection } from './scan';
 import { printLine, warnLine } from '../terminal';
 
-const DONE = new Set(['deleted', 'alreadyGone', 'inProgress']);
 const DEFER_WAIT_SECONDS = 10;
 
 const SWEEP_FLAGS = {
@@ -70,16 +68,14 @@ async function runSweep(values: FlagValues<typeof SWEEP_FLAGS>): Promise<number>
     maxRetries: 3,
     retryWaitMs: 2_000,
   });
-  const rows = jobs.map((job) => {
-    const o = outcomes.get(job.jobId)!;
-    return { projectId: job.projectId, kind: job.kind, id: displayIdOf(job.kind, job.ids), outcome: o.outcome, reason: reasonOf(o) };
-  });
-  const failed = rows.filter((r) => !DONE.has(r.outcome) && r.outcome !== 'drifted' && r.outcome !== 'protected');
-  writeReportPage(page, report, source, { outcomes: new Map([...outcomes].map(([jobId, o]) => [jobId, { outcome: o.outcome, reason: reasonOf(o) || undefined }])) });
+  const rows = outcomeRows(jobs, outcomes);
+  const failed = notDone(rows);
+  writeReportPage(page, report, source, { outcomes: pageOutcomes(outcomes) });
   const totals = outcomeTotals(rows.map((r) => r.outcome));
   if (values.json) process.stdout.write(`${JSON.stringify({ report, outcomes: rows, totals }, null, 2)}\n`);
   else {
-    printLine(`\n${table(['project', 'kind', 'id', 'outcome', 'reason'], rows.map((r) => [r.projectId, r.kind, r.id, r.outcome, r.reason]))}`);
+    printLine('');
+    printOutcomes(rows);
     const counts = Object.entries(totals).map(([outcome, n]) => `${n} ${outcome}`).join(', ');
     printLine(`\n${rows.length} job(s): ${counts}; ${failed.length === 0 ? 'none failed' : `${failed.length} not done (see reason)`}`);
   }
@@ -91,10 +87,6 @@ function outcomeTotals(outcomes: readonly string[]): Record<string, number> {
   const totals: Record<string, number> = {};
   for (const outcome of outcomes) totals[outcome] = (totals[outcome] ?? 0) + 1;
   return totals;
-}
-
-function reasonOf(outcome: JobOutcome): string {
-  return 'reason' in outcome ? (outcome.reason ?? '') : '';
 }
 
 async function confirm(question: string): Promise<boolean> {
