@@ -15,9 +15,11 @@ import { jobActor, processDeleteBatch, type JobReport } from '../lib/worker';
 export const handler = middy(async (event: SQSEvent, context: Context) => {
   const atlasFailures = countingAtlasFailures(runtimeDeps());
   const deps = atlasFailures.deps;
-  const actor = jobActor(deps, (job, reason) => {
-    countDeleteRoleMissing();
-    logger.error('the credentials lack the role to delete in this project: no further DELETE there in this sweep', { projectId: job.projectId, sweepId: job.sweepId, reason });
+  const actor = jobActor(deps, {
+    onRoleMissing: (job, reason) => {
+      countDeleteRoleMissing();
+      logger.error('the credentials lack the role to delete in this project: no further DELETE there in this sweep', { projectId: job.projectId, sweepId: job.sweepId, reason });
+    },
   });
   return processDeleteBatch(event, {
     config: deps.config,

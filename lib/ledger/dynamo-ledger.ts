@@ -19,6 +19,9 @@ const MARK_RETENTION_S = 30 * DAY_S;
 /** Run history is kept for forensics this long. */
 const HISTORY_RETENTION_S = 180 * DAY_S;
 
+/** Room for an approval item under DynamoDB's 400 KB item limit, keys and attribute names included. */
+const MAX_APPROVAL_BYTES = 380 * 1024;
+
 const projectKey = (projectId: string) => `P#${projectId}`;
 const markKey = (key: string) => `M#${key}`;
 const historyKey = (sweepId: string, jobId: string) => `H#${sweepId}#${jobId}`;
@@ -218,6 +221,12 @@ export class DynamoLedger implements Ledger {
   }
 
   async claimPlan(approval: PlanApprovalRecord): Promise<PlanApprovalRecord | undefined> {
+    // One item holds the approval and every job id it lists (the worker checks a plan's job against it);
+    // DynamoDB refuses an item over 400 KB, which is about 5,000 job ids.
+    const size = Buffer.byteLength(JSON.stringify(approval));
+    if (size > MAX_APPROVAL_BYTES) {
+      throw new Error(`plan ${approval.planId}: an approval of ${approval.jobIds.length} jobs (${Math.ceil(size / 1024)} KB) is more than one ledger item holds (${MAX_APPROVAL_BYTES / 1024} KB); approve smaller plans (fewer projects, or a lower MAX_DELETIONS_PER_RUN)`);
+    }
     const { PutCommand } = await this.#lib();
     const at = Date.parse(approval.at) || Date.now();
     const written = await unlessConditionFails(

@@ -2,6 +2,7 @@ import { isAccessDenied } from '../atlas';
 import { PromiseCache } from '../cache/promise-cache';
 import { withAtlas } from '../credentials';
 import type { DeleteJob } from '../jobs';
+import type { PlanApprovalRecord } from '../ledger';
 import type { JanitorDeps } from '../run';
 import { needsProjectName, protectionsFor } from '../protections';
 import { createReadContext } from '../scan';
@@ -17,14 +18,37 @@ import type { JobOutcome } from './outcome';
  * One actor serves one batch: a project's name, needed only by name-glob protections, is read once for
  * its jobs (a FIFO batch is mostly one project).
  */
-export function jobActor(deps: JanitorDeps, onRoleMissing?: (job: DeleteJob, reason: string) => void): (job: DeleteJob) => Promise<JobOutcome> {
+export interface ActorOptions {
+  /** Called once per project and sweep when Atlas first refuses a DELETE there for lack of a role. */
+  onRoleMissing?: ((job: DeleteJob, reason: string) => void) | undefined;
+  /**
+   * The jobs approved in this process (the CLI's apply, which holds the approval it just made). Without
+   * it, a plan's job is checked against the approval recorded in the ledger.
+   */
+  approvedHere?: ReadonlySet<string> | undefined;
+}
+
+export function jobActor(deps: JanitorDeps, options: ActorOptions = {}): (job: DeleteJob) => Promise<JobOutcome> {
   const projects = new PromiseCache<string, { id: string; name?: string }>(Infinity);
-  const refusals = new DeleteRefusals(deps.ledger, deps.now, onRoleMissing);
+  const approvals = new PromiseCache<string, PlanApprovalRecord | undefined>(Infinity);
+  const refusals = new DeleteRefusals(deps.ledger, deps.now, options.onRoleMissing);
+  /** In plan mode a job deletes only if an approval lists it: a planId alone, which any sender can write, is not one. */
+  const notApproved = async (job: DeleteJob): Promise<JobOutcome | undefined> => {
+    if (deps.config.mode !== 'plan' || job.planId === undefined) return undefined;
+    const planId = job.planId;
+    if (options.approvedHere?.has(job.jobId)) return undefined;
+    const approval = deps.ledger && !options.approvedHere ? await approvals.get(planId, () => deps.ledger!.planApproval(planId)) : undefined;
+    if (approval?.jobIds.includes(job.jobId)) return undefined;
+    const why = approval ? `plan ${planId}'s approval (by ${approval.approvedBy}) does not list this job` : deps.ledger || options.approvedHere ? `plan ${planId} has no approval that lists this job` : `no ledger to check plan ${planId}'s approval against`;
+    return { outcome: 'deadLetter', reason: `not approved: ${why}; nothing deleted`, errorCode: 'NOT_APPROVED' };
+  };
   return async (job) => {
     if (job.secretId !== undefined && !deps.config.secretIds.includes(job.secretId)) {
       return { outcome: 'deadLetter', reason: 'secretId: is not one of the configured secrets (ATLAS_SECRET_IDS)', errorCode: 'INVALID_JOB' };
     }
     if (mayDelete(job, deps.config)) {
+      const unapproved = await notApproved(job);
+      if (unapproved) return unapproved;
       const refused = await refusals.refusedBefore(job);
       if (refused) return refused;
     }

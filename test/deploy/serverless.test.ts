@@ -157,7 +157,12 @@ describe('sls package (offline)', () => {
         .filter((s) => [s.Action].flat().some((a: unknown) => typeof a === 'string' && a.startsWith('dynamodb:')))
         .flatMap((s) => [s.Action].flat())
         .sort();
-    expect(dynamoActions('WorkerLambdaFunction')).toEqual(['dynamodb:UpdateItem']);
+    expect(dynamoActions('WorkerLambdaFunction')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    // The worker reads only approvals and a sweep's refusals, and writes only the refusals, by key.
+    const workerStatements = resources[roles['WorkerLambdaFunction']!].Properties.Policies.flatMap((x: Json) => x.PolicyDocument.Statement) as Json[];
+    const leading = (action: string) => workerStatements.find((st) => [st.Action].flat().includes(action))!.Condition;
+    expect(leading('dynamodb:GetItem')).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PLAN#*', 'S#*'] } });
+    expect(leading('dynamodb:PutItem')).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['S#*'] } });
     // DeleteItem only to take back a plan approval whose jobs could not be enqueued, on approvals' keys only.
     expect(dynamoActions('ScanLambdaFunction')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
     expect(dynamoActions('SweepLambdaFunction')).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);

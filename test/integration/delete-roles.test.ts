@@ -66,7 +66,7 @@ async function planAndAct(d: JanitorDeps, keep: (job: DeleteJob) => boolean = ()
   const { jobs } = await inlineSweep(d, {}, { enqueue: false });
   const firstRefusals: string[] = [];
   const mine = jobs.filter(keep);
-  const outcomes = await runJobsDirectly(mine, jobActor(d, (job) => firstRefusals.push(job.projectId)), { deferWaitMs: 0, maxDeferrals: 2, maxRetries: 1, retryWaitMs: 0, projectConcurrency: 1 });
+  const outcomes = await runJobsDirectly(mine, jobActor(d, { onRoleMissing: (job) => firstRefusals.push(job.projectId) }), { deferWaitMs: 0, maxDeferrals: 2, maxRetries: 1, retryWaitMs: 0, projectConcurrency: 1 });
   return { jobs: mine, outcomes, firstRefusals };
 }
 
@@ -156,8 +156,8 @@ describe('the janitor when its credentials lack the role to delete', () => {
     const counted: string[] = [];
 
     // Two actors: two batches, as two invocations of the worker would run them.
-    const one = await jobActor(d, (job) => counted.push(job.jobId))(first!);
-    const two = await jobActor(d, (job) => counted.push(job.jobId))(second!);
+    const one = await jobActor(d, { onRoleMissing: (job) => counted.push(job.jobId) })(first!);
+    const two = await jobActor(d, { onRoleMissing: (job) => counted.push(job.jobId) })(second!);
 
     expect(one).toMatchObject({ outcome: 'deadLetter', errorCode: DELETE_ROLE_MISSING, status: 401 });
     expect(two).toMatchObject({ outcome: 'deadLetter', errorCode: DELETE_ROLE_MISSING });

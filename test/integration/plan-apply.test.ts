@@ -232,8 +232,11 @@ describe('plan → approve → apply, deployed', () => {
   }, 90_000);
 
   it('applies a plan from an SQS message on the scan queue, and dead-letters a refused one with its reason', async () => {
-    const report = await makePlan('sandbox');
+    // analytics-prod: the refusal test above approved its plan but dropped the queued jobs, so its stale
+    // resources are all still there to plan again.
+    const report = await makePlan('analytics-prod');
     const plan = storedPlan(report.plan.planId);
+    expect(plan.items.length).toBeGreaterThan(1);
     await pipeline.sqs.send(new SendMessageCommand({ QueueUrl: pipeline.queues.scan, MessageBody: JSON.stringify({ apply: { planId: plan.planId, digest: 'e'.repeat(64), approvedBy: 'ana' } }) }));
     await pipelinePoller(pipeline).drain({ timeoutMs: 30_000 });
     const dlq = pipeline.inspect('janitor-scan-dlq');
@@ -246,5 +249,6 @@ describe('plan → approve → apply, deployed', () => {
     await pipeline.sqs.send(new SendMessageCommand({ QueueUrl: pipeline.queues.scan, MessageBody: JSON.stringify({ apply: { planId: plan.planId, digest: plan.digest, approvedBy: 'ana' } }) }));
     await pipelinePoller(pipeline).drain({ timeoutMs: 30_000 });
     expect(deletes()).toEqual(planned(plan));
+    expect(deletes()).toHaveLength(plan.items.length);
   }, 90_000);
 });

@@ -64,7 +64,7 @@ export const apply = defineCommand({
     const outcomes = new Map<string, JobOutcome>();
     const result = await claimAndRun(ledger, approval, async () => {
       await deps.ledger?.recordPlanned(jobs.map(historyEntry));
-      const done = await runJobsDirectly(jobs, jobActor(deps), { deferWaitMs: waitSeconds * 1000, maxDeferrals: 30, maxRetries: 3, retryWaitMs: 2_000 });
+      const done = await runJobsDirectly(jobs, jobActor(deps, { approvedHere: new Set(approval.jobIds) }), { deferWaitMs: waitSeconds * 1000, maxDeferrals: 30, maxRetries: 3, retryWaitMs: 2_000 });
       for (const [jobId, outcome] of done) outcomes.set(jobId, outcome);
       return jobs.length;
     });
