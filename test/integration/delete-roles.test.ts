@@ -88,6 +88,9 @@ describe('roles in the simulator', () => {
     expect(refused.status).toBe(401);
     expect(refused.body).toMatchObject({ error: 401, errorCode: 'USER_UNAUTHORIZED' });
     expect(sim.store.find('peer', peer)).toMatchObject({ deleting: false });
+    // The v1.0 private endpoint routes need an owner role even to read; v2 reads them with any role.
+    const v1 = await session.request(`/api/atlas/v1.0/groups/${id('data-lake')}/privateEndpoint`, { accept: 'application/json' });
+    expect([v1.status, v1.body?.errorCode]).toEqual([401, 'USER_UNAUTHORIZED']);
   });
 
   it('refuses a scenario whose role names a project outside the key\'s organizations, naming the field', async () => {

@@ -5,8 +5,9 @@ import { AtlasApiError } from './errors';
  * What an API key or service account may read and delete, by role, as Atlas documents the roles its
  * network operations require: the private endpoint and peering deletes need Organization Owner or Project
  * Owner; a Stream Processing private link delete needs Project Owner or Project Stream Processing Owner
- * (an Organization Owner is owner of every project of its organization). Every role reads its projects;
- * a read-only role never deletes.
+ * (an Organization Owner is owner of every project of its organization). Every role reads its projects
+ * through v2; the deprecated v1.0 private endpoint routes need an owner role even to read. A read-only
+ * role never deletes.
  */
 export const ROLE_NAMES = ['ORG_OWNER', 'ORG_READ_ONLY', 'GROUP_OWNER', 'GROUP_READ_ONLY', 'GROUP_STREAM_PROCESSING_OWNER'] as const;
 export type RoleName = (typeof ROLE_NAMES)[number];

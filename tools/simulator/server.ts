@@ -245,13 +245,18 @@ export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
   }
 
   /**
-   * A DELETE in a project the caller reads but whose role does not allow it: refused before the resource
-   * is looked up, as a permission check comes first (the resource's existence is not revealed).
+   * A call in a project the caller reads but whose role does not allow it, refused before the resource is
+   * looked up (a permission check comes first; the resource's existence is not revealed): a DELETE
+   * without an owner role (for a streams link, Project Stream Processing Owner too), and any v1.0 private
+   * endpoint route without an owner role, since MongoDB documents Organization Owner or Project Owner as
+   * required even to read those.
    */
-  function refuseDeleteWithoutRole(route: Route, params: Record<string, string>, principal: Principal): void {
-    if (route.method !== 'DELETE' || params.groupId === undefined) return;
+  function refuseWithoutRole(route: Route, params: Record<string, string>, principal: Principal): void {
+    if (params.groupId === undefined) return;
     const p = store.project(params.groupId);
-    if (p && mayRead(principal.roles, p) && !mayDelete(principal.roles, p, deleteFamilyOf(route.operationId))) throw roleRefusal(p.id);
+    if (!p || !mayRead(principal.roles, p)) return;
+    const ownerOnlyRead = route.version === null && route.path.includes('/privateEndpoint');
+    if (route.method === 'DELETE' ? !mayDelete(principal.roles, p, deleteFamilyOf(route.operationId)) : ownerOnlyRead && !mayDelete(principal.roles, p, 'network')) throw roleRefusal(p.id);
   }
 
   function runRoute(
@@ -273,7 +278,7 @@ export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
       if (!route.version && !acceptsJson(accept)) throw new AtlasApiError('NOT_ACCEPTABLE', 'v1.0 resources answer application/json only.', [accept]);
       const common = parseCommonQuery(query);
       validateParams(route, params);
-      refuseDeleteWithoutRole(route, params, principal);
+      refuseWithoutRole(route, params, principal);
       const result = route.handle({ params, query, common, principal, store, requestUrl: new URL(target, baseUrl), config: o.routeConfig, rateLimits: buckets });
       return {
         status: common.envelope ? 200 : result.status,
