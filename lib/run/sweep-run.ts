@@ -1,4 +1,4 @@
-import type { Project } from '../atlas';
+import { isAccessDenied, type Project } from '../atlas';
 import type { Mode } from '../config';
 import { withAtlas } from '../credentials';
 import type { DeleteJob, ScanRequest, SweepEvent } from '../jobs';
@@ -51,8 +51,13 @@ async function findTargets(deps: JanitorDeps, request: SweepEvent, counter: ApiC
       const projects = await withAtlas(deps.credentials, secretId, wrapFactory(deps, counter), async (atlas) => {
         found.baseUrls.add(atlas.baseUrl);
         // Beside the project list, not after it: names for the page and the plan, never a longer wait.
-        // A key that may not list organizations still gives their ids (the projects carry them).
-        const [listed, orgs] = await Promise.all([atlas.listProjects(), atlas.listOrganizations().catch(() => [])]);
+        // A key that may not list organizations still gives their ids (the projects carry them); any other
+        // failure to read the names is said in the report, not passed over.
+        const names = atlas.listOrganizations().catch((error: unknown) => {
+          if (!isAccessDenied(error)) found.errors.push({ ...reportError(undefined, undefined, error), id: secretId ?? 'environment', message: `organization names not read (the page shows their ids): ${error instanceof Error ? error.message : String(error)}` });
+          return [];
+        });
+        const [listed, orgs] = await Promise.all([atlas.listProjects(), names]);
         for (const org of orgs) found.organizations.set(org.id, org.name);
         return listed;
       });

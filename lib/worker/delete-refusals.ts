@@ -43,13 +43,3 @@ export class DeleteRefusals {
     return { outcome: 'deadLetter', reason: `${lackTheRole(job.projectId)} (${why})`, errorCode: DELETE_ROLE_MISSING, status: refusal.status };
   }
 }
-
-
-
-
-/** What a job's outcome shows on a page: its outcome, its reason, and the error code it ended on. */
-export function pageOutcomeOf(outcome: JobOutcome): { outcome: string; reason?: string | undefined; errorCode?: string | undefined } {
-  const reason = 'reason' in outcome && outcome.reason ? outcome.reason : undefined;
-  const errorCode = outcome.outcome === 'deadLetter' ? outcome.errorCode : undefined;
-  return { outcome: outcome.outcome, ...(reason ? { reason } : {}), ...(errorCode ? { errorCode } : {}) };
-}

@@ -2,5 +2,4 @@ export { actOnJob } from './act';
 export { jobActor } from './actor';
 export { runJobsDirectly, type DirectOptions } from './direct';
 export { processDeleteBatch, type BatchDeps, type JobReport } from './batch';
-export { type JobOutcome, type OutcomeName } from './outcome';
-export { pageOutcomeOf } from './delete-refusals';
+export { pageOutcomeOf, type JobOutcome, type OutcomeName } from './outcome';

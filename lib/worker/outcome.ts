@@ -17,3 +17,10 @@ export type JobOutcome =
   | { outcome: 'deadLetter'; reason: string; errorCode?: string | undefined; status?: number | undefined };
 
 export type OutcomeName = JobOutcome['outcome'];
+
+/** What a job's outcome shows on a page: its outcome, its reason, and the error code it ended on. */
+export function pageOutcomeOf(outcome: JobOutcome): { outcome: string; reason?: string | undefined; errorCode?: string | undefined } {
+  const reason = 'reason' in outcome && outcome.reason ? outcome.reason : undefined;
+  const errorCode = outcome.outcome === 'deadLetter' ? outcome.errorCode : undefined;
+  return { outcome: outcome.outcome, ...(reason ? { reason } : {}), ...(errorCode ? { errorCode } : {}) };
+}

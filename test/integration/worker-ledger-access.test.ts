@@ -18,6 +18,7 @@ import { DEMO_SCENARIO_PATH } from '../support/sim-http';
 // The worker in a plan-mode stack deletes a job only when an approval in the ledger lists it (a planId
 // is something any sender can write), and every ledger call it makes is one its role allows: dynalite
 // checks no permissions, so the calls are recorded and held against the worker's role in serverless.yml.
+// Also: what a run says of the organizations it read, when Atlas lists them, fails to, or may not.
 
 type Json = Record<string, any>;
 const ACTIONS: Record<string, string> = { GetCommand: 'dynamodb:GetItem', PutCommand: 'dynamodb:PutItem', UpdateCommand: 'dynamodb:UpdateItem', QueryCommand: 'dynamodb:Query', DeleteCommand: 'dynamodb:DeleteItem' };
@@ -104,4 +105,32 @@ describe('the worker in a plan-mode stack', () => {
       expect(allowedBy(grants.get(call.action), call.key), `${call.action} ${call.key}`).toBe(true);
     }
   });
+});
+
+const PLATFORM = (JSON.parse(readFileSync(DEMO_SCENARIO_PATH, 'utf8')) as Json).orgs.find((o: Json) => o.name === 'Platform').id as string;
+
+describe('the organizations a run read', () => {
+  it('names them when Atlas lists them, reports a failure to list them, and passes over a key that may not', async () => {
+    const d = { ...deps('enforce'), ledger: undefined, makeClient: clientFactory({ baseUrl: sim.url, concurrency: 4, retry: { maxAttempts: 1 } }) };
+    const projectIds = [DEMO.project('payments-prod').id];
+
+    const named = (await inlineSweep(d, { projectIds }, { enqueue: false })).report;
+    expect(named.atlas?.organizations).toEqual([{ id: PLATFORM, name: 'Platform' }]);
+    expect(named.errors).toEqual([]);
+
+    sim.addFault({ match: { operationId: 'listOrgs' }, status: 503 });
+    clearAuthCaches();
+    const failed = (await inlineSweep(d, { projectIds }, { enqueue: false })).report;
+    sim.clearFaults();
+    expect(failed.atlas?.organizations).toEqual([{ id: PLATFORM }]);
+    expect(failed.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/^organization names not read \(the page shows their ids\): Atlas answered 503/) })]);
+    expect(failed.candidates.length).toBe(named.candidates.length);
+
+    sim.addFault({ match: { operationId: 'listOrgs' }, status: 403, errorCode: 'FORBIDDEN' });
+    clearAuthCaches();
+    const refused = (await inlineSweep(d, { projectIds }, { enqueue: false })).report;
+    sim.clearFaults();
+    expect(refused.errors).toEqual([]);
+    expect(refused.candidates.length).toBe(named.candidates.length);
+  }, 30_000);
 });
