@@ -10,7 +10,7 @@ import type { AtlasScope, ScanReport } from './report';
  *   reports/{sweepId}/projects/{projectId}.json  one scan's report (a retried scan overwrites it)
  *   reports/{sweepId}/index.html, report.json  the sweep's page and its merged report
  *   reports/{sweepId}/plan.json              a plan-mode sweep's plan, beside its page
- *   applied/{planId}.json                    an applied plan whose page waits for its jobs' outcomes
+ *   applied/{sweepId}.json                   an applied plan's or enforce sweep's page that waits for its jobs' outcomes
  * Each function's role is limited to the prefixes it writes or reads (serverless.yml).
  */
 

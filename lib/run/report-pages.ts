@@ -55,6 +55,8 @@ export async function assemblePages(deps: PageDeps): Promise<PageRun> {
       const source = `atlas-janitor stack: ${present.length} of ${manifest.projectIds.length} project reports in s3://${deps.store.bucket}`;
       if (report.mode === 'plan') await storePlanPage(deps.store, report, planOfReport(report, { madeAt: now, ttlMs: deps.planTtlMs ?? DEFAULT_PLAN_TTL_HOURS * 3_600_000 }), now, source);
       else await deps.store.putPage(sweepId, renderReportHtml(report, { generatedAt: new Date(now).toISOString(), source }), report);
+      // Its jobs' outcomes (a project whose key may not delete, among them) reach the page as they come.
+      if (report.mode === 'enforce' && report.enqueued > 0 && deps.ledger) await deps.store.putApplied(sweepId, { sweepId, enqueued: report.enqueued });
       if (deps.notifier) await notifySweep(deps.notifier, report, now, location);
       await deps.store.finish(sweepId);
       run.assembled.push({ sweepId, location, projects: present.length, missing });
@@ -67,8 +69,8 @@ export async function assemblePages(deps: PageDeps): Promise<PageRun> {
 }
 
 /**
- * An applied plan's page, written again with what came of each job, from the run history; the plan
- * leaves the list once every job has a final outcome, or when the page's wait is over.
+ * An applied plan's page (or an enforce sweep's), written again with what came of each job, from the run
+ * history; it leaves the list once every job has a final outcome, or when the page's wait is over.
  */
 async function updateAppliedPlans(deps: PageDeps, ledger: NonNullable<PageDeps['ledger']>, run: PageRun): Promise<void> {
   const updated: NonNullable<PageRun['plansUpdated']> = [];
@@ -77,7 +79,9 @@ async function updateAppliedPlans(deps: PageDeps, ledger: NonNullable<PageDeps['
       const approval = await ledger.planApproval(planId);
       const text = await deps.store.plan(planId);
       if (!approval || text === undefined) {
-        await deps.store.finishApplied(planId);
+        const sweep = await updateSweepOutcomes(deps, ledger, planId);
+        if (sweep.done) await deps.store.finishApplied(planId);
+        if (sweep.jobs > 0) updated.push({ planId, ...sweep });
         continue;
       }
       const plan = parsePlan(text, `the stored plan ${planId}`);
@@ -94,4 +98,19 @@ async function updateAppliedPlans(deps: PageDeps, ledger: NonNullable<PageDeps['
     }
   }
   if (updated.length > 0) run.plansUpdated = updated;
+}
+
+/** An enforce sweep's page with its jobs' outcomes so far; done once every queued job has a final one, or its wait is over. */
+async function updateSweepOutcomes(deps: PageDeps, ledger: NonNullable<PageDeps['ledger']>, sweepId: string): Promise<{ final: number; jobs: number; done: boolean }> {
+  const report = await deps.store.mergedReport(sweepId).catch(() => undefined);
+  if (!report || report.mode !== 'enforce') return { final: 0, jobs: 0, done: true };
+  const history = await ledger.historyBySweep(sweepId);
+  const now = deps.now();
+  const final = history.filter((h) => h.final).length;
+  // The wait counts from when the sweep planned its first job; without any, there is nothing to show.
+  const planned = Math.min(...history.map((h) => Date.parse(h.plannedAt)).filter((t) => !Number.isNaN(t)));
+  if (!Number.isFinite(planned)) return { final: 0, jobs: report.enqueued, done: true };
+  const source = `atlas-janitor stack: sweep in s3://${deps.store.bucket}, outcomes from the run history`;
+  await deps.store.putPage(sweepId, renderReportHtml(report, { generatedAt: new Date(now).toISOString(), source, outcomes: outcomesOf(history, sweepId) }), report);
+  return { final, jobs: report.enqueued, done: final >= report.enqueued || now - planned > deps.maxWaitMs };
 }

@@ -223,6 +223,7 @@ describe('sls package (offline)', () => {
       's3:GetObject /reports/*/projects/*',
       's3:GetObject /reports/*/report.json',
       's3:ListBucket (bucket) if {"StringLike":{"s3:prefix":["pending/","reports/*/projects/","applied/"]}}',
+      's3:PutObject /applied/*',
       's3:PutObject /reports/*/index.html',
       's3:PutObject /reports/*/plan.json',
       's3:PutObject /reports/*/report.json',

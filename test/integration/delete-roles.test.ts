@@ -213,4 +213,23 @@ describe('a plan applied with a key that may read but not delete (deployed)', ()
     expect(page).toContain(`the credentials lack the role to delete in project payments-staging (${staging}): Atlas refused a DELETE there, so no other was sent in this run and ${planned.length} job(s) ended dead-lettered.`);
     expect(pipeline.sim.store.inventory().filter((i) => i.projectId === staging && i.deleting && planned.some((p) => p.id === i.id))).toEqual([]);
   }, 90_000);
+
+  it('the nightly enforce sweep\'s page says it once for the project, with every job\'s outcome, once the worker has run', async () => {
+    const table = `roles-nightly-${++tables}`;
+    await dynamo.createLedgerTable(table);
+    pipeline.clearQueues();
+    pipeline.configure({ JANITOR_MODE: 'enforce', GRACE_PERIODS: 'default=0', REPORT_BUCKET: BUCKET, LEDGER_TABLE: table, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, DELETE_DLQ_URL: pipeline.queues.deleteDlq, RETRY_BACKOFF_BASE_SECONDS: '1', DEFER_SECONDS: '1' });
+    const scheduled = { 'version': '0', 'id': 'e2', 'detail-type': 'Scheduled Event', 'source': 'aws.events', 'account': '123456789012', 'time': '2026-12-03T02:00:00Z', 'region': 'us-east-1', 'resources': [], 'detail': {} };
+    const summary = (await sweepHandler(scheduled, lambdaContext('sweep', 300_000))) as { sweepId: string };
+    await pipelinePoller(pipeline).drain({ timeoutMs: 30_000 });
+
+    await reportHandler({}, lambdaContext('report', 60_000));
+    const page = s3.get(BUCKET, reportKeys.page(summary.sweepId))!.body;
+    const staging = id('payments-staging');
+    expect(page.match(/class="warn role-refused"/g)).toHaveLength(1);
+    expect(page).toMatch(new RegExp(`the credentials lack the role to delete in project payments-staging \\(${staging}\\): Atlas refused a DELETE there, so no other was sent in this run and \\d+ job\\(s\\) ended dead-lettered`));
+    expect(page).not.toContain('not run');
+    // Every job final: the page leaves the list of pages that wait for outcomes.
+    expect(s3.keys(BUCKET)).not.toContain(reportKeys.applied(summary.sweepId));
+  }, 90_000);
 });
