@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DELETE_ROLE_MISSING_METRIC, metrics } from '../../lib/lambda';
 import { clearAuthCaches } from '../../lib/atlas';
 import { loadConfig } from '../../lib/config';
 import { CredentialStore, clientFactory } from '../../lib/credentials';
@@ -198,7 +199,11 @@ describe('a plan applied with a key that may read but not delete (deployed)', ()
     pipeline.sim.clearLog();
 
     expect(await sweepHandler({ apply: { planId: report.plan.planId, digest: report.plan.digest, approvedBy: 'ana' } }, lambdaContext('sweep', 60_000))).toMatchObject({ applied: true, enqueued: planned.length });
+    const counted = vi.spyOn(metrics, 'addMetric');
     await pipelinePoller(pipeline).drain({ timeoutMs: 30_000 });
+    // The alarm's metric: once for the project, not once per job.
+    expect(counted.mock.calls.filter(([name]) => name === DELETE_ROLE_MISSING_METRIC)).toEqual([[DELETE_ROLE_MISSING_METRIC, 'Count', 1]]);
+    counted.mockRestore();
 
     expect(pipeline.sim.log.filter((e) => e.method === 'DELETE').map((e) => e.status)).toEqual([401]);
     const dlq = pipeline.inspect('janitor-delete-dlq.fifo');
