@@ -94,6 +94,16 @@ describe('roles in the simulator', () => {
     expect([v1.status, v1.body?.errorCode]).toEqual([401, 'USER_UNAUTHORIZED']);
   });
 
+  it('ships a read-only key in the demo: it reads the Analytics projects and may delete nothing there', async () => {
+    await sim?.stop();
+    sim = await startSimulator({ scenario: DEMO_SCENARIO_PATH });
+    const { DigestSession, demoKeys } = await import('../support/sim-http');
+    const readOnly = new DigestSession(sim.url, demoKeys.analyticsOnly.publicKey, demoKeys.analyticsOnly.privateKey);
+    const peer = DEMO.project('analytics-prod').peers[0].id as string;
+    expect((await readOnly.request(`/api/atlas/v2/groups/${id('analytics-prod')}/peers/${peer}`)).status).toBe(200);
+    expect((await readOnly.request(`/api/atlas/v2/groups/${id('analytics-prod')}/peers/${peer}`, { method: 'DELETE' })).status).toBe(401);
+  });
+
   it('refuses a scenario whose role names a project outside the key\'s organizations, naming the field', async () => {
     const scenario = scenarioWithRoles([{ roleName: 'GROUP_OWNER', groupId: 'f'.repeat(24) }]);
     await expect(startSimulator({ scenario: scenario as never })).rejects.toThrow(/apiKeys\[0\]\.roles\[0\]\.groupId: unknown project/);
