@@ -114,8 +114,8 @@ export function nextSteps(report: StoryReport, story: PageStory): NextStep[] {
     const event = JSON.stringify({ apply: { planId, digest, approvedBy: 'YOUR NAME', exclude: [] } });
     steps.push(
       { title: 'To approve this plan', text: `Apply it before ${expiresAt}; after that it is refused. Exactly these jobs are queued, and each resource is deleted only if what Atlas shows then still matches what this page shows (else it ends drifted, untouched). As the sweep function's console test event, or as a message of the same shape on the scan queue:`, code: event },
-      { title: 'From the command line', text: 'With the plan file this page was made with:', code: `atlas-janitor apply ${file ?? `${planId}.json`} --approved-by 'YOUR NAME'` },
-      { title: 'To leave rows out', text: 'Name each by its job id or resource id: in "exclude" of the event, or one --exclude per row on the command line.', code: `atlas-janitor apply ${file ?? `${planId}.json`} --approved-by 'YOUR NAME' --exclude ${exampleId}` },
+      { title: 'From the command line', text: 'With the plan file this page was made with:', code: `atlas-janitor apply ${file ?? `${planId}.json`} --digest ${digest} --approved-by 'YOUR NAME'` },
+      { title: 'To leave rows out', text: 'Name each by its job id or resource id: in "exclude" of the event, or one --exclude per row on the command line.', code: `atlas-janitor apply ${file ?? `${planId}.json`} --digest ${digest} --approved-by 'YOUR NAME' --exclude ${exampleId}` },
     );
   } else if (report.mode === 'plan') {
     steps.push({ title: 'This plan is applied', text: 'It cannot be applied again. Each row shows what came of its job once the worker has run it; the run history (atlas-janitor history) has every attempt.' });

@@ -126,7 +126,7 @@ describe.skipIf(!available)(title, () => {
     expect(await next.locator('h2').innerText()).toBe('How to approve');
     const code = (await next.locator('pre code').allInnerTexts()).join('\n');
     expect(code).toContain(JSON.stringify({ apply: { planId: plan.planId, digest: plan.digest, approvedBy: 'YOUR NAME', exclude: [] } }));
-    expect(code).toContain(`atlas-janitor apply ${planFile} --approved-by 'YOUR NAME'`);
+    expect(code).toContain(`atlas-janitor apply ${planFile} --digest ${plan.digest} --approved-by 'YOUR NAME'`);
     expect(await next.innerText()).toMatch(/To protect a row/);
     expect(problems).toEqual([]);
     await page.close();

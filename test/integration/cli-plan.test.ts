@@ -56,10 +56,10 @@ describe('atlas-janitor plan and apply', () => {
     expect(deletes()).toEqual([]);
     const page = readFileSync(join(dir, 'payments.html'), 'utf8');
     expect(page).toMatch(/id="mode-banner">PLAN — nothing was deleted or queued/);
-    expect(page).toContain(`atlas-janitor apply ${file} --approved-by`);
+    expect(page).toContain(`atlas-janitor apply ${file} --digest ${plan.digest} --approved-by`);
 
     const [left, ...rest] = plan.items.filter((i) => !plan.items.some((e) => e.job.evidence.parent?.id === i.id));
-    const { code, stdout, stderr } = await janitor(['apply', file, '--base-url', sim.url, '--approved-by', 'ana', '--exclude', left!.id, '--html', join(dir, 'payments-applied.html')]);
+    const { code, stdout, stderr } = await janitor(['apply', file, '--digest', plan.digest, '--base-url', sim.url, '--approved-by', 'ana', '--exclude', left!.id, '--html', join(dir, 'payments-applied.html')]);
     expect(code, stderr).toBe(0);
     const others = plan.items.filter((i) => i !== left);
     expect(rest.length + 1).toBeLessThanOrEqual(plan.items.length);
@@ -72,7 +72,7 @@ describe('atlas-janitor plan and apply', () => {
 
     // A second apply is a no-op that says so.
     sim.clearLog();
-    const again = await janitor(['apply', file, '--base-url', sim.url, '--approved-by', 'bob']);
+    const again = await janitor(['apply', file, '--digest', plan.digest, '--base-url', sim.url, '--approved-by', 'bob']);
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(new RegExp(`plan ${plan.planId} was already applied \\(approved by ana at `));
     expect(deletes()).toEqual([]);
@@ -84,7 +84,7 @@ describe('atlas-janitor plan and apply', () => {
     sim.store.update('peer', peer.id, { status: 'AVAILABLE' });
     sim.clearLog();
 
-    const { stdout } = await janitor(['apply', file, '--base-url', sim.url, '--approved-by', 'ana', '--json']);
+    const { stdout } = await janitor(['apply', file, '--digest', plan.digest, '--base-url', sim.url, '--approved-by', 'ana', '--json']);
 
     const row = (JSON.parse(stdout) as { outcomes: { id: string; outcome: string; reason: string }[] }).outcomes.find((o) => o.id === peer.id)!;
     expect(row).toEqual(expect.objectContaining({ outcome: 'drifted', reason: `changed since plan ${plan.planId}: state ${peer.job.evidence.state} → AVAILABLE` }));
@@ -105,9 +105,9 @@ describe('atlas-janitor plan and apply', () => {
     const foreignUrl = sim.url.replace('127.0.0.1', 'localhost');
 
     const answers = [
-      await janitor(['apply', changed, '--base-url', sim.url]),
-      await janitor(['apply', expired, '--base-url', sim.url]),
-      await janitor(['apply', file, '--base-url', foreignUrl]),
+      await janitor(['apply', changed, '--digest', plan.digest, '--base-url', sim.url]),
+      await janitor(['apply', expired, '--digest', planDigest(old), '--base-url', sim.url]),
+      await janitor(['apply', file, '--digest', plan.digest, '--base-url', foreignUrl]),
       await janitor(['apply', file, '--base-url', sim.url, '--digest', 'f'.repeat(64)]),
     ];
 
@@ -116,6 +116,28 @@ describe('atlas-janitor plan and apply', () => {
     expect(answers[1]!.stderr).toContain(`refused: plan ${plan.planId} expired at 2026-01-04T00:00:00.000Z`);
     expect(answers[2]!.stderr).toContain(`refused: plan ${plan.planId} was made against ${sim.url.toLowerCase()}; this janitor reads ${foreignUrl}`);
     expect(answers[3]!.stderr).toMatch(/refused: digest: ffffffffffff… is not the digest of plan/);
+    expect(deletes()).toEqual([]);
+    expect(existsSync(`${file}.applied.json`)).toBe(false);
+  }, 60_000);
+
+  it('refuses a forged plan whose digest was computed again when --digest is the one on the page read, and a missing --digest', async () => {
+    const { file, plan } = await makePlan('payments-staging', 'forged');
+    sim.clearLog();
+    // Someone edits the file after the page was read (a row's reason, a longer life) and computes its
+    // digest again, so the file is consistent with itself.
+    const [first, ...rest] = plan.items;
+    const tampered = { ...plan, expiresAt: '2099-01-01T00:00:00.000Z', items: [{ ...first!, reason: 'nothing to see' }, ...rest] };
+    const forged = { ...tampered, digest: planDigest(tampered) };
+    writeFileSync(file, JSON.stringify(forged));
+
+    const refused = await janitor(['apply', file, '--digest', plan.digest, '--base-url', sim.url, '--approved-by', 'ana']);
+    const missing = await janitor(['apply', file, '--base-url', sim.url, '--approved-by', 'ana']);
+
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`refused: digest: ${plan.digest.slice(0, 12)}… is not the digest of plan ${plan.planId} (${forged.digest.slice(0, 12)}…)`);
+    expect(refused.stderr).toContain('nothing deleted');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--digest: required: the digest of the plan you read, shown as Digest on the plan's page/);
     expect(deletes()).toEqual([]);
     expect(existsSync(`${file}.applied.json`)).toBe(false);
   }, 60_000);

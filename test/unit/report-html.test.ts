@@ -113,7 +113,7 @@ describe('report page', () => {
     expect(html).toContain('Planned for deletion, awaiting approval (1)');
     const event = JSON.stringify({ apply: { planId: 'sweep-plan-1', digest: 'a'.repeat(64), approvedBy: 'YOUR NAME', exclude: [] } });
     expect(html).toContain(event.replace(/"/g, '&quot;'));
-    expect(html).toContain('atlas-janitor apply plan.json --approved-by &#39;YOUR NAME&#39; --exclude vpce-0123456789abcdef0');
+    expect(html).toContain(`atlas-janitor apply plan.json --digest ${'a'.repeat(64)} --approved-by &#39;YOUR NAME&#39; --exclude vpce-0123456789abcdef0`);
     expect(html).toContain('&quot;resourceId&quot;:&quot;vpce-0123456789abcdef0&quot;');
     const applied = renderReportHtml(report({ mode: 'plan' }), { generatedAt: AT, plan: { ...plan, approval: { approvedBy: 'ana', at: AT, excluded: [], enqueued: 1 } }, outcomes: new Map([['job-1', { outcome: 'drifted', reason: 'changed since plan: state REJECTED → AVAILABLE' }]]) });
     expect(applied).toMatch(/id="mode-banner">APPROVED — plan approved by ana at 2026-11-26 06:00 UTC: 1 job\(s\) queued for deletion/);

@@ -88,17 +88,17 @@ export async function runPlanDemo(options: { scenario?: string | undefined; onSt
     }
     // A row a person leaves out: one nothing else in the plan waits for.
     const left = plan.items.find((i) => i !== peer && !plan.items.some((e) => e.job.evidence.parent?.id === i.id))!;
-    stage(`atlas-janitor apply plan.json --approved-by demo --exclude ${left.id}`);
-    const applied = await janitor(['apply', file, '--base-url', sim.url, '--approved-by', 'demo', '--exclude', left.id, '--html', appliedPage, '--json'], env);
+    stage(`atlas-janitor apply plan.json --digest ${plan.digest.slice(0, 12)}… --approved-by demo --exclude ${left.id}`);
+    const applied = await janitor(['apply', file, '--digest', plan.digest, '--base-url', sim.url, '--approved-by', 'demo', '--exclude', left.id, '--html', appliedPage, '--json'], env);
     if (applied.stdout.trim() === '') throw new Error(`atlas-janitor apply failed (${applied.code}): ${applied.stderr.trim()}`);
     const outcomes = (JSON.parse(applied.stdout) as { outcomes: PlanDemoReport['outcomes'] }).outcomes;
 
     stage('a second apply, and a changed copy of the plan');
     const deletesAfterApply = sim.log.filter((e) => e.method === 'DELETE').length;
-    const second = await janitor(['apply', file, '--base-url', sim.url, '--approved-by', 'someone-else'], env);
+    const second = await janitor(['apply', file, '--digest', plan.digest, '--base-url', sim.url, '--approved-by', 'someone-else'], env);
     const copy = join(dir, 'changed.json');
     writeFileSync(copy, JSON.stringify({ ...plan, items: plan.items.filter((i) => i !== left) }));
-    const changed = await janitor(['apply', copy, '--base-url', sim.url, '--approved-by', 'demo'], env);
+    const changed = await janitor(['apply', copy, '--digest', plan.digest, '--base-url', sim.url, '--approved-by', 'demo'], env);
     const refusedDeletes = sim.log.filter((e) => e.method === 'DELETE').length - deletesAfterApply;
 
     const inPlan = new Set(plan.items.filter((i) => i !== left && i !== peer).map((i) => `${i.job.kind}:${i.id}`));

@@ -16,7 +16,7 @@ import { printLine, warnLine } from '../terminal';
 const APPLY_FLAGS = {
   'exclude': { type: 'string', multiple: true, arg: 'ID', help: 'leave out this row (its resource id or job id)' },
   'approved-by': { type: 'string', arg: 'NAME', default: 'your user name on this machine', help: 'who approves the plan (recorded with it)' },
-  'digest': { type: 'string', arg: 'HEX', default: "the plan file's", help: 'the digest you read on the plan\'s page: refused if the file is another plan' },
+  'digest': { type: 'string', arg: 'HEX', default: 'required', help: 'the digest you read on the plan\'s page (Digest): refused if the file is not that plan' },
   'wait-seconds': { type: 'string', arg: 'N', default: '10', help: 'how long an endpoint service waits between looks at its endpoints' },
   ...ATLAS_FLAGS,
   ...HTML_FLAG,
@@ -31,13 +31,16 @@ const APPLY_FLAGS = {
  */
 export const apply = defineCommand({
   summary: 'approves a plan file and deletes exactly its resources, each only if it still matches the plan',
-  usage: 'PLAN [--exclude ID]... [--approved-by NAME] [flags]',
+  usage: 'PLAN --digest HEX [--exclude ID]... [--approved-by NAME] [flags]',
   positional: { name: 'PLAN', help: 'a plan file written by atlas-janitor plan' },
   flags: APPLY_FLAGS,
   env: ATLAS_ENV,
-  example: "atlas-janitor apply plan.json --approved-by 'Ana Lima' --exclude vpce-0123456789abcdef0",
-  notes: ['Without a ledger (--ledger-table) the approval is recorded in PLAN.applied.json beside the plan: applying twice is refused either way.'],
+  example: "atlas-janitor apply plan.json --digest DIGEST_ON_THE_PAGE --approved-by 'Ana Lima' --exclude vpce-0123456789abcdef0",
+  notes: ["--digest is the plan page's Digest (the plan command prints it too): the command approves the plan you read, not whatever the file holds.", 'Without a ledger (--ledger-table) the approval is recorded in PLAN.applied.json beside the plan: applying twice is refused either way.'],
   async run(values, [file]) {
+    // The digest is the person's: taken from the file, it would approve whatever the file holds, a
+    // forged plan with a recomputed digest among others.
+    if (values.digest === undefined) throw new UsageError(MISSING_DIGEST);
     const path = resolve(file!);
     const page = reportPagePath(values.html);
     const waitSeconds = intFlag('wait-seconds', values['wait-seconds']) ?? 10;
@@ -48,7 +51,7 @@ export const apply = defineCommand({
       throw new UsageError(`PLAN: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
     }
     const plan = refusedAsCommandError(() => parsePlan(text, path));
-    const parsed = applyRequestSchema.safeParse({ planId: plan.planId, digest: values.digest ?? plan.digest, approvedBy: values['approved-by'] ?? userInfo().username, exclude: values.exclude ?? [] });
+    const parsed = applyRequestSchema.safeParse({ planId: plan.planId, digest: values.digest, approvedBy: values['approved-by'] ?? userInfo().username, exclude: values.exclude ?? [] });
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const flag = { digest: '--digest', approvedBy: '--approved-by', exclude: '--exclude' }[String(issue.path[0])] ?? String(issue.path[0]);
@@ -92,6 +95,8 @@ export const apply = defineCommand({
     return failed.length > 0 ? EXIT.failed : EXIT.ok;
   },
 });
+
+const MISSING_DIGEST = "--digest: required: the digest of the plan you read, shown as Digest on the plan's page (atlas-janitor plan also prints it); apply carries out a plan only when its file has that digest";
 
 /** A refusal is the command's answer, exit 1, with the reason and that nothing was deleted. */
 function refusedAsCommandError<T>(fn: () => T): T {
