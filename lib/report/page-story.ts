@@ -86,6 +86,11 @@ export function candidatesHeading(report: StoryReport, story: PageStory): string
   return report.enqueued > 0 ? 'Queued for deletion' : 'Planned';
 }
 
+/** A path as a POSIX shell reads it back unchanged: bare when safe, else single-quoted. */
+function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
 /** The example owner and reason a protection entry needs, as a person fills them in. */
 const PROTECT_EXAMPLE = (id: string) => JSON.stringify({ protections: [{ resourceId: id, owner: 'YOUR TEAM', reason: 'WHY IT STAYS', expires: 'YYYY-MM-DD' }] });
 
@@ -111,12 +116,22 @@ export function nextSteps(report: StoryReport, story: PageStory): NextStep[] {
   const steps: NextStep[] = [];
   if (report.mode === 'plan' && story.plan && !story.plan.approval) {
     const { planId, digest, expiresAt, file } = story.plan;
-    const event = JSON.stringify({ apply: { planId, digest, approvedBy: 'YOUR NAME', exclude: [] } });
-    steps.push(
-      { title: 'To approve this plan', text: `Apply it before ${expiresAt}; after that it is refused. Exactly these jobs are queued, and each resource is deleted only if what Atlas shows then still matches what this page shows (else it ends drifted, untouched). As the sweep function's console test event, or as a message of the same shape on the scan queue:`, code: event },
-      { title: 'From the command line', text: 'With the plan file this page was made with:', code: `atlas-janitor apply ${file ?? `${planId}.json`} --digest ${digest} --approved-by 'YOUR NAME'` },
-      { title: 'To leave rows out', text: 'Name each by its job id or resource id: in "exclude" of the event, or one --exclude per row on the command line.', code: `atlas-janitor apply ${file ?? `${planId}.json`} --digest ${digest} --approved-by 'YOUR NAME' --exclude ${exampleId}` },
-    );
+    const what = `Apply it before ${expiresAt}; after that it is refused. Exactly these jobs are carried out, and each resource is deleted only if what Atlas shows then still matches what this page shows (else it ends drifted, untouched).`;
+    if (file !== undefined) {
+      // A plan made on a machine is a file there: only that machine's apply command can read it (the
+      // deployed stack reads plans from its report bucket, where this one is not).
+      const command = `atlas-janitor apply ${shellWord(file)} --digest ${digest} --approved-by 'YOUR NAME'`;
+      steps.push(
+        { title: 'To approve this plan', text: `${what} From the command line, with the plan file this page was made with (the digest is this page's: a file changed since is refused):`, code: command },
+        { title: 'To leave rows out', text: 'Name each by its job id or resource id, one --exclude per row:', code: `${command} --exclude ${exampleId}` },
+      );
+    } else {
+      const event = JSON.stringify({ apply: { planId, digest, approvedBy: 'YOUR NAME', exclude: [] } });
+      steps.push(
+        { title: 'To approve this plan', text: `${what} The plan is stored in the stack's report bucket beside this page: send this as the sweep function's console test event, or as a message of the same shape on the scan queue:`, code: event },
+        { title: 'To leave rows out', text: 'Name each by its job id or resource id in "exclude":', code: JSON.stringify({ apply: { planId, digest, approvedBy: 'YOUR NAME', exclude: [exampleId] } }) },
+      );
+    }
   } else if (report.mode === 'plan') {
     steps.push({ title: 'This plan is applied', text: 'It cannot be applied again. Each row shows what came of its job once the worker has run it; the run history (atlas-janitor history) has every attempt.' });
   } else if (report.mode === 'dry-run') {

@@ -111,14 +111,30 @@ describe('report page', () => {
     const html = renderReportHtml(report({ mode: 'plan' }), { generatedAt: AT, plan });
     expect(html).toMatch(/id="mode-banner">PLAN — nothing was deleted or queued. 1 resource\(s\) below await approval until 2026-11-29 06:00 UTC/);
     expect(html).toContain('Planned for deletion, awaiting approval (1)');
-    const event = JSON.stringify({ apply: { planId: 'sweep-plan-1', digest: 'a'.repeat(64), approvedBy: 'YOUR NAME', exclude: [] } });
-    expect(html).toContain(event.replace(/"/g, '&quot;'));
+    expect(html).toContain(`atlas-janitor apply plan.json --digest ${'a'.repeat(64)} --approved-by &#39;YOUR NAME&#39;</code>`);
     expect(html).toContain(`atlas-janitor apply plan.json --digest ${'a'.repeat(64)} --approved-by &#39;YOUR NAME&#39; --exclude vpce-0123456789abcdef0`);
     expect(html).toContain('&quot;resourceId&quot;:&quot;vpce-0123456789abcdef0&quot;');
     const applied = renderReportHtml(report({ mode: 'plan' }), { generatedAt: AT, plan: { ...plan, approval: { approvedBy: 'ana', at: AT, excluded: [], enqueued: 1 } }, outcomes: new Map([['job-1', { outcome: 'drifted', reason: 'changed since plan: state REJECTED → AVAILABLE' }]]) });
     expect(applied).toMatch(/id="mode-banner">APPROVED — plan approved by ana at 2026-11-26 06:00 UTC: 1 job\(s\) queued for deletion/);
     expect(applied).toContain('<strong>drifted</strong><br>changed since plan: state REJECTED → AVAILABLE');
     expect(applied).not.toContain('--approved-by');
+  });
+
+  it('offers a CLI plan\'s approval as the apply command only, and a deployed plan\'s as the console event or SQS message only', () => {
+    const plan = { planId: 'sweep-plan-1', digest: 'a'.repeat(64), madeAt: AT, expiresAt: '2026-11-29T06:00:00.000Z' };
+    const event = (exclude: string[]) => JSON.stringify({ apply: { planId: 'sweep-plan-1', digest: 'a'.repeat(64), approvedBy: 'YOUR NAME', exclude } }).replace(/"/g, '&quot;');
+    // A file on the machine that made it: the stack never sees it, so its event would be refused.
+    const cli = renderReportHtml(report({ mode: 'plan' }), { generatedAt: AT, plan: { ...plan, file: '/home/ana/plans/plan 1.json' } });
+    expect(cli).toContain(`atlas-janitor apply &#39;/home/ana/plans/plan 1.json&#39; --digest ${'a'.repeat(64)} --approved-by`);
+    expect(cli).not.toContain('&quot;apply&quot;');
+    expect(cli).not.toMatch(/console test event|scan queue/);
+    // Stored in the report bucket: there is no local file to name.
+    const deployed = renderReportHtml(report({ mode: 'plan' }), { generatedAt: AT, plan });
+    expect(deployed).toContain(event([]));
+    expect(deployed).toContain(event(['vpce-0123456789abcdef0']));
+    expect(deployed).toMatch(/console test event, or as a message of the same shape on the scan queue/);
+    expect(deployed).not.toContain('atlas-janitor apply');
+    expect(deployed).not.toContain('sweep-plan-1.json');
   });
 
   it('escapes every piece of report text, so a hostile name or message is shown, never run', () => {
