@@ -38,6 +38,12 @@ export interface PageStory {
   /** Job id → what came of it. */
   outcomes?: ReadonlyMap<string, PageOutcome> | undefined;
   plan?: PagePlan | undefined;
+  /**
+   * The approved plan's jobs were run from this machine (`atlas-janitor apply`), not queued; the page's
+   * report is the plan's rows only, so the run's scan totals (resources seen, kept, API calls, duration)
+   * were not measured.
+   */
+  appliedHere?: boolean | undefined;
 }
 
 export function runKind(report: Pick<ScanReport, 'mode'>, story: PageStory): RunKind {
@@ -61,6 +67,11 @@ export function bannerOf(report: StoryReport, story: PageStory, when: (iso: stri
   if (report.mode === 'dry-run') return { cls: 'dry', text: 'DRY RUN — nothing was deleted. The resources below are what an enforce run would delete.' };
   if (report.mode === 'plan') {
     const approval = story.plan?.approval;
+    if (approval && story.appliedHere) {
+      const ran = [...(story.outcomes ?? new Map<string, PageOutcome>())].filter(([jobId]) => !approval.excluded.includes(jobId));
+      const excluded = approval.excluded.length > 0 ? `; ${approval.excluded.length} left out` : '';
+      return { cls: 'enforce', text: `APPROVED — plan approved by ${approval.approvedBy} at ${when(approval.at)}: ${approval.enqueued ?? n - approval.excluded.length} job(s) run from this machine: ${outcomeCounts(new Map(ran)) || 'no outcome recorded'}${excluded}. Each resource was deleted only if Atlas still showed what the plan read.` };
+    }
     if (approval) {
       const excluded = approval.excluded.length > 0 ? `, ${approval.excluded.length} left out` : '';
       const done = story.outcomes && story.outcomes.size > 0 ? ` So far: ${outcomeCounts(story.outcomes)}.` : '';

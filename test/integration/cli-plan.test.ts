@@ -66,7 +66,9 @@ describe('atlas-janitor plan and apply', () => {
     expect(deletes()).toEqual(others.map((i) => `${i.job.kind}:${i.id}`).sort());
     expect(stdout).toContain(`plan ${plan.planId} approved by ana: ${others.length} job(s), 1 left out`);
     const applied = readFileSync(join(dir, 'payments-applied.html'), 'utf8');
-    expect(applied).toMatch(/id="mode-banner">APPROVED — plan approved by ana/);
+    expect(applied).toMatch(new RegExp(`id="mode-banner">APPROVED — plan approved by ana at [^:]+:\\d\\d UTC: ${others.length} job\\(s\\) run from this machine: ${others.length} deleted; 1 left out\\.`));
+    expect(applied).not.toMatch(/queued for deletion/);
+    expect(applied).toContain('<dt>API calls</dt><dd class="muted">not measured by apply</dd>');
     expect(applied.match(/<strong>deleted<\/strong>/g)).toHaveLength(others.length);
     expect(applied.match(/<strong>left out<\/strong><br>excluded by the approval/g)).toHaveLength(1);
 

@@ -137,6 +137,28 @@ describe('report page', () => {
     expect(deployed).not.toContain('sweep-plan-1.json');
   });
 
+  it('on a plan applied from this machine, says the jobs were run here with their outcomes, never queued, and shows no scan totals apply did not measure', () => {
+    const plan = { planId: 'sweep-plan-1', digest: 'a'.repeat(64), madeAt: AT, expiresAt: '2026-11-29T06:00:00.000Z', file: 'plan.json' };
+    const two = [report().candidates[0]!, { ...report().candidates[0]!, id: 'vpce-0123456789abcdef1', jobId: 'job-2' }];
+    const applied = report({ mode: 'plan', candidates: two, kept: [], errors: [], projects: [{ projectId: P1, projectName: 'payments-prod', seen: 0, candidates: 2, kept: 0, errors: 0, apiCalls: 0, durationMs: 0 }], apiCalls: { total: 0, auth: 0 }, durationMs: 0 });
+    const html = renderReportHtml(applied, {
+      generatedAt: AT,
+      plan: { ...plan, approval: { approvedBy: 'ana', at: AT, excluded: ['job-2'], enqueued: 1 } },
+      outcomes: new Map([['job-1', { outcome: 'deleted' }], ['job-2', { outcome: 'left out', reason: 'excluded by the approval: not queued' }]]),
+      appliedHere: true,
+    });
+    expect(html).toMatch(/id="mode-banner">APPROVED — plan approved by ana at 2026-11-26 06:00 UTC: 1 job\(s\) run from this machine: 1 deleted; 1 left out\./);
+    expect(html).not.toMatch(/queued for deletion/);
+    expect(html).toContain('<dt>Duration</dt><dd class="muted">not measured by apply</dd><dt>API calls</dt><dd class="muted">not measured by apply</dd>');
+    expect(html).not.toMatch(/<b>0<\/b>(resources seen|kept|API calls)/);
+    expect(html).not.toContain('<th scope="col">seen</th>');
+    expect(html).toContain('Not measured by apply');
+    // The same approval sent to the stack is queued, and its page says so.
+    const queued = renderReportHtml(applied, { generatedAt: AT, plan: { ...plan, approval: { approvedBy: 'ana', at: AT, excluded: [], enqueued: 2 } } });
+    expect(queued).toMatch(/2 job\(s\) queued for deletion/);
+    expect(queued).toMatch(/<b>0<\/b>resources seen/);
+  });
+
   it('escapes every piece of report text, so a hostile name or message is shown, never run', () => {
     const hostile = '<img src=x onerror=alert(1)>"\'&';
     const html = page(report({

@@ -84,7 +84,7 @@ export const apply = defineCommand({
     if (!deps.ledger) writeFileSync(`${path}.applied.json`, `${JSON.stringify({ ...approval, outcomes: Object.fromEntries(shown) }, null, 1)}\n`);
     const rows = outcomeRows(jobs, outcomes);
     const withLeftOut = new Map([...excluded.map((e) => [e.jobId, LEFT_OUT] as const), ...shown]);
-    writeReportPage(page, reportOfPlan(plan), `atlas-janitor apply (this machine): ${path}`, { kind: 'plan', plan: pagePlanOf(plan, approval, path), outcomes: withLeftOut });
+    writeReportPage(page, reportOfPlan(plan), `atlas-janitor apply (this machine): ${path}`, { kind: 'plan', plan: pagePlanOf(plan, approval, path), outcomes: withLeftOut, appliedHere: true });
     const failed = notDone(rows);
     if (values.json) printLine(JSON.stringify({ approval, outcomes: rows }, null, 2));
     else {
@@ -129,7 +129,11 @@ function fileLedger(marker: string) {
   };
 }
 
-/** The plan as a page shows it: its rows, with the evidence each was planned on. */
+/**
+ * The plan as a page shows it: its rows, with the evidence each was planned on. Apply scans nothing, so
+ * the scan's totals (seen, kept, API calls, duration) are zeros here that the page does not show: it
+ * says "not measured by apply" (`appliedHere`).
+ */
 function reportOfPlan(plan: PlanDocument): PageReport {
   const projects = new Map<string, { projectId: string; projectName?: string; count: number }>();
   for (const item of plan.items) {
@@ -141,7 +145,7 @@ function reportOfPlan(plan: PlanDocument): PageReport {
     sweepId: plan.planId,
     mode: 'plan',
     atlas: plan.atlas,
-    projects: [...projects.values()].map(({ count, ...p }) => ({ ...p, seen: count, candidates: count, kept: 0, errors: 0, apiCalls: 0, durationMs: 0 })),
+    projects: [...projects.values()].map(({ count, ...p }) => ({ ...p, seen: 0, candidates: count, kept: 0, errors: 0, apiCalls: 0, durationMs: 0 })),
     candidates: plan.items.map((item) => ({ projectId: item.job.projectId, kind: item.job.kind, provider: item.job.provider, id: item.id, state: item.job.evidence.state, rule: item.job.rule, reason: item.reason, jobId: item.job.jobId, evidence: item.job.evidence })),
     errors: [],
     enqueued: 0,
