@@ -144,6 +144,26 @@ describe('atlas-janitor plan and apply', () => {
     expect(existsSync(`${file}.applied.json`)).toBe(false);
   }, 60_000);
 
+  it('without a ledger, refuses a marker beside the plan that is not an approval record, naming what is wrong, deleting nothing', async () => {
+    const { file, plan } = await makePlan('payments-staging', 'marker');
+    sim.clearLog();
+    const apply = () => janitor(['apply', file, '--digest', plan.digest, '--base-url', sim.url, '--approved-by', 'ana']);
+
+    writeFileSync(`${file}.applied.json`, '{"planId": ');
+    const notJson = await apply();
+    writeFileSync(`${file}.applied.json`, JSON.stringify({ planId: plan.planId, digest: plan.digest, approvedBy: 'ana', at: 'yesterday', excluded: [], jobIds: [] }));
+    const badField = await apply();
+    writeFileSync(`${file}.applied.json`, JSON.stringify({ planId: 'sweep-20260101T000000-00000000', digest: plan.digest, approvedBy: 'ana', at: '2026-01-01T00:00:00.000Z', excluded: [], jobIds: [] }));
+    const otherPlan = await apply();
+
+    expect([notJson.code, badField.code, otherPlan.code]).toEqual([1, 1, 1]);
+    expect(notJson.stderr).toContain(`refused: ${file}.applied.json is not valid JSON`);
+    expect(badField.stderr).toContain(`refused: ${file}.applied.json is not an approval record: at: must be an ISO 8601 date-time`);
+    expect(otherPlan.stderr).toContain(`refused: ${file}.applied.json records plan sweep-20260101T000000-00000000, not ${plan.planId}`);
+    for (const answer of [notJson, badField, otherPlan]) expect(answer.stderr).toContain(`if you know plan ${plan.planId} was never applied, remove ${file}.applied.json and apply again; nothing deleted`);
+    expect(deletes()).toEqual([]);
+  }, 60_000);
+
   const hasScript = spawnSync('script', ['--version']).status === 0;
   it.skipIf(!hasScript)('sweep --enforce answered n writes a page saying nothing was deleted or queued', async () => {
     sim.clearLog();

@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
+import * as z from 'zod';
 import { PlanRefusedError, approvedJobs, applyRequestSchema, parsePlan, type PlanApproval, type PlanDocument } from '../../../lib/approval';
 import { historyEntry } from '../../../lib/ledger';
 import type { PageReport } from '../../../lib/report';
@@ -26,8 +27,8 @@ const APPLY_FLAGS = {
  * `atlas-janitor apply PLAN`: approves a plan file and carries out exactly its jobs (minus --exclude),
  * with the worker's logic, from this machine: each resource is re-read and deleted only if Atlas still
  * shows what the plan read. Refused, nothing deleted: a plan changed since it was made, expired, made
- * against another Atlas, or already applied (the ledger's conditional write, or PLAN.applied.json beside
- * the file when there is no ledger).
+ * against another Atlas, or already applied (the ledger's conditional write; without a ledger,
+ * PLAN.applied.json beside the file, which a copy of the plan under another name does not have).
  */
 export const apply = defineCommand({
   summary: 'approves a plan file and deletes exactly its resources, each only if it still matches the plan',
@@ -36,7 +37,7 @@ export const apply = defineCommand({
   flags: APPLY_FLAGS,
   env: ATLAS_ENV,
   example: "atlas-janitor apply plan.json --digest DIGEST_ON_THE_PAGE --approved-by 'Ana Lima' --exclude vpce-0123456789abcdef0",
-  notes: ["--digest is the plan page's Digest (the plan command prints it too): the command approves the plan you read, not whatever the file holds.", 'Without a ledger (--ledger-table) the approval is recorded in PLAN.applied.json beside the plan: applying twice is refused either way.'],
+  notes: ["--digest is the plan page's Digest (the plan command prints it too): the command approves the plan you read, not whatever the file holds.", 'Without a ledger (--ledger-table) the approval is recorded in PLAN.applied.json beside the plan file: it stops a second apply of that file, not of a copy under another name; --ledger-table records it once for good.'],
   async run(values, [file]) {
     // The digest is the person's: taken from the file, it would approve whatever the file holds, a
     // forged plan with a recomputed digest among others.
@@ -108,7 +109,48 @@ function refusedAsCommandError<T>(fn: () => T): T {
   }
 }
 
-/** Without a ledger, the approval is a file created exclusively beside the plan: the second apply finds it. */
+const isoTime = z.iso.datetime({ message: 'must be an ISO 8601 date-time' });
+
+/** The marker beside a plan file (PLAN.applied.json): the approval, then what came of each job. */
+const appliedMarkerSchema = z
+  .object({
+    planId: z.string().min(1).max(256),
+    digest: z.string().regex(/^[a-f0-9]{64}$/, 'must be 64 lowercase hexadecimal characters'),
+    approvedBy: z.string().min(1).max(256),
+    at: isoTime,
+    excluded: z.array(z.string().max(1024)).max(10_000),
+    jobIds: z.array(z.string().max(1024)).max(10_000),
+    outcomes: z.record(z.string(), z.object({ outcome: z.string(), reason: z.string().optional(), errorCode: z.string().optional() }).strict()).optional(),
+  })
+  .strict();
+
+/**
+ * The approval a marker records, for the plan being applied. A marker that is not one, or is another
+ * plan's, is refused rather than read as "applied" or "not applied": only a person knows which it is.
+ */
+function readMarker(marker: string, planId: string): PlanApproval {
+  const remedy = `if you know plan ${planId} was never applied, remove ${marker} and apply again`;
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(marker, 'utf8'));
+  } catch (error) {
+    throw new CommandError(EXIT.failed, `refused: ${marker} is not valid JSON (${error instanceof SyntaxError ? error.message : String(error)}), so it cannot say whether this plan was applied; ${remedy}; nothing deleted`);
+  }
+  const parsed = appliedMarkerSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.code === 'unrecognized_keys' ? [...issue.path.map(String), issue.keys[0]!].join('.') : issue.path.map(String).join('.') || 'marker';
+    throw new CommandError(EXIT.failed, `refused: ${marker} is not an approval record: ${field}: ${issue.code === 'unrecognized_keys' ? 'is not a field of one' : issue.message}; ${remedy}; nothing deleted`);
+  }
+  if (parsed.data.planId !== planId) throw new CommandError(EXIT.failed, `refused: ${marker} records plan ${parsed.data.planId}, not ${planId}; ${remedy}; nothing deleted`);
+  const { outcomes: _outcomes, ...approval } = parsed.data;
+  return approval;
+}
+
+/**
+ * Without a ledger, the approval is a file created exclusively beside the plan: a second apply of that
+ * file finds it. A copy of the plan under another name has no marker: only the ledger guards that.
+ */
 function fileLedger(marker: string) {
   return {
     async claimPlan(approval: PlanApproval): Promise<PlanApproval | undefined> {
@@ -119,8 +161,7 @@ function fileLedger(marker: string) {
         return undefined;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const earlier = JSON.parse(readFileSync(marker, 'utf8')) as PlanApproval;
-        return { ...approval, ...earlier };
+        return readMarker(marker, approval.planId);
       }
     },
     async releasePlan(): Promise<void> {
