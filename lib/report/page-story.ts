@@ -44,7 +44,14 @@ export interface PageStory {
    * were not measured.
    */
   appliedHere?: boolean | undefined;
+  /**
+   * Deletions run from this machine stopped before every job had an outcome (an error, a signal): the
+   * outcomes are those known then, and some jobs may have run.
+   */
+  interrupted?: boolean | undefined;
 }
+
+const INTERRUPTED = "see the command's output; some jobs may have run";
 
 export function runKind(report: Pick<ScanReport, 'mode'>, story: PageStory): RunKind {
   return story.kind ?? (report.mode === 'plan' ? 'plan' : 'sweep');
@@ -70,6 +77,9 @@ export function bannerOf(report: StoryReport, story: PageStory, when: (iso: stri
     if (approval && story.appliedHere) {
       const ran = [...(story.outcomes ?? new Map<string, PageOutcome>())].filter(([jobId]) => !approval.excluded.includes(jobId));
       const excluded = approval.excluded.length > 0 ? `; ${approval.excluded.length} left out` : '';
+      if (story.interrupted) {
+        return { cls: 'enforce', text: `APPROVED, INTERRUPTED — plan approved by ${approval.approvedBy} at ${when(approval.at)}: the run of its ${approval.enqueued ?? n - approval.excluded.length} job(s) from this machine stopped before it ended: ${INTERRUPTED}. Known then: ${outcomeCounts(new Map(ran)) || 'no outcome'}${excluded}. The approval stays recorded: the plan is not applied again.` };
+      }
       return { cls: 'enforce', text: `APPROVED — plan approved by ${approval.approvedBy} at ${when(approval.at)}: ${approval.enqueued ?? n - approval.excluded.length} job(s) run from this machine: ${outcomeCounts(new Map(ran)) || 'no outcome recorded'}${excluded}. Each resource was deleted only if Atlas still showed what the plan read.` };
     }
     if (approval) {
@@ -79,6 +89,10 @@ export function bannerOf(report: StoryReport, story: PageStory, when: (iso: stri
     }
     const until = story.plan ? ` until ${when(story.plan.expiresAt)}` : '';
     return { cls: 'plan', text: `PLAN — nothing was deleted or queued. ${n} resource(s) below await approval${until}; how to approve is at the end of this page.` };
+  }
+  if (story.interrupted) {
+    const known = story.outcomes && story.outcomes.size > 0 ? ` Known then: ${outcomeCounts(story.outcomes)}.` : '';
+    return { cls: 'enforce', text: `INTERRUPTED — answered yes, the deletions were started and stopped before they ended: ${INTERRUPTED}.${known}` };
   }
   if (story.confirmation === 'awaiting') return { cls: 'plan', text: `AWAITING CONFIRMATION — nothing has been deleted or queued yet. The ${n} resource(s) below are deleted only if the command is answered yes.` };
   if (story.confirmation === 'declined') return { cls: 'dry', text: 'NOT CONFIRMED — nothing was deleted or queued: the command was answered no.' };
@@ -90,6 +104,7 @@ export function bannerOf(report: StoryReport, story: PageStory, when: (iso: stri
 /** The heading of the candidates' section. */
 export function candidatesHeading(report: StoryReport, story: PageStory): string {
   if (report.mode === 'dry-run') return 'What would be deleted';
+  if (story.interrupted) return 'Planned; the run deleting them was interrupted';
   if (report.mode === 'plan') return story.plan?.approval ? 'Approved for deletion' : 'Planned for deletion, awaiting approval';
   if (story.confirmation === 'awaiting') return 'To be deleted if confirmed';
   if (story.confirmation === 'declined') return 'Planned, not deleted';

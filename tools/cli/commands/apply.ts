@@ -3,7 +3,8 @@ import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import * as z from 'zod';
 import { PlanRefusedError, approvedJobs, applyRequestSchema, parsePlan, type PlanApproval, type PlanDocument } from '../../../lib/approval';
-import { historyEntry } from '../../../lib/ledger';
+import type { DeleteJob } from '../../../lib/jobs';
+import { historyEntry, type Ledger } from '../../../lib/ledger';
 import type { PageReport } from '../../../lib/report';
 import { LEFT_OUT, claimAndRun, currentBaseUrl, pagePlanOf } from '../../../lib/run';
 import { jobActor, pageOutcomeOf, runJobsDirectly, type JobOutcome } from '../../../lib/worker';
@@ -11,6 +12,7 @@ import { CommandError, EXIT, UsageError, defineCommand, intFlag, type Flags } fr
 import { HTML_FLAG, reportPagePath, writeReportPage } from '../html-page';
 import { ATLAS_ENV, ATLAS_FLAGS, connectFromHere } from '../local-deps';
 import { notDone, outcomeRows, pageOutcomes, printOutcomes } from '../outcomes';
+import { recordingInterruption } from '../interrupt';
 import { printLine, warnLine } from '../terminal';
 
 
@@ -64,28 +66,65 @@ export const apply = defineCommand({
     const baseUrl = await currentBaseUrl(deps);
     const { jobs, excluded } = refusedAsCommandError(() => approvedJobs(plan, request, { now, baseUrl }));
     const approval: PlanApproval = { planId: plan.planId, digest: plan.digest, approvedBy: request.approvedBy, at: new Date(now).toISOString(), excluded: excluded.map((e) => e.jobId), jobIds: jobs.map((j) => j.jobId) };
-    const ledger = deps.ledger ?? fileLedger(`${path}.applied.json`);
+    const marker = `${path}.applied.json`;
+    const ledger = deps.ledger ?? fileLedger(marker);
+    const source = `atlas-janitor apply (this machine): ${path}`;
+    const leftOut = excluded.map((e) => [e.jobId, LEFT_OUT] as const);
     const outcomes = new Map<string, JobOutcome>();
-    const result = await claimAndRun(ledger, approval, async () => {
-      await deps.ledger?.recordPlanned(jobs.map(historyEntry));
-      const done = await runJobsDirectly(jobs, jobActor(deps), { deferWaitMs: waitSeconds * 1000, maxDeferrals: 30, maxRetries: 3, retryWaitMs: 2_000 });
-      for (const [jobId, outcome] of done) outcomes.set(jobId, outcome);
-      return jobs.length;
-    });
+    // Once a job has started, a failure keeps the approval claimed (who approved what was run stays on
+    // record, and the plan is not applied twice) and writes down the outcomes known then.
+    let started = false;
+    const known = new Map<string, JobOutcome>();
+    const act = jobActor(deps);
+    const recordInterruption = (why: string) => {
+      if (!started) return;
+      if (!deps.ledger) writeFileSync(marker, `${JSON.stringify({ ...approval, outcomes: Object.fromEntries(pageOutcomes(known)), interrupted: why }, null, 1)}\n`);
+      writeReportPage(page, reportOfPlan(plan), source, { kind: 'plan', plan: pagePlanOf(plan, approval, path), outcomes: new Map([...leftOut, ...pageOutcomes(known)]), appliedHere: true, interrupted: true });
+    };
+    let result: Awaited<ReturnType<typeof claimAndRun>>;
+    try {
+      result = await claimAndRun(
+        ledger,
+        approval,
+        async () => {
+          await deps.ledger?.recordPlanned(jobs.map(historyEntry));
+          const run = () =>
+            runJobsDirectly(
+              jobs,
+              (job) => {
+                started = true;
+                return act(job);
+              },
+              {
+                deferWaitMs: waitSeconds * 1000,
+                maxDeferrals: 30,
+                maxRetries: 3,
+                retryWaitMs: 2_000,
+                onOutcome: (job, outcome) => void known.set(job.jobId, outcome),
+              },
+            );
+          const done = await recordingInterruption(recordInterruption, run);
+          for (const [jobId, outcome] of done) outcomes.set(jobId, outcome);
+          return jobs.length;
+        },
+        { mayRelease: () => !started },
+      );
+    } catch (error) {
+      if (!started) throw error;
+      await recordAttempts(deps.ledger, jobs, known, new Date(deps.now()).toISOString()).catch(() => undefined);
+      const where = [deps.ledger ? 'the run history (atlas-janitor history)' : marker, ...(page ? [page] : [])].join(' and ');
+      throw new CommandError(EXIT.failed, `plan ${plan.planId}: the run of its jobs stopped before it ended (${error instanceof Error ? error.message : String(error)}); some jobs may have run. The approval (${approval.approvedBy} at ${approval.at}) stays recorded, so the plan is not applied again; what is known of each job is in ${where}`);
+    }
     if (result.status === 'alreadyApplied') {
       warnLine(`plan ${plan.planId} was already applied (approved by ${result.approval.approvedBy} at ${result.approval.at}): nothing deleted again`);
       return EXIT.ok;
     }
-    const at = new Date(deps.now()).toISOString();
-    for (const job of jobs) {
-      const o = pageOutcomeOf(outcomes.get(job.jobId)!);
-      await deps.ledger?.recordAttempt(historyEntry(job), { at, outcome: o.outcome, ...(o.reason ? { note: o.reason.slice(0, 1024) } : {}), ...(o.errorCode ? { errorCode: o.errorCode } : {}) }, true);
-    }
+    await recordAttempts(deps.ledger, jobs, outcomes, new Date(deps.now()).toISOString());
     const shown = pageOutcomes(outcomes);
-    if (!deps.ledger) writeFileSync(`${path}.applied.json`, `${JSON.stringify({ ...approval, outcomes: Object.fromEntries(shown) }, null, 1)}\n`);
+    if (!deps.ledger) writeFileSync(marker, `${JSON.stringify({ ...approval, outcomes: Object.fromEntries(shown) }, null, 1)}\n`);
     const rows = outcomeRows(jobs, outcomes);
-    const withLeftOut = new Map([...excluded.map((e) => [e.jobId, LEFT_OUT] as const), ...shown]);
-    writeReportPage(page, reportOfPlan(plan), `atlas-janitor apply (this machine): ${path}`, { kind: 'plan', plan: pagePlanOf(plan, approval, path), outcomes: withLeftOut, appliedHere: true });
+    const withLeftOut = new Map([...leftOut, ...shown]);
+    writeReportPage(page, reportOfPlan(plan), source, { kind: 'plan', plan: pagePlanOf(plan, approval, path), outcomes: withLeftOut, appliedHere: true });
     const failed = notDone(rows);
     if (values.json) printLine(JSON.stringify({ approval, outcomes: rows }, null, 2));
     else {
@@ -96,6 +135,16 @@ export const apply = defineCommand({
     return failed.length > 0 ? EXIT.failed : EXIT.ok;
   },
 });
+
+/** Each job's outcome, as the last attempt of its history in the ledger (when there is one). */
+async function recordAttempts(ledger: Pick<Ledger, 'recordAttempt'> | undefined, jobs: readonly DeleteJob[], outcomes: ReadonlyMap<string, JobOutcome>, at: string): Promise<void> {
+  for (const job of jobs) {
+    const outcome = outcomes.get(job.jobId);
+    if (!ledger || !outcome) continue;
+    const o = pageOutcomeOf(outcome);
+    await ledger.recordAttempt(historyEntry(job), { at, outcome: o.outcome, ...(o.reason ? { note: o.reason.slice(0, 1024) } : {}), ...(o.errorCode ? { errorCode: o.errorCode } : {}) }, true);
+  }
+}
 
 const MISSING_DIGEST = "--digest: required: the digest of the plan you read, shown as Digest on the plan's page (atlas-janitor plan also prints it); apply carries out a plan only when its file has that digest";
 
@@ -121,6 +170,8 @@ const appliedMarkerSchema = z
     excluded: z.array(z.string().max(1024)).max(10_000),
     jobIds: z.array(z.string().max(1024)).max(10_000),
     outcomes: z.record(z.string(), z.object({ outcome: z.string(), reason: z.string().optional(), errorCode: z.string().optional() }).strict()).optional(),
+    /** Set when the run stopped before it ended: why. */
+    interrupted: z.string().optional(),
   })
   .strict();
 
@@ -143,7 +194,7 @@ function readMarker(marker: string, planId: string): PlanApproval {
     throw new CommandError(EXIT.failed, `refused: ${marker} is not an approval record: ${field}: ${issue.code === 'unrecognized_keys' ? 'is not a field of one' : issue.message}; ${remedy}; nothing deleted`);
   }
   if (parsed.data.planId !== planId) throw new CommandError(EXIT.failed, `refused: ${marker} records plan ${parsed.data.planId}, not ${planId}; ${remedy}; nothing deleted`);
-  const { outcomes: _outcomes, ...approval } = parsed.data;
+  const { outcomes: _outcomes, interrupted: _interrupted, ...approval } = parsed.data;
   return approval;
 }
 
