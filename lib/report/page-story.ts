@@ -49,6 +49,11 @@ export interface PageStory {
    * outcomes are those known then, and some jobs may have run.
    */
   interrupted?: boolean | undefined;
+  /**
+   * The flags that chose this run's projects, grace periods and Atlas, as a shell reads them back
+   * (`--project ID --grace default=0`): known when the CLI wrote the page, so its next command repeats them.
+   */
+  runFlags?: string | undefined;
 }
 
 const INTERRUPTED = "see the command's output; some jobs may have run";
@@ -161,8 +166,11 @@ export function nextSteps(report: StoryReport, story: PageStory): NextStep[] {
   } else if (report.mode === 'plan') {
     steps.push({ title: 'This plan is applied', text: 'It cannot be applied again. Each row shows what came of its job once the worker has run it; the run history (atlas-janitor history) has every attempt.' });
   } else if (report.mode === 'dry-run') {
-    steps.push({ title: 'To delete what is listed', text: 'Make a plan, read it, and approve it: nothing is deleted before that. From the command line:', code: 'atlas-janitor plan --all --out plan.json --html plan.html' });
-    steps.push({ title: 'Or in the deployed stack', text: 'The sweep function\'s console test event (a plan of every project, stored beside its page in the report bucket):', code: JSON.stringify({ inline: true, mode: 'plan' }) });
+    const cli = story.runFlags
+      ? { text: 'From the command line, with this run\'s projects and grace periods:', code: `atlas-janitor plan ${story.runFlags} --out plan.json --html plan.html` }
+      : { text: 'From the command line, repeating the flags of this run (its --project IDs or --all, its --grace) in place of --all:', code: 'atlas-janitor plan --all --out plan.json --html plan.html' };
+    steps.push({ title: 'To delete what is listed', text: `Make a plan, read it, and approve it: nothing is deleted before that. ${cli.text}`, code: cli.code });
+    steps.push({ title: 'Or in the deployed stack', text: 'A plan needs the stack deployed in plan or enforce mode (JANITOR_MODE): one in dry-run refuses this event, naming mode. There, the sweep function\'s console test event makes a plan of every project, stored beside its page in the report bucket:', code: JSON.stringify({ inline: true, mode: 'plan' }) });
   } else if (story.confirmation === 'awaiting') {
     steps.push({ title: 'To go on', text: 'Answer y at the prompt to delete the rows above (each is re-read first); any other answer deletes nothing and this page is written again to say so.' });
   }

@@ -159,6 +159,17 @@ describe('report page', () => {
     expect(queued).toMatch(/<b>0<\/b>resources seen/);
   });
 
+  it('on a dry run\'s page, offers a plan command that repeats the run\'s own flags, and says a plan needs the stack in plan or enforce mode', () => {
+    const fromCli = renderReportHtml(report(), { generatedAt: AT, kind: 'scan', runFlags: `--project ${P1} --grace default=0` });
+    expect(fromCli).toContain(`<pre><code>atlas-janitor plan --project ${P1} --grace default=0 --out plan.json --html plan.html</code></pre>`);
+    expect(fromCli).toContain('A plan needs the stack deployed in plan or enforce mode (JANITOR_MODE): one in dry-run refuses this event, naming mode.');
+    expect(fromCli).toContain('{&quot;inline&quot;:true,&quot;mode&quot;:&quot;plan&quot;}');
+    // A page that does not know the run's flags (the stack's) says to repeat them.
+    const fromStack = page(report());
+    expect(fromStack).toContain('repeating the flags of this run (its --project IDs or --all, its --grace) in place of --all');
+    expect(fromStack).toContain('<pre><code>atlas-janitor plan --all --out plan.json --html plan.html</code></pre>');
+  });
+
   it('escapes every piece of report text, so a hostile name or message is shown, never run', () => {
     const hostile = '<img src=x onerror=alert(1)>"\'&';
     const html = page(report({

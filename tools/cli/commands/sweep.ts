@@ -5,7 +5,7 @@ import { HTML_FLAG, reportPagePath, writeReportPage } from '../html-page';
 import { ATLAS_ENV, ATLAS_FLAGS, sweepFromHere } from '../local-deps';
 import { renderNothingPlanned, renderScanReport } from '../render';
 import { notDone, outcomeRows, pageOutcomes, printOutcomes } from '../outcomes';
-import { SELECTION_FLAGS, projectSelection } from './scan';
+import { SELECTION_FLAGS, projectSelection, runFlags } from './scan';
 import { recordingInterruption } from '../interrupt';
 import { printLine, warnLine } from '../terminal';
 
@@ -48,7 +48,7 @@ async function runSweep(values: FlagValues<typeof SWEEP_FLAGS>): Promise<number>
   const source = `atlas-janitor sweep (this machine, ${mode})`;
   const awaiting = mode === 'enforce' && jobs.length > 0;
   try {
-    writeReportPage(page, report, source, awaiting ? { confirmation: 'awaiting' } : {});
+    writeReportPage(page, report, source, awaiting ? { confirmation: 'awaiting' } : { runFlags: runFlags(values) });
   } catch (error) {
     if (values.json) printLine(JSON.stringify({ report, outcomes: [] }, null, 2));
     throw error;
