@@ -164,6 +164,12 @@ describe('atlas-janitor plan and apply', () => {
     expect(deletes()).toEqual([]);
   }, 60_000);
 
+  it('demo --plan refuses the flags it does not use rather than ignore them', async () => {
+    const answer = await janitor(['demo', '--plan', '--fault-rate', '0.3', '--seed', '7']);
+    expect(answer.code).toBe(2);
+    expect(answer.stderr).toContain('--fault-rate, --seed: not used by --plan, which takes --scenario, --html and --json');
+  });
+
   const hasScript = spawnSync('script', ['--version']).status === 0;
   it.skipIf(!hasScript)('sweep --enforce answered n writes a page saying nothing was deleted or queued', async () => {
     sim.clearLog();
@@ -189,8 +195,11 @@ describe('atlas-janitor plan and apply', () => {
   }, 60_000);
 
   it('npm run demo:plan shows plan → approve → apply on the demo estate and checks it', async () => {
-    const report = await runPlanDemo();
+    const planPage = join(dir, 'demo-plan.html');
+    const report = await runPlanDemo({ planPage });
     expect(report.ok).toBe(true);
+    expect(report.plan.page).toBe(planPage);
+    expect(readFileSync(planPage, 'utf8')).toMatch(/id="mode-banner">PLAN — nothing was deleted or queued/);
     expect(report.plan.items).toBe(16);
     expect(report.deletesBeforeApproval).toBe(0);
     expect(report.outcomes).toHaveLength(15);

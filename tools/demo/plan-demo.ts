@@ -60,7 +60,7 @@ function deleted(path: string): string {
   return `streamsPrivateLink:${last}`;
 }
 
-export async function runPlanDemo(options: { scenario?: string | undefined; onStage?: (message: string) => void } = {}): Promise<PlanDemoReport> {
+export async function runPlanDemo(options: { scenario?: string | undefined; planPage?: string | undefined; onStage?: (message: string) => void } = {}): Promise<PlanDemoReport> {
   const started = Date.now();
   const stage = (message: string) => options.onStage?.(message);
   const scenarioPath = options.scenario ?? DEMO_SCENARIO;
@@ -70,7 +70,7 @@ export async function runPlanDemo(options: { scenario?: string | undefined; onSt
   const env = { MONGODB_ATLAS_PUBLIC_API_KEY: key['publicKey'], MONGODB_ATLAS_PRIVATE_API_KEY: key['privateKey'], ATLAS_SECRET_IDS: '', MONGODB_ATLAS_CLIENT_ID: '', MONGODB_ATLAS_CLIENT_SECRET: '', LEDGER_TABLE: '', PLAN_TTL_HOURS: '' };
   const dir = mkdtempSync(join(tmpdir(), 'atlas-janitor-plan-demo-'));
   const file = join(dir, 'plan.json');
-  const page = join(dir, 'plan.html');
+  const page = options.planPage ?? join(dir, 'plan.html');
   const appliedPage = join(dir, 'applied.html');
   try {
     stage(`simulator on ${sim.url}; atlas-janitor plan --all --grace default=0 --out ${file} --html ${page}`);
