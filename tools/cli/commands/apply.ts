@@ -19,7 +19,7 @@ import { printLine, warnLine } from '../terminal';
 const APPLY_FLAGS = {
   'exclude': { type: 'string', multiple: true, arg: 'ID', help: 'leave out this row (its resource id or job id)' },
   'approved-by': { type: 'string', arg: 'NAME', default: 'your user name on this machine', help: 'who approves the plan (recorded with it)' },
-  'digest': { type: 'string', arg: 'HEX', default: 'required', help: 'the digest you read on the plan\'s page (Digest): refused if the file is not that plan' },
+  'digest': { type: 'string', arg: 'HEX', default: 'none: required', help: 'the digest you read on the plan\'s page (Digest): refused if the file is not that plan' },
   'wait-seconds': { type: 'string', arg: 'N', default: '10', help: 'how long an endpoint service waits between looks at its endpoints' },
   ...ATLAS_FLAGS,
   ...HTML_FLAG,
