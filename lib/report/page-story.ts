@@ -164,13 +164,16 @@ export function nextSteps(report: StoryReport, story: PageStory): NextStep[] {
       );
     }
   } else if (report.mode === 'plan') {
-    steps.push({ title: 'This plan is applied', text: 'It cannot be applied again. Each row shows what came of its job once the worker has run it; the run history (atlas-janitor history) has every attempt.' });
+    const text = story.appliedHere
+      ? 'Each row shows what came of its job, run from this machine. The approval is recorded in the ledger when apply was given --ledger-table, which refuses the plan again for good; else in PLAN.applied.json beside the plan file, which stops a second apply of that file only (a copy under another name is not stopped).'
+      : 'It cannot be applied again. Each row shows what came of its job once the worker has run it; the run history (atlas-janitor history) has every attempt.';
+    steps.push({ title: 'This plan is applied', text });
   } else if (report.mode === 'dry-run') {
     const cli = story.runFlags
       ? { text: 'From the command line, with this run\'s projects and grace periods:', code: `atlas-janitor plan ${story.runFlags} --out plan.json --html plan.html` }
       : { text: 'From the command line, repeating the flags of this run (its --project IDs or --all, its --grace) in place of --all:', code: 'atlas-janitor plan --all --out plan.json --html plan.html' };
     steps.push({ title: 'To delete what is listed', text: `Make a plan, read it, and approve it: nothing is deleted before that. ${cli.text}`, code: cli.code });
-    steps.push({ title: 'Or in the deployed stack', text: 'A plan needs the stack deployed in plan or enforce mode (JANITOR_MODE): one in dry-run refuses this event, naming mode. There, the sweep function\'s console test event makes a plan of every project, stored beside its page in the report bucket:', code: JSON.stringify({ inline: true, mode: 'plan' }) });
+    steps.push({ title: 'Or in the deployed stack', text: 'A plan needs the stack deployed in plan or enforce mode (JANITOR_MODE): one in dry-run refuses this event, naming mode. In such a stack, the sweep function\'s console test event makes a plan of every project, stored beside its page in the report bucket:', code: JSON.stringify({ inline: true, mode: 'plan' }) });
   } else if (story.confirmation === 'awaiting') {
     steps.push({ title: 'To go on', text: 'Answer y at the prompt to delete the rows above (each is re-read first); any other answer deletes nothing and this page is written again to say so.' });
   }

@@ -153,6 +153,8 @@ describe('report page', () => {
     expect(html).not.toMatch(/<b>0<\/b>(resources seen|kept|API calls)/);
     expect(html).not.toContain('<th scope="col">seen</th>');
     expect(html).toContain('Not measured by apply');
+    expect(html).toContain('which stops a second apply of that file only (a copy under another name is not stopped)');
+    expect(html).not.toContain('once the worker has run it');
     // The same approval sent to the stack is queued, and its page says so.
     const queued = renderReportHtml(applied, { generatedAt: AT, plan: { ...plan, approval: { approvedBy: 'ana', at: AT, excluded: [], enqueued: 2 } } });
     expect(queued).toMatch(/2 job\(s\) queued for deletion/);
