@@ -109,7 +109,7 @@ function claimsToBeScheduled(event: unknown): boolean {
 
 /**
  * A scheduled event (exactly EventBridge's shape) is a queued sweep of everything; anything else is a
- * console event, validated strictly. Neither can raise the mode: `effectiveMode` only ever lowers it.
+ * console event, validated strictly. Neither can raise the mode: `effectiveMode` lowers it or refuses the event, naming `mode`.
  */
 export function parseSweepEvent(event: unknown): SweepEvent {
   if (claimsToBeScheduled(event)) {

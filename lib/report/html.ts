@@ -234,17 +234,24 @@ export function renderReportHtml(report: PageReport, options: PageOptions): stri
   const cap = report.capExceeded
     ? `<p class="warn">The cap of ${report.capExceeded.cap} deletions per run held ${report.capExceeded.held} of ${report.capExceeded.found} candidates, whole projects at a time: they are listed as held by the cap.</p>`
     : '';
+  // An apply from this machine reads only what the plan names: the scan's totals were not measured, and
+  // a page must not show a made-up zero for them.
+  const measured = !options.appliedHere;
   const totals: [string, number][] = [
     ['projects', report.projects.length],
-    ['resources seen', seen],
+    ...(measured ? [['resources seen', seen] as [string, number]] : []),
     [report.mode === 'dry-run' ? 'would delete' : 'planned', report.candidates.length],
-    ['kept', kept],
+    ...(measured ? [['kept', kept] as [string, number]] : []),
     ['errors', report.errors.length],
-    ['API calls', report.apiCalls.total],
+    ...(measured ? [['API calls', report.apiCalls.total] as [string, number]] : []),
   ];
-  const projectRows = report.projects.map(
-    (p) => `<tr><td>${esc(p.projectName ?? '')}</td><td><code class="pid">${esc(p.projectId)}</code></td>${num(p.seen)}${num(p.candidates)}${num(p.kept)}${num(p.errors)}${num(p.apiCalls)}<td class="n" data-v="${p.durationMs}">${duration(p.durationMs)}</td></tr>`,
+  const projectHeaders = measured ? ['name', 'project id', 'seen', 'stale', 'kept', 'errors', 'API calls', 'duration'] : ['name', 'project id', 'planned'];
+  const projectRows = report.projects.map((p) =>
+    measured
+      ? `<tr><td>${esc(p.projectName ?? '')}</td><td><code class="pid">${esc(p.projectId)}</code></td>${num(p.seen)}${num(p.candidates)}${num(p.kept)}${num(p.errors)}${num(p.apiCalls)}<td class="n" data-v="${p.durationMs}">${duration(p.durationMs)}</td></tr>`
+      : `<tr><td>${esc(p.projectName ?? '')}</td><td><code class="pid">${esc(p.projectId)}</code></td>${num(p.candidates)}</tr>`,
   );
+  const notMeasured = '<dd class="muted">not measured by apply</dd>';
   const errorRows = report.errors.map(
     (e) => `<tr><td>${e.projectId ? projectLabel(names, e.projectId) : ''}</td><td>${esc(e.kind ?? '')}</td><td><code>${esc(e.id ?? '')}</code></td><td>${esc(e.status ?? '')}</td><td><code>${esc(e.errorCode ?? '')}</code></td><td>${esc(e.message)}</td></tr>`,
   );
@@ -257,7 +264,7 @@ export function renderReportHtml(report: PageReport, options: PageOptions): stri
 <style>${STYLE}</style></head><body>
 <header><h1>atlas-janitor ${esc(kind)} report</h1>
 ${banner}
-<dl class="facts">${atlasFacts}${plan ? '' : `<dt>${kind === 'plan' ? 'Plan' : 'Sweep'}</dt><dd><code>${esc(report.sweepId)}</code></dd>`}<dt>Mode</dt><dd>${esc(report.mode)}</dd>${planFacts}<dt>Generated</dt><dd>${time(options.generatedAt)}</dd><dt>Duration</dt><dd>${duration(report.durationMs)}</dd><dt>API calls</dt><dd>${report.apiCalls.total.toLocaleString('en-US')} (+ ${report.apiCalls.auth} authentication)</dd>${options.source ? `<dt>Source</dt><dd>${esc(options.source)}</dd>` : ''}</dl>
+<dl class="facts">${atlasFacts}${plan ? '' : `<dt>${kind === 'plan' ? 'Plan' : 'Sweep'}</dt><dd><code>${esc(report.sweepId)}</code></dd>`}<dt>Mode</dt><dd>${esc(report.mode)}</dd>${planFacts}<dt>Generated</dt><dd>${time(options.generatedAt)}</dd><dt>Duration</dt>${measured ? `<dd>${duration(report.durationMs)}</dd>` : notMeasured}<dt>API calls</dt>${measured ? `<dd>${report.apiCalls.total.toLocaleString('en-US')} (+ ${report.apiCalls.auth} authentication)</dd>` : notMeasured}${options.source ? `<dt>Source</dt><dd>${esc(options.source)}</dd>` : ''}</dl>
 <div class="totals">${totals.map(([label, n]) => `<div><b>${n.toLocaleString('en-US')}</b>${esc(label)}</div>`).join('')}</div>
 ${cap}${roleNotices}</header>
 <main>
@@ -265,15 +272,15 @@ ${cap}${roleNotices}</header>
 ${table('candidates', candidateHeaders, candidateRows(report, names, columns), 's f fixed', candidateWidths(columns))}
 ${rules.length > 0 ? `<h3>Why these are here</h3><dl class="facts">${rules.map((r) => `<dt><code>${esc(r)}</code></dt><dd>${esc(ruleSpec(r)?.why ?? '')}</dd>`).join('')}</dl>` : ''}
 </section>
-<section id="kept"><h2>Kept (${kept.toLocaleString('en-US')})</h2>
-${keptSection(report, names)}
+<section id="kept">${measured ? `<h2>Kept (${kept.toLocaleString('en-US')})</h2>
+${keptSection(report, names)}` : '<h2>Kept</h2><p class="muted">Not measured by apply, which reads only the rows of the plan: the plan\'s own page lists what its run kept.</p>'}
 </section>
 <section id="errors"><h2>Errors (${report.errors.length})</h2>
 ${table('errors', ['project', 'kind', 'id', 'status', 'error code', 'message'], errorRows)}
 </section>
 ${expired.length > 0 ? `<section id="expired"><h2>Expired protections (${expired.length})</h2>${table('expired protections', ['selector', 'owner', 'reason', 'expired'], expired.map((p) => `<tr><td><code>${esc(p.selector)}</code></td><td>${esc(p.owner)}</td><td>${esc(p.reason)}</td><td>${time(p.expiredAt)}</td></tr>`))}</section>` : ''}
 <section id="projects"${report.projects.length > LAZY_PROJECTS ? ' class="lazy"' : ''}><h2>Projects (${report.projects.length.toLocaleString('en-US')})</h2>
-${table('projects', ['name', 'project id', 'seen', 'stale', 'kept', 'errors', 'API calls', 'duration'], projectRows, report.projects.length > LAZY_PROJECTS ? 's f fixed' : 's f')}
+${table('projects', projectHeaders, projectRows, report.projects.length > LAZY_PROJECTS ? 's f fixed' : 's f')}
 </section>
 <section id="next"><h2>${report.mode === 'plan' && plan && !plan.approval ? 'How to approve' : 'What next'}</h2>
 ${steps.map((st) => `<h3>${esc(st.title)}</h3><p>${esc(st.text)}</p>${st.code ? `<pre><code>${esc(st.code)}</code></pre>` : ''}`).join('\n')}

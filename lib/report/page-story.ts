@@ -38,7 +38,25 @@ export interface PageStory {
   /** Job id → what came of it. */
   outcomes?: ReadonlyMap<string, PageOutcome> | undefined;
   plan?: PagePlan | undefined;
+  /**
+   * The approved plan's jobs were run from this machine (`atlas-janitor apply`), not queued; the page's
+   * report is the plan's rows only, so the run's scan totals (resources seen, kept, API calls, duration)
+   * were not measured.
+   */
+  appliedHere?: boolean | undefined;
+  /**
+   * Deletions run from this machine stopped before every job had an outcome (an error, a signal): the
+   * outcomes are those known then, and some jobs may have run.
+   */
+  interrupted?: boolean | undefined;
+  /**
+   * The flags that chose this run's projects, grace periods and Atlas, as a shell reads them back
+   * (`--project ID --grace default=0`): known when the CLI wrote the page, so its next command repeats them.
+   */
+  runFlags?: string | undefined;
 }
+
+const INTERRUPTED = "see the command's output; some jobs may have run";
 
 export function runKind(report: Pick<ScanReport, 'mode'>, story: PageStory): RunKind {
   return story.kind ?? (report.mode === 'plan' ? 'plan' : 'sweep');
@@ -61,6 +79,14 @@ export function bannerOf(report: StoryReport, story: PageStory, when: (iso: stri
   if (report.mode === 'dry-run') return { cls: 'dry', text: 'DRY RUN — nothing was deleted. The resources below are what an enforce run would delete.' };
   if (report.mode === 'plan') {
     const approval = story.plan?.approval;
+    if (approval && story.appliedHere) {
+      const ran = [...(story.outcomes ?? new Map<string, PageOutcome>())].filter(([jobId]) => !approval.excluded.includes(jobId));
+      const excluded = approval.excluded.length > 0 ? `; ${approval.excluded.length} left out` : '';
+      if (story.interrupted) {
+        return { cls: 'enforce', text: `APPROVED, INTERRUPTED — plan approved by ${approval.approvedBy} at ${when(approval.at)}: the run of its ${approval.enqueued ?? n - approval.excluded.length} job(s) from this machine stopped before it ended: ${INTERRUPTED}. Known then: ${outcomeCounts(new Map(ran)) || 'no outcome'}${excluded}. The approval stays recorded: the plan is not applied again.` };
+      }
+      return { cls: 'enforce', text: `APPROVED — plan approved by ${approval.approvedBy} at ${when(approval.at)}: ${approval.enqueued ?? n - approval.excluded.length} job(s) run from this machine: ${outcomeCounts(new Map(ran)) || 'no outcome recorded'}${excluded}. Each resource was deleted only if Atlas still showed what the plan read.` };
+    }
     if (approval) {
       const excluded = approval.excluded.length > 0 ? `, ${approval.excluded.length} left out` : '';
       const done = story.outcomes && story.outcomes.size > 0 ? ` So far: ${outcomeCounts(story.outcomes)}.` : '';
@@ -68,6 +94,10 @@ export function bannerOf(report: StoryReport, story: PageStory, when: (iso: stri
     }
     const until = story.plan ? ` until ${when(story.plan.expiresAt)}` : '';
     return { cls: 'plan', text: `PLAN — nothing was deleted or queued. ${n} resource(s) below await approval${until}; how to approve is at the end of this page.` };
+  }
+  if (story.interrupted) {
+    const known = story.outcomes && story.outcomes.size > 0 ? ` Known then: ${outcomeCounts(story.outcomes)}.` : '';
+    return { cls: 'enforce', text: `INTERRUPTED — answered yes, the deletions were started and stopped before they ended: ${INTERRUPTED}.${known}` };
   }
   if (story.confirmation === 'awaiting') return { cls: 'plan', text: `AWAITING CONFIRMATION — nothing has been deleted or queued yet. The ${n} resource(s) below are deleted only if the command is answered yes.` };
   if (story.confirmation === 'declined') return { cls: 'dry', text: 'NOT CONFIRMED — nothing was deleted or queued: the command was answered no.' };
@@ -79,11 +109,17 @@ export function bannerOf(report: StoryReport, story: PageStory, when: (iso: stri
 /** The heading of the candidates' section. */
 export function candidatesHeading(report: StoryReport, story: PageStory): string {
   if (report.mode === 'dry-run') return 'What would be deleted';
+  if (story.interrupted) return 'Planned; the run deleting them was interrupted';
   if (report.mode === 'plan') return story.plan?.approval ? 'Approved for deletion' : 'Planned for deletion, awaiting approval';
   if (story.confirmation === 'awaiting') return 'To be deleted if confirmed';
   if (story.confirmation === 'declined') return 'Planned, not deleted';
   if (story.outcomes && story.outcomes.size > 0) return 'What was tried';
   return report.enqueued > 0 ? 'Queued for deletion' : 'Planned';
+}
+
+/** A path as a POSIX shell reads it back unchanged: bare when safe, else single-quoted. */
+function shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The example owner and reason a protection entry needs, as a person fills them in. */
@@ -111,17 +147,33 @@ export function nextSteps(report: StoryReport, story: PageStory): NextStep[] {
   const steps: NextStep[] = [];
   if (report.mode === 'plan' && story.plan && !story.plan.approval) {
     const { planId, digest, expiresAt, file } = story.plan;
-    const event = JSON.stringify({ apply: { planId, digest, approvedBy: 'YOUR NAME', exclude: [] } });
-    steps.push(
-      { title: 'To approve this plan', text: `Apply it before ${expiresAt}; after that it is refused. Exactly these jobs are queued, and each resource is deleted only if what Atlas shows then still matches what this page shows (else it ends drifted, untouched). As the sweep function's console test event, or as a message of the same shape on the scan queue:`, code: event },
-      { title: 'From the command line', text: 'With the plan file this page was made with:', code: `atlas-janitor apply ${file ?? `${planId}.json`} --approved-by 'YOUR NAME'` },
-      { title: 'To leave rows out', text: 'Name each by its job id or resource id: in "exclude" of the event, or one --exclude per row on the command line.', code: `atlas-janitor apply ${file ?? `${planId}.json`} --approved-by 'YOUR NAME' --exclude ${exampleId}` },
-    );
+    const what = `Apply it before ${expiresAt}; after that it is refused. Exactly these jobs are carried out, and each resource is deleted only if what Atlas shows then still matches what this page shows (else it ends drifted, untouched).`;
+    if (file !== undefined) {
+      // A plan made on a machine is a file there: only that machine's apply command can read it (the
+      // deployed stack reads plans from its report bucket, where this one is not).
+      const command = `atlas-janitor apply ${shellWord(file)} --digest ${digest} --approved-by 'YOUR NAME'`;
+      steps.push(
+        { title: 'To approve this plan', text: `${what} From the command line, with the plan file this page was made with (the digest is this page's: a file changed since is refused):`, code: command },
+        { title: 'To leave rows out', text: 'Name each by its job id or resource id, one --exclude per row:', code: `${command} --exclude ${exampleId}` },
+      );
+    } else {
+      const event = JSON.stringify({ apply: { planId, digest, approvedBy: 'YOUR NAME', exclude: [] } });
+      steps.push(
+        { title: 'To approve this plan', text: `${what} The plan is stored in the stack's report bucket beside this page: send this as the sweep function's console test event, or as a message of the same shape on the scan queue:`, code: event },
+        { title: 'To leave rows out', text: 'Name each by its job id or resource id in "exclude":', code: JSON.stringify({ apply: { planId, digest, approvedBy: 'YOUR NAME', exclude: [exampleId] } }) },
+      );
+    }
   } else if (report.mode === 'plan') {
-    steps.push({ title: 'This plan is applied', text: 'It cannot be applied again. Each row shows what came of its job once the worker has run it; the run history (atlas-janitor history) has every attempt.' });
+    const text = story.appliedHere
+      ? 'Each row shows what came of its job, run from this machine. The approval is recorded in the ledger when apply was given --ledger-table, which refuses the plan again for good; else in PLAN.applied.json beside the plan file, which stops a second apply of that file only (a copy under another name is not stopped).'
+      : 'It cannot be applied again. Each row shows what came of its job once the worker has run it; the run history (atlas-janitor history) has every attempt.';
+    steps.push({ title: 'This plan is applied', text });
   } else if (report.mode === 'dry-run') {
-    steps.push({ title: 'To delete what is listed', text: 'Make a plan, read it, and approve it: nothing is deleted before that. From the command line:', code: 'atlas-janitor plan --all --out plan.json --html plan.html' });
-    steps.push({ title: 'Or in the deployed stack', text: 'The sweep function\'s console test event (a plan of every project, stored beside its page in the report bucket):', code: JSON.stringify({ inline: true, mode: 'plan' }) });
+    const cli = story.runFlags
+      ? { text: 'From the command line, with this run\'s projects and grace periods:', code: `atlas-janitor plan ${story.runFlags} --out plan.json --html plan.html` }
+      : { text: 'From the command line, repeating the flags of this run (its --project IDs or --all, its --grace) in place of --all:', code: 'atlas-janitor plan --all --out plan.json --html plan.html' };
+    steps.push({ title: 'To delete what is listed', text: `Make a plan, read it, and approve it: nothing is deleted before that. ${cli.text}`, code: cli.code });
+    steps.push({ title: 'Or in the deployed stack', text: 'A plan needs the stack deployed in plan or enforce mode (JANITOR_MODE): one in dry-run refuses this event, naming mode. In such a stack, the sweep function\'s console test event makes a plan of every project, stored beside its page in the report bucket:', code: JSON.stringify({ inline: true, mode: 'plan' }) });
   } else if (story.confirmation === 'awaiting') {
     steps.push({ title: 'To go on', text: 'Answer y at the prompt to delete the rows above (each is re-read first); any other answer deletes nothing and this page is written again to say so.' });
   }

@@ -74,15 +74,19 @@ export async function currentBaseUrl(deps: Pick<JanitorDeps, 'config' | 'credent
   return scopeBaseUrl(urls);
 }
 
-/** Claims the approval in the ledger, enqueues, and takes the claim back when the jobs could not all be enqueued. */
-export async function claimAndRun(ledger: Pick<Ledger, 'claimPlan' | 'releasePlan'>, approval: PlanApproval, run: () => Promise<number>): Promise<ApplyResult> {
+/**
+ * Claims the approval in the ledger, runs (enqueues, or carries out) its jobs, and takes the claim back
+ * when that fails, unless `mayRelease` says otherwise: once a job has run, who approved it must stay on
+ * record, and the plan must not be applied a second time.
+ */
+export async function claimAndRun(ledger: Pick<Ledger, 'claimPlan' | 'releasePlan'>, approval: PlanApproval, run: () => Promise<number>, options: { mayRelease?: () => boolean } = {}): Promise<ApplyResult> {
   const earlier = await ledger.claimPlan(approval);
   if (earlier) return { status: 'alreadyApplied', approval: earlier, message: alreadyAppliedMessage(earlier) };
   let enqueued: number;
   try {
     enqueued = await run();
   } catch (error) {
-    await ledger.releasePlan(approval).catch(() => undefined);
+    if (options.mayRelease?.() ?? true) await ledger.releasePlan(approval).catch(() => undefined);
     throw error;
   }
   return { status: 'applied', approval, enqueued };

@@ -28,9 +28,18 @@ export interface ProjectScanResult {
 /** Modes from the one that does least: a plan deletes nothing until a person approves it. */
 const MODE_RANK: Record<Mode, number> = { 'dry-run': 0, 'plan': 1, 'enforce': 2 };
 
-/** Effective mode: a request may lower the configured mode (enforce → plan → dry-run), never raise it. */
+/**
+ * Effective mode: a request may lower the configured mode (enforce → plan → dry-run), never raise it. One
+ * that asks for more is refused, naming `mode`: lowered in silence, `{"mode": "plan"}` on a dry-run stack
+ * would come back as another dry run, no plan, and nothing to say why.
+ */
 export function effectiveMode(configured: Mode, requested: Mode | undefined): Mode {
-  return requested !== undefined && MODE_RANK[requested] < MODE_RANK[configured] ? requested : configured;
+  if (requested === undefined) return configured;
+  if (MODE_RANK[requested] > MODE_RANK[configured]) {
+    const needs = (Object.keys(MODE_RANK) as Mode[]).filter((m) => MODE_RANK[m] >= MODE_RANK[requested]).join(' or ');
+    throw new MessageValidationError('mode', `${requested} needs the stack's JANITOR_MODE to be ${needs}; it is ${configured} (a request may lower the mode, never raise it)`);
+  }
+  return requested;
 }
 
 export interface PlanContext {

@@ -56,23 +56,25 @@ describe('atlas-janitor plan and apply', () => {
     expect(deletes()).toEqual([]);
     const page = readFileSync(join(dir, 'payments.html'), 'utf8');
     expect(page).toMatch(/id="mode-banner">PLAN — nothing was deleted or queued/);
-    expect(page).toContain(`atlas-janitor apply ${file} --approved-by`);
+    expect(page).toContain(`atlas-janitor apply ${file} --digest ${plan.digest} --approved-by`);
 
     const [left, ...rest] = plan.items.filter((i) => !plan.items.some((e) => e.job.evidence.parent?.id === i.id));
-    const { code, stdout, stderr } = await janitor(['apply', file, '--base-url', sim.url, '--approved-by', 'ana', '--exclude', left!.id, '--html', join(dir, 'payments-applied.html')]);
+    const { code, stdout, stderr } = await janitor(['apply', file, '--digest', plan.digest, '--base-url', sim.url, '--approved-by', 'ana', '--exclude', left!.id, '--html', join(dir, 'payments-applied.html')]);
     expect(code, stderr).toBe(0);
     const others = plan.items.filter((i) => i !== left);
     expect(rest.length + 1).toBeLessThanOrEqual(plan.items.length);
     expect(deletes()).toEqual(others.map((i) => `${i.job.kind}:${i.id}`).sort());
     expect(stdout).toContain(`plan ${plan.planId} approved by ana: ${others.length} job(s), 1 left out`);
     const applied = readFileSync(join(dir, 'payments-applied.html'), 'utf8');
-    expect(applied).toMatch(/id="mode-banner">APPROVED — plan approved by ana/);
+    expect(applied).toMatch(new RegExp(`id="mode-banner">APPROVED — plan approved by ana at [^:]+:\\d\\d UTC: ${others.length} job\\(s\\) run from this machine: ${others.length} deleted; 1 left out\\.`));
+    expect(applied).not.toMatch(/queued for deletion/);
+    expect(applied).toContain('<dt>API calls</dt><dd class="muted">not measured by apply</dd>');
     expect(applied.match(/<strong>deleted<\/strong>/g)).toHaveLength(others.length);
     expect(applied.match(/<strong>left out<\/strong><br>excluded by the approval/g)).toHaveLength(1);
 
     // A second apply is a no-op that says so.
     sim.clearLog();
-    const again = await janitor(['apply', file, '--base-url', sim.url, '--approved-by', 'bob']);
+    const again = await janitor(['apply', file, '--digest', plan.digest, '--base-url', sim.url, '--approved-by', 'bob']);
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(new RegExp(`plan ${plan.planId} was already applied \\(approved by ana at `));
     expect(deletes()).toEqual([]);
@@ -84,7 +86,7 @@ describe('atlas-janitor plan and apply', () => {
     sim.store.update('peer', peer.id, { status: 'AVAILABLE' });
     sim.clearLog();
 
-    const { stdout } = await janitor(['apply', file, '--base-url', sim.url, '--approved-by', 'ana', '--json']);
+    const { stdout } = await janitor(['apply', file, '--digest', plan.digest, '--base-url', sim.url, '--approved-by', 'ana', '--json']);
 
     const row = (JSON.parse(stdout) as { outcomes: { id: string; outcome: string; reason: string }[] }).outcomes.find((o) => o.id === peer.id)!;
     expect(row).toEqual(expect.objectContaining({ outcome: 'drifted', reason: `changed since plan ${plan.planId}: state ${peer.job.evidence.state} → AVAILABLE` }));
@@ -105,9 +107,9 @@ describe('atlas-janitor plan and apply', () => {
     const foreignUrl = sim.url.replace('127.0.0.1', 'localhost');
 
     const answers = [
-      await janitor(['apply', changed, '--base-url', sim.url]),
-      await janitor(['apply', expired, '--base-url', sim.url]),
-      await janitor(['apply', file, '--base-url', foreignUrl]),
+      await janitor(['apply', changed, '--digest', plan.digest, '--base-url', sim.url]),
+      await janitor(['apply', expired, '--digest', planDigest(old), '--base-url', sim.url]),
+      await janitor(['apply', file, '--digest', plan.digest, '--base-url', foreignUrl]),
       await janitor(['apply', file, '--base-url', sim.url, '--digest', 'f'.repeat(64)]),
     ];
 
@@ -119,6 +121,54 @@ describe('atlas-janitor plan and apply', () => {
     expect(deletes()).toEqual([]);
     expect(existsSync(`${file}.applied.json`)).toBe(false);
   }, 60_000);
+
+  it('refuses a forged plan whose digest was computed again when --digest is the one on the page read, and a missing --digest', async () => {
+    const { file, plan } = await makePlan('payments-staging', 'forged');
+    sim.clearLog();
+    // Someone edits the file after the page was read (a row's reason, a longer life) and computes its
+    // digest again, so the file is consistent with itself.
+    const [first, ...rest] = plan.items;
+    const tampered = { ...plan, expiresAt: '2099-01-01T00:00:00.000Z', items: [{ ...first!, reason: 'nothing to see' }, ...rest] };
+    const forged = { ...tampered, digest: planDigest(tampered) };
+    writeFileSync(file, JSON.stringify(forged));
+
+    const refused = await janitor(['apply', file, '--digest', plan.digest, '--base-url', sim.url, '--approved-by', 'ana']);
+    const missing = await janitor(['apply', file, '--base-url', sim.url, '--approved-by', 'ana']);
+
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`refused: digest: ${plan.digest.slice(0, 12)}… is not the digest of plan ${plan.planId} (${forged.digest.slice(0, 12)}…)`);
+    expect(refused.stderr).toContain('nothing deleted');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--digest: required: the digest of the plan you read, shown as Digest on the plan's page/);
+    expect(deletes()).toEqual([]);
+    expect(existsSync(`${file}.applied.json`)).toBe(false);
+  }, 60_000);
+
+  it('without a ledger, refuses a marker beside the plan that is not an approval record, naming what is wrong, deleting nothing', async () => {
+    const { file, plan } = await makePlan('payments-staging', 'marker');
+    sim.clearLog();
+    const apply = () => janitor(['apply', file, '--digest', plan.digest, '--base-url', sim.url, '--approved-by', 'ana']);
+
+    writeFileSync(`${file}.applied.json`, '{"planId": ');
+    const notJson = await apply();
+    writeFileSync(`${file}.applied.json`, JSON.stringify({ planId: plan.planId, digest: plan.digest, approvedBy: 'ana', at: 'yesterday', excluded: [], jobIds: [] }));
+    const badField = await apply();
+    writeFileSync(`${file}.applied.json`, JSON.stringify({ planId: 'sweep-20260101T000000-00000000', digest: plan.digest, approvedBy: 'ana', at: '2026-01-01T00:00:00.000Z', excluded: [], jobIds: [] }));
+    const otherPlan = await apply();
+
+    expect([notJson.code, badField.code, otherPlan.code]).toEqual([1, 1, 1]);
+    expect(notJson.stderr).toContain(`refused: ${file}.applied.json is not valid JSON`);
+    expect(badField.stderr).toContain(`refused: ${file}.applied.json is not an approval record: at: must be an ISO 8601 date-time`);
+    expect(otherPlan.stderr).toContain(`refused: ${file}.applied.json records plan sweep-20260101T000000-00000000, not ${plan.planId}`);
+    for (const answer of [notJson, badField, otherPlan]) expect(answer.stderr).toContain(`if you know plan ${plan.planId} was never applied, remove ${file}.applied.json and apply again; nothing deleted`);
+    expect(deletes()).toEqual([]);
+  }, 60_000);
+
+  it('demo --plan refuses the flags it does not use rather than ignore them', async () => {
+    const answer = await janitor(['demo', '--plan', '--fault-rate', '0.3', '--seed', '7']);
+    expect(answer.code).toBe(2);
+    expect(answer.stderr).toContain('--fault-rate, --seed: not used by --plan, which takes --scenario, --html and --json');
+  });
 
   const hasScript = spawnSync('script', ['--version']).status === 0;
   it.skipIf(!hasScript)('sweep --enforce answered n writes a page saying nothing was deleted or queued', async () => {
@@ -145,8 +195,11 @@ describe('atlas-janitor plan and apply', () => {
   }, 60_000);
 
   it('npm run demo:plan shows plan → approve → apply on the demo estate and checks it', async () => {
-    const report = await runPlanDemo();
+    const planPage = join(dir, 'demo-plan.html');
+    const report = await runPlanDemo({ planPage });
     expect(report.ok).toBe(true);
+    expect(report.plan.page).toBe(planPage);
+    expect(readFileSync(planPage, 'utf8')).toMatch(/id="mode-banner">PLAN — nothing was deleted or queued/);
     expect(report.plan.items).toBe(16);
     expect(report.deletesBeforeApproval).toBe(0);
     expect(report.outcomes).toHaveLength(15);

@@ -75,6 +75,17 @@ function decisions(report: ScanReport) {
 }
 
 describe('one engine: inline and queued sweeps of one estate', () => {
+  it('refuses, naming mode, an event that asks for more than the stack\'s mode, inline or queued, before reading Atlas', async () => {
+    await configure({ JANITOR_MODE: 'dry-run' });
+    pipeline.sim.clearLog();
+    await expect(sweepHandler({ inline: true, mode: 'plan' }, lambdaContext('sweep', 300_000))).rejects.toThrow("mode: plan needs the stack's JANITOR_MODE to be plan or enforce; it is dry-run");
+    await expect(sweepHandler({ mode: 'enforce' }, lambdaContext('sweep', 300_000))).rejects.toThrow("mode: enforce needs the stack's JANITOR_MODE to be enforce; it is dry-run");
+    expect(pipeline.sim.log).toEqual([]);
+    // Lowering still works: a plan stack runs a dry run when asked.
+    await configure({ JANITOR_MODE: 'plan', GRACE_PERIODS: 'default=0' });
+    expect(((await sweepHandler({ inline: true, mode: 'dry-run', projectIds: [DEMO.payments.id] }, lambdaContext('sweep', 300_000))) as ScanReport).mode).toBe('dry-run');
+  });
+
   it('plan exactly the same resources with the same reasons, and keep the same ones for the same causes', async () => {
     const env = { JANITOR_MODE: 'dry-run', GRACE_PERIODS: 'default=0', PROTECTED_RESOURCE_IDS: DEMO.payments.failedPeerId };
 

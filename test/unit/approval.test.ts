@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PlanRefusedError, applyRequestSchema, approvedJobs, buildPlan, canonicalJson, parseApplyEvent, parsePlan, planDigest, type PlanDocument } from '../../lib/approval';
 import { jobIdFor, type DeleteJob } from '../../lib/jobs';
+import { claimAndRun } from '../../lib/run';
 import type { ResourceRef } from '../../lib/kinds';
 
 const P = 'a'.repeat(24);
@@ -106,5 +107,30 @@ describe('approving a plan', () => {
     expect(() => parseApplyEvent({ apply: { planId: '../x', digest, approvedBy: 'ana' } })).toThrow(/^apply.planId: must be 1 to 128/);
     expect(() => parseApplyEvent({ apply: { planId: 'sweep-1', digest } })).toThrow(/^apply.approvedBy:/);
     expect(() => parseApplyEvent({ apply: { planId: 'sweep-1', digest, approvedBy: 'ana' }, inline: true })).toThrow(/^inline: is not a field of an apply event/);
+  });
+});
+
+describe('claimAndRun', () => {
+  const approval = { planId: 'sweep-plan-1', digest: 'a'.repeat(64), approvedBy: 'ana', at: '2026-12-01T03:00:00.000Z', excluded: [], jobIds: ['j1', 'j2'] };
+  const ledger = () => {
+    const released: string[] = [];
+    return { released, claimPlan: async () => undefined, releasePlan: async (a: { planId: string }) => void released.push(a.planId) };
+  };
+
+  it('takes the claim back when its jobs failed before any ran, so the plan may be applied again', async () => {
+    const l = ledger();
+    await expect(claimAndRun(l, approval, () => Promise.reject(new Error('queue down')))).rejects.toThrow('queue down');
+    expect(l.released).toEqual(['sweep-plan-1']);
+  });
+
+  it('keeps the claim, who approved what ran, when the run fails after jobs started', async () => {
+    const l = ledger();
+    let started = false;
+    const run = async () => {
+      started = true;
+      throw new Error('stopped after a delete');
+    };
+    await expect(claimAndRun(l, approval, run, { mayRelease: () => !started })).rejects.toThrow('stopped after a delete');
+    expect(l.released).toEqual([]);
   });
 });

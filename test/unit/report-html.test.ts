@@ -111,14 +111,65 @@ describe('report page', () => {
     const html = renderReportHtml(report({ mode: 'plan' }), { generatedAt: AT, plan });
     expect(html).toMatch(/id="mode-banner">PLAN — nothing was deleted or queued. 1 resource\(s\) below await approval until 2026-11-29 06:00 UTC/);
     expect(html).toContain('Planned for deletion, awaiting approval (1)');
-    const event = JSON.stringify({ apply: { planId: 'sweep-plan-1', digest: 'a'.repeat(64), approvedBy: 'YOUR NAME', exclude: [] } });
-    expect(html).toContain(event.replace(/"/g, '&quot;'));
-    expect(html).toContain('atlas-janitor apply plan.json --approved-by &#39;YOUR NAME&#39; --exclude vpce-0123456789abcdef0');
+    expect(html).toContain(`atlas-janitor apply plan.json --digest ${'a'.repeat(64)} --approved-by &#39;YOUR NAME&#39;</code>`);
+    expect(html).toContain(`atlas-janitor apply plan.json --digest ${'a'.repeat(64)} --approved-by &#39;YOUR NAME&#39; --exclude vpce-0123456789abcdef0`);
     expect(html).toContain('&quot;resourceId&quot;:&quot;vpce-0123456789abcdef0&quot;');
     const applied = renderReportHtml(report({ mode: 'plan' }), { generatedAt: AT, plan: { ...plan, approval: { approvedBy: 'ana', at: AT, excluded: [], enqueued: 1 } }, outcomes: new Map([['job-1', { outcome: 'drifted', reason: 'changed since plan: state REJECTED → AVAILABLE' }]]) });
     expect(applied).toMatch(/id="mode-banner">APPROVED — plan approved by ana at 2026-11-26 06:00 UTC: 1 job\(s\) queued for deletion/);
     expect(applied).toContain('<strong>drifted</strong><br>changed since plan: state REJECTED → AVAILABLE');
     expect(applied).not.toContain('--approved-by');
+  });
+
+  it('offers a CLI plan\'s approval as the apply command only, and a deployed plan\'s as the console event or SQS message only', () => {
+    const plan = { planId: 'sweep-plan-1', digest: 'a'.repeat(64), madeAt: AT, expiresAt: '2026-11-29T06:00:00.000Z' };
+    const event = (exclude: string[]) => JSON.stringify({ apply: { planId: 'sweep-plan-1', digest: 'a'.repeat(64), approvedBy: 'YOUR NAME', exclude } }).replace(/"/g, '&quot;');
+    // A file on the machine that made it: the stack never sees it, so its event would be refused.
+    const cli = renderReportHtml(report({ mode: 'plan' }), { generatedAt: AT, plan: { ...plan, file: '/home/ana/plans/plan 1.json' } });
+    expect(cli).toContain(`atlas-janitor apply &#39;/home/ana/plans/plan 1.json&#39; --digest ${'a'.repeat(64)} --approved-by`);
+    expect(cli).not.toContain('&quot;apply&quot;');
+    expect(cli).not.toMatch(/console test event|scan queue/);
+    // Stored in the report bucket: there is no local file to name.
+    const deployed = renderReportHtml(report({ mode: 'plan' }), { generatedAt: AT, plan });
+    expect(deployed).toContain(event([]));
+    expect(deployed).toContain(event(['vpce-0123456789abcdef0']));
+    expect(deployed).toMatch(/console test event, or as a message of the same shape on the scan queue/);
+    expect(deployed).not.toContain('atlas-janitor apply');
+    expect(deployed).not.toContain('sweep-plan-1.json');
+  });
+
+  it('on a plan applied from this machine, says the jobs were run here with their outcomes, never queued, and shows no scan totals apply did not measure', () => {
+    const plan = { planId: 'sweep-plan-1', digest: 'a'.repeat(64), madeAt: AT, expiresAt: '2026-11-29T06:00:00.000Z', file: 'plan.json' };
+    const two = [report().candidates[0]!, { ...report().candidates[0]!, id: 'vpce-0123456789abcdef1', jobId: 'job-2' }];
+    const applied = report({ mode: 'plan', candidates: two, kept: [], errors: [], projects: [{ projectId: P1, projectName: 'payments-prod', seen: 0, candidates: 2, kept: 0, errors: 0, apiCalls: 0, durationMs: 0 }], apiCalls: { total: 0, auth: 0 }, durationMs: 0 });
+    const html = renderReportHtml(applied, {
+      generatedAt: AT,
+      plan: { ...plan, approval: { approvedBy: 'ana', at: AT, excluded: ['job-2'], enqueued: 1 } },
+      outcomes: new Map([['job-1', { outcome: 'deleted' }], ['job-2', { outcome: 'left out', reason: 'excluded by the approval: not queued' }]]),
+      appliedHere: true,
+    });
+    expect(html).toMatch(/id="mode-banner">APPROVED — plan approved by ana at 2026-11-26 06:00 UTC: 1 job\(s\) run from this machine: 1 deleted; 1 left out\./);
+    expect(html).not.toMatch(/queued for deletion/);
+    expect(html).toContain('<dt>Duration</dt><dd class="muted">not measured by apply</dd><dt>API calls</dt><dd class="muted">not measured by apply</dd>');
+    expect(html).not.toMatch(/<b>0<\/b>(resources seen|kept|API calls)/);
+    expect(html).not.toContain('<th scope="col">seen</th>');
+    expect(html).toContain('Not measured by apply');
+    expect(html).toContain('which stops a second apply of that file only (a copy under another name is not stopped)');
+    expect(html).not.toContain('once the worker has run it');
+    // The same approval sent to the stack is queued, and its page says so.
+    const queued = renderReportHtml(applied, { generatedAt: AT, plan: { ...plan, approval: { approvedBy: 'ana', at: AT, excluded: [], enqueued: 2 } } });
+    expect(queued).toMatch(/2 job\(s\) queued for deletion/);
+    expect(queued).toMatch(/<b>0<\/b>resources seen/);
+  });
+
+  it('on a dry run\'s page, offers a plan command that repeats the run\'s own flags, and says a plan needs the stack in plan or enforce mode', () => {
+    const fromCli = renderReportHtml(report(), { generatedAt: AT, kind: 'scan', runFlags: `--project ${P1} --grace default=0` });
+    expect(fromCli).toContain(`<pre><code>atlas-janitor plan --project ${P1} --grace default=0 --out plan.json --html plan.html</code></pre>`);
+    expect(fromCli).toContain('A plan needs the stack deployed in plan or enforce mode (JANITOR_MODE): one in dry-run refuses this event, naming mode.');
+    expect(fromCli).toContain('{&quot;inline&quot;:true,&quot;mode&quot;:&quot;plan&quot;}');
+    // A page that does not know the run's flags (the stack's) says to repeat them.
+    const fromStack = page(report());
+    expect(fromStack).toContain('repeating the flags of this run (its --project IDs or --all, its --grace) in place of --all');
+    expect(fromStack).toContain('<pre><code>atlas-janitor plan --all --out plan.json --html plan.html</code></pre>');
   });
 
   it('escapes every piece of report text, so a hostile name or message is shown, never run', () => {

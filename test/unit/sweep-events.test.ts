@@ -43,11 +43,23 @@ describe('sweep events', () => {
     expect(rejection({ mode: 'yolo' }).field).toBe('mode');
   });
 
-  it('never lets an event raise the mode above the deployed one', () => {
-    const asked = parseSweepEvent({ mode: 'enforce' }).mode;
-    expect(effectiveMode('dry-run', asked)).toBe('dry-run');
-    expect(effectiveMode('enforce', asked)).toBe('enforce');
-    expect(effectiveMode('enforce', parseSweepEvent({ mode: 'dry-run' }).mode)).toBe('dry-run');
+  it('lets an event lower the deployed mode, and refuses one that asks for more, naming mode, rather than run a lower one in silence', () => {
+    expect(effectiveMode('enforce', parseSweepEvent({ mode: 'enforce' }).mode)).toBe('enforce');
+    expect(effectiveMode('enforce', parseSweepEvent({ mode: 'plan' }).mode)).toBe('plan');
+    expect(effectiveMode('plan', parseSweepEvent({ mode: 'dry-run' }).mode)).toBe('dry-run');
     expect(effectiveMode('enforce', parseSweepEvent(nightly).mode)).toBe('enforce');
+    expect(effectiveMode('dry-run', parseSweepEvent({ inline: true }).mode)).toBe('dry-run');
+    const refused = (configured: 'dry-run' | 'plan', asked: 'plan' | 'enforce') => {
+      try {
+        effectiveMode(configured, parseSweepEvent({ inline: true, mode: asked }).mode);
+      } catch (error) {
+        if (error instanceof MessageValidationError) return { field: error.field, message: error.message };
+        throw error;
+      }
+      throw new Error('the mode was accepted');
+    };
+    expect(refused('dry-run', 'plan')).toEqual({ field: 'mode', message: "mode: plan needs the stack's JANITOR_MODE to be plan or enforce; it is dry-run (a request may lower the mode, never raise it)" });
+    expect(refused('dry-run', 'enforce').message).toMatch(/^mode: enforce needs the stack's JANITOR_MODE to be enforce; it is dry-run/);
+    expect(refused('plan', 'enforce').message).toMatch(/^mode: enforce needs the stack's JANITOR_MODE to be enforce; it is plan/);
   });
 });

@@ -60,7 +60,7 @@ function deleted(path: string): string {
   return `streamsPrivateLink:${last}`;
 }
 
-export async function runPlanDemo(options: { scenario?: string | undefined; onStage?: (message: string) => void } = {}): Promise<PlanDemoReport> {
+export async function runPlanDemo(options: { scenario?: string | undefined; planPage?: string | undefined; onStage?: (message: string) => void } = {}): Promise<PlanDemoReport> {
   const started = Date.now();
   const stage = (message: string) => options.onStage?.(message);
   const scenarioPath = options.scenario ?? DEMO_SCENARIO;
@@ -70,7 +70,7 @@ export async function runPlanDemo(options: { scenario?: string | undefined; onSt
   const env = { MONGODB_ATLAS_PUBLIC_API_KEY: key['publicKey'], MONGODB_ATLAS_PRIVATE_API_KEY: key['privateKey'], ATLAS_SECRET_IDS: '', MONGODB_ATLAS_CLIENT_ID: '', MONGODB_ATLAS_CLIENT_SECRET: '', LEDGER_TABLE: '', PLAN_TTL_HOURS: '' };
   const dir = mkdtempSync(join(tmpdir(), 'atlas-janitor-plan-demo-'));
   const file = join(dir, 'plan.json');
-  const page = join(dir, 'plan.html');
+  const page = options.planPage ?? join(dir, 'plan.html');
   const appliedPage = join(dir, 'applied.html');
   try {
     stage(`simulator on ${sim.url}; atlas-janitor plan --all --grace default=0 --out ${file} --html ${page}`);
@@ -88,17 +88,17 @@ export async function runPlanDemo(options: { scenario?: string | undefined; onSt
     }
     // A row a person leaves out: one nothing else in the plan waits for.
     const left = plan.items.find((i) => i !== peer && !plan.items.some((e) => e.job.evidence.parent?.id === i.id))!;
-    stage(`atlas-janitor apply plan.json --approved-by demo --exclude ${left.id}`);
-    const applied = await janitor(['apply', file, '--base-url', sim.url, '--approved-by', 'demo', '--exclude', left.id, '--html', appliedPage, '--json'], env);
+    stage(`atlas-janitor apply plan.json --digest ${plan.digest.slice(0, 12)}… --approved-by demo --exclude ${left.id}`);
+    const applied = await janitor(['apply', file, '--digest', plan.digest, '--base-url', sim.url, '--approved-by', 'demo', '--exclude', left.id, '--html', appliedPage, '--json'], env);
     if (applied.stdout.trim() === '') throw new Error(`atlas-janitor apply failed (${applied.code}): ${applied.stderr.trim()}`);
     const outcomes = (JSON.parse(applied.stdout) as { outcomes: PlanDemoReport['outcomes'] }).outcomes;
 
     stage('a second apply, and a changed copy of the plan');
     const deletesAfterApply = sim.log.filter((e) => e.method === 'DELETE').length;
-    const second = await janitor(['apply', file, '--base-url', sim.url, '--approved-by', 'someone-else'], env);
+    const second = await janitor(['apply', file, '--digest', plan.digest, '--base-url', sim.url, '--approved-by', 'someone-else'], env);
     const copy = join(dir, 'changed.json');
     writeFileSync(copy, JSON.stringify({ ...plan, items: plan.items.filter((i) => i !== left) }));
-    const changed = await janitor(['apply', copy, '--base-url', sim.url, '--approved-by', 'demo'], env);
+    const changed = await janitor(['apply', copy, '--digest', plan.digest, '--base-url', sim.url, '--approved-by', 'demo'], env);
     const refusedDeletes = sim.log.filter((e) => e.method === 'DELETE').length - deletesAfterApply;
 
     const inPlan = new Set(plan.items.filter((i) => i !== left && i !== peer).map((i) => `${i.job.kind}:${i.id}`));

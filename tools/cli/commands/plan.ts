@@ -28,7 +28,7 @@ export const plan = defineCommand({
   flags: PLAN_FLAGS,
   env: [...ATLAS_ENV, ['PLAN_TTL_HOURS', 'as --ttl-hours']],
   example: 'atlas-janitor plan --all --out plan.json --html plan.html',
-  notes: ['Read the page (--html), then: atlas-janitor apply plan.json --approved-by NAME [--exclude ID]...'],
+  notes: ["Read the page (--html), then: atlas-janitor apply plan.json --digest DIGEST --approved-by NAME [--exclude ID]..., DIGEST being the page's Digest"],
   async run(values) {
     const projectIds = projectSelection(values);
     const page = reportPagePath(values.html);
@@ -50,7 +50,7 @@ export const plan = defineCommand({
     }
     writeReportPage(page, report, 'atlas-janitor plan (this machine)', { kind: 'plan', plan: pagePlanOf(made, undefined, file) });
     warnLine(`plan ${made.planId}: ${made.items.length} deletion(s), digest ${made.digest}, expires ${made.expiresAt}`);
-    warnLine(`written to ${file}; nothing deleted or queued. To approve it: atlas-janitor apply ${shellQuote(file)} --approved-by NAME [--exclude ID]...`);
+    warnLine(`written to ${file}; nothing deleted or queued. To approve it once you have read its page: atlas-janitor apply ${shellQuote(file)} --digest ${made.digest} --approved-by NAME [--exclude ID]...`);
     return report.errors.length > 0 ? EXIT.failed : EXIT.ok;
   },
 });

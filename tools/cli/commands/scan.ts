@@ -2,6 +2,7 @@ import { EXIT, UsageError, defineCommand, type Flags } from '../args';
 import { HTML_FLAG, reportPagePath, writeReportPage } from '../html-page';
 import { ATLAS_ENV, ATLAS_FLAGS, sweepFromHere } from '../local-deps';
 import { renderScanReport } from '../render';
+import { shellQuote } from '../shell';
 import { printLine } from '../terminal';
 
 /** The project selection flags shared by scan and sweep. */
@@ -18,6 +19,15 @@ export function projectSelection(values: { project?: string[] | undefined; all?:
   return values.project;
 }
 
+/**
+ * The flags of this run that a plan of the same projects repeats: the selection, the grace periods and
+ * the Atlas read, as a shell reads them back.
+ */
+export function runFlags(values: { project?: string[] | undefined; all?: boolean | undefined; grace?: string | undefined; 'base-url'?: string | undefined }): string {
+  const words = [...(values.all ? ['--all'] : (values.project ?? []).flatMap((id) => ['--project', id])), ...(values.grace !== undefined ? ['--grace', values.grace] : []), ...(values['base-url'] !== undefined ? ['--base-url', values['base-url']] : [])];
+  return words.map(shellQuote).join(' ');
+}
+
 /** `atlas-janitor scan`: a dry run against Atlas (or --base-url) from this machine. */
 export const scan = defineCommand({
   summary: 'dry run against Atlas: plans and reports, deletes nothing',
@@ -32,7 +42,7 @@ export const scan = defineCommand({
     const { report } = await sweepFromHere(values, { projectIds, mode: 'dry-run' });
     // The report first: a page that cannot be written after all must not take the report with it.
     printLine(values.json ? JSON.stringify(report, null, 2) : renderScanReport(report));
-    writeReportPage(page, report, 'atlas-janitor scan (this machine)', { kind: 'scan' });
+    writeReportPage(page, report, 'atlas-janitor scan (this machine)', { kind: 'scan', runFlags: runFlags(values) });
     return report.errors.length > 0 ? EXIT.failed : EXIT.ok;
   },
 });

@@ -1,11 +1,12 @@
 import { createInterface } from 'node:readline/promises';
-import { jobActor, runJobsDirectly } from '../../../lib/worker';
+import { jobActor, runJobsDirectly, type JobOutcome } from '../../../lib/worker';
 import { EXIT, UsageError, defineCommand, intFlag, type FlagValues, type Flags } from '../args';
 import { HTML_FLAG, reportPagePath, writeReportPage } from '../html-page';
 import { ATLAS_ENV, ATLAS_FLAGS, sweepFromHere } from '../local-deps';
 import { renderNothingPlanned, renderScanReport } from '../render';
 import { notDone, outcomeRows, pageOutcomes, printOutcomes } from '../outcomes';
-import { SELECTION_FLAGS, projectSelection } from './scan';
+import { SELECTION_FLAGS, projectSelection, runFlags } from './scan';
+import { recordingInterruption } from '../interrupt';
 import { printLine, warnLine } from '../terminal';
 
 const DEFER_WAIT_SECONDS = 10;
@@ -47,7 +48,7 @@ async function runSweep(values: FlagValues<typeof SWEEP_FLAGS>): Promise<number>
   const source = `atlas-janitor sweep (this machine, ${mode})`;
   const awaiting = mode === 'enforce' && jobs.length > 0;
   try {
-    writeReportPage(page, report, source, awaiting ? { confirmation: 'awaiting' } : {});
+    writeReportPage(page, report, source, awaiting ? { confirmation: 'awaiting' } : { runFlags: runFlags(values) });
   } catch (error) {
     if (values.json) printLine(JSON.stringify({ report, outcomes: [] }, null, 2));
     throw error;
@@ -62,12 +63,19 @@ async function runSweep(values: FlagValues<typeof SWEEP_FLAGS>): Promise<number>
     warnLine('nothing deleted or queued');
     return EXIT.ok;
   }
-  const outcomes = await runJobsDirectly(jobs, jobActor(deps), {
-    deferWaitMs: waitSeconds * 1000,
-    maxDeferrals: 30,
-    maxRetries: 3,
-    retryWaitMs: 2_000,
-  });
+  // The last outcome seen of each job: what the page can say if the run stops before it ends.
+  const known = new Map<string, JobOutcome>();
+  const outcomes = await recordingInterruption(
+    () => writeReportPage(page, report, source, { interrupted: true, outcomes: pageOutcomes(known) }),
+    () =>
+      runJobsDirectly(jobs, jobActor(deps), {
+        deferWaitMs: waitSeconds * 1000,
+        maxDeferrals: 30,
+        maxRetries: 3,
+        retryWaitMs: 2_000,
+        onOutcome: (job, outcome) => void known.set(job.jobId, outcome),
+      }),
+  );
   const rows = outcomeRows(jobs, outcomes);
   const failed = notDone(rows);
   writeReportPage(page, report, source, { outcomes: pageOutcomes(outcomes) });
