@@ -109,7 +109,7 @@ export function listShapes(): string[] {
  * (the CLI's `scan --all`, simulator in its own process) and the queued pipeline (`npm run demo`'s path,
  * enforce, at most `maxDeletions` deletes), each against the bound the shape's buckets allow.
  */
-export async function benchBuckets(options: { projects: number; shapes?: string[]; concurrency: number; maxDeletions: number; pipeline: boolean; log?: (m: string) => void }): Promise<BucketsBench> {
+export async function benchBuckets(options: { projects: number; shapes?: string[]; concurrency: number; maxDeletions: number; pipeline: boolean; inline?: boolean; log?: (m: string) => void }): Promise<BucketsBench> {
   const estate = generateEstate({ projects: options.projects, seed: 23, density: 1, staleShare: 0.3, includeDeleting: false, orgs: 2 });
   const projects = (estate['orgs'] as Json[]).flatMap((org) => org['projects'] as Json[]);
   const out: BucketShapeBench[] = [];
@@ -118,8 +118,8 @@ export async function benchBuckets(options: { projects: number; shapes?: string[
     const scenario = { ...estate, rateLimits: file.rateLimits };
     const { boundMs, binding } = bucketBound(estate, file.rateLimits.sets);
     const result: BucketShapeBench = { shape, description: file.description, boundMs, binding };
-    options.log?.(`buckets ${shape}: bound ${boundMs} ms (${binding.set}), inline scan`);
-    result.inline = await inlineRun(scenario, projects.length, options.concurrency, boundMs);
+    options.log?.(`buckets ${shape}: bound ${boundMs} ms (${binding.set})`);
+    if (options.inline !== false) result.inline = await inlineRun(scenario, projects.length, options.concurrency, boundMs);
     if (options.pipeline) {
       options.log?.(`buckets ${shape}: pipeline`);
       result.pipeline = await pipelineRun(scenario, projects.length, options.maxDeletions, boundMs);

@@ -20,7 +20,7 @@ type Section = (typeof SECTIONS)[number];
  * that the scripts work; its numbers mean nothing).
  */
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { smoke: { type: 'boolean' }, out: { type: 'string' }, 'pipeline-projects': { type: 'string' }, 'pipeline-bound-s': { type: 'string' }, 'shared-by': { type: 'string' }, shape: { type: 'string', multiple: true }, 'buckets-projects': { type: 'string' }, 'no-pipeline': { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { smoke: { type: 'boolean' }, out: { type: 'string' }, 'pipeline-projects': { type: 'string' }, 'pipeline-bound-s': { type: 'string' }, 'shared-by': { type: 'string' }, shape: { type: 'string', multiple: true }, 'buckets-projects': { type: 'string' }, 'no-pipeline': { type: 'boolean' }, 'no-inline': { type: 'boolean' } } });
   const unknown = positionals.filter((p) => !(SECTIONS as readonly string[]).includes(p));
   if (unknown.length > 0) throw new Error(`unknown section ${unknown.join(', ')}: choose from ${SECTIONS.join(', ')}`);
   const wanted = new Set<Section>(positionals.length > 0 ? (positionals as Section[]) : SECTIONS);
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   if (wanted.has('buckets')) {
     const projects = values['buckets-projects'] ? Number(values['buckets-projects']) : sizes.bucketsProjects;
     log(`buckets: ${projects} projects, every shape in bench/scenarios/buckets, inline scan and pipeline`);
-    results.buckets = await benchBuckets({ projects, concurrency: 8, maxDeletions: 50, pipeline: values['no-pipeline'] !== true, log, ...(values.shape ? { shapes: values.shape } : {}) });
+    results.buckets = await benchBuckets({ projects, concurrency: 8, maxDeletions: 50, pipeline: values['no-pipeline'] !== true, inline: values['no-inline'] !== true, log, ...(values.shape ? { shapes: values.shape } : {}) });
   }
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify({ ...previous, when: new Date().toISOString(), smoke, machine: machine(), ...results }, null, 2)}\n`);

@@ -16,22 +16,20 @@ import {
   classifyNetworkFailure,
   type GiveUpReason,
 } from './errors';
-import { ConcurrencyLimiter, type TokenBucket } from './flow-control';
 import {
+  ConcurrencyLimiter,
+  Pacer,
   RATE_LIMITS_MEDIA_TYPE,
   RATE_LIMITS_PATH,
-  RATE_LIMITS_REFRESH_MS,
-  RATE_LIMITS_RETRY_MS,
-  RateLimitBuckets,
-  cachedLimits,
-  learnOnce,
   endpointSetPageSchema,
-  storeLimits,
+  type BudgetLeaseStore,
   type EndpointSet,
-} from './rate-limits';
+  type PacerPool,
+  type Permit,
+  type SetReader,
+} from './pacing';
 import { DEFAULT_RETRY_POLICY, backoffDelay, parseRetryAfter, type RetryPolicy } from './retry';
 import { errorBodySchema, tokenSchema } from './schemas';
-import type { BudgetLeaseStore } from './shared-budget';
 
 /** `/rateLimits` pages are asked for at Atlas's largest size, at most 20 of them (10,000 sets). */
 const RATE_LIMITS_PAGE_SIZE = 500;
@@ -50,6 +48,11 @@ export interface TransportOptions {
   onExchange?: (event: ExchangeEvent) => void;
   userAgent?: string;
   rateLimits?: RateLimitOptions;
+  /**
+   * The container's pacers: clients built from the same pool with the same credentials share one (one
+   * `/rateLimits` read, one state of the buckets). Without it the client paces on its own.
+   */
+  pacers?: PacerPool;
   // Seams for tests.
   /** The HTTP call; node:http by default. Tests inject a `fetch`. */
   fetch?: HttpCall | typeof fetch;
@@ -72,7 +75,7 @@ export interface RateLimitOptions {
   /**
    * Where invocations sharing those buckets keep their leases (the ledger table in the stack): with it,
    * each takes a max-min fair share of what the busy ones want, and `sharedBy` is used only while the
-   * store cannot be reached. See shared-budget.ts.
+   * store cannot be reached. See pacing/shared-budget.ts.
    */
   leases?: BudgetLeaseStore | undefined;
   /** This container's id at the lease store, and its own buckets (tests running two containers in one process). */
@@ -144,17 +147,16 @@ const MAX_AUTH_REFRESHES = 2;
 const TOKEN_ATTEMPTS = 2;
 
 /**
- * Sends Atlas requests: authentication, concurrency limit, rate-limit pacing, retries with backoff
- * bounded by attempts and deadline, and Atlas error bodies turned into typed errors.
+ * Sends Atlas requests: authentication, the sending slots, retries with backoff bounded by attempts and
+ * deadline, and Atlas error bodies turned into typed errors. Pacing is the pacer's (lib/atlas/pacing):
+ * each attempt takes a permit for its request, is sent, and settles the permit with the answer.
  */
 export class Transport {
   readonly stats: TransportStats = { requests: 0, byOperation: {}, retries: 0, authRoundTrips: 0, tokenRequests: 0, rateLimited: 0, publishedLimits: undefined };
   readonly #baseUrl: string;
   readonly #auth: Authenticator;
   readonly #limiter: ConcurrencyLimiter;
-  readonly #rateLimitOptions: RateLimitOptions;
-  readonly #limitsKey: string;
-  readonly #budgetPrefix: string;
+  readonly #pacer: Pacer;
   readonly #retry: RetryPolicy;
   readonly #timeoutMs: number;
   readonly #deadline: () => number | undefined;
@@ -169,22 +171,14 @@ export class Transport {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#limiter = new ConcurrencyLimiter(options.concurrency ?? 8);
     this.#now = options.now ?? Date.now;
-    this.#rateLimitOptions = options.rateLimits ?? {};
-    // The principal, never the secret: the cache key is held in memory and may show in a heap dump.
-    const principal = options.credentials.type === 'apiKey' ? options.credentials.publicKey : options.credentials.clientId;
-    const { sharedBy = 1, leases, holder = '' } = this.#rateLimitOptions;
-    this.#limitsKey = `${this.#baseUrl} ${principal} ${sharedBy} ${leases ? 'leased' : 'fixed'} ${holder}`;
-    // Leases name the credentials by a hash of the principal (the public key or client id), not of its
-    // secret: Atlas's USER bucket is per principal, and a service account has two valid secrets while
-    // one is rotated. The principal is an identifier, not a secret.
-    this.#budgetPrefix = createHash('sha256').update(`${this.#baseUrl} ${principal}`).digest('hex').slice(0, 24);
+    this.#sleep = options.sleep ?? ((ms) => sleep(ms));
+    this.#pacer = makePacer(options, this.#baseUrl, this.#now, this.#sleep);
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#deadline = options.deadline ?? (() => undefined);
     this.#onExchange = options.onExchange;
     this.#userAgent = options.userAgent ?? 'atlas-janitor';
     this.#fetch = (options.fetch as HttpCall | undefined) ?? nodeHttp;
-    this.#sleep = options.sleep ?? ((ms) => sleep(ms));
     this.#random = options.random ?? Math.random;
     this.#auth = makeAuthenticator(options.credentials, this.#baseUrl, this.#fetchToken, this.#now);
   }
@@ -193,54 +187,23 @@ export class Transport {
   async send(spec: RequestSpec): Promise<Answer> {
     const uri = spec.path + queryString(spec.query);
     const operation = `${spec.method} ${spec.path}`;
-    const buckets = await this.#rateLimitBuckets();
-    const bucket = buckets.bucket(buckets.keyFor(spec.method, spec.path));
-    // The token is awaited before a concurrency slot is taken: a request waiting on its own bucket must
-    // not hold a slot that a request on another bucket could use.
+    const tooLate = (waitMs: number) => (this.#exceedsDeadline(waitMs) ? new AtlasNetworkError(operation, 'timeout', undefined) : undefined);
     return this.#withRetries(async (attempt) => {
-      await this.#waitForToken(bucket, operation);
-      return this.#limiter.run(() => this.#attempt(spec, uri, operation, attempt, bucket));
+      for (;;) {
+        // The token is awaited before a sending slot is taken: a request waiting on its own bucket holds
+        // no slot that a request on another bucket could use.
+        const permit = await this.#pacer.acquire(spec.method, spec.path, this.#readRateLimits, tooLate);
+        this.stats.publishedLimits = this.#pacer.published;
+        // An answer that came back while this one waited for its slot may have moved its endpoint to
+        // another bucket (a 429 describing one the client did not know): then it asks that bucket.
+        const answer = await this.#limiter.run(() => (permit.stale ? Promise.resolve(undefined) : this.#attempt(spec, uri, operation, attempt, permit)));
+        if (answer) return answer;
+      }
     }, true);
   }
 
-  async #waitForToken(bucket: TokenBucket, operation: string): Promise<void> {
-    // A 429, a header or a smaller share while this request slept can push its token further away:
-    // check again after each sleep.
-    const ticket = bucket.take();
-    for (let wait = bucket.waitFor(ticket); wait > 0; wait = bucket.waitFor(ticket)) {
-      if (this.#exceedsDeadline(wait)) throw new AtlasNetworkError(operation, 'timeout', undefined);
-      await this.#sleep(wait);
-    }
-  }
-
-  /** The buckets for these credentials: learned once per container, refreshed every RATE_LIMITS_REFRESH_MS. */
-  #rateLimitBuckets(): Promise<RateLimitBuckets> {
-    const cached = cachedLimits(this.#limitsKey, this.#now());
-    if (cached) {
-      this.stats.publishedLimits ??= cached.buckets.published;
-      return Promise.resolve(cached.buckets);
-    }
-    // One read per container even when several clients start at once (five scan batches in one
-    // container): two sets of buckets for the same credentials would each spend the whole budget.
-    return learnOnce(this.#limitsKey, () => this.#learnRateLimits()).then((buckets) => {
-      this.stats.publishedLimits ??= buckets.published;
-      return buckets;
-    });
-  }
-
-  async #learnRateLimits(): Promise<RateLimitBuckets> {
-    const sets = this.#rateLimitOptions.learn === false ? undefined : await this.#readRateLimits();
-    const { sharedBy, leases, holder, onLeaseError } = this.#rateLimitOptions;
-    const sharing = { store: leases, budgetPrefix: this.#budgetPrefix, ...(holder ? { holder } : {}), ...(onLeaseError ? { onError: onLeaseError } : {}) };
-    const buckets = new RateLimitBuckets(sets, { ...(sharedBy ? { sharedBy } : {}), now: this.#now, sharing });
-    const ttl = sets ? RATE_LIMITS_REFRESH_MS : RATE_LIMITS_RETRY_MS;
-    storeLimits(this.#limitsKey, { sets, buckets, expiresAt: this.#now() + ttl });
-    this.stats.publishedLimits = buckets.published;
-    return buckets;
-  }
-
   /** Every page of `/rateLimits`; undefined when Atlas does not answer it (fallback limits then). */
-  async #readRateLimits(): Promise<EndpointSet[] | undefined> {
+  readonly #readRateLimits: SetReader = async () => {
     const sets: EndpointSet[] = [];
     const spec = { operationId: 'listRateLimits', method: 'GET' as const, path: RATE_LIMITS_PATH, accept: RATE_LIMITS_MEDIA_TYPE };
     const operation = `GET ${RATE_LIMITS_PATH}`;
@@ -260,7 +223,7 @@ export class Transport {
       if (error instanceof AtlasError) return undefined;
       throw error;
     }
-  }
+  };
 
   async #withRetries<T>(attemptOnce: (attempt: number) => Promise<T>, paced: boolean, maxAttempts = this.#retry.maxAttempts): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -300,13 +263,12 @@ export class Transport {
     return deadline !== undefined && this.#now() + waitMs >= deadline;
   }
 
-  async #attempt(spec: RequestSpec, uri: string, operation: string, attempt: number, bucket: TokenBucket | undefined): Promise<Answer> {
+  async #attempt(spec: RequestSpec, uri: string, operation: string, attempt: number, permit: Permit | undefined): Promise<Answer> {
     for (let refreshes = 0; ; refreshes++) {
       const ticket = await this.#auth.authorize({ method: spec.method, uri });
       const headers: Record<string, string> = { 'Accept': spec.accept, 'User-Agent': this.#userAgent };
       if (ticket.header) headers['Authorization'] = ticket.header;
       const started = this.#now();
-      const sentAfter = bucket?.refusals ?? 0;
       let response: BufferedResponse;
       try {
         response = await this.#exchange(spec.operationId, uri, operation, { method: spec.method, headers });
@@ -321,7 +283,9 @@ export class Transport {
         this.stats.authRoundTrips++;
         continue;
       }
-      this.#account(bucket, response, sentAfter);
+      if (response.status === 429) this.stats.rateLimited++;
+      // A 429's body describes the bucket that refused: the pacer reads it.
+      permit?.settle({ status: response.status, headers: response.headers, body: response.status === 429 ? jsonOrUndefined(response.text) : undefined });
       return this.#readAnswer(response, operation);
     }
   }
@@ -351,15 +315,6 @@ export class Transport {
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  /** What an answer tells its bucket: the headers when present, a refusal when 429. */
-  #account(bucket: TokenBucket | undefined, response: BufferedResponse, sentAfter: number): void {
-    if (response.status === 429) this.stats.rateLimited++;
-    if (!bucket) return;
-    bucket.observe(response.headers);
-    if (response.status === 429) bucket.refused(parseRetryAfter(response.headers.get('retry-after'), this.#now()), sentAfter);
-    else bucket.succeeded();
   }
 
   #emit(spec: Pick<RequestSpec, 'operationId' | 'method' | 'path'>, attempt: number, started: number, status: number | undefined, purpose: ExchangeEvent['purpose']): void {
@@ -447,6 +402,27 @@ export class Transport {
       throw new AtlasResponseError(operation, 'token answer lacks access_token, a Bearer token_type or expires_in');
     }
     return { token: parsed.data.access_token, expiresInSeconds: parsed.data.expires_in };
+  }
+}
+
+function makePacer(options: TransportOptions, baseUrl: string, now: () => number, sleep: (ms: number) => Promise<void>): Pacer {
+  const { sharedBy = 1, leases, holder = '', learn, onLeaseError } = options.rateLimits ?? {};
+  // The principal, never the secret: the key is held in memory and may show in a heap dump.
+  const principal = options.credentials.type === 'apiKey' ? options.credentials.publicKey : options.credentials.clientId;
+  // Leases name the credentials by a hash of the principal (the public key or client id), not of its
+  // secret: Atlas's USER bucket is per principal, and a service account has two valid secrets while
+  // one is rotated. The principal is an identifier, not a secret.
+  const budgetPrefix = createHash('sha256').update(`${baseUrl} ${principal}`).digest('hex').slice(0, 24);
+  const sharing = { store: leases, budgetPrefix, ...(holder ? { holder } : {}), ...(onLeaseError ? { onError: onLeaseError } : {}) };
+  const create = () => new Pacer({ ...(learn === undefined ? {} : { learn }), sharedBy, sharing, now, sleep });
+  return options.pacers ? options.pacers.get(`${baseUrl} ${principal} ${sharedBy} ${leases ? 'leased' : 'fixed'} ${holder}`, create) : create();
+}
+
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return text.trim() === '' ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

@@ -42,6 +42,9 @@ describe.skipIf(!available)(title, () => {
     expect(error).toBeInstanceOf(AtlasApiError);
     expect((error as AtlasApiError).status).toBe(401);
     expect((error as AtlasApiError).message).not.toContain('not-the-key');
-    expect(atlas.stats.requests).toBe(2);
+    // The challenge and the refusal of the client's first request (its read of the published rate
+    // limits, which falls back on a refusal), then the call's own refusal: no second challenge.
+    expect(atlas.stats.requests).toBe(3);
+    expect(atlas.stats.authRoundTrips).toBe(1);
   });
 });
