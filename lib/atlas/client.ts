@@ -80,6 +80,14 @@ export class AtlasClient {
     return this.#transport.stats;
   }
 
+  /**
+   * Resolves once this client's sending slots have room for more work. Work started only then keeps the
+   * slots busy, while work whose requests wait for their buckets' tokens takes none (lib/concurrency/admit.ts).
+   */
+  whenRoom(): Promise<void> {
+    return this.#transport.whenRoom();
+  }
+
   // Organizations and projects (v2 in both generations: v1.0 offers nothing we need here).
 
   async listOrganizations(): Promise<Organization[]> {

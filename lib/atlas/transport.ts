@@ -183,6 +183,11 @@ export class Transport {
     this.#auth = makeAuthenticator(options.credentials, this.#baseUrl, this.#fetchToken, this.#now);
   }
 
+  /** Resolves once the sending slots have room for more work: fewer requests wait for one than there are. */
+  whenRoom(): Promise<void> {
+    return this.#limiter.whenRoom();
+  }
+
   /** Sends one request, retrying transient failures; resolves with a 2xx answer or throws an AtlasError. */
   async send(spec: RequestSpec): Promise<Answer> {
     const uri = spec.path + queryString(spec.query);
@@ -198,6 +203,7 @@ export class Transport {
         // another bucket (a 429 describing one the client did not know): then it asks that bucket.
         const answer = await this.#limiter.run(() => (permit.stale ? Promise.resolve(undefined) : this.#attempt(spec, uri, operation, attempt, permit)));
         if (answer) return answer;
+        permit.drop();
       }
     }, true);
   }
@@ -274,6 +280,7 @@ export class Transport {
         response = await this.#exchange(spec.operationId, uri, operation, { method: spec.method, headers });
       } catch (error) {
         await ticket.settle(undefined);
+        permit?.settle(undefined);
         this.#emit(spec, attempt, started, undefined, 'call');
         throw error;
       }

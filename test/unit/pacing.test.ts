@@ -95,6 +95,21 @@ describe('Pacer', () => {
   });
 });
 
+describe('probing an endpoint no answer has described', () => {
+  it('sends its first requests one at a time until an answer describes its bucket, then lets the rest go together', async () => {
+    const t = pacer(undefined);
+    const granted: string[] = [];
+    const first = await t.wait(peers(A));
+    const later = [B, '7f1a2b3c4d5e6f7a8b9c0d1e'].map((p) => t.pacer.acquire('GET', peers(p), t.read, () => undefined).then((permit) => (granted.push(p), permit)));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(granted).toEqual([]);
+    // The answer names the bucket whole (a 429 body): probing is over, both go.
+    first.permit.settle(refusal(peers(A), 1, 3, 1, 1));
+    await Promise.all(later);
+    expect(granted).toHaveLength(2);
+  });
+});
+
 describe('a request waiting for a token holds no sending slot', () => {
   it('with one slot, reads on other buckets all go while a request waits on its own empty bucket', async () => {
     const sets = [

@@ -21,10 +21,21 @@ export interface BucketSharing {
   onError?: (error: unknown) => void;
 }
 
-/** A bucket Atlas described in an answer, for one endpoint (method and route) in every scope. */
+/**
+ * A bucket Atlas described in an answer, for one endpoint (method and route) in every scope. Endpoints
+ * learned with the same limits share one bucket per scope id: Atlas puts endpoints in sets that share
+ * a bucket, and a 429 names the endpoint, not its set. Two sets that merely look alike are paced as one,
+ * which is slower than need be but never refused.
+ */
 export interface LearnedRoute {
   limits: Limits;
+  /** The bucket's id: the same for every endpoint learned with these limits. */
+  setId: string;
+  /** Only the capacity was stated (a header): the refill is the client's assumption. */
+  guessed: boolean;
 }
+
+const learnedSetId = (limits: Limits) => `learned ${limits.capacity} per ${limits.refillDurationSeconds / limits.refillRate} s`;
 
 interface CompiledSet {
   set: EndpointSet;
@@ -47,7 +58,14 @@ function firstParam(groups: Record<string, string | undefined>, names: readonly 
  */
 export function routeOf(path: string): string {
   const segments = path.split('/');
-  return segments.map((s, i) => (OBJECT_ID.test(s) || segments[i - 1] === 'endpoint' || segments[i - 1] === 'interfaceEndpoints' ? '{id}' : s)).join('/');
+  return segments
+    .map((s, i) => {
+      const before = segments[i - 1];
+      if (OBJECT_ID.test(s) || before === 'endpoint' || before === 'interfaceEndpoints') return '{id}';
+      // `/privateEndpoint/{cloudProvider}/endpointService`: one endpoint whatever the provider.
+      return before === 'privateEndpoint' && /^(AWS|AZURE|GCP)$/.test(s) ? '{cloudProvider}' : s;
+    })
+    .join('/');
 }
 
 /** The project a path names (`/groups/{id}/…`), else its organization (`/orgs/{id}/…`), else `*`. */
@@ -77,7 +95,9 @@ function shareOf(set: EndpointSet, sharedBy: number): EndpointSet {
  */
 export class BucketMap {
   readonly #sets: CompiledSet[];
+  /** What answers taught, by `METHOD route`. */
   readonly #learned: Map<string, LearnedRoute>;
+  readonly #learnedSets = new Map<string, Limits>();
   readonly #buckets = new Map<string, Bucket>();
   /** Buckets shared through leases: never pruned, their lease lives with them. */
   readonly #shared = new Map<string, SharedBudget>();
@@ -95,6 +115,7 @@ export class BucketMap {
     this.#sharing = options.sharing ?? {};
     this.#now = options.now;
     this.#learned = new Map(options.learned ?? []);
+    for (const { setId, limits } of this.#learned.values()) this.#learnedSets.set(setId, limits);
     this.#sets = (sets ?? []).map((set) => ({
       set,
       matchers: set.endpoints.map((e) => ({ method: e.method.toUpperCase(), pattern: compileTemplate(e.path) })),
@@ -110,8 +131,8 @@ export class BucketMap {
   keyFor(method: string, path: string): BucketKey {
     const upper = method.toUpperCase();
     if (this.#learned.size > 0) {
-      const id = `learned ${upper} ${routeOf(path)}`;
-      if (this.#learned.has(id)) return { setId: id, scopeId: pathScope(path), published: false };
+      const learned = this.#learned.get(`${upper} ${routeOf(path)}`);
+      if (learned) return { setId: learned.setId, scopeId: pathScope(path), published: false };
     }
     for (const { set, matchers } of this.#sets) {
       for (const m of matchers) {
@@ -124,9 +145,14 @@ export class BucketMap {
     return { setId: `unmapped ${upper} ${routeOf(path)}`, scopeId: pathScope(path), published: false };
   }
 
+  /** Whether `key` is a bucket an answer described. */
+  isLearned(key: BucketKey): boolean {
+    return this.#learnedSets.has(key.setId);
+  }
+
   /** The limits of the bucket behind `key`, undivided: what Atlas's answers about it are compared with. */
   limitsOf(key: BucketKey): Limits {
-    return this.#learned.get(key.setId)?.limits ?? (key.published ? this.#setOf(key) : undefined) ?? FALLBACK_LIMITS;
+    return this.#learnedSets.get(key.setId) ?? (key.published ? this.#setOf(key) : undefined) ?? FALLBACK_LIMITS;
   }
 
   /**
@@ -134,15 +160,24 @@ export class BucketMap {
    * now on: each project (for a path under a project), organization or the credentials get one of
    * these limits. Returns false when that is what the endpoint already uses.
    */
-  learn(method: string, path: string, limits: Limits): boolean {
-    const id = `learned ${method.toUpperCase()} ${routeOf(path)}`;
-    const known = this.#learned.get(id)?.limits;
+  learn(method: string, path: string, limits: Limits, guessed = false): boolean {
+    const route = `${method.toUpperCase()} ${routeOf(path)}`;
+    const known = this.#learned.get(route)?.limits;
     if (known && known.capacity === limits.capacity && perMs(known) === perMs(limits)) return false;
-    this.#learned.set(id, { limits });
-    // Buckets of the old limits for this route go: the next request builds one with the new ones.
-    for (const key of this.#buckets.keys()) if (key.startsWith(`${id}\u0000`)) this.#buckets.delete(key);
+    const setId = learnedSetId(limits);
+    this.#learned.set(route, { limits, setId, guessed });
+    this.#learnedSets.set(setId, limits);
+    // Endpoints whose refill was only assumed, with the capacity this bucket states, are taken to be in
+    // its set: Atlas shares a bucket among the endpoints of a set, and their headers said as much.
+    if (!guessed) for (const [r, l] of this.#learned) if (l.guessed && l.limits.capacity === limits.capacity) this.#learned.set(r, { limits, setId, guessed: true });
     this.generation++;
     return true;
+  }
+
+  /** A bucket an answer described completely with this capacity, if any: an endpoint only a header describes likely shares it. */
+  describedWithCapacity(capacity: number): Limits | undefined {
+    for (const l of this.#learned.values()) if (!l.guessed && l.limits.capacity === capacity) return l.limits;
+    return undefined;
   }
 
   bucket(key: BucketKey): Bucket {
@@ -159,8 +194,18 @@ export class BucketMap {
     }
     const limits = set ? shareOf(set, this.#sharedBy) : this.limitsOf(key);
     const bucket = new TokenBucket(limits, this.#now);
+    // A learned bucket replaces the fallback (or earlier learned) buckets this scope's requests went
+    // through before: when any of them is still refilling, what it spent may be this bucket's at Atlas,
+    // so it starts empty. (A published bucket of the scope was another set: it does not count.)
+    if (this.#learnedSets.has(key.setId) && this.#busyScope(key.scopeId)) bucket.drain();
     this.#buckets.set(id, bucket);
     return bucket;
+  }
+
+  #busyScope(scopeId: string): boolean {
+    const suffix = `\u0000${scopeId}`;
+    for (const [id, bucket] of this.#buckets) if (id.endsWith(suffix) && (id.startsWith('unmapped ') || id.startsWith('learned ')) && !bucket.idle) return true;
+    return false;
   }
 
   #setOf(key: BucketKey): EndpointSet | undefined {

@@ -7,6 +7,8 @@ export class ConcurrencyLimiter {
   readonly #max: number;
   #active = 0;
   readonly #waiting: Array<() => void> = [];
+  /** Callers of `whenRoom` waiting for the queue to shorten. */
+  #roomWaiters: Array<() => void> = [];
 
   constructor(max: number) {
     if (!Number.isInteger(max) || max < 1) throw new RangeError('concurrency must be a positive integer');
@@ -22,7 +24,25 @@ export class ConcurrencyLimiter {
       const next = this.#waiting.shift();
       if (next) next();
       else this.#active--;
+      if (this.#roomWaiters.length > 0 && this.#hasRoom()) {
+        const waiters = this.#roomWaiters;
+        this.#roomWaiters = [];
+        for (const wake of waiters) wake();
+      }
     }
+  }
+
+  /**
+   * Resolves once fewer requests wait for a slot than there are slots: new work started then keeps the
+   * slots busy without queueing far ahead of them (see admit.ts in lib/concurrency).
+   */
+  whenRoom(): Promise<void> {
+    if (this.#hasRoom()) return Promise.resolve();
+    return new Promise((resolve) => this.#roomWaiters.push(resolve));
+  }
+
+  #hasRoom(): boolean {
+    return this.#waiting.length < this.#max;
   }
 
   get active(): number {

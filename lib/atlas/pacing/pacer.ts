@@ -1,6 +1,6 @@
 import type { HeaderLookup } from '../http';
-import { BucketMap, type BucketKey, type BucketSharing } from './bucket-map';
-import { RATE_LIMITS_REFRESH_MS, RATE_LIMITS_RETRY_MS, type EndpointSet } from './endpoint-sets';
+import { BucketMap, routeOf, type BucketKey, type BucketSharing } from './bucket-map';
+import { RATE_LIMITS_REFRESH_MS, RATE_LIMITS_RETRY_MS, type EndpointSet, type Limits } from './endpoint-sets';
 import { statedLimits } from './stated-limits';
 import type { Bucket } from './token-bucket';
 
@@ -39,8 +39,11 @@ export class Permit {
   readonly #bucket: Bucket;
   /** The bucket's refusals when this request went: see TokenBucket.refused. */
   readonly #sentAfter: number;
+  /** Called once when the permit is settled or dropped (a probe of an unknown endpoint ends there). */
+  #done: ((learned: boolean) => void) | undefined;
 
-  constructor(pacer: Pacer, map: BucketMap, method: string, path: string, key: BucketKey, bucket: Bucket) {
+  constructor(pacer: Pacer, map: BucketMap, method: string, path: string, key: BucketKey, bucket: Bucket, done?: (learned: boolean) => void) {
+    this.#done = done;
     this.#pacer = pacer;
     this.#map = map;
     this.#generation = map.generation;
@@ -58,21 +61,43 @@ export class Permit {
     return !map || map.bucket(map.keyFor(this.#method, this.#path)) !== this.#bucket;
   }
 
+  /** The request was not sent after all (its permit went stale): whatever it held is released. */
+  drop(): void {
+    this.#finish(false);
+  }
+
+  #finish(learned: boolean): void {
+    const done = this.#done;
+    this.#done = undefined;
+    done?.(learned);
+  }
+
   settle(answer: PacedAnswer | undefined): void {
-    if (!answer) return;
+    if (!answer) return this.#finish(false);
     const stated = statedLimits(answer.status, answer.headers, answer.body, this.#pacer.now());
     const map = this.#map;
-    const known = map.limitsOf(this.#key);
-    // A bucket unlike the one this request took from (another capacity or refill, an endpoint no set
-    // names): the endpoint takes from that one from now on, in every project or scope.
+    // Compared with what the endpoint uses now: an answer to a request sent before its endpoint was
+    // learned must not undo what a later answer taught.
+    const current = map.keyFor(this.#method, this.#path);
+    const known = map.limitsOf(current);
+    const sameLimits = (a: Limits, b: Limits) => a.capacity === b.capacity && a.refillRate / a.refillDurationSeconds === b.refillRate / b.refillDurationSeconds;
+    // A bucket unlike the one the endpoint uses (another capacity or refill, an endpoint no set names):
+    // it takes from that one from now on, in every project or scope. A capacity alone (a header) only
+    // teaches an endpoint nothing described yet; its refill stays what the client assumed.
+    const like = stated.limits ? undefined : stated.capacity === undefined ? undefined : map.describedWithCapacity(stated.capacity);
     const adopted = stated.limits
-      ? (known.capacity !== stated.limits.capacity || known.refillRate / known.refillDurationSeconds !== stated.limits.refillRate / stated.limits.refillDurationSeconds || !this.#key.published) &&
-        map.learn(this.#method, this.#path, stated.limits)
-      : stated.capacity !== undefined && stated.capacity !== known.capacity && map.learn(this.#method, this.#path, { ...known, capacity: stated.capacity });
-    const bucket = adopted ? map.bucket(map.keyFor(this.#method, this.#path)) : this.#bucket;
+      ? (!sameLimits(known, stated.limits) || (!current.published && !map.isLearned(current))) && map.learn(this.#method, this.#path, stated.limits)
+      : stated.capacity !== undefined && stated.capacity !== known.capacity && !map.isLearned(current) && map.learn(this.#method, this.#path, like ?? { ...known, capacity: stated.capacity }, true);
+    const moved = adopted || current.setId !== this.#key.setId || current.scopeId !== this.#key.scopeId;
+    const bucket = moved ? map.bucket(map.keyFor(this.#method, this.#path)) : this.#bucket;
     bucket.observe(answer.headers);
-    if (answer.status === 429) bucket.refused(stated.retryAfterMs, adopted ? bucket.refusals : this.#sentAfter);
+    // A request sent under what the client knew before (its endpoint has since moved) was no second try:
+    // it holds the bucket for its Retry-After without lengthening the backoff.
+    if (answer.status === 429) bucket.refused(stated.retryAfterMs, moved ? -1 : this.#sentAfter);
     else bucket.succeeded();
+    // A probe ends once the endpoint's bucket is known whole (its refill too, not only its capacity), or
+    // an answer confirms the capacity the endpoint is paced to.
+    this.#finish(stated.limits !== undefined || like !== undefined || (stated.capacity !== undefined && stated.capacity === known.capacity));
   }
 }
 
@@ -83,8 +108,23 @@ export class Permit {
  * client-side buckets, the leases that share a bucket with other invocations, the fallbacks, and what
  * answers teach (a 429's body, `RateLimit-*` headers).
  */
+/** Answers a probe of an unknown endpoint waits for (when none describes its bucket) before it stops probing. */
+const PROBE_ANSWERS = 3;
+/** A probe that has not settled in this long lets the next request go (a request must never hang on another). */
+const PROBE_TIMEOUT_MS = 5_000;
+
+/** One endpoint nobody described yet: its requests go one at a time until an answer says more. */
+interface Probe {
+  answers: number;
+  done: boolean;
+  /** Resolves when the request in flight settles. */
+  busy: Promise<void> | undefined;
+}
+
 export class Pacer {
   #map: BucketMap | undefined;
+  /** Endpoints (method and route) neither a published set nor an answer described, being probed. */
+  readonly #probes = new Map<string, Probe>();
   #expiresAt = 0;
   #loading: Promise<BucketMap> | undefined;
   readonly #options: PacerOptions;
@@ -130,8 +170,35 @@ export class Pacer {
         await this.#options.sleep(wait);
         wait = bucket.waitFor(ticket);
       }
-      if (map.generation === generation) return new Permit(this, map, method, path, key, bucket);
+      if (map.generation !== generation) continue;
+      if (map.isLearned(key)) return new Permit(this, map, method, path, key, bucket);
+      // An endpoint no answer has described yet (published or not: a published list may be wrong or
+      // incomplete): its first requests go one at a time, so the first answer that says what its bucket
+      // is (a 429's body, RateLimit-Limit) is heard before many are refused.
+      const done = await this.#probe(`${method.toUpperCase()} ${routeOf(path)}`);
+      if (map.generation !== generation && !done) continue;
+      return new Permit(this, map, method, path, key, bucket, done);
     }
+  }
+
+  /** Waits for this endpoint's probe; returns the callback that ends this request's turn (none when probing is over). */
+  async #probe(route: string): Promise<((learned: boolean) => void) | undefined> {
+    let probe = this.#probes.get(route);
+    if (!probe) this.#probes.set(route, (probe = { answers: 0, done: false, busy: undefined }));
+    while (probe.busy) await probe.busy;
+    if (probe.done) return undefined;
+    let release!: () => void;
+    probe.busy = new Promise<void>((resolve) => (release = resolve));
+    const timer = setTimeout(() => end(false), PROBE_TIMEOUT_MS);
+    const end = (learned: boolean) => {
+      clearTimeout(timer);
+      if (probe.busy === undefined) return;
+      probe.answers++;
+      if (learned || probe.answers >= PROBE_ANSWERS) probe.done = true;
+      probe.busy = undefined;
+      release();
+    };
+    return end;
   }
 
   /** One read per pacer even when many requests start at once: two sets of buckets would each spend the whole budget. */

@@ -166,6 +166,16 @@ export class TokenBucket implements Bucket {
     if (Number.isFinite(remaining) && remaining >= 0) this.#supplied = Math.min(this.#supplied, this.#issued + remaining - this.#limits.headroom);
   }
 
+  /**
+   * Takes every token left: for a bucket that replaces others Atlas was counting on (a bucket learned
+   * from a 429 while this scope's earlier requests went through fallback buckets), whose tokens may be
+   * spent already at Atlas.
+   */
+  drain(): void {
+    this.#refill();
+    this.#supplied = Math.min(this.#supplied, this.#issued - this.#limits.headroom);
+  }
+
   /** An answer that was not a 429: the run of refusals is over. */
   succeeded(): void {
     this.#consecutive429 = 0;
