@@ -96,7 +96,20 @@ export class AtlasClient {
 
   /** Every project the credentials can see. */
   async listProjects(): Promise<Project[]> {
-    return this.#list('listGroups', `${V2}/groups`, MEDIA_TYPES.v2, projectSchema);
+    return this.#noted(await this.#list('listGroups', `${V2}/groups`, MEDIA_TYPES.v2, projectSchema));
+  }
+
+  /**
+   * Tells the pacer whose organization each project is in (an ORGANIZATION bucket covers the org's
+   * projects), and whom a scan request names as its organization (the sweep read it from Atlas).
+   */
+  noteProjects(projects: readonly { id: string; orgId: string }[]): void {
+    this.#transport.noteProjects(projects);
+  }
+
+  #noted(projects: Project[]): Project[] {
+    this.#transport.noteProjects(projects);
+    return projects;
   }
 
   /**
@@ -108,12 +121,12 @@ export class AtlasClient {
   }
 
   async getProject(projectId: string): Promise<Project> {
-    return this.#get('getGroup', this.#project(projectId), MEDIA_TYPES.v2, projectSchema);
+    return this.#noted([await this.#get('getGroup', this.#project(projectId), MEDIA_TYPES.v2, projectSchema)])[0]!;
   }
 
   async listOrganizationProjects(orgId: string): Promise<Project[]> {
     const org = segment(checkObjectId('orgId', orgId));
-    return this.#list('getOrgGroups', `${V2}/orgs/${org}/groups`, MEDIA_TYPES.v2, projectSchema);
+    return this.#noted(await this.#list('getOrgGroups', `${V2}/orgs/${org}/groups`, MEDIA_TYPES.v2, projectSchema));
   }
 
   // Private endpoint services and endpoints (v2).

@@ -183,6 +183,11 @@ export class Transport {
     this.#auth = makeAuthenticator(options.credentials, this.#baseUrl, this.#fetchToken, this.#now);
   }
 
+  /** Projects as Atlas listed them: their organizations place their requests in ORGANIZATION buckets. */
+  noteProjects(projects: readonly { id: string; orgId: string }[]): void {
+    this.#pacer.noteProjects(projects);
+  }
+
   /** Resolves once the sending slots have room for more work: fewer requests wait for one than there are. */
   whenRoom(): Promise<void> {
     return this.#limiter.whenRoom();

@@ -49,6 +49,17 @@ describe('TokenBucket', () => {
     expect(bucket.refused(2000)).toBe(2000);
   });
 
+  it('lets no more than its capacity go at once when a 429\'s pause ends, however many tickets waited through it', () => {
+    let now = 0;
+    const bucket = new TokenBucket({ capacity: 3, refillRate: 1, refillDurationSeconds: 1 }, () => now);
+    const tickets = Array.from({ length: 10 }, () => bucket.take());
+    expect(tickets.filter((t) => bucket.waitFor(t) === 0)).toEqual([1, 2]);
+    bucket.refused(1000);
+    now = 60_000;
+    // Atlas's bucket refilled to its capacity, no further: the two sent before, and two more (3, less the headroom).
+    expect(tickets.filter((t) => bucket.waitFor(t) === 0)).toEqual([1, 2, 3, 4]);
+  });
+
   it('does not lengthen the backoff for a request that was already in flight when the first 429 came back', () => {
     const bucket = new TokenBucket({ capacity: 100, refillRate: 100, refillDurationSeconds: 1 }, () => 0);
     const inFlight = bucket.refusals;

@@ -109,7 +109,14 @@ export class BucketMap {
   readonly published: boolean;
   generation = 0;
 
-  constructor(sets: readonly EndpointSet[] | undefined, options: { sharedBy?: number; now: () => number; sharing?: BucketSharing; learned?: ReadonlyMap<string, LearnedRoute> }) {
+  /** The organization of a project, when a project list said it (ORGANIZATION buckets of project paths). */
+  readonly #orgOf: (projectId: string) => string | undefined;
+
+  constructor(
+    sets: readonly EndpointSet[] | undefined,
+    options: { sharedBy?: number; now: () => number; sharing?: BucketSharing; learned?: ReadonlyMap<string, LearnedRoute>; orgOf?: (projectId: string) => string | undefined },
+  ) {
+    this.#orgOf = options.orgOf ?? (() => undefined);
     this.published = sets !== undefined;
     this.#sharedBy = Math.max(1, Math.floor(options.sharedBy ?? 1));
     this.#sharing = options.sharing ?? {};
@@ -138,7 +145,7 @@ export class BucketMap {
       for (const m of matchers) {
         if (m.method !== upper) continue;
         const match = m.pattern.exec(path);
-        if (match) return { setId: set.id, scopeId: scopeIdOf(set.scope, match.groups ?? {}, path), published: true };
+        if (match) return { setId: set.id, scopeId: scopeIdOf(set.scope, match.groups ?? {}, path, this.#orgOf), published: true };
       }
     }
     // Unknown to the published sets: keyed by its route, so it cannot slow down a known set.
@@ -234,11 +241,12 @@ export class BucketMap {
 
 /**
  * The scope id from the path: the project for GROUP, the organization for ORGANIZATION when the path
- * names it. Otherwise (USER, IP, or an organization the path does not name) one bucket for these
- * credentials, which is as much as they may use.
+ * names it or names a project whose organization a project list said. Otherwise (USER, IP, or an
+ * organization nobody said) one bucket for these credentials, which is as much as they may use.
  */
-function scopeIdOf(scope: RateLimitScope, params: Record<string, string | undefined>, path: string): string {
-  if (scope === 'GROUP') return firstParam(params, ['groupId', 'GROUP_ID', 'projectId']) ?? path;
-  if (scope === 'ORGANIZATION') return firstParam(params, ['orgId', 'ORG_ID']) ?? '*';
+function scopeIdOf(scope: RateLimitScope, params: Record<string, string | undefined>, path: string, orgOf: (projectId: string) => string | undefined): string {
+  const project = firstParam(params, ['groupId', 'GROUP_ID', 'projectId']);
+  if (scope === 'GROUP') return project ?? path;
+  if (scope === 'ORGANIZATION') return firstParam(params, ['orgId', 'ORG_ID']) ?? (project === undefined ? undefined : orgOf(project)) ?? '*';
   return '*';
 }

@@ -125,6 +125,8 @@ export class Pacer {
   #map: BucketMap | undefined;
   /** Endpoints (method and route) neither a published set nor an answer described, being probed. */
   readonly #probes = new Map<string, Probe>();
+  /** Each project's organization, as project lists said it: a project's requests in ORGANIZATION buckets. */
+  readonly #orgOf = new Map<string, string>();
   #expiresAt = 0;
   #loading: Promise<BucketMap> | undefined;
   readonly #options: PacerOptions;
@@ -145,6 +147,11 @@ export class Pacer {
   /** Whether the buckets follow the published sets (false: the fallback); undefined before the first read. */
   get published(): boolean | undefined {
     return this.#map?.published;
+  }
+
+  /** Projects as a list or a read gave them: their organizations place their requests in ORGANIZATION buckets. */
+  noteProjects(projects: readonly { id: string; orgId: string }[]): void {
+    for (const p of projects) if (p.orgId) this.#orgOf.set(p.id, p.orgId);
   }
 
   /**
@@ -212,7 +219,8 @@ export class Pacer {
   async #read(read: SetReader): Promise<BucketMap> {
     const sets = this.#options.learn === false ? undefined : await read();
     const { sharedBy, sharing, now } = this.#options;
-    const map = new BucketMap(sets, { ...(sharedBy ? { sharedBy } : {}), now, ...(sharing ? { sharing } : {}), ...(this.#map ? { learned: this.#map.learned } : {}) });
+    const orgOf = (projectId: string) => this.#orgOf.get(projectId);
+    const map = new BucketMap(sets, { ...(sharedBy ? { sharedBy } : {}), now, orgOf, ...(sharing ? { sharing } : {}), ...(this.#map ? { learned: this.#map.learned } : {}) });
     this.#map = map;
     this.#expiresAt = now() + (sets ? RATE_LIMITS_REFRESH_MS : RATE_LIMITS_RETRY_MS);
     return map;

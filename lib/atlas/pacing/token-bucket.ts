@@ -61,6 +61,12 @@ export class TokenBucket implements Bucket {
   #limits: BucketLimits;
   #share = 1;
   #issued = 0;
+  /**
+   * The highest ticket told it may go. Tokens never pile up more than the capacity past it: tickets
+   * held back by a 429's pause have not spent Atlas's tokens, and Atlas's bucket refills no higher
+   * than its capacity meanwhile, so they must not all go at once when the pause ends.
+   */
+  #granted = 0;
   #supplied: number;
   #updatedAt: number;
   #pausedUntil = 0;
@@ -111,7 +117,7 @@ export class TokenBucket implements Bucket {
     // below one would never let it. (Small shares' capacities may add up to a little over Atlas's.)
     const capacity = Math.max(next > 0 ? 1 : 0, this.#base.capacity * next);
     this.#limits = { capacity, perMs: this.#base.perMs * next, headroom: capacity >= 2 ? 1 : 0 };
-    this.#supplied = Math.min(this.#supplied, this.#issued + capacity - this.#limits.headroom);
+    this.#supplied = Math.min(this.#supplied, this.#granted + capacity - this.#limits.headroom);
   }
 
   get share(): number {
@@ -131,12 +137,18 @@ export class TokenBucket implements Bucket {
     this.#refill();
     const need = ticket - this.#supplied;
     const refillWait = need <= EPSILON ? 0 : this.#limits.perMs > 0 ? Math.ceil(need / this.#limits.perMs) : NO_REFILL_RECHECK_MS;
-    return Math.max(refillWait, this.pausedFor(), 0);
+    const wait = Math.max(refillWait, this.pausedFor(), 0);
+    if (wait === 0 && ticket > this.#granted) this.#granted = ticket;
+    return wait;
   }
 
   /** Takes a token and returns how long the caller must wait before sending (0 if one was there). */
   reserve(): number {
-    return this.waitFor(this.take());
+    const ticket = this.take();
+    const wait = this.waitFor(ticket);
+    // The caller goes after the wait, not asking again: its ticket counts as granted.
+    if (ticket > this.#granted) this.#granted = ticket;
+    return wait;
   }
 
   /** Stamp a request with this at sending, and hand it back to `refused`. */
@@ -163,7 +175,7 @@ export class TokenBucket implements Bucket {
     this.#refill();
     const remainingText = headers.get('ratelimit-remaining');
     const remaining = remainingText === null ? Number.NaN : Number(remainingText);
-    if (Number.isFinite(remaining) && remaining >= 0) this.#supplied = Math.min(this.#supplied, this.#issued + remaining - this.#limits.headroom);
+    if (Number.isFinite(remaining) && remaining >= 0) this.#supplied = Math.min(this.#supplied, this.#granted + remaining - this.#limits.headroom);
   }
 
   /**
@@ -173,7 +185,7 @@ export class TokenBucket implements Bucket {
    */
   drain(): void {
     this.#refill();
-    this.#supplied = Math.min(this.#supplied, this.#issued - this.#limits.headroom);
+    this.#supplied = Math.min(this.#supplied, this.#granted - this.#limits.headroom);
   }
 
   /** An answer that was not a 429: the run of refusals is over. */
@@ -201,7 +213,7 @@ export class TokenBucket implements Bucket {
         ? retryAfterMs
         : backoffDelay(REPEATED_429_BACKOFF, Math.max(1, this.#consecutive429 - 1), () => 1, retryAfterMs);
     this.#refill();
-    this.#supplied = Math.min(this.#supplied, this.#issued - this.#limits.headroom);
+    this.#supplied = Math.min(this.#supplied, this.#granted - this.#limits.headroom);
     this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + pause);
     return pause;
   }
@@ -211,6 +223,6 @@ export class TokenBucket implements Bucket {
     const elapsed = now - this.#updatedAt;
     if (elapsed <= 0) return;
     this.#updatedAt = now;
-    this.#supplied = Math.min(this.#issued + this.#limits.capacity - this.#limits.headroom, this.#supplied + elapsed * this.#limits.perMs);
+    this.#supplied = Math.min(this.#granted + this.#limits.capacity - this.#limits.headroom, this.#supplied + elapsed * this.#limits.perMs);
   }
 }
