@@ -32,6 +32,9 @@ export interface BucketRun {
   lost: number;
   /** Inline only: the client's CPU time (this process; the simulator runs in its own) per request. */
   cpuUsPerRequest?: number;
+  /** Inline only: the most projects in flight at once, and the heap above the run's start at its peak. */
+  peakProjectsInFlight?: number;
+  peakHeapAboveStartMB?: number;
 }
 
 export interface BucketShapeBench {
@@ -140,11 +143,22 @@ async function inlineRun(scenario: Json, projects: number, concurrency: number, 
       clients.push(client);
       return client;
     };
+    const heapAtStart = process.memoryUsage().heapUsed;
+    let peakHeap = heapAtStart;
+    let inFlight = 0;
+    let peakInFlight = 0;
+    const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 100);
     const cpu = process.cpuUsage();
     const started = performance.now();
-    const { report } = await inlineSweep(deps, {}, { enqueue: false });
+    // In flight: started (the progress callback counts finished ones) less finished; started = first call of the project.
+    const { report } = await inlineSweep(deps, {}, {
+      enqueue: false,
+      onProgress: (done) => (inFlight = Math.max(0, inFlight - (done > 0 ? 1 : 0))),
+      onStart: () => (peakInFlight = Math.max(peakInFlight, ++inFlight)),
+    });
     const wallMs = Math.round(performance.now() - started);
     const used = process.cpuUsage(cpu);
+    clearInterval(sampler);
     const requests = report.apiCalls.total + report.apiCalls.auth;
     const errored = new Set(report.errors.map((e) => e.projectId).filter((id) => id !== undefined));
     return {
@@ -155,6 +169,8 @@ async function inlineRun(scenario: Json, projects: number, concurrency: number, 
       projectErrors: report.errors.length,
       lost: Math.max(0, projects - report.projects.length - errored.size),
       cpuUsPerRequest: Math.round((used.user + used.system) / Math.max(1, requests)),
+      peakProjectsInFlight: peakInFlight,
+      peakHeapAboveStartMB: round((peakHeap - heapAtStart) / 2 ** 20, 1),
     };
   } finally {
     await sim.stop();
