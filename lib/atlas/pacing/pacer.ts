@@ -1,6 +1,6 @@
 import type { HeaderLookup } from '../http';
 import { BucketMap, routeOf, type BucketKey, type BucketSharing } from './bucket-map';
-import { RATE_LIMITS_REFRESH_MS, RATE_LIMITS_RETRY_MS, type EndpointSet, type Limits } from './endpoint-sets';
+import { FALLBACK_LIMITS, RATE_LIMITS_REFRESH_MS, RATE_LIMITS_RETRY_MS, type EndpointSet, type Limits } from './endpoint-sets';
 import { statedLimits } from './stated-limits';
 import type { Bucket } from './token-bucket';
 
@@ -23,6 +23,14 @@ export interface PacerOptions {
   sharing?: BucketSharing;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
+}
+
+/**
+ * The slower refill of two: a capacity a header contradicts says the limits the client had are wrong, so
+ * their refill is not trusted above the fallback's until a 429 states the real one.
+ */
+function slower(a: Limits, b: Limits): Limits {
+  return a.refillRate / a.refillDurationSeconds <= b.refillRate / b.refillDurationSeconds ? a : b;
 }
 
 /**
@@ -87,7 +95,7 @@ export class Permit {
     const like = stated.limits ? undefined : stated.capacity === undefined ? undefined : map.describedWithCapacity(stated.capacity);
     const adopted = stated.limits
       ? (!sameLimits(known, stated.limits) || (!current.published && !map.isLearned(current))) && map.learn(this.#method, this.#path, stated.limits)
-      : stated.capacity !== undefined && stated.capacity !== known.capacity && !map.isLearned(current) && map.learn(this.#method, this.#path, like ?? { ...known, capacity: stated.capacity }, true);
+      : stated.capacity !== undefined && stated.capacity !== known.capacity && !map.isLearned(current) && map.learn(this.#method, this.#path, like ?? { ...slower(known, FALLBACK_LIMITS), capacity: stated.capacity }, true);
     const moved = adopted || current.setId !== this.#key.setId || current.scopeId !== this.#key.scopeId;
     const bucket = moved ? map.bucket(map.keyFor(this.#method, this.#path)) : this.#bucket;
     bucket.observe(answer.headers);
