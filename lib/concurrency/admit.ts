@@ -1,13 +1,14 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /**
- * The most units of work (projects of a sweep, a project's delete jobs) in flight at once. What bounds
+ * The most units of work (projects of a sweep, projects' delete jobs) in flight at once. What bounds
  * them is memory, not the Atlas request concurrency: a project waiting for its own bucket's tokens holds
  * no sending slot, so it must not hold a place that another project could use. A project in flight
- * holds its scan request, the lists read so far and its pending promises: a few KB, measured at under
- * 20 KB each while waiting (BENCHMARKS.md, Rate-limit shapes), so 2,000 stay well inside a 32 MB old space.
+ * holds its scan request, the lists read so far, its buckets and pending promises: measured at 46 KB of
+ * live heap each with 400 projects waiting on per-project buckets (BENCHMARKS.md, Rate-limit shapes), so
+ * 500 take about 23 MB, inside the 32 MB old space the memory benchmark allows a whole sweep.
  */
-export const MAX_IN_FLIGHT = 2_000;
+export const MAX_IN_FLIGHT = 500;
 
 /**
  * Runs `fn` over `items`, starting the next item only when `room()` resolves (the Atlas client's sending
