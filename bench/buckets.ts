@@ -26,6 +26,8 @@ export interface BucketRun {
   requests: number;
   /** 429 answers from the buckets. */
   rateLimited: number;
+  /** Pipeline only: the same by operation. */
+  rateLimitedBy?: Record<string, number>;
   ratioToBound: number;
   projectErrors: number;
   /** Inline: projects neither reported nor in error; pipeline: delete jobs planned but never finished. */
@@ -185,6 +187,7 @@ async function pipelineRun(scenario: Json, projects: number, maxDeletions: numbe
     wallMs: report.pipelineMs,
     requests: report.apiCalls.total,
     rateLimited: report.apiCalls.rateLimited,
+    rateLimitedBy: report.apiCalls.rateLimitedBy,
     ratioToBound: boundMs > 0 ? round(report.pipelineMs / boundMs) : 0,
     projectErrors: projects - report.projectsScanned + report.projectsWithErrors,
     lost: report.totals.lost,
