@@ -205,6 +205,8 @@ export class Pacer {
     let release!: () => void;
     probe.busy = new Promise<void>((resolve) => (release = resolve));
     const timer = setTimeout(() => end(false), PROBE_TIMEOUT_MS);
+    // Only a guard: it must not keep a finished process (a CLI run, a Lambda) alive.
+    timer.unref();
     const end = (learned: boolean) => {
       clearTimeout(timer);
       if (probe.busy === undefined) return;
