@@ -1,5 +1,4 @@
 import { AnswerTooLargeError, MAX_ANSWER_BYTES, nodeHttp, type HeaderLookup, type HttpCall, type HttpInit } from './http';
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DigestAuthenticator,
@@ -18,12 +17,12 @@ import {
 } from './errors';
 import {
   ConcurrencyLimiter,
-  Pacer,
   RATE_LIMITS_MEDIA_TYPE,
   RATE_LIMITS_PATH,
-  endpointSetPageSchema,
+  pacerFor,
+  publishedSetReader,
   type BudgetLeaseStore,
-  type EndpointSet,
+  type Pacer,
   type PacerPool,
   type Permit,
   type SetReader,
@@ -31,8 +30,6 @@ import {
 import { DEFAULT_RETRY_POLICY, backoffDelay, parseRetryAfter, type RetryPolicy } from './retry';
 import { errorBodySchema, tokenSchema } from './schemas';
 
-/** `/rateLimits` pages are asked for at Atlas's largest size, at most 20 of them (10,000 sets). */
-const RATE_LIMITS_PAGE_SIZE = 500;
 
 export interface TransportOptions {
   baseUrl: string;
@@ -172,7 +169,8 @@ export class Transport {
     this.#limiter = new ConcurrencyLimiter(options.concurrency ?? 8);
     this.#now = options.now ?? Date.now;
     this.#sleep = options.sleep ?? ((ms) => sleep(ms));
-    this.#pacer = makePacer(options, this.#baseUrl, this.#now, this.#sleep);
+    const { learn, sharedBy, leases, holder, onLeaseError } = options.rateLimits ?? {};
+    this.#pacer = pacerFor({ baseUrl: this.#baseUrl, credentials: options.credentials, learn, sharedBy, leases, holder, onLeaseError, pacers: options.pacers, now: this.#now, sleep: this.#sleep });
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#deadline = options.deadline ?? (() => undefined);
@@ -213,28 +211,11 @@ export class Transport {
     }, true);
   }
 
-  /** Every page of `/rateLimits`; undefined when Atlas does not answer it (fallback limits then). */
-  readonly #readRateLimits: SetReader = async () => {
-    const sets: EndpointSet[] = [];
+  /** The pages of `/rateLimits`, one attempt each, for the pacer (lib/atlas/pacing/published-sets.ts). */
+  readonly #readRateLimits: SetReader = publishedSetReader(async (uri) => {
     const spec = { operationId: 'listRateLimits', method: 'GET' as const, path: RATE_LIMITS_PATH, accept: RATE_LIMITS_MEDIA_TYPE };
-    const operation = `GET ${RATE_LIMITS_PATH}`;
-    try {
-      for (let pageNum = 1; pageNum <= 20; pageNum++) {
-        const uri = spec.path + queryString({ itemsPerPage: RATE_LIMITS_PAGE_SIZE, pageNum });
-        // One attempt: a refusal or a failure means the fallback limits for now, not a wait here.
-        const answer = await this.#limiter.run(() => this.#attempt(spec, uri, operation, 1, undefined));
-        const page = endpointSetPageSchema.safeParse(answer.body);
-        // A page longer than asked is not an answer to trust: the fallback limits then.
-        if (!page.success || page.data.results.length > RATE_LIMITS_PAGE_SIZE) return undefined;
-        for (const set of page.data.results) sets.push(set);
-        if (!page.data.links?.some((l) => l.rel === 'next') || page.data.results.length === 0) return sets;
-      }
-      return sets;
-    } catch (error) {
-      if (error instanceof AtlasError) return undefined;
-      throw error;
-    }
-  };
+    return (await this.#limiter.run(() => this.#attempt(spec, uri, `GET ${RATE_LIMITS_PATH}`, 1, undefined))).body;
+  });
 
   async #withRetries<T>(attemptOnce: (attempt: number) => Promise<T>, paced: boolean, maxAttempts = this.#retry.maxAttempts): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -415,19 +396,6 @@ export class Transport {
     }
     return { token: parsed.data.access_token, expiresInSeconds: parsed.data.expires_in };
   }
-}
-
-function makePacer(options: TransportOptions, baseUrl: string, now: () => number, sleep: (ms: number) => Promise<void>): Pacer {
-  const { sharedBy = 1, leases, holder = '', learn, onLeaseError } = options.rateLimits ?? {};
-  // The principal, never the secret: the key is held in memory and may show in a heap dump.
-  const principal = options.credentials.type === 'apiKey' ? options.credentials.publicKey : options.credentials.clientId;
-  // Leases name the credentials by a hash of the principal (the public key or client id), not of its
-  // secret: Atlas's USER bucket is per principal, and a service account has two valid secrets while
-  // one is rotated. The principal is an identifier, not a secret.
-  const budgetPrefix = createHash('sha256').update(`${baseUrl} ${principal}`).digest('hex').slice(0, 24);
-  const sharing = { store: leases, budgetPrefix, ...(holder ? { holder } : {}), ...(onLeaseError ? { onError: onLeaseError } : {}) };
-  const create = () => new Pacer({ ...(learn === undefined ? {} : { learn }), sharedBy, sharing, now, sleep });
-  return options.pacers ? options.pacers.get(`${baseUrl} ${principal} ${sharedBy} ${leases ? 'leased' : 'fixed'} ${holder}`, create) : create();
 }
 
 function jsonOrUndefined(text: string): unknown {

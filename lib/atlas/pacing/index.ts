@@ -9,7 +9,8 @@ export {
   type Limits,
   type RateLimitScope,
 } from './endpoint-sets';
-export { Pacer, PacerPool, Permit, type PacedAnswer, type PacerOptions, type SetReader } from './pacer';
+export { Pacer, PacerPool, Permit, pacerFor, type PacedAnswer, type PacerOptions, type PacerSettings, type SetReader } from './pacer';
+export { publishedSetReader } from './published-sets';
 export { CLOCK_SKEW_MS, LEASE_MS, RENEW_MS, SharedBudget, fairShares, type BudgetLease, type BudgetLeaseStore, type SharedBudgetOptions } from './shared-budget';
 export { statedLimits, type StatedLimits } from './stated-limits';
 export { TokenBucket, type Bucket } from './token-bucket';

@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
+import type { AtlasCredentials } from '../auth';
 import type { HeaderLookup } from '../http';
 import { BucketMap, routeOf, type BucketKey, type BucketSharing } from './bucket-map';
 import { FALLBACK_LIMITS, RATE_LIMITS_REFRESH_MS, RATE_LIMITS_RETRY_MS, type EndpointSet, type Limits } from './endpoint-sets';
+import type { BudgetLeaseStore } from './shared-budget';
 import { statedLimits } from './stated-limits';
 import type { Bucket } from './token-bucket';
 
@@ -250,4 +253,32 @@ export class PacerPool {
     if (!pacer) this.#pacers.set(key, (pacer = create()));
     return pacer;
   }
+}
+
+/** How a client's pacer is chosen and built (TransportOptions.rateLimits, with the client's address and credentials). */
+export interface PacerSettings {
+  baseUrl: string;
+  credentials: AtlasCredentials;
+  learn?: boolean | undefined;
+  sharedBy?: number | undefined;
+  leases?: BudgetLeaseStore | undefined;
+  holder?: string | undefined;
+  onLeaseError?: ((error: unknown) => void) | undefined;
+  pacers?: PacerPool | undefined;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** The pacer for these credentials: the pool's (one per address, principal and sharing), or one of its own. */
+export function pacerFor(settings: PacerSettings): Pacer {
+  const { baseUrl, credentials, learn, sharedBy = 1, leases, holder = '', onLeaseError, pacers, now, sleep } = settings;
+  // The principal, never the secret: the key is held in memory and may show in a heap dump.
+  const principal = credentials.type === 'apiKey' ? credentials.publicKey : credentials.clientId;
+  // Leases name the credentials by a hash of the principal (the public key or client id), not of its
+  // secret: Atlas's USER bucket is per principal, and a service account has two valid secrets while
+  // one is rotated. The principal is an identifier, not a secret.
+  const budgetPrefix = createHash('sha256').update(`${baseUrl} ${principal}`).digest('hex').slice(0, 24);
+  const sharing = { store: leases, budgetPrefix, ...(holder ? { holder } : {}), ...(onLeaseError ? { onError: onLeaseError } : {}) };
+  const create = () => new Pacer({ ...(learn === undefined ? {} : { learn }), sharedBy, sharing, now, sleep });
+  return pacers ? pacers.get(`${baseUrl} ${principal} ${sharedBy} ${leases ? 'leased' : 'fixed'} ${holder}`, create) : create();
 }
