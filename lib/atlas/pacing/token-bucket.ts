@@ -175,7 +175,9 @@ export class TokenBucket implements Bucket {
     this.#refill();
     const remainingText = headers.get('ratelimit-remaining');
     const remaining = remainingText === null ? Number.NaN : Number(remainingText);
-    if (Number.isFinite(remaining) && remaining >= 0) this.#supplied = Math.min(this.#supplied, this.#granted + remaining - this.#limits.headroom);
+    // Counted from the tickets issued, as it was before tickets were granted: counting from the granted
+    // ones took the headroom twice for a waiting ticket (2-token buckets ran 1.7× their bound, not 1.2×).
+    if (Number.isFinite(remaining) && remaining >= 0) this.#supplied = Math.min(this.#supplied, this.#issued + remaining - this.#limits.headroom);
   }
 
   /**
