@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { table } from '../tools/cli/table';
+import { benchBuckets, type BucketsBench } from './buckets';
 import { benchColdStart, type ColdStartBench } from './cold-start';
 import { benchMemory, type MemoryBench } from './memory';
 import { benchPipeline, type PipelineBench } from './pipeline';
@@ -9,7 +10,7 @@ import { ROOT, machine } from './support';
 import { benchSweep, type SweepBench } from './sweep';
 import { benchWorker, type WorkerBench } from './worker';
 
-const SECTIONS = ['sweep', 'worker', 'coldStart', 'memory', 'pipeline'] as const;
+const SECTIONS = ['sweep', 'worker', 'coldStart', 'memory', 'pipeline', 'buckets'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /**
@@ -19,20 +20,20 @@ type Section = (typeof SECTIONS)[number];
  * that the scripts work; its numbers mean nothing).
  */
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({ allowPositionals: true, options: { smoke: { type: 'boolean' }, out: { type: 'string' }, 'pipeline-projects': { type: 'string' }, 'pipeline-bound-s': { type: 'string' }, 'shared-by': { type: 'string' } } });
+  const { values, positionals } = parseArgs({ allowPositionals: true, options: { smoke: { type: 'boolean' }, out: { type: 'string' }, 'pipeline-projects': { type: 'string' }, 'pipeline-bound-s': { type: 'string' }, 'shared-by': { type: 'string' }, shape: { type: 'string', multiple: true }, 'buckets-projects': { type: 'string' }, 'no-pipeline': { type: 'boolean' }, 'no-inline': { type: 'boolean' } } });
   const unknown = positionals.filter((p) => !(SECTIONS as readonly string[]).includes(p));
   if (unknown.length > 0) throw new Error(`unknown section ${unknown.join(', ')}: choose from ${SECTIONS.join(', ')}`);
   const wanted = new Set<Section>(positionals.length > 0 ? (positionals as Section[]) : SECTIONS);
   const smoke = values.smoke === true;
   const sizes = smoke
-    ? { sweepProjects: 20, latencyMs: 2, sequentialProjects: 5, workerProjects: 3, perProject: 5, coldRuns: 2, memoryProjects: 100, pipelineProjects: 30, pipelineBoundMs: 2_000 }
-    : { sweepProjects: 1000, latencyMs: 25, sequentialProjects: 100, workerProjects: 100, perProject: 10, coldRuns: 10, memoryProjects: 10_000, pipelineProjects: 10_000, pipelineBoundMs: 150_000 };
+    ? { sweepProjects: 20, latencyMs: 2, sequentialProjects: 5, workerProjects: 3, perProject: 5, coldRuns: 2, memoryProjects: 100, pipelineProjects: 30, pipelineBoundMs: 2_000, bucketsProjects: 20 }
+    : { sweepProjects: 1000, latencyMs: 25, sequentialProjects: 100, workerProjects: 100, perProject: 10, coldRuns: 10, memoryProjects: 10_000, pipelineProjects: 10_000, pipelineBoundMs: 150_000, bucketsProjects: 400 };
   const pipelineProjects = values['pipeline-projects'] ? Number(values['pipeline-projects']) : sizes.pipelineProjects;
   const pipelineBoundMs = values['pipeline-bound-s'] ? Number(values['pipeline-bound-s']) * 1000 : sizes.pipelineBoundMs;
   const log = (m: string) => process.stderr.write(`… ${m}\n`);
   const file = values.out ?? join(ROOT, 'bench', 'results.json');
   const previous = positionals.length > 0 && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
-  const results: { sweep?: SweepBench; worker?: WorkerBench; coldStart?: ColdStartBench; memory?: MemoryBench; pipeline?: PipelineBench } = {};
+  const results: { sweep?: SweepBench; worker?: WorkerBench; coldStart?: ColdStartBench; memory?: MemoryBench; pipeline?: PipelineBench; buckets?: BucketsBench } = {};
 
   if (wanted.has('sweep')) {
     log(`sweep: ${sizes.sweepProjects} projects, ${sizes.latencyMs} ms latency, concurrency 16 (sequential on ${sizes.sequentialProjects})`);
@@ -54,17 +55,25 @@ async function main(): Promise<void> {
     log(`pipeline: ${pipelineProjects} projects through the queues, bucket bound about ${pipelineBoundMs / 1000} s`);
     results.pipeline = await benchPipeline({ projects: pipelineProjects, targetBoundMs: pipelineBoundMs, ...(values['shared-by'] ? { sharedBy: Number(values['shared-by']) } : {}) });
   }
+  if (wanted.has('buckets')) {
+    const projects = values['buckets-projects'] ? Number(values['buckets-projects']) : sizes.bucketsProjects;
+    log(`buckets: ${projects} projects, every shape in bench/scenarios/buckets, inline scan and pipeline`);
+    // A smoke run only checks the section works: one shape whose bound shrinks with the estate (a
+    // per-project shape takes its buckets' 10 s at any size).
+    const shapes = values.shape ?? (smoke ? ['ip'] : undefined);
+    results.buckets = await benchBuckets({ projects, concurrency: 8, maxDeletions: 50, pipeline: values['no-pipeline'] !== true, inline: values['no-inline'] !== true, log, ...(shapes ? { shapes } : {}) });
+  }
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify({ ...previous, when: new Date().toISOString(), smoke, machine: machine(), ...results }, null, 2)}\n`);
   process.stdout.write(`${table(['benchmark', 'result', 'detail', 'against'], rows(results))}\n\nwritten: ${file}\n`);
 }
 
-function rows(r: { sweep?: SweepBench; worker?: WorkerBench; coldStart?: ColdStartBench; memory?: MemoryBench; pipeline?: PipelineBench }): (string | number)[][] {
+function rows(r: { sweep?: SweepBench; worker?: WorkerBench; coldStart?: ColdStartBench; memory?: MemoryBench; pipeline?: PipelineBench; buckets?: BucketsBench }): (string | number)[][] {
   const out: (string | number)[][] = [];
-  const { sweep, worker, coldStart, memory, pipeline } = r;
+  const { sweep, worker, coldStart, memory, pipeline, buckets } = r;
   if (sweep) {
     out.push(
-      ['sweep wall time (concurrency 16)', `${sweep.wallMs} ms`, `lower bound ${sweep.lowerBoundMs} ms`, `${sweep.ratioToLowerBound}× bound (goal ≤ 1.25×)`],
+      ['sweep wall time (concurrency 16)', `${sweep.wallMs} ms`, `lower bound ${sweep.lowerBoundMs} ms; client CPU ${sweep.cpuUsPerRequest} µs/request`, `${sweep.ratioToLowerBound}× bound (goal ≤ 1.2×)`],
       ['sweep sequential (per-project script)', `${sweep.sequential.extrapolatedWallMs} ms`, `measured ${sweep.sequential.wallMs} ms on ${sweep.sequential.projectsMeasured}`, `speed-up ${sweep.speedUp}× (goal ≥ 10×)`],
       ['sweep API calls', `${sweep.requests}`, `${sweep.apiCallsPerProject} per project`, `documented minimum ${sweep.minimumRequests}${sweep.requests === sweep.minimumRequests ? ' (met)' : ' (MISSED)'}`],
     );
@@ -89,8 +98,22 @@ function rows(r: { sweep?: SweepBench; worker?: WorkerBench; coldStart?: ColdSta
       ['pipeline 429s / errors / lost', `${pipeline.rateLimited} of ${pipeline.requests}`, `project errors ${pipeline.projectErrors}, lost ${pipeline.lost}, deleted ${pipeline.deleted}`, 'goal ≤ 0.5% of requests, 0, 0'],
     );
   }
+  for (const shape of buckets?.shapes ?? []) {
+    for (const [path, run] of [['inline scan', shape.inline], ['pipeline', shape.pipeline]] as const) {
+      if (!run) continue;
+      const cpu = run.cpuUsPerRequest === undefined ? '' : `, client CPU ${run.cpuUsPerRequest} µs/request`;
+      out.push([
+        `buckets ${shape.shape}: ${path}`,
+        `${run.wallMs} ms, ${run.ratioToBound}× bound`,
+        `bound ${shape.boundMs} ms (${shape.binding.set}); ${run.requests} requests${cpu}`,
+        `429s ${run.rateLimited} (${round((100 * run.rateLimited) / Math.max(1, run.requests))}%), errors ${run.projectErrors}, lost ${run.lost} (goal ≤ 1.3×, ≤ 0.5%, 0, 0)`,
+      ]);
+    }
+  }
   return out;
 }
+
+const round = (n: number) => Number(n.toFixed(2));
 
 main().catch((error: unknown) => {
   process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);

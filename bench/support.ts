@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { clearAuthCaches, clearRateLimitCache, type RateLimitOptions } from '../lib/atlas';
+import { clearAuthCaches, type RateLimitOptions } from '../lib/atlas';
 import { loadConfig } from '../lib/config';
 import { CredentialStore, clientFactory } from '../lib/credentials';
 import type { JanitorDeps } from '../lib/run';
@@ -47,9 +47,8 @@ export async function stopChild(child: ChildProcess): Promise<void> {
 
 /** Janitor dependencies for an in-process run against a simulator (dry-run, no queues). */
 export function benchDeps(url: string, concurrency: number, env: Record<string, string> = {}, rateLimits: Omit<RateLimitOptions, 'sharedBy'> = {}): JanitorDeps {
-  // A fresh container: no token, no nonce, no learned rate limits.
+  // A fresh container: no token, no nonce, no learned rate limits (the factory below has pacers of its own).
   clearAuthCaches();
-  clearRateLimitCache();
   const config = loadConfig({ ATLAS_BASE_URL: url, ATLAS_CONCURRENCY: String(concurrency), MAX_DELETIONS_PER_RUN: '10000', GRACE_PERIODS: 'default=0', ...env });
   return {
     config,

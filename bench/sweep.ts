@@ -21,6 +21,8 @@ export interface SweepBench {
   sequential: { projectsMeasured: number; wallMs: number; requests: number; extrapolatedWallMs: number };
   speedUp: number;
   candidates: number;
+  /** The client's CPU time (this process; the simulator runs in its own) per request, in the concurrent sweep. */
+  cpuUsPerRequest: number;
 }
 
 /**
@@ -59,22 +61,26 @@ export async function benchSweep(options: { projects: number; latencyMs: number;
       sequential: { projectsMeasured: subset, wallMs: slow.wallMs, requests: slow.requests, extrapolatedWallMs: Math.round(extrapolatedWallMs) },
       speedUp: round(extrapolatedWallMs / fast.wallMs, 1),
       candidates: fast.candidates,
+      cpuUsPerRequest: fast.cpuUsPerRequest,
     };
   } finally {
     await sim.stop();
   }
 }
 
-async function timedSweep(url: string, concurrency: number, projectLimit?: number): Promise<{ wallMs: number; requests: number; candidates: number }> {
+async function timedSweep(url: string, concurrency: number, projectLimit?: number): Promise<{ wallMs: number; requests: number; candidates: number; cpuUsPerRequest: number }> {
   const deps = benchDeps(url, concurrency);
   let projectIds: string[] | undefined;
   if (projectLimit !== undefined) {
     const atlas = deps.makeClient((await deps.credentials.get(undefined)));
     projectIds = (await atlas.listProjects()).slice(0, projectLimit).map((p) => p.id);
   }
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const { report } = await inlineSweep(deps, { projectIds }, { enqueue: false });
   const wallMs = Math.round(performance.now() - started);
+  const used = process.cpuUsage(cpu);
   if (report.errors.length > 0) throw new Error(`sweep bench: ${report.errors.length} errors, first: ${report.errors[0]!.message}`);
-  return { wallMs, requests: report.apiCalls.total + report.apiCalls.auth, candidates: report.candidates.length };
+  const requests = report.apiCalls.total + report.apiCalls.auth;
+  return { wallMs, requests, candidates: report.candidates.length, cpuUsPerRequest: Math.round((used.user + used.system) / Math.max(1, requests)) };
 }

@@ -84,6 +84,14 @@ export class AtlasClient {
     return this.#transport.stats;
   }
 
+  /**
+   * Resolves once this client's sending slots have room for more work. Work started only then keeps the
+   * slots busy, while work whose requests wait for their buckets' tokens takes none (lib/concurrency/admit.ts).
+   */
+  whenRoom(): Promise<void> {
+    return this.#transport.whenRoom();
+  }
+
   // Organizations and projects (v2 in both generations: v1.0 offers nothing we need here).
 
   async listOrganizations(): Promise<Organization[]> {
@@ -92,7 +100,20 @@ export class AtlasClient {
 
   /** Every project the credentials can see. */
   async listProjects(): Promise<Project[]> {
-    return this.#list('listGroups', `${V2}/groups`, MEDIA_TYPES.v2, projectSchema);
+    return this.#noted(await this.#list('listGroups', `${V2}/groups`, MEDIA_TYPES.v2, projectSchema));
+  }
+
+  /**
+   * Tells the pacer whose organization each project is in (an ORGANIZATION bucket covers the org's
+   * projects), and whom a scan request names as its organization (the sweep read it from Atlas).
+   */
+  noteProjects(projects: readonly { id: string; orgId: string }[]): void {
+    this.#transport.noteProjects(projects);
+  }
+
+  #noted(projects: Project[]): Project[] {
+    this.#transport.noteProjects(projects);
+    return projects;
   }
 
   /**
@@ -104,12 +125,12 @@ export class AtlasClient {
   }
 
   async getProject(projectId: string): Promise<Project> {
-    return this.#get('getGroup', this.#project(projectId), MEDIA_TYPES.v2, projectSchema);
+    return this.#noted([await this.#get('getGroup', this.#project(projectId), MEDIA_TYPES.v2, projectSchema)])[0]!;
   }
 
   async listOrganizationProjects(orgId: string): Promise<Project[]> {
     const org = segment(checkObjectId('orgId', orgId));
-    return this.#list('getOrgGroups', `${V2}/orgs/${org}/groups`, MEDIA_TYPES.v2, projectSchema);
+    return this.#noted(await this.#list('getOrgGroups', `${V2}/orgs/${org}/groups`, MEDIA_TYPES.v2, projectSchema));
   }
 
   // Private endpoint services and endpoints (v2).

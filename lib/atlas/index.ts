@@ -12,9 +12,8 @@ export {
 } from './errors';
 export { ID_FORMATS, PROVIDERS, isEndpointId, type Provider } from './ids';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
-export { clearRateLimitCache, type EndpointSet, type RateLimitScope } from './rate-limits';
+export { PacerPool, type BudgetLease, type BudgetLeaseStore, type EndpointSet, type RateLimitScope } from './pacing';
 export type { ExchangeEvent, RateLimitOptions, TransportStats } from './transport';
-export type { BudgetLease, BudgetLeaseStore } from './shared-budget';
 export type {
   AccessListEntry,
   EndpointService,

@@ -1,5 +1,4 @@
 import { AnswerTooLargeError, MAX_ANSWER_BYTES, nodeHttp, type HeaderLookup, type HttpCall, type HttpInit } from './http';
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DigestAuthenticator,
@@ -16,25 +15,21 @@ import {
   classifyNetworkFailure,
   type GiveUpReason,
 } from './errors';
-import { ConcurrencyLimiter, type TokenBucket } from './flow-control';
 import {
+  ConcurrencyLimiter,
   RATE_LIMITS_MEDIA_TYPE,
   RATE_LIMITS_PATH,
-  RATE_LIMITS_REFRESH_MS,
-  RATE_LIMITS_RETRY_MS,
-  RateLimitBuckets,
-  cachedLimits,
-  learnOnce,
-  endpointSetPageSchema,
-  storeLimits,
-  type EndpointSet,
-} from './rate-limits';
+  pacerFor,
+  publishedSetReader,
+  type BudgetLeaseStore,
+  type Pacer,
+  type PacerPool,
+  type Permit,
+  type SetReader,
+} from './pacing';
 import { DEFAULT_RETRY_POLICY, backoffDelay, parseRetryAfter, type RetryPolicy } from './retry';
 import { errorBodySchema, tokenSchema } from './schemas';
-import type { BudgetLeaseStore } from './shared-budget';
 
-/** `/rateLimits` pages are asked for at Atlas's largest size, at most 20 of them (10,000 sets). */
-const RATE_LIMITS_PAGE_SIZE = 500;
 
 export interface TransportOptions {
   baseUrl: string;
@@ -50,6 +45,11 @@ export interface TransportOptions {
   onExchange?: (event: ExchangeEvent) => void;
   userAgent?: string;
   rateLimits?: RateLimitOptions;
+  /**
+   * The container's pacers: clients built from the same pool with the same credentials share one (one
+   * `/rateLimits` read, one state of the buckets). Without it the client paces on its own.
+   */
+  pacers?: PacerPool;
   // Seams for tests.
   /** The HTTP call; node:http by default. Tests inject a `fetch`. */
   fetch?: HttpCall | typeof fetch;
@@ -72,7 +72,7 @@ export interface RateLimitOptions {
   /**
    * Where invocations sharing those buckets keep their leases (the ledger table in the stack): with it,
    * each takes a max-min fair share of what the busy ones want, and `sharedBy` is used only while the
-   * store cannot be reached. See shared-budget.ts.
+   * store cannot be reached. See pacing/shared-budget.ts.
    */
   leases?: BudgetLeaseStore | undefined;
   /** This container's id at the lease store, and its own buckets (tests running two containers in one process). */
@@ -144,17 +144,16 @@ const MAX_AUTH_REFRESHES = 2;
 const TOKEN_ATTEMPTS = 2;
 
 /**
- * Sends Atlas requests: authentication, concurrency limit, rate-limit pacing, retries with backoff
- * bounded by attempts and deadline, and Atlas error bodies turned into typed errors.
+ * Sends Atlas requests: authentication, the sending slots, retries with backoff bounded by attempts and
+ * deadline, and Atlas error bodies turned into typed errors. Pacing is the pacer's (lib/atlas/pacing):
+ * each attempt takes a permit for its request, is sent, and settles the permit with the answer.
  */
 export class Transport {
   readonly stats: TransportStats = { requests: 0, byOperation: {}, retries: 0, authRoundTrips: 0, tokenRequests: 0, rateLimited: 0, publishedLimits: undefined };
   readonly #baseUrl: string;
   readonly #auth: Authenticator;
   readonly #limiter: ConcurrencyLimiter;
-  readonly #rateLimitOptions: RateLimitOptions;
-  readonly #limitsKey: string;
-  readonly #budgetPrefix: string;
+  readonly #pacer: Pacer;
   readonly #retry: RetryPolicy;
   readonly #timeoutMs: number;
   readonly #deadline: () => number | undefined;
@@ -169,98 +168,54 @@ export class Transport {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#limiter = new ConcurrencyLimiter(options.concurrency ?? 8);
     this.#now = options.now ?? Date.now;
-    this.#rateLimitOptions = options.rateLimits ?? {};
-    // The principal, never the secret: the cache key is held in memory and may show in a heap dump.
-    const principal = options.credentials.type === 'apiKey' ? options.credentials.publicKey : options.credentials.clientId;
-    const { sharedBy = 1, leases, holder = '' } = this.#rateLimitOptions;
-    this.#limitsKey = `${this.#baseUrl} ${principal} ${sharedBy} ${leases ? 'leased' : 'fixed'} ${holder}`;
-    // Leases name the credentials by a hash of the principal (the public key or client id), not of its
-    // secret: Atlas's USER bucket is per principal, and a service account has two valid secrets while
-    // one is rotated. The principal is an identifier, not a secret.
-    this.#budgetPrefix = createHash('sha256').update(`${this.#baseUrl} ${principal}`).digest('hex').slice(0, 24);
+    this.#sleep = options.sleep ?? ((ms) => sleep(ms));
+    const { learn, sharedBy, leases, holder, onLeaseError } = options.rateLimits ?? {};
+    this.#pacer = pacerFor({ baseUrl: this.#baseUrl, credentials: options.credentials, learn, sharedBy, leases, holder, onLeaseError, pacers: options.pacers, now: this.#now, sleep: this.#sleep });
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#deadline = options.deadline ?? (() => undefined);
     this.#onExchange = options.onExchange;
     this.#userAgent = options.userAgent ?? 'atlas-janitor';
     this.#fetch = (options.fetch as HttpCall | undefined) ?? nodeHttp;
-    this.#sleep = options.sleep ?? ((ms) => sleep(ms));
     this.#random = options.random ?? Math.random;
     this.#auth = makeAuthenticator(options.credentials, this.#baseUrl, this.#fetchToken, this.#now);
+  }
+
+  /** Projects as Atlas listed them: their organizations place their requests in ORGANIZATION buckets. */
+  noteProjects(projects: readonly { id: string; orgId: string }[]): void {
+    this.#pacer.noteProjects(projects);
+  }
+
+  /** Resolves once the sending slots have room for more work: fewer requests wait for one than there are. */
+  whenRoom(): Promise<void> {
+    return this.#limiter.whenRoom();
   }
 
   /** Sends one request, retrying transient failures; resolves with a 2xx answer or throws an AtlasError. */
   async send(spec: RequestSpec): Promise<Answer> {
     const uri = spec.path + queryString(spec.query);
     const operation = `${spec.method} ${spec.path}`;
-    const buckets = await this.#rateLimitBuckets();
-    const bucket = buckets.bucket(buckets.keyFor(spec.method, spec.path));
-    // The token is awaited before a concurrency slot is taken: a request waiting on its own bucket must
-    // not hold a slot that a request on another bucket could use.
+    const tooLate = (waitMs: number) => (this.#exceedsDeadline(waitMs) ? new AtlasNetworkError(operation, 'timeout', undefined) : undefined);
     return this.#withRetries(async (attempt) => {
-      await this.#waitForToken(bucket, operation);
-      return this.#limiter.run(() => this.#attempt(spec, uri, operation, attempt, bucket));
+      for (;;) {
+        // The token is awaited before a sending slot is taken: a request waiting on its own bucket holds
+        // no slot that a request on another bucket could use.
+        const permit = await this.#pacer.acquire(spec.method, spec.path, this.#readRateLimits, tooLate);
+        this.stats.publishedLimits = this.#pacer.published;
+        // An answer that came back while this one waited for its slot may have moved its endpoint to
+        // another bucket (a 429 describing one the client did not know): then it asks that bucket.
+        const answer = await this.#limiter.run(() => (permit.stale ? Promise.resolve(undefined) : this.#attempt(spec, uri, operation, attempt, permit)));
+        if (answer) return answer;
+        permit.drop();
+      }
     }, true);
   }
 
-  async #waitForToken(bucket: TokenBucket, operation: string): Promise<void> {
-    // A 429, a header or a smaller share while this request slept can push its token further away:
-    // check again after each sleep.
-    const ticket = bucket.take();
-    for (let wait = bucket.waitFor(ticket); wait > 0; wait = bucket.waitFor(ticket)) {
-      if (this.#exceedsDeadline(wait)) throw new AtlasNetworkError(operation, 'timeout', undefined);
-      await this.#sleep(wait);
-    }
-  }
-
-  /** The buckets for these credentials: learned once per container, refreshed every RATE_LIMITS_REFRESH_MS. */
-  #rateLimitBuckets(): Promise<RateLimitBuckets> {
-    const cached = cachedLimits(this.#limitsKey, this.#now());
-    if (cached) {
-      this.stats.publishedLimits ??= cached.buckets.published;
-      return Promise.resolve(cached.buckets);
-    }
-    // One read per container even when several clients start at once (five scan batches in one
-    // container): two sets of buckets for the same credentials would each spend the whole budget.
-    return learnOnce(this.#limitsKey, () => this.#learnRateLimits()).then((buckets) => {
-      this.stats.publishedLimits ??= buckets.published;
-      return buckets;
-    });
-  }
-
-  async #learnRateLimits(): Promise<RateLimitBuckets> {
-    const sets = this.#rateLimitOptions.learn === false ? undefined : await this.#readRateLimits();
-    const { sharedBy, leases, holder, onLeaseError } = this.#rateLimitOptions;
-    const sharing = { store: leases, budgetPrefix: this.#budgetPrefix, ...(holder ? { holder } : {}), ...(onLeaseError ? { onError: onLeaseError } : {}) };
-    const buckets = new RateLimitBuckets(sets, { ...(sharedBy ? { sharedBy } : {}), now: this.#now, sharing });
-    const ttl = sets ? RATE_LIMITS_REFRESH_MS : RATE_LIMITS_RETRY_MS;
-    storeLimits(this.#limitsKey, { sets, buckets, expiresAt: this.#now() + ttl });
-    this.stats.publishedLimits = buckets.published;
-    return buckets;
-  }
-
-  /** Every page of `/rateLimits`; undefined when Atlas does not answer it (fallback limits then). */
-  async #readRateLimits(): Promise<EndpointSet[] | undefined> {
-    const sets: EndpointSet[] = [];
+  /** The pages of `/rateLimits`, one attempt each, for the pacer (lib/atlas/pacing/published-sets.ts). */
+  readonly #readRateLimits: SetReader = publishedSetReader(async (uri) => {
     const spec = { operationId: 'listRateLimits', method: 'GET' as const, path: RATE_LIMITS_PATH, accept: RATE_LIMITS_MEDIA_TYPE };
-    const operation = `GET ${RATE_LIMITS_PATH}`;
-    try {
-      for (let pageNum = 1; pageNum <= 20; pageNum++) {
-        const uri = spec.path + queryString({ itemsPerPage: RATE_LIMITS_PAGE_SIZE, pageNum });
-        // One attempt: a refusal or a failure means the fallback limits for now, not a wait here.
-        const answer = await this.#limiter.run(() => this.#attempt(spec, uri, operation, 1, undefined));
-        const page = endpointSetPageSchema.safeParse(answer.body);
-        // A page longer than asked is not an answer to trust: the fallback limits then.
-        if (!page.success || page.data.results.length > RATE_LIMITS_PAGE_SIZE) return undefined;
-        for (const set of page.data.results) sets.push(set);
-        if (!page.data.links?.some((l) => l.rel === 'next') || page.data.results.length === 0) return sets;
-      }
-      return sets;
-    } catch (error) {
-      if (error instanceof AtlasError) return undefined;
-      throw error;
-    }
-  }
+    return (await this.#limiter.run(() => this.#attempt(spec, uri, `GET ${RATE_LIMITS_PATH}`, 1, undefined))).body;
+  });
 
   async #withRetries<T>(attemptOnce: (attempt: number) => Promise<T>, paced: boolean, maxAttempts = this.#retry.maxAttempts): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -300,18 +255,18 @@ export class Transport {
     return deadline !== undefined && this.#now() + waitMs >= deadline;
   }
 
-  async #attempt(spec: RequestSpec, uri: string, operation: string, attempt: number, bucket: TokenBucket | undefined): Promise<Answer> {
+  async #attempt(spec: RequestSpec, uri: string, operation: string, attempt: number, permit: Permit | undefined): Promise<Answer> {
     for (let refreshes = 0; ; refreshes++) {
       const ticket = await this.#auth.authorize({ method: spec.method, uri });
       const headers: Record<string, string> = { 'Accept': spec.accept, 'User-Agent': this.#userAgent };
       if (ticket.header) headers['Authorization'] = ticket.header;
       const started = this.#now();
-      const sentAfter = bucket?.refusals ?? 0;
       let response: BufferedResponse;
       try {
         response = await this.#exchange(spec.operationId, uri, operation, { method: spec.method, headers });
       } catch (error) {
         await ticket.settle(undefined);
+        permit?.settle(undefined);
         this.#emit(spec, attempt, started, undefined, 'call');
         throw error;
       }
@@ -321,7 +276,9 @@ export class Transport {
         this.stats.authRoundTrips++;
         continue;
       }
-      this.#account(bucket, response, sentAfter);
+      if (response.status === 429) this.stats.rateLimited++;
+      // A 429's body describes the bucket that refused: the pacer reads it.
+      permit?.settle({ status: response.status, headers: response.headers, body: response.status === 429 ? jsonOrUndefined(response.text) : undefined });
       return this.#readAnswer(response, operation);
     }
   }
@@ -351,15 +308,6 @@ export class Transport {
     } finally {
       clearTimeout(timer);
     }
-  }
-
-  /** What an answer tells its bucket: the headers when present, a refusal when 429. */
-  #account(bucket: TokenBucket | undefined, response: BufferedResponse, sentAfter: number): void {
-    if (response.status === 429) this.stats.rateLimited++;
-    if (!bucket) return;
-    bucket.observe(response.headers);
-    if (response.status === 429) bucket.refused(parseRetryAfter(response.headers.get('retry-after'), this.#now()), sentAfter);
-    else bucket.succeeded();
   }
 
   #emit(spec: Pick<RequestSpec, 'operationId' | 'method' | 'path'>, attempt: number, started: number, status: number | undefined, purpose: ExchangeEvent['purpose']): void {
@@ -447,6 +395,14 @@ export class Transport {
       throw new AtlasResponseError(operation, 'token answer lacks access_token, a Bearer token_type or expires_in');
     }
     return { token: parsed.data.access_token, expiresInSeconds: parsed.data.expires_in };
+  }
+}
+
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return text.trim() === '' ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,4 +1,4 @@
-import { AtlasClient, isAccessDenied, type AtlasClientOptions, type ExchangeEvent } from '../atlas';
+import { AtlasClient, PacerPool, isAccessDenied, type AtlasClientOptions, type ExchangeEvent } from '../atlas';
 import { ConfigError } from '../config';
 import { CredentialsRefusedError, credentialsCheck, type CredentialsCheck } from './refusal';
 import type { AtlasAccess } from './secret';
@@ -8,6 +8,9 @@ import type { CredentialStore } from './store';
 export type ClientFactory = (access: AtlasAccess, onExchange?: (event: ExchangeEvent) => void) => AtlasClient;
 
 export function clientFactory(defaults: Omit<AtlasClientOptions, 'credentials' | 'baseUrl'> & { baseUrl?: string | undefined }): ClientFactory {
+  // The factory's clients share their pacers: in a Lambda container (whose deps, and so this factory,
+  // live as long as it does) every batch and invocation paces to the same buckets, read once.
+  const pacers = defaults.pacers ?? new PacerPool();
   return (access, onExchange) => {
     if (defaults.apiGeneration === 'v1' && access.credentials.type === 'serviceAccount') {
       // Seed 000: the v1.0 API authenticates with HTTP Digest only; Service Account tokens are a v2 feature.
@@ -18,6 +21,7 @@ export function clientFactory(defaults: Omit<AtlasClientOptions, 'credentials' |
     }
     return new AtlasClient({
       ...defaults,
+      pacers,
       credentials: access.credentials,
       baseUrl: access.baseUrl ?? defaults.baseUrl,
       ...(onExchange ? { onExchange } : {}),

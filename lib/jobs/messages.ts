@@ -13,6 +13,11 @@ export const scanRequestSchema = z
     projectId: z.string().regex(ID_FORMATS.objectId, 'must be 24 lowercase hexadecimal characters'),
     /** For reports only; the id is what is scanned. */
     projectName: z.string().min(1).max(64).optional(),
+    /**
+     * The project's organization as the sweep read it: only for pacing (an ORGANIZATION-scope rate limit
+     * is the org's bucket). A wrong one costs pace, never a wrong read: every path still names the project.
+     */
+    orgId: z.string().regex(ID_FORMATS.objectId, 'must be 24 lowercase hexadecimal characters').optional(),
     /** May lower the function's mode to dry-run, never raise it to enforce. */
     mode: z.enum(MODES).optional(),
     kinds: z.array(z.enum(KIND_NAMES)).min(1).optional(),

@@ -4,7 +4,7 @@ import { sendAll, type DeleteJob, type ScanRequest } from '../jobs';
 import { notifySweep } from '../notify/messages';
 import { ReportMerger, type ReportError, type ScanReport, type SweepManifest } from '../report';
 import { reportError, type ApiCallCounter } from '../scan';
-import { mapLimit } from '../concurrency/map-limit';
+import { admitWhileRoom } from '../concurrency/admit';
 import { memoryBudget } from './budget';
 import type { Protection } from '../protections';
 import type { JanitorDeps } from './deps';
@@ -52,9 +52,14 @@ export class QueueExecutor implements ScanExecutor<{ queued: number }> {
 export interface InProcessOptions {
   /** Put enforce-mode jobs on the delete queue (default) or only return them. */
   enqueue?: boolean;
-  /** Projects scanned at once (default: the Atlas concurrency); requests are bounded by the client anyway. */
+  /**
+   * Most projects scanned at once (default MAX_IN_FLIGHT, a memory bound). A project starts when the
+   * client's sending slots have room, so projects waiting for their buckets' tokens do not hold others back.
+   */
   projectConcurrency?: number;
   onProgress?: (scanned: number, total: number) => void;
+  /** Called as each project's scan starts (benchmarks count the projects in flight). */
+  onStart?: (projectId: string) => void;
   /** Publish the sweep summary when a notifier is configured (default true). */
   notify?: boolean;
   /** Called with each project's full result as it completes, before it is merged (kept entries sampled). */
@@ -88,7 +93,9 @@ export class InProcessExecutor implements ScanExecutor<{ report: ScanReport; job
         await withAtlas(deps.credentials, secretId, wrapFactory(deps, work.counter), async (atlas, _access, checkCredentials) => {
           // withAtlas runs this again after reading a rotated secret: projects already merged stay as they are.
           const session = { atlas, checkCredentials, counter: work.counter, budget, registry, selected: true };
-          await mapLimit(group.filter((r) => !scannedIds.has(r.projectId)), options.projectConcurrency ?? deps.config.concurrency, async (request) => {
+          const todo = group.filter((r) => !scannedIds.has(r.projectId));
+          await admitWhileRoom(todo, () => atlas.whenRoom(), async (request) => {
+            options.onStart?.(request.projectId);
             try {
               const result = await scanOneRequest(deps, request, session, options.enqueue ?? true);
               options.onProject?.(result);
@@ -103,7 +110,7 @@ export class InProcessExecutor implements ScanExecutor<{ report: ScanReport; job
             } finally {
               options.onProgress?.(++scanned, work.requests.length);
             }
-          });
+          }, options.projectConcurrency);
         });
       } catch (error) {
         // Projects finished before the credentials were found refused stay in the report (a partial report).

@@ -171,6 +171,8 @@ export async function scanOneRequest(deps: JanitorDeps, request: ScanRequest, se
     checkCredentials: session.checkCredentials,
     budget: session.budget,
   };
+  // Pacing only: this project's requests in its organization's ORGANIZATION buckets.
+  if (request.orgId) session.atlas.noteProjects([{ id: request.projectId, orgId: request.orgId }]);
   const refused = session.selected ? {} : await exclusion(deps.config, session.atlas, request.projectId, context.registry);
   const project = { id: request.projectId, name: refused.name ?? request.projectName };
   if (refused.reason) return excludedScan(project, refused.reason, context);

@@ -138,6 +138,7 @@ function scanRequest(target: Target, sweepId: string, mode: Mode, request: Sweep
     type: 'scan',
     projectId: target.project.id,
     projectName: target.project.name,
+    ...(target.project.orgId ? { orgId: target.project.orgId } : {}),
     mode,
     sweepId,
     ...(target.secretId ? { secretId: target.secretId } : {}),

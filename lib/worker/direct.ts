@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DeleteJob } from '../jobs';
 import { backoff } from '../concurrency/backoff';
+import { MAX_IN_FLIGHT } from '../concurrency/admit';
 import { mapLimit } from '../concurrency/map-limit';
 import type { JobOutcome } from './outcome';
 
@@ -11,7 +12,11 @@ export interface DirectOptions {
   /** Rounds for a job whose Atlas calls kept failing transiently (each round already retried in the client). */
   maxRetries: number;
   retryWaitMs: number;
-  /** Projects handled side by side; jobs of one project stay in order. */
+  /**
+   * Projects handled side by side (default MAX_IN_FLIGHT, a memory bound); jobs of one project stay in
+   * order. Not the request concurrency: a job waiting for its bucket's token holds no sending slot, and
+   * the client bounds the requests in flight.
+   */
   projectConcurrency?: number;
   wait?: (ms: number) => Promise<void>;
   onOutcome?: (job: DeleteJob, outcome: JobOutcome, round: number) => void;
@@ -30,7 +35,7 @@ export async function runJobsDirectly(
   const byProject = new Map<string, DeleteJob[]>();
   for (const job of jobs) byProject.set(job.projectId, [...(byProject.get(job.projectId) ?? []), job]);
   const outcomes = new Map<string, JobOutcome>();
-  await mapLimit([...byProject.values()], options.projectConcurrency ?? 4, async (projectJobs) => {
+  await mapLimit([...byProject.values()], options.projectConcurrency ?? MAX_IN_FLIGHT, async (projectJobs) => {
     for (const job of projectJobs) {
       let outcome: JobOutcome;
       for (let round = 1; ; round++) {

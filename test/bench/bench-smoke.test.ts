@@ -29,7 +29,10 @@ describe('bench and chaos scripts (smoke sizes)', () => {
     expect(results.pipeline).toMatchObject({ projects: 30, consumers: 5, projectErrors: 0, lost: 0 });
     expect(results.pipeline.requests).toBeGreaterThan(30 * 7);
     expect(results.pipeline.bucketBoundMs).toBeGreaterThan(0);
-  }, 180_000);
+    expect(results.buckets.shapes.map((s: { shape: string }) => s.shape)).toEqual(['ip']);
+    expect(results.buckets.shapes[0]).toMatchObject({ inline: { projectErrors: 0, lost: 0 }, pipeline: { projectErrors: 0, lost: 0 } });
+    expect(results.buckets.shapes[0].boundMs).toBeGreaterThan(0);
+  }, 240_000);
 
   it('npm run chaos reports each seed with nothing lost and nothing wrongly touched', async () => {
     const { stdout } = await run(process.execPath, [TSX, 'bench/chaos.ts', '--seeds', '1', '--projects', '4', '--sweeps', '2', '--json'], { cwd: ROOT, maxBuffer: 1 << 24 });

@@ -67,7 +67,7 @@ describe('sls package (offline)', () => {
     expect(mappings['DeleteQueue']!.FunctionName['Fn::GetAtt'][0]).toBe('WorkerLambdaFunction');
     for (const m of Object.values(mappings)) expect(m.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     expect(mappings['DeleteQueue']).toMatchObject({ BatchSize: 10, ScalingConfig: { MaximumConcurrency: 2 } });
-    expect(mappings['ScanQueue']).toMatchObject({ BatchSize: 5, MaximumBatchingWindowInSeconds: 5 });
+    expect(mappings['ScanQueue']).toMatchObject({ BatchSize: 100, MaximumBatchingWindowInSeconds: 5 });
   });
 
   it('gives both queues encrypted dead-letter queues, redrive, and visibility at least six times the timeout', () => {

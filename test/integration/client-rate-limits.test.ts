@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AtlasClient, clearAuthCaches, clearRateLimitCache } from '../../lib/atlas';
+import { AtlasClient, PacerPool, clearAuthCaches } from '../../lib/atlas';
 import { inlineSweep } from '../../lib/run';
 import { benchDeps } from '../../bench/support';
 import { GENERATED_API_KEY, expectedDeletions, generateEstate } from '../../tools/scenarios/generate';
@@ -33,7 +33,6 @@ const rateLimitsSet = { endpointSetId: 'rateLimits', endpointSetName: 'Rate limi
 let sim: Simulator;
 beforeEach(() => {
   clearAuthCaches();
-  clearRateLimitCache();
 });
 afterEach(() => sim?.stop());
 
@@ -41,11 +40,12 @@ const limited = () => sim.log.filter((e) => e.status === 429).length;
 const client = () => new AtlasClient({ baseUrl: sim.url, credentials: DEMO.apiKeyCredentials });
 
 describe('the client paces to Atlas\'s buckets', () => {
-  it('learns the sets once per container: a second client with the same credentials reads them from the cache', async () => {
+  it('learns the sets once per container: a second client with the same credentials and pacers reads none', async () => {
     sim = await startSimulator({ scenario: { ...demo, rateLimits: { sets: [projectsSet, rateLimitsSet] } } });
-    const first = client();
+    const pacers = new PacerPool();
+    const first = new AtlasClient({ baseUrl: sim.url, credentials: DEMO.apiKeyCredentials, pacers });
     await first.listProjects();
-    const second = client();
+    const second = new AtlasClient({ baseUrl: sim.url, credentials: DEMO.apiKeyCredentials, pacers });
     await second.listOrganizations();
     expect(sim.log.filter((e) => e.operationId === 'listRateLimits' && e.status === 200)).toHaveLength(1);
     expect([first.stats.byOperation['listRateLimits'], first.stats.publishedLimits, second.stats.publishedLimits]).toEqual([2, true, true]);

@@ -101,10 +101,13 @@ describe('sweep → scan on the demo scenario', () => {
       const project = projects.find((p) => p.id === summary.projectId)!;
       expect({ project: project.name, apiCalls: summary.apiCalls }).toEqual({ project: project.name, apiCalls: minimumScanCalls(project) });
     }
-    // Project calls, plus one project list and one organization list, plus the single Digest challenge of the run.
+    // Project calls, plus one project list, one organization list and one read of the published rate
+    // limits (the deps were built anew for this mode, so their pacers start cold), plus the single Digest
+    // challenge of the run.
     const projectCalls = report.projects.reduce((sum, p) => sum + p.apiCalls, 0);
-    expect(report.apiCalls).toEqual({ total: projectCalls + 2, auth: 1 });
-    expect(pipeline.sim.log).toHaveLength(projectCalls + 3);
+    expect(report.apiCalls).toEqual({ total: projectCalls + 3, auth: 1 });
+    expect(pipeline.sim.log).toHaveLength(projectCalls + 4);
+    expect(pipeline.sim.log.filter((e) => e.operationId === 'listRateLimits' && e.status === 200)).toHaveLength(1);
   });
 
   it('keeps protected and excluded resources out of the plan and says why', async () => {

@@ -150,4 +150,20 @@ describe('GET /api/atlas/v2/rateLimits', () => {
     const ok = await api.request(`/api/atlas/v2/rateLimits?ipAddress=10.0.0.1&userId=${demoKeys.allOrgs.publicKey}&orgId=${payments.orgId}`, { accept: RATE_ACCEPT });
     expect(ok.status).toBe(200);
   });
+
+  it('publishes another list than it enforces, or nothing at all, when the scenario says so', async () => {
+    const wrong = [{ ...SETS[1]!, endpointSetId: 'lists', endpoints: ['GET /api/atlas/v2/groups/{groupId}/privateEndpoint/{cloudProvider}/endpointService'] }];
+    let api = await start({ sets: SETS, publish: { sets: wrong } });
+    const page = await api.request('/api/atlas/v2/rateLimits', { accept: RATE_ACCEPT });
+    expect(page.body.results.map((s: { endpointSetId: string }) => s.endpointSetId)).toEqual(['lists']);
+    // The peers bucket it does not publish is enforced all the same.
+    for (let i = 0; i < 3; i++) expect((await api.request(peersPath(payments))).status).toBe(200);
+    expect((await api.request(peersPath(payments))).status).toBe(429);
+    await sim.stop();
+    api = await start({ sets: SETS, publish: 'none' });
+    const none = await api.request('/api/atlas/v2/rateLimits', { accept: RATE_ACCEPT });
+    expect([none.status, none.body.errorCode]).toEqual([404, 'RESOURCE_NOT_FOUND']);
+    expect((await api.request('/api/atlas/v2/rateLimits/peers', { accept: RATE_ACCEPT })).status).toBe(404);
+    expect((await api.request(peersPath(payments))).headers.get('ratelimit-limit')).toBe('3');
+  });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TokenBucket } from '../../lib/atlas/flow-control';
-import { FALLBACK_LIMITS, RateLimitBuckets, endpointSetPageSchema, type EndpointSet } from '../../lib/atlas/rate-limits';
+import { BucketMap, FALLBACK_LIMITS, TokenBucket, endpointSetPageSchema, type Bucket, type EndpointSet } from '../../lib/atlas/pacing';
 
 const headers = (values: Record<string, string>) => new Headers(values);
 const GROUP = '5f1a2b3c4d5e6f7a8b9c0d1e';
@@ -50,6 +49,17 @@ describe('TokenBucket', () => {
     expect(bucket.refused(2000)).toBe(2000);
   });
 
+  it('lets no more than its capacity go at once when a 429\'s pause ends, however many tickets waited through it', () => {
+    let now = 0;
+    const bucket = new TokenBucket({ capacity: 3, refillRate: 1, refillDurationSeconds: 1 }, () => now);
+    const tickets = Array.from({ length: 10 }, () => bucket.take());
+    expect(tickets.filter((t) => bucket.waitFor(t) === 0)).toEqual([1, 2]);
+    bucket.refused(1000);
+    now = 60_000;
+    // Atlas's bucket refilled to its capacity, no further: the two sent before, and two more (3, less the headroom).
+    expect(tickets.filter((t) => bucket.waitFor(t) === 0)).toEqual([1, 2, 3, 4]);
+  });
+
   it('does not lengthen the backoff for a request that was already in flight when the first 429 came back', () => {
     const bucket = new TokenBucket({ capacity: 100, refillRate: 100, refillDurationSeconds: 1 }, () => 0);
     const inFlight = bucket.refusals;
@@ -72,15 +82,21 @@ describe('TokenBucket', () => {
     expect(bucket.tokens).toBe(2);
   });
 
-  it('learns its capacity from RateLimit-Limit only when its limits are a guess', () => {
-    const guessed = new TokenBucket(FALLBACK_LIMITS, () => 0, true);
+  it('keeps its own limits whatever RateLimit-Limit says (the pacer adopts another bucket instead: pacer.test.ts)', () => {
+    const guessed = new TokenBucket(FALLBACK_LIMITS, () => 0);
     const published = new TokenBucket({ capacity: 50, refillRate: 1, refillDurationSeconds: 1 }, () => 0);
     for (const b of [guessed, published]) b.observe(headers({ 'RateLimit-Limit': '4' }));
-    expect([guessed.capacity, published.capacity]).toEqual([4, 50]);
+    expect([guessed.capacity, published.capacity]).toEqual([FALLBACK_LIMITS.capacity, 50]);
   });
 });
 
-describe('RateLimitBuckets', () => {
+/** The buckets a BucketMap builds without a lease store are plain TokenBuckets. */
+function plain(bucket: Bucket): TokenBucket {
+  if (!(bucket instanceof TokenBucket)) throw new Error('expected a plain TokenBucket');
+  return bucket;
+}
+
+describe('BucketMap', () => {
   const sets: EndpointSet[] = [
     { id: 'peers', scope: 'GROUP', endpoints: [{ method: 'GET', path: '/api/atlas/v2/groups/{groupId}/peers' }], capacity: 2, refillRate: 1, refillDurationSeconds: 1 },
     { id: 'projects', scope: 'USER', endpoints: [{ method: 'GET', path: '/api/atlas/v2/groups' }], capacity: 100, refillRate: 70, refillDurationSeconds: 60 },
@@ -88,34 +104,34 @@ describe('RateLimitBuckets', () => {
   ];
 
   it('maps a request to its set by method and path template, and GROUP sets to one bucket per project', () => {
-    const b = new RateLimitBuckets(sets, { now: () => 0 });
+    const b = new BucketMap(sets, { now: () => 0 });
     expect(b.keyFor('GET', `/api/atlas/v2/groups/${GROUP}/peers`)).toEqual({ setId: 'peers', scopeId: GROUP, published: true });
     expect(b.keyFor('GET', '/api/atlas/v2/groups')).toEqual({ setId: 'projects', scopeId: '*', published: true });
     expect(b.keyFor('GET', `/api/atlas/v2/orgs/${OTHER_GROUP}/groups`)).toEqual({ setId: 'orgs', scopeId: OTHER_GROUP, published: true });
-    const one = b.bucket(b.keyFor('GET', `/api/atlas/v2/groups/${GROUP}/peers`));
+    const one = plain(b.bucket(b.keyFor('GET', `/api/atlas/v2/groups/${GROUP}/peers`)));
     one.reserve();
     // The other project's bucket is untouched by the first one's spending.
-    expect(b.bucket(b.keyFor('GET', `/api/atlas/v2/groups/${OTHER_GROUP}/peers`)).reserve()).toBe(0);
+    expect(plain(b.bucket(b.keyFor('GET', `/api/atlas/v2/groups/${OTHER_GROUP}/peers`))).reserve()).toBe(0);
     expect(one.reserve()).toBe(1000);
-    expect(b.bucket(b.keyFor('GET', '/api/atlas/v2/groups')).reserve()).toBe(0);
+    expect(plain(b.bucket(b.keyFor('GET', '/api/atlas/v2/groups'))).reserve()).toBe(0);
   });
 
   it('gives a path no set names a fallback bucket of its own, per route and project', () => {
-    const b = new RateLimitBuckets(sets, { now: () => 0 });
+    const b = new BucketMap(sets, { now: () => 0 });
     const unknown = b.keyFor('DELETE', `/api/atlas/v2/groups/${GROUP}/peers/${OTHER_GROUP}`);
     expect(unknown).toEqual({ setId: 'unmapped DELETE /api/atlas/v2/groups/{id}/peers/{id}', scopeId: GROUP, published: false });
     expect(b.keyFor('GET', `/api/atlas/v1.0/groups/${GROUP}/peers`).published).toBe(false);
-    const bucket = b.bucket(unknown);
+    const bucket = plain(b.bucket(unknown));
     expect(bucket.capacity).toBe(FALLBACK_LIMITS.capacity);
     // Spending the unknown path's bucket leaves the known set's bucket for that project alone.
     for (let i = 0; i < FALLBACK_LIMITS.capacity + 3; i++) bucket.reserve();
-    expect(b.bucket(b.keyFor('GET', `/api/atlas/v2/groups/${GROUP}/peers`)).reserve()).toBe(0);
+    expect(plain(b.bucket(b.keyFor('GET', `/api/atlas/v2/groups/${GROUP}/peers`))).reserve()).toBe(0);
   });
 
   it('drops idle buckets once there are many, keeps the ones still refilling', () => {
     let now = 0;
-    const b = new RateLimitBuckets(sets, { now: () => now });
-    const peers = (i: number) => b.bucket(b.keyFor('GET', `/api/atlas/v2/groups/${i.toString(16).padStart(24, '0')}/peers`));
+    const b = new BucketMap(sets, { now: () => now });
+    const peers = (i: number) => plain(b.bucket(b.keyFor('GET', `/api/atlas/v2/groups/${i.toString(16).padStart(24, '0')}/peers`)));
     for (let i = 0; i < 1023; i++) peers(i).reserve();
     const busy = peers(5000);
     busy.reserve();
@@ -128,16 +144,16 @@ describe('RateLimitBuckets', () => {
   });
 
   it('without published sets every path gets a fallback bucket', () => {
-    const b = new RateLimitBuckets(undefined, { now: () => 0 });
+    const b = new BucketMap(undefined, { now: () => 0 });
     expect(b.published).toBe(false);
     expect(b.keyFor('GET', '/api/atlas/v2/groups').published).toBe(false);
   });
 
   it('divides USER, ORGANIZATION and IP buckets among the invocations that share them, never GROUP ones', () => {
-    const b = new RateLimitBuckets(sets, { sharedBy: 5, now: () => 0 });
-    expect(b.bucket(b.keyFor('GET', '/api/atlas/v2/groups')).capacity).toBe(20);
-    expect(b.bucket(b.keyFor('GET', `/api/atlas/v2/orgs/${GROUP}/groups`)).capacity).toBe(2);
-    expect(b.bucket(b.keyFor('GET', `/api/atlas/v2/groups/${GROUP}/peers`)).capacity).toBe(2);
+    const b = new BucketMap(sets, { sharedBy: 5, now: () => 0 });
+    expect(plain(b.bucket(b.keyFor('GET', '/api/atlas/v2/groups'))).capacity).toBe(20);
+    expect(plain(b.bucket(b.keyFor('GET', `/api/atlas/v2/orgs/${GROUP}/groups`))).capacity).toBe(2);
+    expect(plain(b.bucket(b.keyFor('GET', `/api/atlas/v2/groups/${GROUP}/peers`))).capacity).toBe(2);
   });
 });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyLimiter } from '../../lib/atlas/flow-control';
+import { ConcurrencyLimiter } from '../../lib/atlas/pacing';
 import { DEFAULT_RETRY_POLICY, backoffDelay, parseRetryAfter } from '../../lib/atlas/retry';
 
 describe('backoffDelay', () => {

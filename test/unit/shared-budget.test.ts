@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TokenBucket } from '../../lib/atlas/flow-control';
-import { LEASE_MS, RENEW_MS, SharedBudget, fairShares, type BudgetLease, type BudgetLeaseStore } from '../../lib/atlas/shared-budget';
+import { LEASE_MS, RENEW_MS, SharedBudget, TokenBucket, fairShares, type BudgetLease, type BudgetLeaseStore } from '../../lib/atlas/pacing';
 
 /** The ledger's item, in memory: renewals apply one after another, as DynamoDB applies them to one item. */
 class MemoryLeases implements BudgetLeaseStore {
@@ -56,9 +55,9 @@ const SET = { capacity: 100, refillRate: 400, refillDurationSeconds: 1 };
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 function holder(store: BudgetLeaseStore, name: string, clock: { now: number }, extra: { fallbackShare?: number; onError?: (e: unknown) => void } = {}) {
-  const bucket = new TokenBucket(SET, () => clock.now);
-  const budget = new SharedBudget(bucket, { store, budget: 'creds#lists#*', holder: name, fallbackShare: extra.fallbackShare ?? 1, now: () => clock.now, ...(extra.onError ? { onError: extra.onError } : {}) });
-  return { bucket, budget };
+  // The budget wraps its bucket: every use goes through it, so it is the bucket the tests use.
+  const budget = new SharedBudget(new TokenBucket(SET, () => clock.now), { store, budget: 'creds#lists#*', holder: name, fallbackShare: extra.fallbackShare ?? 1, now: () => clock.now, ...(extra.onError ? { onError: extra.onError } : {}) });
+  return { bucket: budget, budget };
 }
 
 describe('fairShares', () => {

@@ -63,7 +63,7 @@ export interface LedgerReport {
   historyFinal: number;
   /**
    * Containers (bundles here) that held a rate-limit lease in the ledger table: the functions share
-   * Atlas's USER buckets through it (lib/atlas/shared-budget.ts), at least the scan's and the worker's.
+   * Atlas's USER buckets through it (lib/atlas/pacing/shared-budget.ts), at least the scan's and the worker's.
    */
   rateLimitLeaseHolders: number;
 }

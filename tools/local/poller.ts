@@ -72,16 +72,23 @@ export class LocalPoller {
 
   /** One receive + invoke + delete round for one source; returns how many messages it received. */
   async pollOnce(source: EventSource): Promise<number> {
-    const answer = await this.#sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: source.queueUrl,
-        MaxNumberOfMessages: source.batchSize,
-        MessageSystemAttributeNames: ['All'],
-        MessageAttributeNames: ['All'],
-        WaitTimeSeconds: 0,
-      }),
-    );
-    const messages = answer.Messages ?? [];
+    // SQS hands out at most 10 messages a receive; Lambda's poller gathers up to `batchSize` (a standard
+    // queue allows more than 10 with a batching window) from as many receives as the queue fills.
+    const messages: Message[] = [];
+    while (messages.length < source.batchSize) {
+      const answer = await this.#sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: source.queueUrl,
+          MaxNumberOfMessages: Math.min(10, source.batchSize - messages.length),
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+          WaitTimeSeconds: 0,
+        }),
+      );
+      const got = answer.Messages ?? [];
+      messages.push(...got);
+      if (got.length === 0) break;
+    }
     if (messages.length === 0) return 0;
     const stats = this.stats.get(source.name)!;
     stats.invocations++;
@@ -97,14 +104,16 @@ export class LocalPoller {
     }
     stats.failedRecords += failed.size;
     const done = messages.filter((m) => !failed.has(m.MessageId!));
-    if (done.length > 0) {
+    // DeleteMessageBatch takes at most 10 entries.
+    for (let i = 0; i < done.length; i += 10) {
+      const chunk = done.slice(i, i + 10);
       await this.#sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: source.queueUrl,
-          Entries: done.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle! })),
+          Entries: chunk.map((m, j) => ({ Id: `d${j}`, ReceiptHandle: m.ReceiptHandle! })),
         }),
       );
-      stats.deleted += done.length;
+      stats.deleted += chunk.length;
     }
     return messages.length;
   }

@@ -42,6 +42,13 @@ function publish(set: EndpointSet, entity: Partial<Record<Scope, string>>) {
   };
 }
 
+/** The sets the scenario publishes; a scenario publishing none answers 404 as for a route Atlas lacks. */
+function publishedSets(ctx: RouteContext): readonly EndpointSet[] {
+  const sets = ctx.rateLimits.published;
+  if (!sets) throw new AtlasApiError('RESOURCE_NOT_FOUND', `No route ${ctx.requestUrl.pathname} is served.`, [ctx.requestUrl.pathname]);
+  return sets;
+}
+
 export const RATE_LIMIT_ROUTES: readonly Route[] = [
   {
     operationId: 'listRateLimits',
@@ -50,7 +57,7 @@ export const RATE_LIMIT_ROUTES: readonly Route[] = [
     version: '2025-03-12',
     handle: (ctx: RouteContext) => {
       const entity = filters(ctx.query);
-      return { status: 200, shape: 'page', body: paginate(ctx.rateLimits.sets.map((s) => publish(s, entity)), ctx.common, ctx.requestUrl) };
+      return { status: 200, shape: 'page', body: paginate(publishedSets(ctx).map((s) => publish(s, entity)), ctx.common, ctx.requestUrl) };
     },
   },
   {
@@ -61,7 +68,7 @@ export const RATE_LIMIT_ROUTES: readonly Route[] = [
     handle: (ctx: RouteContext) => {
       const entity = filters(ctx.query);
       const id = ctx.params.endpointSetId!;
-      const set = ctx.rateLimits.sets.find((s) => s.endpointSetId === id);
+      const set = publishedSets(ctx).find((s) => s.endpointSetId === id);
       if (!set) throw new AtlasApiError('RESOURCE_NOT_FOUND', `No endpoint set ${id} exists.`, [id]);
       return { status: 200, shape: 'single', body: publish(set, entity) };
     },

@@ -40,6 +40,12 @@ export const rateLimitsSchema = z.object({
   sets: z.array(endpointSetSchema).optional(),
   /** Share of answers sent without RateLimit-* headers (Atlas: "not always present"). */
   omitHeadersShare: z.number().min(0).max(1).default(0),
+  /**
+   * What `/rateLimits` publishes: `all` (the sets enforced, the default), `none` (the operation answers
+   * 404, as a route Atlas does not serve), or `{ sets }`: another list, incomplete or plain wrong, while
+   * `sets` are still what the buckets enforce. A client must not trust the published list blindly.
+   */
+  publish: z.union([z.literal('all'), z.literal('none'), z.object({ sets: z.array(endpointSetSchema) })]).default('all'),
 });
 export type RateLimitSettings = z.output<typeof rateLimitsSchema>;
 

@@ -50,6 +50,8 @@ interface Bucket {
 /** Every bucket of a simulator, created on first use, keyed by set and scope id. */
 export class TokenBuckets {
   readonly sets: readonly EndpointSet[];
+  /** What `/rateLimits` publishes; undefined: the operation answers 404. */
+  readonly published: readonly EndpointSet[] | undefined;
   readonly #byRoute = new Map<string, EndpointSet>();
   readonly #buckets = new Map<string, Bucket>();
   readonly #omitHeadersShare: number;
@@ -60,6 +62,8 @@ export class TokenBuckets {
 
   constructor(settings: RateLimitSettings | undefined, seed: number, now: () => number) {
     this.sets = settings?.sets ?? DEFAULT_ENDPOINT_SETS.map((s) => endpointSetSchema.parse(s));
+    const publish = settings?.publish ?? 'all';
+    this.published = publish === 'all' ? this.sets : publish === 'none' ? undefined : publish.sets;
     for (const set of this.sets) {
       for (const e of set.endpoints) {
         if (this.#byRoute.has(e)) throw new Error(`rate limits: ${e} is in two endpoint sets`);

@@ -189,9 +189,16 @@ export class Store implements SimulatorStore {
   private readonly projectIndex: Map<string, ProjectRecord>;
   /** Projects with a delete in flight: settling visits only these, so a request costs the same at any estate size. */
   private readonly settling = new Set<ProjectRecord>();
+  /**
+   * The earliest moment a delete in flight finishes: before it, settling has nothing to do. Without it a
+   * scenario with resources shown deleting (which stay so for the whole run at a long delete delay) made
+   * every request walk all their projects: most of the simulator's time in a 1,000-project sweep.
+   */
+  private nextSettleAt = Number.NEGATIVE_INFINITY;
 
   private requestDelete(rec: { projectId: string; deleteRequestedAt?: number }, at: number): void {
     rec.deleteRequestedAt = at;
+    this.nextSettleAt = Math.min(this.nextSettleAt, at + this.opts.deleteDelayMs);
     this.settling.add(this.projectIndex.get(rec.projectId) as ProjectRecord);
   }
 
@@ -342,6 +349,7 @@ export class Store implements SimulatorStore {
   private settle(): void {
     if (this.settling.size === 0) return;
     const now = this.opts.now();
+    if (now < this.nextSettleAt) return;
     const delay = this.opts.deleteDelayMs;
     const done = (rec: { deleteRequestedAt?: number }) => rec.deleteRequestedAt !== undefined && rec.deleteRequestedAt + delay <= now;
     for (const project of this.settling) {
@@ -365,6 +373,19 @@ export class Store implements SimulatorStore {
       project.streams = project.streams.filter((s) => !done(s));
       if (!hasDeleteInFlight(project)) this.settling.delete(project);
     }
+    let next = Number.POSITIVE_INFINITY;
+    const pending = (rec: { deleteRequestedAt?: number }) => {
+      if (rec.deleteRequestedAt !== undefined) next = Math.min(next, rec.deleteRequestedAt + delay);
+    };
+    for (const project of this.settling) {
+      for (const svc of project.services) {
+        pending(svc);
+        for (const ep of svc.endpoints.values()) pending(ep);
+      }
+      project.peers.forEach(pending);
+      project.streams.forEach(pending);
+    }
+    this.nextSettleAt = next;
   }
 
   /** Seed 003's side effect: the project's last peer takes the access list's AWS security groups with it. */

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { TokenBucket } from './flow-control';
+import type { HeaderLookup } from '../http';
+import type { Limits } from './endpoint-sets';
+import type { Bucket, TokenBucket } from './token-bucket';
 
 /**
  * Sharing one Atlas bucket (USER, ORGANIZATION or IP scope) among the invocations that use it at once.
@@ -101,10 +103,11 @@ export interface SharedBudgetOptions {
 }
 
 /**
- * The lease of one container on one shared bucket, driving that bucket's share. A new holder (or one whose
- * lease lapsed) has no share until its claim is written and found free.
+ * A shared bucket: the client-side TokenBucket it wraps, and this container's lease on it, which drives
+ * that bucket's share. A new holder (or one whose lease lapsed) has no share until its claim is written
+ * and found free. Every use goes through here, so the lease is renewed while the bucket is used.
  */
-export class SharedBudget {
+export class SharedBudget implements Bucket {
   readonly #bucket: TokenBucket;
   readonly #options: SharedBudgetOptions;
   readonly #holder: string;
@@ -128,9 +131,62 @@ export class SharedBudget {
     // waiting on the old object must not hide behind the new one's first claim of 0.
     this.#holder = `${options.holder ?? CONTAINER_HOLDER}.${++budgets}`;
     bucket.setShare(0);
-    bucket.onUse = () => this.tick();
-    // Waiting requests look again every half renewal: they keep the lease renewed, and see a larger share.
-    bucket.maxSleepMs = RENEW_MS / 2;
+  }
+
+  take(): number {
+    this.tick();
+    return this.#bucket.take();
+  }
+
+  /**
+   * Waiting requests look again every half renewal: they keep the lease renewed, and a request told to
+   * wait 30 s at a newcomer's small share does not sleep through that share growing.
+   */
+  waitFor(ticket: number): number {
+    this.tick();
+    return Math.min(this.#bucket.waitFor(ticket), RENEW_MS / 2);
+  }
+
+  get refusals(): number {
+    return this.#bucket.refusals;
+  }
+
+  get limits(): Limits {
+    return this.#bucket.limits;
+  }
+
+  /** A shared bucket is never dropped: its lease lives with it. */
+  get idle(): boolean {
+    return false;
+  }
+
+  /** The share of the bucket this holder may use now (0..1). */
+  get share(): number {
+    return this.#bucket.share;
+  }
+
+  get capacity(): number {
+    return this.#bucket.capacity;
+  }
+
+  get tokens(): number {
+    return this.#bucket.tokens;
+  }
+
+  get issued(): number {
+    return this.#bucket.issued;
+  }
+
+  observe(headers: HeaderLookup): void {
+    this.#bucket.observe(headers);
+  }
+
+  succeeded(): void {
+    this.#bucket.succeeded();
+  }
+
+  refused(retryAfterMs: number | undefined, sentAfter?: number): number {
+    return this.#bucket.refused(retryAfterMs, sentAfter);
   }
 
   /** Called on every use of the bucket: drops a lapsed share, renews the lease when it is time. */

@@ -1,40 +1,29 @@
-import type { HeaderLookup } from './http';
-import { backoffDelay, type RetryPolicy } from './retry';
+import type { HeaderLookup } from '../http';
+import { backoffDelay, type RetryPolicy } from '../retry';
+import { perMs, type Limits } from './endpoint-sets';
 
 /**
- * Bounds how many requests are in flight at once. FIFO, so a burst of scans cannot starve a delete.
+ * What the pacer asks of a client-side bucket: a plain TokenBucket, or a SharedBudget wrapping one
+ * (USER, ORGANIZATION and IP buckets shared with other invocations through leases).
  */
-export class ConcurrencyLimiter {
-  readonly #max: number;
-  #active = 0;
-  readonly #waiting: Array<() => void> = [];
-
-  constructor(max: number) {
-    if (!Number.isInteger(max) || max < 1) throw new RangeError('concurrency must be a positive integer');
-    this.#max = max;
-  }
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.#active >= this.#max) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    else this.#active++;
-    try {
-      return await task();
-    } finally {
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#active--;
-    }
-  }
-
-  get active(): number {
-    return this.#active;
-  }
+export interface Bucket {
+  /** Takes a ticket; `waitFor(ticket)` says how long until it may be sent. */
+  take(): number;
+  /** How long the holder of `ticket` must still wait (0: send now). */
+  waitFor(ticket: number): number;
+  /** Refusals so far: a request is stamped with this at sending and hands it back to `refused`. */
+  readonly refusals: number;
+  /** The limits as published (or learned), before any share: what an answer is compared with. */
+  readonly limits: Limits;
+  /** Full, not held by a 429, no refusal pending: indistinguishable from a bucket created now. */
+  readonly idle: boolean;
+  observe(headers: HeaderLookup): void;
+  succeeded(): void;
+  refused(retryAfterMs: number | undefined, sentAfter?: number): number;
 }
 
 /** MongoDB's advice after a repeated 429: 10 s, 20 s, 40 s… (no jitter: the advice names the waits). */
 const REPEATED_429_BACKOFF: RetryPolicy = { maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 10_000, maxDelayMs: 160_000 };
-
-const positive = (n: number) => Number.isFinite(n) && n > 0;
 
 /** Limits of one bucket, per millisecond. */
 interface BucketLimits {
@@ -48,8 +37,8 @@ interface BucketLimits {
   headroom: number;
 }
 
-function bucketLimits(capacity: number, refillRate: number, refillDurationSeconds: number): BucketLimits {
-  return { capacity, perMs: refillRate / (refillDurationSeconds * 1000), headroom: capacity >= 2 ? 1 : 0 };
+function bucketLimits(capacity: number, perMs: number): BucketLimits {
+  return { capacity, perMs, headroom: capacity >= 2 ? 1 : 0 };
 }
 
 /** How soon a request waiting on a bucket with no refill (a share not granted yet) looks again. */
@@ -65,36 +54,34 @@ const EPSILON = 1e-9;
  * (a 429, a header or a smaller share may have pushed its token further away). It counts the tokens the
  * client may use, which is Atlas's count less the headroom.
  */
-export class TokenBucket {
-  /** The limits as published (or guessed), before any share is applied. */
-  #base: { capacity: number; perMs: number };
+export class TokenBucket implements Bucket {
+  /** The limits as published (or learned), before any share is applied. */
+  readonly limits: Limits;
+  readonly #base: { capacity: number; perMs: number };
   #limits: BucketLimits;
   #share = 1;
   #issued = 0;
+  /**
+   * The highest ticket told it may go. Tokens never pile up more than the capacity past it: tickets
+   * held back by a 429's pause have not spent Atlas's tokens, and Atlas's bucket refills no higher
+   * than its capacity meanwhile, so they must not all go at once when the pause ends.
+   */
+  #granted = 0;
   #supplied: number;
   #updatedAt: number;
   #pausedUntil = 0;
   #consecutive429 = 0;
   /** Refusals so far: a request remembers the count it was sent under (see `refused`). */
   #refusals = 0;
-  /** True when the limits are a guess (no published set): `RateLimit-Limit` may correct the capacity. */
-  readonly #learnsCapacity: boolean;
   readonly #now: () => number;
-  /** Called whenever the bucket is used (a shared budget renews its lease from here). */
-  onUse: (() => void) | undefined;
-  /**
-   * Longest a waiting request sleeps before it asks again. A shared bucket's share can grow at any
-   * renewal, and a request told to wait 30 s at a newcomer's share must not sleep through that.
-   */
-  maxSleepMs = Number.POSITIVE_INFINITY;
 
-  constructor(limits: { capacity: number; refillRate: number; refillDurationSeconds: number }, now: () => number, learnsCapacity = false) {
-    this.#limits = bucketLimits(limits.capacity, limits.refillRate, limits.refillDurationSeconds);
+  constructor(limits: Limits, now: () => number) {
+    this.limits = { capacity: limits.capacity, refillRate: limits.refillRate, refillDurationSeconds: limits.refillDurationSeconds };
+    this.#limits = bucketLimits(limits.capacity, perMs(limits));
     this.#base = { capacity: this.#limits.capacity, perMs: this.#limits.perMs };
     this.#supplied = this.#limits.capacity - this.#limits.headroom;
     this.#now = now;
     this.#updatedAt = now();
-    this.#learnsCapacity = learnsCapacity;
   }
 
   get capacity(): number {
@@ -130,7 +117,7 @@ export class TokenBucket {
     // below one would never let it. (Small shares' capacities may add up to a little over Atlas's.)
     const capacity = Math.max(next > 0 ? 1 : 0, this.#base.capacity * next);
     this.#limits = { capacity, perMs: this.#base.perMs * next, headroom: capacity >= 2 ? 1 : 0 };
-    this.#supplied = Math.min(this.#supplied, this.#issued + capacity - this.#limits.headroom);
+    this.#supplied = Math.min(this.#supplied, this.#granted + capacity - this.#limits.headroom);
   }
 
   get share(): number {
@@ -139,7 +126,6 @@ export class TokenBucket {
 
   /** Takes a ticket; `waitFor(ticket)` says how long until it may be sent. */
   take(): number {
-    this.onUse?.();
     // Refill first: the cap on refill is relative to the tickets issued before this one.
     this.#refill();
     this.#issued += 1;
@@ -148,16 +134,21 @@ export class TokenBucket {
 
   /** How long the holder of `ticket` must still wait (0: send now). */
   waitFor(ticket: number): number {
-    this.onUse?.();
     this.#refill();
     const need = ticket - this.#supplied;
     const refillWait = need <= EPSILON ? 0 : this.#limits.perMs > 0 ? Math.ceil(need / this.#limits.perMs) : NO_REFILL_RECHECK_MS;
-    return Math.min(Math.max(refillWait, this.pausedFor(), 0), this.maxSleepMs);
+    const wait = Math.max(refillWait, this.pausedFor(), 0);
+    if (wait === 0 && ticket > this.#granted) this.#granted = ticket;
+    return wait;
   }
 
   /** Takes a token and returns how long the caller must wait before sending (0 if one was there). */
   reserve(): number {
-    return this.waitFor(this.take());
+    const ticket = this.take();
+    const wait = this.waitFor(ticket);
+    // The caller goes after the wait, not asking again: its ticket counts as granted.
+    if (ticket > this.#granted) this.#granted = ticket;
+    return wait;
   }
 
   /** Stamp a request with this at sending, and hand it back to `refused`. */
@@ -175,18 +166,28 @@ export class TokenBucket {
     return Math.max(0, this.#pausedUntil - this.#now());
   }
 
-  /** What the answer's headers say about this bucket: never raises the tokens above what we counted. */
+  /**
+   * What the answer's headers say about this bucket's tokens: never raises them above what we counted.
+   * (A `RateLimit-Limit` other than this bucket's capacity is a bucket the pacer did not know: it
+   * adopts that one instead, see BucketMap.learn.)
+   */
   observe(headers: HeaderLookup): void {
-    const limit = Number(headers.get('ratelimit-limit') ?? Number.NaN);
     this.#refill();
-    if (this.#learnsCapacity && positive(limit) && limit !== this.#base.capacity) {
-      this.#base = { capacity: limit, perMs: this.#base.perMs };
-      this.#limits = bucketLimits(limit, this.#limits.perMs * 1000, 1);
-      this.#supplied = Math.min(this.#supplied, this.#issued + limit - this.#limits.headroom);
-    }
     const remainingText = headers.get('ratelimit-remaining');
     const remaining = remainingText === null ? Number.NaN : Number(remainingText);
+    // Counted from the tickets issued, as it was before tickets were granted: counting from the granted
+    // ones took the headroom twice for a waiting ticket (2-token buckets ran 1.7× their bound, not 1.2×).
     if (Number.isFinite(remaining) && remaining >= 0) this.#supplied = Math.min(this.#supplied, this.#issued + remaining - this.#limits.headroom);
+  }
+
+  /**
+   * Takes every token left: for a bucket that replaces others Atlas was counting on (a bucket learned
+   * from a 429 while this scope's earlier requests went through fallback buckets), whose tokens may be
+   * spent already at Atlas.
+   */
+  drain(): void {
+    this.#refill();
+    this.#supplied = Math.min(this.#supplied, this.#granted - this.#limits.headroom);
   }
 
   /** An answer that was not a 429: the run of refusals is over. */
@@ -214,7 +215,7 @@ export class TokenBucket {
         ? retryAfterMs
         : backoffDelay(REPEATED_429_BACKOFF, Math.max(1, this.#consecutive429 - 1), () => 1, retryAfterMs);
     this.#refill();
-    this.#supplied = Math.min(this.#supplied, this.#issued - this.#limits.headroom);
+    this.#supplied = Math.min(this.#supplied, this.#granted - this.#limits.headroom);
     this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + pause);
     return pause;
   }
@@ -224,6 +225,6 @@ export class TokenBucket {
     const elapsed = now - this.#updatedAt;
     if (elapsed <= 0) return;
     this.#updatedAt = now;
-    this.#supplied = Math.min(this.#issued + this.#limits.capacity - this.#limits.headroom, this.#supplied + elapsed * this.#limits.perMs);
+    this.#supplied = Math.min(this.#granted + this.#limits.capacity - this.#limits.headroom, this.#supplied + elapsed * this.#limits.perMs);
   }
 }
