@@ -5,8 +5,8 @@ import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { PlanRefusedError, claimsToBeApply, parseApplyEvent } from '../lib/approval';
 import { needsAPerson } from '../lib/credentials';
 import { MessageValidationError, deadLetterNow, messageRefOf, parseScanRequest, retryLater } from '../lib/jobs';
-import { countReportNotStored, countScan, failWhenAPersonIsNeeded, invocationDeadline, logger, needsAPersonIn, runtimeDeps, sqsEventShape } from '../lib/lambda';
-import { applyStoredPlan, keptByCause, reportCandidates, scanRequestMessage, type JanitorDeps, type ScanMessageResult } from '../lib/run';
+import { applyAndLog, countReportNotStored, countScan, failWhenAPersonIsNeeded, invocationDeadline, logger, needsAPersonIn, runtimeDeps, sqsEventShape } from '../lib/lambda';
+import { keptByCause, reportCandidates, scanRequestMessage, type ScanMessageResult } from '../lib/run';
 import { reportError } from '../lib/scan';
 
 const processor = new BatchProcessor(EventType.SQS);
@@ -20,15 +20,15 @@ const processor = new BatchProcessor(EventType.SQS);
 const scanRecord = (context: Context) => async (record: SQSRecord): Promise<void> => {
   const deps = runtimeDeps();
   try {
-    if (claimsToBeApply(bodyOf(record.body))) await applyMessage(deps, record.body);
+    // An SQS message of the console's apply shape approves a stored plan, once.
+    if (claimsToBeApply(bodyOf(record.body))) await applyAndLog(deps, parseApplyEvent(record.body));
     else logScan(await scanRequestMessage(deps, parseScanRequest(record.body)));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     const message = messageRefOf(record, deps.config.scanQueueUrl);
     const disposal = deps.sqs ? { sqs: deps.sqs, settings: deps.config.scanRetry, random: Math.random } : undefined;
     if (error instanceof PlanRefusedError) {
-      // Refused for good (expired, changed, another Atlas, …): to the DLQ at once with the reason, nothing enqueued.
-      logger.error('plan refused', { messageId: record.messageId, refusal: error.refusal, reason });
+      // Refused for good (expired, changed, another Atlas, …; logged by applyAndLog): to the DLQ at once with the reason, nothing enqueued.
       if (disposal && (await deadLetterNow(disposal, message, { reason, errorCode: 'PLAN_REFUSED' })).ack) return;
       throw error;
     }
@@ -51,15 +51,6 @@ function bodyOf(body: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** An SQS message of the console's apply shape: approves a stored plan, once. */
-async function applyMessage(deps: JanitorDeps, body: string): Promise<void> {
-  const request = parseApplyEvent(body);
-  const { result, pageNotUpdated } = await applyStoredPlan(deps, request);
-  if (pageNotUpdated) logger.error('plan page not updated with its approval', { planId: request.planId, reason: pageNotUpdated });
-  if (result.status === 'alreadyApplied') logger.info('plan already applied', { planId: request.planId, message: result.message });
-  else logger.info('plan applied', { ...result.approval, enqueued: result.enqueued });
 }
 
 function logScan({ result, reportNotStored }: ScanMessageResult): void {
