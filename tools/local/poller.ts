@@ -87,7 +87,8 @@ export class LocalPoller {
       );
       const got = answer.Messages ?? [];
       messages.push(...got);
-      if (got.length === 0) break;
+      // A FIFO source (at most 10 a batch, as Lambda allows) takes one receive, as Lambda's FIFO poller does.
+      if (got.length === 0 || source.batchSize <= 10) break;
     }
     if (messages.length === 0) return 0;
     const stats = this.stats.get(source.name)!;
