@@ -13,6 +13,7 @@ import type { JobOutcome } from './outcome';
  */
 export class DeleteRefusals {
   readonly #seen = new Map<string, string>();
+  readonly #asked = new Set<string>();
 
   constructor(
     private readonly ledger: Pick<Ledger, 'recordDeleteRefusal' | 'deleteRefusal'> | undefined,
@@ -25,7 +26,10 @@ export class DeleteRefusals {
   async refusedBefore(job: DeleteJob): Promise<JobOutcome | undefined> {
     const key = `${job.sweepId}\n${job.projectId}`;
     let reason = this.#seen.get(key);
-    if (reason === undefined && this.ledger) {
+    // The ledger is asked once per project and actor: a FIFO group is one project, and SQS hands a group to
+    // one batch at a time, so within this batch only this actor can record a refusal for it.
+    if (reason === undefined && this.ledger && !this.#asked.has(key)) {
+      this.#asked.add(key);
       reason = await this.ledger.deleteRefusal(job.sweepId, job.projectId);
       if (reason !== undefined) this.#seen.set(key, reason);
     }
