@@ -204,9 +204,15 @@ export class Transport {
         this.stats.publishedLimits = this.#pacer.published;
         // An answer that came back while this one waited for its slot may have moved its endpoint to
         // another bucket (a 429 describing one the client did not know): then it asks that bucket.
-        const answer = await this.#limiter.run(() => (permit.stale ? Promise.resolve(undefined) : this.#attempt(spec, uri, operation, attempt, permit)));
+        let answer: Answer | undefined;
+        try {
+          answer = await this.#limiter.run(() => (permit.stale ? Promise.resolve(undefined) : this.#attempt(spec, uri, operation, attempt, permit)));
+        } finally {
+          // Not sent, or failed before an answer was read (signing, say): the permit is given back, so
+          // its bucket does not count the request as in flight forever. After a settle this does nothing.
+          if (!answer) permit.drop();
+        }
         if (answer) return answer;
-        permit.drop();
       }
     }, true);
   }

@@ -20,8 +20,17 @@ function pacer(sets: EndpointSet[] | undefined) {
     const permit = await p.acquire('GET', path, read, never);
     return { permit, waited: clock.now - before };
   };
-  return { pacer: p, clock, sleeps, wait, read };
+  /** Acquires a permit for (GET, path) and settles it with a plain 200 at once; how long it waited. */
+  const go = async (path: string) => {
+    const { permit, waited } = await wait(path);
+    permit.settle(answer(200));
+    return waited;
+  };
+  return { pacer: p, clock, sleeps, wait, go, read };
 }
+
+/** A refill counted from an answer starts a few milliseconds after it (the clocks' granularity). */
+const near = (ms: number) => expect.toSatisfy((v: number) => v >= ms && v <= ms + 5, `${ms} ms, or a few more`);
 
 const answer = (status: number, headers: Record<string, string> = {}, body?: unknown): PacedAnswer => ({ status, headers: new Headers(headers), body });
 const refusal = (path: string, retryAfterS: number, capacity: number, refillRate: number, per: number) =>
@@ -51,12 +60,11 @@ describe('Pacer', () => {
     // Atlas: this endpoint's bucket holds 1 token and gets 1 back every 2 s; retry after 2 s.
     first.permit.settle(refusal(peers(A), 2, 1, 1, 2));
     // Project A's peers wait for the Retry-After; its streams (another endpoint) do not wait at all.
-    expect((await t.wait(streams(A))).waited).toBe(0);
-    expect((await t.wait(peers(A))).waited).toBe(2000);
+    expect(await t.go(streams(A))).toBe(0);
+    expect(await t.go(peers(A))).toEqual(near(2000));
     // Project B's peers have a bucket of their own, with the limits Atlas stated: 1 token, then one per 2 s.
-    const b1 = await t.wait(peers(B));
-    expect(b1.waited).toBe(0);
-    expect((await t.wait(peers(B))).waited).toBe(2000);
+    expect(await t.go(peers(B))).toBe(0);
+    expect(await t.go(peers(B))).toEqual(near(2000));
     // The fallback would have let ten through at once: B was never refused.
   });
 
@@ -70,9 +78,10 @@ describe('Pacer', () => {
     (await t.wait(peers(B))).permit.settle(answer(200, { 'RateLimit-Limit': '2', 'RateLimit-Remaining': '1' }));
     expect(t.pacer.map!.learned.size).toBe(1);
     const fresh = '7f1a2b3c4d5e6f7a8b9c0d1e';
-    // 2 tokens less one of headroom: the second request of a fresh project waits for the refill.
-    expect((await t.wait(peers(fresh))).waited).toBe(0);
-    expect((await t.wait(peers(fresh))).waited).toBe(1000);
+    // 2 tokens: the third request of a fresh project waits for the refill.
+    expect(await t.go(peers(fresh))).toBe(0);
+    expect(await t.go(peers(fresh))).toBe(0);
+    expect(await t.go(peers(fresh))).toEqual(near(1000));
   });
 
   it('a permit granted before its endpoint moved to a learned bucket is stale; one on another endpoint is not', async () => {
@@ -86,12 +95,75 @@ describe('Pacer', () => {
 
   it('a request waiting for a token returns to its ticket after something unrelated was learned (no second ticket)', async () => {
     const t = pacer(undefined);
-    for (let i = 0; i < 9; i++) await t.wait(peers(A));
+    // The fallback: 10 tokens, 1 a second.
+    for (let i = 0; i < 10; i++) await t.go(peers(A));
     const waiting = t.pacer.acquire('GET', peers(A), t.read, () => undefined);
     (await t.wait(streams(B))).permit.settle(refusal(streams(B), 1, 1, 1, 1));
-    await waiting;
-    // The tenth peers request waited one refill; the next one waits for its own token only (1 s more).
-    expect((await t.wait(peers(A))).waited).toBeLessThanOrEqual(1000);
+    (await waiting).settle(answer(200));
+    // The eleventh peers request waited one refill; the next one waits for its own token only (1 s more).
+    expect(await t.go(peers(A))).toBeLessThanOrEqual(1000);
+  });
+});
+
+describe('tickets of requests that were never sent', () => {
+  const set: EndpointSet = { id: 'lists', scope: 'GROUP', endpoints: [{ method: 'GET', path: '/api/atlas/v2/groups/{groupId}/peers' }], capacity: 1, refillRate: 1, refillDurationSeconds: 1 };
+  /** Gives up after 50 looks: a ticket counted in flight for ever would otherwise wait for ever. */
+  const patient = () => {
+    let looks = 0;
+    return () => (++looks > 50 ? new Error('still waiting after 50 looks') : undefined);
+  };
+
+  it('a request that gives up waiting (its deadline) gives its ticket back: the next one waits one refill, not two', async () => {
+    const t = pacer([set]);
+    // The first answer confirms the published capacity: no more probing.
+    (await t.wait(peers(A))).permit.settle(answer(200, { 'RateLimit-Limit': '1', 'RateLimit-Remaining': '0' }));
+    const inFlight = await t.wait(peers(A));
+    expect(inFlight.waited).toEqual(near(1000));
+    await expect(t.pacer.acquire('GET', peers(A), t.read, () => new Error('too late'))).rejects.toThrow('too late');
+    inFlight.permit.settle(answer(200));
+    const before = t.clock.now;
+    (await t.pacer.acquire('GET', peers(A), t.read, patient())).settle(answer(200));
+    expect(t.clock.now - before).toEqual(near(1000));
+  });
+
+  it('a permit dropped unsent (stale) gives its token to the next request at once', async () => {
+    const t = pacer([set]);
+    (await t.wait(peers(A))).permit.settle(answer(200, { 'RateLimit-Limit': '1', 'RateLimit-Remaining': '0' }));
+    const unsent = await t.wait(peers(A));
+    expect(unsent.waited).toEqual(near(1000));
+    unsent.permit.drop();
+    const before = t.clock.now;
+    (await t.pacer.acquire('GET', peers(A), t.read, patient())).settle(answer(200));
+    expect(t.clock.now - before).toEqual(near(0));
+  });
+});
+
+describe('a bucket learned for a scope that already spent', () => {
+  it('waits for the answers of the scope\'s requests still in flight, then starts from what they left', async () => {
+    const clock = { now: 1_000_000 };
+    const due: { at: number; run: () => void }[] = [];
+    const sleep = async (ms: number) => {
+      clock.now += ms;
+      for (const d of due.splice(0)) if (clock.now >= d.at) d.run(); else due.push(d);
+    };
+    const p = new Pacer({ now: () => clock.now, sleep });
+    const read = () => Promise.resolve(undefined);
+    const never = () => undefined;
+    // /rateLimits publishes nothing. Project A sends a peers list and a streams list (fallback buckets).
+    const peersA = await p.acquire('GET', peers(A), read, never);
+    const streamsA = await p.acquire('GET', streams(A), read, never);
+    const learnedAt = clock.now;
+    // The peers list is refused: Atlas's bucket holds 2 and gets 1 back every 2 s, retry after 1 s.
+    peersA.settle(refusal(peers(A), 1, 2, 1, 2));
+    // The streams list is still on its way, and may take A's last token at Atlas: it is answered 3 s on.
+    due.push({ at: learnedAt + 3000, run: () => streamsA.settle(answer(200)) });
+    const next = await p.acquire('GET', peers(A), read, never);
+    // Not sent before that answer: a bucket that started empty when the peers were learned would have
+    // let it go 2 s after, while the streams list could still arrive first and take the token.
+    expect(clock.now - learnedAt).toBeGreaterThanOrEqual(3000);
+    // Then no longer than what the two answers left calls for: 2 spent, refilled 1 every 2 s from the first.
+    expect(clock.now - learnedAt).toBeLessThan(3100);
+    next.settle(answer(200));
   });
 });
 

@@ -1,22 +1,69 @@
 import { describe, expect, it } from 'vitest';
-import { BucketMap, FALLBACK_LIMITS, TokenBucket, endpointSetPageSchema, type Bucket, type EndpointSet } from '../../lib/atlas/pacing';
+import { BucketMap, FALLBACK_LIMITS, TokenBucket, endpointSetPageSchema, tokensAfter, type Bucket, type EndpointSet } from '../../lib/atlas/pacing';
 
 const headers = (values: Record<string, string>) => new Headers(values);
 const GROUP = '5f1a2b3c4d5e6f7a8b9c0d1e';
 const OTHER_GROUP = '6f1a2b3c4d5e6f7a8b9c0d1e';
 
+/** A refill counted from an answer starts a few milliseconds after it (the clocks' granularity). */
+const near = (ms: number) => expect.toSatisfy((v: number) => v >= ms && v <= ms + 5, `${ms} ms, or a few more`);
+
+/** A request through the bucket: its ticket, and how long it must wait before it may be sent. */
+function send(bucket: TokenBucket): number {
+  return bucket.reserve();
+}
+
 describe('TokenBucket', () => {
-  it('hands out its capacity less one token of headroom at once, then one per refill interval, in arrival order', () => {
+  it('hands out its whole capacity at once, then one per refill interval counted from the answers, in arrival order', () => {
     let now = 0;
     const bucket = new TokenBucket({ capacity: 3, refillRate: 1, refillDurationSeconds: 1 }, () => now);
-    expect([bucket.reserve(), bucket.reserve()]).toEqual([0, 0]);
-    // The third and fourth wait for their own tokens: 1 s and 2 s away.
-    expect([bucket.reserve(), bucket.reserve()]).toEqual([1000, 2000]);
-    now = 2000;
-    expect(bucket.tokens).toBeCloseTo(0);
+    expect([send(bucket), send(bucket), send(bucket)]).toEqual([0, 0, 0]);
+    // The fourth and fifth wait for their own tokens: 1 s and 2 s away at the soonest.
+    const fourth = bucket.take();
+    const fifth = bucket.take();
+    expect([bucket.waitFor(fourth), bucket.waitFor(fifth)]).toEqual([1000, 2000]);
+    // Nothing answered yet: all three may still be on their way to Atlas, whose bucket starts its clock
+    // at the first arrival. However long it rests, the bucket refills nothing until an answer comes.
     now = 60_000;
-    // Refill stops at the capacity (less the headroom) however long the bucket rested.
-    expect(bucket.tokens).toBe(2);
+    expect(bucket.waitFor(fourth)).toBeGreaterThan(0);
+    // The answers come back at 60 s: Atlas took the three tokens by then, and refills from there.
+    for (let i = 0; i < 3; i++) bucket.settled();
+    expect(bucket.waitFor(fourth)).toEqual(near(1000));
+    now = 61_005;
+    expect([bucket.waitFor(fourth), bucket.waitFor(fifth)]).toEqual([0, near(995)]);
+  });
+
+  it('counts a request still in flight against the capacity, however long the bucket rested', () => {
+    let now = 0;
+    const bucket = new TokenBucket({ capacity: 2, refillRate: 1, refillDurationSeconds: 2 }, () => now);
+    send(bucket);
+    send(bucket);
+    now = 500;
+    bucket.settled(); // the first answer at 0.5 s; the second request is still in flight
+    now = 60_000;
+    // Atlas may have refilled to 2 and not yet seen the second request: one token, not two.
+    expect(bucket.tokens).toBeCloseTo(1);
+    expect(bucket.idle).toBe(false);
+    bucket.settled();
+    expect(bucket.tokens).toBeCloseTo(1);
+    now = 62_005;
+    expect(bucket.tokens).toBeCloseTo(2);
+    expect(bucket.idle).toBe(true);
+  });
+
+  it('refills from the moment of an answer, not of the sending (a slow answer delays the next token)', () => {
+    let now = 0;
+    const bucket = new TokenBucket({ capacity: 2, refillRate: 1, refillDurationSeconds: 2 }, () => now);
+    send(bucket);
+    send(bucket);
+    now = 300;
+    bucket.settled();
+    bucket.settled();
+    const third = bucket.take();
+    // 2 s after the answers, not after the sending.
+    expect(bucket.waitFor(third)).toEqual(near(2000));
+    now = 2000;
+    expect(bucket.waitFor(third)).toEqual(near(300));
   });
 
   it('keeps no headroom in a bucket of one token', () => {
@@ -26,12 +73,14 @@ describe('TokenBucket', () => {
 
   it('refills at refillRate per refillDurationSeconds', () => {
     let now = 0;
-    const bucket = new TokenBucket({ capacity: 11, refillRate: 5, refillDurationSeconds: 60 }, () => now);
+    const bucket = new TokenBucket({ capacity: 10, refillRate: 5, refillDurationSeconds: 60 }, () => now);
     for (let i = 0; i < 10; i++) bucket.reserve();
+    for (let i = 0; i < 10; i++) bucket.settled();
     now = 12_000;
     expect(bucket.tokens).toBeCloseTo(1);
+    now = 12_005;
     expect(bucket.reserve()).toBe(0);
-    expect(bucket.reserve()).toBe(12_000);
+    expect(bucket.reserve()).toEqual(near(11_995));
   });
 
   it('a 429 holds for Retry-After, and repeated 429s back off 10 s, 20 s, 40 s', () => {
@@ -53,11 +102,15 @@ describe('TokenBucket', () => {
     let now = 0;
     const bucket = new TokenBucket({ capacity: 3, refillRate: 1, refillDurationSeconds: 1 }, () => now);
     const tickets = Array.from({ length: 10 }, () => bucket.take());
-    expect(tickets.filter((t) => bucket.waitFor(t) === 0)).toEqual([1, 2]);
+    expect(tickets.filter((t) => bucket.waitFor(t) === 0)).toEqual([1, 2, 3]);
+    // Two answered, the third refused.
+    bucket.settled();
+    bucket.settled();
+    bucket.settled();
     bucket.refused(1000);
     now = 60_000;
-    // Atlas's bucket refilled to its capacity, no further: the two sent before, and two more (3, less the headroom).
-    expect(tickets.filter((t) => bucket.waitFor(t) === 0)).toEqual([1, 2, 3, 4]);
+    // Atlas's bucket refilled to its capacity, no further: the three sent before, and three more.
+    expect(tickets.filter((t) => bucket.waitFor(t) === 0)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('does not lengthen the backoff for a request that was already in flight when the first 429 came back', () => {
@@ -69,13 +122,20 @@ describe('TokenBucket', () => {
     expect(bucket.refused(1000, bucket.refusals)).toBe(10_000);
   });
 
-  it('lowers its tokens to RateLimit-Remaining (less the headroom) but never raises them; ignores missing headers', () => {
+  it('lowers its tokens to RateLimit-Remaining past the requests sent (not those still waiting) but never raises them; ignores missing headers', () => {
     const now = 0;
     const bucket = new TokenBucket({ capacity: 10, refillRate: 1, refillDurationSeconds: 1 }, () => now);
     bucket.observe(headers({}));
-    expect(bucket.tokens).toBe(9);
+    expect(bucket.tokens).toBe(10);
+    // One request sent and answered with 3 left at Atlas: others spend this bucket too.
+    send(bucket);
+    bucket.settled();
     bucket.observe(headers({ 'RateLimit-Limit': '10', 'RateLimit-Remaining': '3' }));
-    expect(bucket.tokens).toBe(2);
+    expect(bucket.tokens).toBe(3);
+    // A ticket still waiting has taken nothing at Atlas: it does not lower the count a header gives.
+    const waiting = bucket.take();
+    bucket.observe(headers({ 'RateLimit-Remaining': '3' }));
+    expect(bucket.waitFor(waiting)).toBe(0);
     bucket.observe(headers({ 'RateLimit-Remaining': '9' }));
     expect(bucket.tokens).toBe(2);
     bucket.observe(headers({ 'RateLimit-Remaining': 'soon' }));
@@ -87,6 +147,25 @@ describe('TokenBucket', () => {
     const published = new TokenBucket({ capacity: 50, refillRate: 1, refillDurationSeconds: 1 }, () => 0);
     for (const b of [guessed, published]) b.observe(headers({ 'RateLimit-Limit': '4' }));
     expect([guessed.capacity, published.capacity]).toEqual([FALLBACK_LIMITS.capacity, 50]);
+  });
+});
+
+describe('tokensAfter: what earlier answers leave of a bucket', () => {
+  const perMs = 1 / 2000; // 1 token every 2 s
+
+  it('counts the requests answered as spent, refilled from each answer, never above the capacity', () => {
+    expect(tokensAfter([], false, 2, perMs, 0)).toBe(2);
+    expect(tokensAfter([0, 0], false, 2, perMs, 0)).toBe(0);
+    expect(tokensAfter([0, 0], false, 2, perMs, 2000)).toBeCloseTo(1);
+    expect(tokensAfter([0, 0], false, 2, perMs, 60_000)).toBe(2);
+    // One answered long ago, one just now: the bucket refilled to 2 meanwhile, then gave one.
+    expect(tokensAfter([0, 60_000], false, 2, perMs, 60_000)).toBeCloseTo(1);
+  });
+
+  it('assumes the bucket empty at the first answer kept when older ones were dropped', () => {
+    expect(tokensAfter([10_000], true, 2, perMs, 10_000)).toBe(0);
+    expect(tokensAfter([10_000], true, 2, perMs, 14_000)).toBeCloseTo(1);
+    expect(tokensAfter([10_000], false, 2, perMs, 10_000)).toBe(1);
   });
 });
 
@@ -110,6 +189,7 @@ describe('BucketMap', () => {
     expect(b.keyFor('GET', `/api/atlas/v2/orgs/${OTHER_GROUP}/groups`)).toEqual({ setId: 'orgs', scopeId: OTHER_GROUP, published: true });
     const one = plain(b.bucket(b.keyFor('GET', `/api/atlas/v2/groups/${GROUP}/peers`)));
     one.reserve();
+    one.reserve();
     // The other project's bucket is untouched by the first one's spending.
     expect(plain(b.bucket(b.keyFor('GET', `/api/atlas/v2/groups/${OTHER_GROUP}/peers`))).reserve()).toBe(0);
     expect(one.reserve()).toBe(1000);
@@ -132,11 +212,12 @@ describe('BucketMap', () => {
     let now = 0;
     const b = new BucketMap(sets, { now: () => now });
     const peers = (i: number) => plain(b.bucket(b.keyFor('GET', `/api/atlas/v2/groups/${i.toString(16).padStart(24, '0')}/peers`)));
-    for (let i = 0; i < 1023; i++) peers(i).reserve();
+    const answered = (bucket: TokenBucket) => (bucket.reserve(), bucket.settled());
+    for (let i = 0; i < 1023; i++) answered(peers(i));
     const busy = peers(5000);
-    busy.reserve();
+    answered(busy);
     now = 10_000; // every bucket has refilled...
-    busy.reserve(); // ...but this one was just used again
+    answered(busy); // ...but this one was just used again
     expect(b.size).toBe(1024);
     peers(5001);
     expect(b.size).toBe(2);

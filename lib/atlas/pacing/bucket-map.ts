@@ -1,4 +1,5 @@
 import { compileTemplate, FALLBACK_LIMITS, perMs, type EndpointSet, type Limits, type RateLimitScope } from './endpoint-sets';
+import { ScopeHistory } from './scope-history';
 import { SharedBudget, type BudgetLeaseStore } from './shared-budget';
 import { TokenBucket, type Bucket } from './token-bucket';
 
@@ -99,6 +100,8 @@ export class BucketMap {
   readonly #learned: Map<string, LearnedRoute>;
   readonly #learnedSets = new Map<string, Limits>();
   readonly #buckets = new Map<string, Bucket>();
+  /** What each scope sent through guessed and learned buckets (see ScopeHistory), by scope id. */
+  readonly #histories = new Map<string, ScopeHistory>();
   /** Buckets shared through leases: never pruned, their lease lives with them. */
   readonly #shared = new Map<string, SharedBudget>();
   #pruneAt = PRUNE_AT;
@@ -187,6 +190,12 @@ export class BucketMap {
     return undefined;
   }
 
+  /** The bucket for this key if it exists already (none is created). */
+  existing(key: BucketKey): Bucket | undefined {
+    const id = `${key.setId}\u0000${key.scopeId}`;
+    return this.#buckets.get(id) ?? this.#shared.get(id);
+  }
+
   bucket(key: BucketKey): Bucket {
     const id = `${key.setId}\u0000${key.scopeId}`;
     const existing = this.#buckets.get(id) ?? this.#shared.get(id);
@@ -195,24 +204,38 @@ export class BucketMap {
     const store = this.#sharing.store;
     if (set && set.scope !== 'GROUP' && store) return this.#sharedBucket(id, set, store);
     // A sweep of 10,000 projects would otherwise keep three GROUP buckets per project to the end.
-    if (this.#buckets.size >= this.#pruneAt) {
-      for (const [k, b] of this.#buckets) if (b.idle) this.#buckets.delete(k);
-      this.#pruneAt = Math.max(PRUNE_AT, this.#buckets.size * 2);
-    }
+    if (this.#buckets.size >= this.#pruneAt) this.#prune();
     const limits = set ? shareOf(set, this.#sharedBy) : this.limitsOf(key);
     const bucket = new TokenBucket(limits, this.#now);
     // A learned bucket replaces the fallback (or earlier learned) buckets this scope's requests went
-    // through before: when any of them is still refilling, what it spent may be this bucket's at Atlas,
-    // so it starts empty. (A published bucket of the scope was another set: it does not count.)
-    if (this.#learnedSets.has(key.setId) && this.#busyScope(key.scopeId)) bucket.drain();
+    // through before: what they spent may be this bucket's at Atlas, so it starts from their answers.
+    // (A published bucket of the scope was another set: it does not count.)
+    const history = this.#histories.get(key.scopeId);
+    if (history && this.#learnedSets.has(key.setId)) bucket.startFrom(history);
     this.#buckets.set(id, bucket);
     return bucket;
   }
 
-  #busyScope(scopeId: string): boolean {
-    const suffix = `\u0000${scopeId}`;
-    for (const [id, bucket] of this.#buckets) if (id.endsWith(suffix) && (id.startsWith('unmapped ') || id.startsWith('learned ')) && !bucket.idle) return true;
-    return false;
+  /**
+   * The history a request through `key` is written to: one per scope for guessed and learned buckets,
+   * none for a published set's.
+   */
+  historyOf(key: BucketKey): ScopeHistory | undefined {
+    if (key.published) return undefined;
+    let history = this.#histories.get(key.scopeId);
+    if (!history) this.#histories.set(key.scopeId, (history = new ScopeHistory()));
+    return history;
+  }
+
+  /** Drops idle buckets, and the histories of scopes with nothing in flight and no bucket left. */
+  #prune(): void {
+    const scopes = new Set<string>();
+    for (const [k, b] of this.#buckets) {
+      if (b.idle) this.#buckets.delete(k);
+      else scopes.add(k.slice(k.indexOf('\u0000') + 1));
+    }
+    for (const [scope, history] of this.#histories) if (history.quiet && !scopes.has(scope)) this.#histories.delete(scope);
+    this.#pruneAt = Math.max(PRUNE_AT, this.#buckets.size * 2);
   }
 
   #setOf(key: BucketKey): EndpointSet | undefined {

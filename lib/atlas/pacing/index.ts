@@ -13,4 +13,5 @@ export { Pacer, PacerPool, Permit, pacerFor, type PacedAnswer, type PacerOptions
 export { publishedSetReader } from './published-sets';
 export { CLOCK_SKEW_MS, LEASE_MS, RENEW_MS, SharedBudget, fairShares, type BudgetLease, type BudgetLeaseStore, type SharedBudgetOptions } from './shared-budget';
 export { statedLimits, type StatedLimits } from './stated-limits';
-export { TokenBucket, type Bucket } from './token-bucket';
+export { ScopeHistory } from './scope-history';
+export { TokenBucket, tokensAfter, type Bucket } from './token-bucket';

@@ -4,6 +4,7 @@ import type { HeaderLookup } from '../http';
 import { BucketMap, routeOf, type BucketKey, type BucketSharing } from './bucket-map';
 import { FALLBACK_LIMITS, RATE_LIMITS_REFRESH_MS, RATE_LIMITS_RETRY_MS, type EndpointSet, type Limits } from './endpoint-sets';
 import type { BudgetLeaseStore } from './shared-budget';
+import type { ScopeHistory } from './scope-history';
 import { statedLimits } from './stated-limits';
 import type { Bucket } from './token-bucket';
 
@@ -52,6 +53,10 @@ export class Permit {
   readonly #sentAfter: number;
   /** Called once when the permit is settled or dropped (a probe of an unknown endpoint ends there). */
   #done: ((learned: boolean) => void) | undefined;
+  /** Whether the ticket's bucket was told this request is over (see Bucket.settled). */
+  #over = false;
+  /** The scope's history of requests through guessed and learned buckets, and this one's number there. */
+  readonly #history: { history: ScopeHistory; seq: number } | undefined;
 
   constructor(pacer: Pacer, map: BucketMap, method: string, path: string, key: BucketKey, bucket: Bucket, done?: (learned: boolean) => void) {
     this.#done = done;
@@ -63,6 +68,8 @@ export class Permit {
     this.#key = key;
     this.#bucket = bucket;
     this.#sentAfter = bucket.refusals;
+    const history = map.historyOf(key);
+    this.#history = history ? { history, seq: history.open() } : undefined;
   }
 
   /** True when what an answer taught since moved this request to another bucket. */
@@ -74,17 +81,29 @@ export class Permit {
 
   /** The request was not sent after all (its permit went stale): whatever it held is released. */
   drop(): void {
+    this.#release(false);
     this.#finish(false);
   }
 
   #finish(learned: boolean): void {
+    this.#release(true);
     const done = this.#done;
     this.#done = undefined;
     done?.(learned);
   }
 
+  /** The ticket's own bucket counts the request as over, once, whatever bucket its answer teaches. */
+  #release(sent: boolean): void {
+    if (this.#over) return;
+    this.#over = true;
+    this.#bucket.settled(sent);
+    this.#history?.history.close(this.#history.seq, sent ? this.#pacer.now() : undefined);
+  }
+
   settle(answer: PacedAnswer | undefined): void {
     if (!answer) return this.#finish(false);
+    // Counted as answered before what the answer says is applied: a header or a 429 counts from it.
+    this.#release(true);
     const stated = statedLimits(answer.status, answer.headers, answer.body, this.#pacer.now());
     const map = this.#map;
     // Compared with what the endpoint uses now: an answer to a request sent before its endpoint was
@@ -171,32 +190,53 @@ export class Pacer {
    */
   async acquire(method: string, path: string, read: SetReader, tooLate: (waitMs: number) => Error | undefined): Promise<Permit> {
     let held: { bucket: Bucket; ticket: number } | undefined;
-    for (;;) {
-      const map = this.#map && this.now() < this.#expiresAt ? this.#map : await this.#load(read);
-      const generation = map.generation;
-      const key = map.keyFor(method, path);
-      const bucket = map.bucket(key);
-      // Still the same bucket after something else was learned: the ticket already taken stands.
-      const ticket = held?.bucket === bucket ? held.ticket : bucket.take();
-      held = { bucket, ticket };
-      // A 429, a header or a smaller share while this request slept can push its token further away:
-      // check again after each sleep; an answer that moved the endpoint to another bucket starts over.
-      let wait = bucket.waitFor(ticket);
-      while (wait > 0 && map.generation === generation) {
-        const error = tooLate(wait);
-        if (error) throw error;
-        await this.#options.sleep(wait);
-        wait = bucket.waitFor(ticket);
+    try {
+      for (;;) {
+        const map = this.#map && this.now() < this.#expiresAt ? this.#map : await this.#load(read);
+        const generation = map.generation;
+        const key = map.keyFor(method, path);
+        // Still the same bucket after something else was learned: the ticket already taken stands; a
+        // ticket of another bucket is given back (it was never sent).
+        if (held && held.bucket !== map.existing(key)) {
+          this.#giveBack(held);
+          held = undefined;
+        }
+        const bucket = map.bucket(key);
+        const ticket = held?.bucket === bucket ? held.ticket : bucket.take();
+        held = { bucket, ticket };
+        // A 429, a header or a smaller share while this request slept can push its token further away:
+        // check again after each sleep; an answer that moved the endpoint to another bucket starts over.
+        let wait = bucket.waitFor(ticket);
+        while (wait > 0 && map.generation === generation) {
+          const error = tooLate(wait);
+          if (error) throw error;
+          await this.#options.sleep(wait);
+          wait = bucket.waitFor(ticket);
+        }
+        if (map.generation !== generation) continue;
+        if (map.isLearned(key)) {
+          const permit = new Permit(this, map, method, path, key, bucket);
+          held = undefined;
+          return permit;
+        }
+        // An endpoint no answer has described yet (published or not: a published list may be wrong or
+        // incomplete): its first requests go one at a time, so the first answer that says what its bucket
+        // is (a 429's body, RateLimit-Limit) is heard before many are refused.
+        const done = await this.#probe(`${method.toUpperCase()} ${routeOf(path)}`);
+        if (map.generation !== generation && !done) continue;
+        const permit = new Permit(this, map, method, path, key, bucket, done);
+        held = undefined;
+        return permit;
       }
-      if (map.generation !== generation) continue;
-      if (map.isLearned(key)) return new Permit(this, map, method, path, key, bucket);
-      // An endpoint no answer has described yet (published or not: a published list may be wrong or
-      // incomplete): its first requests go one at a time, so the first answer that says what its bucket
-      // is (a 429's body, RateLimit-Limit) is heard before many are refused.
-      const done = await this.#probe(`${method.toUpperCase()} ${routeOf(path)}`);
-      if (map.generation !== generation && !done) continue;
-      return new Permit(this, map, method, path, key, bucket, done);
+    } finally {
+      // A ticket taken for a request that will not be sent (its deadline came first): given back.
+      if (held) this.#giveBack(held);
     }
+  }
+
+  /** A ticket whose request was never sent: its bucket stops counting it as possibly arriving. */
+  #giveBack(held: { bucket: Bucket; ticket: number }): void {
+    held.bucket.settled(false);
   }
 
   /** Waits for this endpoint's probe; returns the callback that ends this request's turn (none when probing is over). */

@@ -185,6 +185,10 @@ export class SharedBudget implements Bucket {
     this.#bucket.succeeded();
   }
 
+  settled(sent?: boolean): void {
+    this.#bucket.settled(sent);
+  }
+
   refused(retryAfterMs: number | undefined, sentAfter?: number): number {
     return this.#bucket.refused(retryAfterMs, sentAfter);
   }

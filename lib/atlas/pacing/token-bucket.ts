@@ -1,6 +1,7 @@
 import type { HeaderLookup } from '../http';
 import { backoffDelay, type RetryPolicy } from '../retry';
 import { perMs, type Limits } from './endpoint-sets';
+import type { ScopeHistory } from './scope-history';
 
 /**
  * What the pacer asks of a client-side bucket: a plain TokenBucket, or a SharedBudget wrapping one
@@ -11,6 +12,12 @@ export interface Bucket {
   take(): number;
   /** How long the holder of `ticket` must still wait (0: send now). */
   waitFor(ticket: number): number;
+  /**
+   * The ticket's request was answered (`sent`), or will never be sent (its token goes to the next
+   * ticket): called once for every ticket taken. Until then it may still arrive at Atlas and take a
+   * token there.
+   */
+  settled(sent?: boolean): void;
   /** Refusals so far: a request is stamped with this at sending and hands it back to `refused`. */
   readonly refusals: number;
   /** The limits as published (or learned), before any share: what an answer is compared with. */
@@ -29,16 +36,36 @@ const REPEATED_429_BACKOFF: RetryPolicy = { maxAttempts: Number.POSITIVE_INFINIT
 interface BucketLimits {
   capacity: number;
   perMs: number;
-  /**
-   * Tokens the client leaves in Atlas's bucket: one when the capacity allows. Requests sent exactly one
-   * refill apart can arrive closer together than that, and Atlas's bucket starts its clock when our first
-   * request arrives, after ours: at full pace an empty bucket would turn that jitter into 429s.
-   */
-  headroom: number;
 }
 
-function bucketLimits(capacity: number, perMs: number): BucketLimits {
-  return { capacity, perMs, headroom: capacity >= 2 ? 1 : 0 };
+/**
+ * A request arrives at Atlas before its answer comes back, so a refill counted from the answer is never
+ * ahead of Atlas's; but both clocks count whole milliseconds and Atlas's refill is a sum of fractions.
+ * Counting from a moment this much after the answer keeps "at the same millisecond" on the safe side.
+ */
+const ANSWER_MARGIN_MS = 2;
+/** How soon a request on a bucket waiting for its scope's earlier answers (see `startFrom`) looks again. */
+const START_RECHECK_MS = 20;
+/** The longest a bucket waits for those answers; then it starts empty. */
+const START_WAIT_MAX_MS = 30_000;
+
+/**
+ * The tokens Atlas's bucket (these limits) has at `now` at the least, after the requests answered at
+ * `answers` (oldest first) and none in flight: the same count the bucket keeps for its own requests,
+ * replayed. A fresh bucket at the first answer, or an empty one when older answers were dropped.
+ */
+export function tokensAfter(answers: readonly number[], truncated: boolean, capacity: number, refillPerMs: number, now: number): number {
+  if (answers.length === 0) return capacity;
+  let supplied = truncated ? 0 : capacity;
+  let settled = 0;
+  let previous = answers[0]!;
+  for (const answeredAt of answers) {
+    supplied = Math.min(settled + capacity, supplied + Math.max(0, answeredAt - previous) * refillPerMs);
+    previous = Math.max(previous, answeredAt);
+    settled++;
+  }
+  supplied = Math.min(settled + capacity, supplied + Math.max(0, now - previous) * refillPerMs);
+  return Math.max(0, Math.min(capacity, supplied - answers.length));
 }
 
 /** How soon a request waiting on a bucket with no refill (a share not granted yet) looks again. */
@@ -48,11 +75,19 @@ const EPSILON = 1e-9;
 
 /**
  * One client-side bucket. Tokens are handed out in arrival order as numbered tickets: `issued` counts the
- * tickets taken, `supplied` the tokens the bucket has produced (its start less the headroom, plus refill,
- * never more than the capacity ahead of `issued`). Ticket n may go once `supplied` reaches n, so later
- * arrivals queue behind it without timers or polling, and a waiting request asks again after its sleep
- * (a 429, a header or a smaller share may have pushed its token further away). It counts the tokens the
- * client may use, which is Atlas's count less the headroom.
+ * tickets taken, `supplied` the tokens the bucket has produced. Ticket n may go once `supplied` reaches
+ * n, so later arrivals queue behind it without timers or polling, and a waiting request asks again after
+ * its sleep (a 429, a header or a smaller share may have pushed its token further away).
+ *
+ * `supplied` is a lower bound of what Atlas's bucket allows, whatever the network does to the requests
+ * between here and Atlas. Atlas takes a token when a request arrives, somewhere between its sending and
+ * its answer, and refills continuously from the first arrival. So the bucket never holds more than the
+ * capacity beyond the tickets already *answered* (one still in flight may arrive at any moment), and it
+ * refills only from answers: before the first answer nothing is refilled, and each answer's moment
+ * bounds the refill since (`#refill` runs before each answer is counted, which caps `supplied` at
+ * `answered + capacity` at that moment). Counted this way the client needs no token of headroom against
+ * arrival jitter, and spends a small bucket to its last token (a 2-token bucket at 0.5 a second sends
+ * 7 requests in 10 s plus one round trip, where a token of headroom took 12 s).
  */
 export class TokenBucket implements Bucket {
   /** The limits as published (or learned), before any share is applied. */
@@ -62,24 +97,31 @@ export class TokenBucket implements Bucket {
   #share = 1;
   #issued = 0;
   /**
-   * The highest ticket told it may go. Tokens never pile up more than the capacity past it: tickets
-   * held back by a 429's pause have not spent Atlas's tokens, and Atlas's bucket refills no higher
-   * than its capacity meanwhile, so they must not all go at once when the pause ends.
+   * The highest ticket told it may go: a 429 or a header counts Atlas's tokens from the tickets
+   * already sent, not from those still waiting.
    */
   #granted = 0;
+  /**
+   * Tickets answered or never sent (`settled`). Tokens never pile up more than the capacity past them:
+   * tickets held back by a 429's pause have not spent Atlas's tokens, and Atlas's bucket refills no
+   * higher than its capacity meanwhile, so they must not all go at once when the pause ends.
+   */
+  #settled = 0;
   #supplied: number;
   #updatedAt: number;
   #pausedUntil = 0;
   #consecutive429 = 0;
   /** Refusals so far: a request remembers the count it was sent under (see `refused`). */
   #refusals = 0;
+  /** Set by `startFrom` until the scope's earlier requests are answered. */
+  #start: { history: ScopeHistory; waitingFor: ReadonlySet<number>; since: number } | undefined;
   readonly #now: () => number;
 
   constructor(limits: Limits, now: () => number) {
     this.limits = { capacity: limits.capacity, refillRate: limits.refillRate, refillDurationSeconds: limits.refillDurationSeconds };
-    this.#limits = bucketLimits(limits.capacity, perMs(limits));
+    this.#limits = { capacity: limits.capacity, perMs: perMs(limits) };
     this.#base = { capacity: this.#limits.capacity, perMs: this.#limits.perMs };
-    this.#supplied = this.#limits.capacity - this.#limits.headroom;
+    this.#supplied = this.#limits.capacity;
     this.#now = now;
     this.#updatedAt = now();
   }
@@ -93,8 +135,33 @@ export class TokenBucket implements Bucket {
     return this.#base.perMs * 1000;
   }
 
+  /**
+   * Start from what the scope's earlier requests spent (through other buckets the client guessed or
+   * learned, which this one replaces): once those still in flight are answered, the bucket holds what
+   * their answers leave (`tokensAfter`), not its capacity. Until then no ticket may go.
+   */
+  startFrom(history: ScopeHistory): void {
+    this.#start = { history, waitingFor: history.inFlight(), since: this.#now() };
+    this.#started();
+  }
+
+  /** False while the bucket still waits for its scope's earlier answers. */
+  #started(): boolean {
+    const start = this.#start;
+    if (!start) return true;
+    const now = this.#now();
+    const waited = now - start.since;
+    if (start.history.anyOpen(start.waitingFor) && waited < START_WAIT_MAX_MS) return false;
+    this.#start = undefined;
+    this.#refill();
+    const left = waited >= START_WAIT_MAX_MS ? 0 : tokensAfter(start.history.answers, start.history.truncated, this.#limits.capacity, this.#limits.perMs, now);
+    this.#supplied = Math.min(this.#supplied, this.#settled + left);
+    return true;
+  }
+
   /** Tokens the client may still use now (negative while tickets wait). */
   get tokens(): number {
+    if (!this.#started()) return -this.unsettled;
     this.#refill();
     return this.#supplied - this.#issued;
   }
@@ -116,8 +183,8 @@ export class TokenBucket implements Bucket {
     // At least one token while any share is held: a ticket needs a whole token to go, so a capacity
     // below one would never let it. (Small shares' capacities may add up to a little over Atlas's.)
     const capacity = Math.max(next > 0 ? 1 : 0, this.#base.capacity * next);
-    this.#limits = { capacity, perMs: this.#base.perMs * next, headroom: capacity >= 2 ? 1 : 0 };
-    this.#supplied = Math.min(this.#supplied, this.#granted + capacity - this.#limits.headroom);
+    this.#limits = { capacity, perMs: this.#base.perMs * next };
+    this.#supplied = Math.min(this.#supplied, this.#settled + capacity);
   }
 
   get share(): number {
@@ -134,6 +201,7 @@ export class TokenBucket implements Bucket {
 
   /** How long the holder of `ticket` must still wait (0: send now). */
   waitFor(ticket: number): number {
+    if (!this.#started()) return START_RECHECK_MS;
     this.#refill();
     const need = ticket - this.#supplied;
     const refillWait = need <= EPSILON ? 0 : this.#limits.perMs > 0 ? Math.ceil(need / this.#limits.perMs) : NO_REFILL_RECHECK_MS;
@@ -151,6 +219,24 @@ export class TokenBucket implements Bucket {
     return wait;
   }
 
+  /** One ticket's request was answered, or will never be sent: see Bucket.settled. */
+  settled(sent = true): void {
+    // The refill up to this moment is capped by what was in flight until now.
+    this.#refill();
+    if (this.#settled >= this.#issued) return;
+    // Capped now: the refill starts again from this answer, a little later than Atlas's (see ANSWER_MARGIN_MS).
+    if (sent && this.#supplied >= this.#settled + this.#limits.capacity - EPSILON) this.#updatedAt = this.#now() + ANSWER_MARGIN_MS;
+    this.#settled += 1;
+    // A request never sent took nothing at Atlas: the token it was (or would have been) given is the
+    // next ticket's.
+    if (!sent) this.#supplied = Math.min(this.#settled + this.#limits.capacity, this.#supplied + 1);
+  }
+
+  /** Tickets taken and not settled: waiting, or sent and not answered. */
+  get unsettled(): number {
+    return this.#issued - this.#settled;
+  }
+
   /** Stamp a request with this at sending, and hand it back to `refused`. */
   get refusals(): number {
     return this.#refusals;
@@ -158,7 +244,7 @@ export class TokenBucket implements Bucket {
 
   /** Full, not held by a 429, no refusal pending: indistinguishable from a bucket created now. */
   get idle(): boolean {
-    return this.tokens >= this.#limits.capacity - this.#limits.headroom && this.pausedFor() === 0 && this.#consecutive429 === 0;
+    return this.#start === undefined && this.#issued === this.#settled && this.tokens >= this.#limits.capacity && this.pausedFor() === 0 && this.#consecutive429 === 0;
   }
 
   /** How long the bucket is still held by a 429 (0 when it is not). */
@@ -175,19 +261,11 @@ export class TokenBucket implements Bucket {
     this.#refill();
     const remainingText = headers.get('ratelimit-remaining');
     const remaining = remainingText === null ? Number.NaN : Number(remainingText);
-    // Counted from the tickets issued, as it was before tickets were granted: counting from the granted
-    // ones took the headroom twice for a waiting ticket (2-token buckets ran 1.7× their bound, not 1.2×).
-    if (Number.isFinite(remaining) && remaining >= 0) this.#supplied = Math.min(this.#supplied, this.#issued + remaining - this.#limits.headroom);
-  }
-
-  /**
-   * Takes every token left: for a bucket that replaces others Atlas was counting on (a bucket learned
-   * from a 429 while this scope's earlier requests went through fallback buckets), whose tokens may be
-   * spent already at Atlas.
-   */
-  drain(): void {
-    this.#refill();
-    this.#supplied = Math.min(this.#supplied, this.#granted - this.#limits.headroom);
+    // Counted from the tickets sent (granted), never from those still waiting: those have taken nothing
+    // at Atlas. A request still in flight when this one arrived is not in `remaining` yet, so this
+    // bound may be a little high; it matters only where the count cannot see others spending the
+    // bucket (a shared bucket), and the count's own bound stays in force below it.
+    if (Number.isFinite(remaining) && remaining >= 0) this.#supplied = Math.min(this.#supplied, this.#granted + remaining);
   }
 
   /** An answer that was not a 429: the run of refusals is over. */
@@ -215,7 +293,7 @@ export class TokenBucket implements Bucket {
         ? retryAfterMs
         : backoffDelay(REPEATED_429_BACKOFF, Math.max(1, this.#consecutive429 - 1), () => 1, retryAfterMs);
     this.#refill();
-    this.#supplied = Math.min(this.#supplied, this.#granted - this.#limits.headroom);
+    this.#supplied = Math.min(this.#supplied, this.#granted);
     this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + pause);
     return pause;
   }
@@ -225,6 +303,6 @@ export class TokenBucket implements Bucket {
     const elapsed = now - this.#updatedAt;
     if (elapsed <= 0) return;
     this.#updatedAt = now;
-    this.#supplied = Math.min(this.#granted + this.#limits.capacity - this.#limits.headroom, this.#supplied + elapsed * this.#limits.perMs);
+    this.#supplied = Math.min(this.#settled + this.#limits.capacity, this.#supplied + elapsed * this.#limits.perMs);
   }
 }

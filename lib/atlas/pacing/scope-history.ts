@@ -1,0 +1,52 @@
+/** Answers kept per scope: a project's scan sends about ten requests, a worker's job a handful. */
+const KEPT_ANSWERS = 32;
+
+/**
+ * What one scope (a project, an organization) has sent through buckets the client only guessed or
+ * learned (fallback and learned buckets): when an answer teaches a new bucket for the scope, the requests
+ * already sent may have spent it at Atlas, and the new bucket starts from them instead of from full.
+ * Requests through a published set's bucket are not here: that is another bucket at Atlas.
+ */
+export class ScopeHistory {
+  /** Requests sent and not answered yet, by their number. */
+  readonly #open = new Set<number>();
+  #next = 0;
+  /** Answer times, oldest first, the last KEPT_ANSWERS of them. */
+  readonly answers: number[] = [];
+  /** True once older answers were dropped: what came before the first kept one is not known. */
+  truncated = false;
+
+  /** A request is sent: its number, to hand back to `close`. */
+  open(): number {
+    const seq = ++this.#next;
+    this.#open.add(seq);
+    return seq;
+  }
+
+  /** The request is over: answered at `answeredAt`, or never sent (undefined). */
+  close(seq: number, answeredAt: number | undefined): void {
+    if (!this.#open.delete(seq)) return;
+    if (answeredAt === undefined) return;
+    this.answers.push(answeredAt);
+    if (this.answers.length > KEPT_ANSWERS) {
+      this.answers.shift();
+      this.truncated = true;
+    }
+  }
+
+  /** The requests in flight now (their numbers): a new bucket waits for these answers before it starts. */
+  inFlight(): ReadonlySet<number> {
+    return new Set(this.#open);
+  }
+
+  /** Whether any of `requests` is still in flight. */
+  anyOpen(requests: ReadonlySet<number>): boolean {
+    for (const seq of requests) if (this.#open.has(seq)) return true;
+    return false;
+  }
+
+  /** Nothing in flight: a history the client may forget once its buckets are gone. */
+  get quiet(): boolean {
+    return this.#open.size === 0;
+  }
+}
