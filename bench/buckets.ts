@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import type { AtlasClient } from '../lib/atlas';
 import { inlineSweep } from '../lib/run';
 import { runDemo } from '../tools/demo/run-demo';
+import type { BucketTally } from '../tools/simulator';
 import { generateEstate } from '../tools/scenarios/generate';
 import { ROOT, benchDeps, round, startSimulatorProcess } from './support';
 
@@ -29,6 +30,15 @@ export interface BucketRun {
   /** Pipeline only: the same by operation. */
   rateLimitedBy?: Record<string, number>;
   ratioToBound: number;
+  /**
+   * Pipeline only: its own bound, from the tokens its requests took from each of the simulator's
+   * buckets (the scan's and the worker's: the worker reads again and lists a project's AWS peers before
+   * deleting one, through buckets the scan just spent), and its wall time against it. `ratioToBound`
+   * is against the scan's bound alone.
+   */
+  ownBoundMs?: number;
+  ownBinding?: BucketShapeBench['binding'];
+  ratioToOwnBound?: number;
   projectErrors: number;
   /** Inline: projects neither reported nor in error; pipeline: delete jobs planned but never finished. */
   lost: number;
@@ -179,16 +189,31 @@ async function inlineRun(scenario: Json, projects: number, concurrency: number, 
   }
 }
 
+/** The largest over the buckets a run used of (tokens taken − capacity) / refill a second. */
+export function tallyBound(tallies: readonly BucketTally[]): { boundMs: number; binding: BucketShapeBench['binding'] } {
+  let best = { boundMs: 0, binding: { set: 'none', scopeId: '*', calls: 0, capacity: 0, refillPerSecond: 0 } };
+  for (const t of tallies) {
+    const boundMs = Math.round((Math.max(0, t.taken - t.capacity) / t.refillPerSecond) * 1000);
+    if (boundMs > best.boundMs) best = { boundMs, binding: { set: `${t.set} (${t.scope})`, scopeId: t.scopeId, calls: t.taken, capacity: t.capacity, refillPerSecond: t.refillPerSecond } };
+  }
+  return best;
+}
+
 async function pipelineRun(scenario: Json, projects: number, maxDeletions: number, boundMs: number): Promise<BucketRun> {
   const file = join(mkdtempSync(join(tmpdir(), 'janitor-buckets-')), 'estate.json');
   writeFileSync(file, JSON.stringify(scenario));
-  const report = await runDemo({ scenario: file, deleteDelayMs: 200, timeoutMs: 600_000, pagePath: false, env: { MAX_DELETIONS_PER_RUN: String(maxDeletions) } });
+  let tallies: BucketTally[] = [];
+  const report = await runDemo({ scenario: file, deleteDelayMs: 200, timeoutMs: 600_000, pagePath: false, env: { MAX_DELETIONS_PER_RUN: String(maxDeletions) }, onBucketTallies: (t) => (tallies = t) });
+  const own = tallyBound(tallies);
   return {
     wallMs: report.pipelineMs,
     requests: report.apiCalls.total,
     rateLimited: report.apiCalls.rateLimited,
     rateLimitedBy: report.apiCalls.rateLimitedBy,
     ratioToBound: boundMs > 0 ? round(report.pipelineMs / boundMs) : 0,
+    ownBoundMs: own.boundMs,
+    ownBinding: own.binding,
+    ratioToOwnBound: own.boundMs > 0 ? round(report.pipelineMs / own.boundMs) : 0,
     projectErrors: projects - report.projectsScanned + report.projectsWithErrors,
     lost: report.totals.lost,
   };

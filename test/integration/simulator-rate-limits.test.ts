@@ -56,6 +56,10 @@ describe('token buckets per endpoint set and scope', () => {
     // Another project's bucket of the same set, and another set, still answer.
     expect((await api.request(peersPath(demoProject('data-lake')))).status).toBe(200);
     expect((await api.request('/api/atlas/v2/orgs')).status).toBe(200);
+    // The tally counts the tokens taken per bucket (never the refusals), with the bucket's limits.
+    const tallies = sim.bucketTallies();
+    expect(tallies.find((t) => t.set === 'peers' && t.scopeId === payments.id)).toEqual({ set: 'peers', scope: 'GROUP', scopeId: payments.id, capacity: 3, refillPerSecond: 0.1, taken: 3 });
+    expect(tallies.find((t) => t.set === 'projects')?.taken).toBe(1);
     // A route in no set takes no token and carries no headers.
     const unlimited = await api.request(`/api/atlas/v2/groups/${payments.id}`);
     expect([unlimited.status, unlimited.headers.get('ratelimit-limit')]).toEqual([200, null]);

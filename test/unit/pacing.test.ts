@@ -139,7 +139,7 @@ describe('tickets of requests that were never sent', () => {
 });
 
 describe('a bucket learned for a scope that already spent', () => {
-  it('waits for the answers of the scope\'s requests still in flight, then starts from what they left', async () => {
+  it('waits for the answers of the endpoint\'s requests still in flight in that scope, then starts from what they left', async () => {
     const clock = { now: 1_000_000 };
     const due: { at: number; run: () => void }[] = [];
     const sleep = async (ms: number) => {
@@ -149,21 +149,33 @@ describe('a bucket learned for a scope that already spent', () => {
     const p = new Pacer({ now: () => clock.now, sleep });
     const read = () => Promise.resolve(undefined);
     const never = () => undefined;
-    // /rateLimits publishes nothing. Project A sends a peers list and a streams list (fallback buckets).
-    const peersA = await p.acquire('GET', peers(A), read, never);
-    const streamsA = await p.acquire('GET', streams(A), read, never);
+    // /rateLimits publishes nothing. Project A's first peers list confirms the fallback's 10 tokens
+    // (no more probing); its second is on its way.
+    (await p.acquire('GET', peers(A), read, never)).settle(answer(200, { 'RateLimit-Limit': '10' }));
+    const inFlight = await p.acquire('GET', peers(A), read, never);
+    // Project B's peers list is refused: the endpoint's bucket holds 2 and gets 1 back every 2 s.
+    (await p.acquire('GET', peers(B), read, never)).settle(refusal(peers(B), 1, 2, 1, 2));
     const learnedAt = clock.now;
-    // The peers list is refused: Atlas's bucket holds 2 and gets 1 back every 2 s, retry after 1 s.
-    peersA.settle(refusal(peers(A), 1, 2, 1, 2));
-    // The streams list is still on its way, and may take A's last token at Atlas: it is answered 3 s on.
-    due.push({ at: learnedAt + 3000, run: () => streamsA.settle(answer(200)) });
+    // A's second list may still take A's last token at Atlas: it is answered 3 s on.
+    due.push({ at: learnedAt + 3000, run: () => inFlight.settle(answer(200)) });
     const next = await p.acquire('GET', peers(A), read, never);
-    // Not sent before that answer: a bucket that started empty when the peers were learned would have
-    // let it go 2 s after, while the streams list could still arrive first and take the token.
+    // Not sent before that answer: a bucket that started empty when the endpoint was learned would have
+    // let it go 2 s after, while the list in flight could still arrive first and take the token.
     expect(clock.now - learnedAt).toBeGreaterThanOrEqual(3000);
     // Then no longer than what the two answers left calls for: 2 spent, refilled 1 every 2 s from the first.
     expect(clock.now - learnedAt).toBeLessThan(3100);
     next.settle(answer(200));
+  });
+
+  it('does not count what the scope sent to its other endpoints: as far as anyone said, those are other sets', async () => {
+    const t = pacer(undefined);
+    // Project A's streams lists went through their own fallback bucket (the first confirms its 10 tokens).
+    (await t.wait(streams(A))).permit.settle(answer(200, { 'RateLimit-Limit': '10' }));
+    await t.go(streams(A));
+    // B's peers list is refused: peers take from a bucket of 2, 1 back every 2 s.
+    (await t.wait(peers(B))).permit.settle(refusal(peers(B), 1, 2, 1, 2));
+    // A's peers bucket starts full: its first two lists go at once.
+    expect([await t.go(peers(A)), await t.go(peers(A))]).toEqual([0, 0]);
   });
 });
 

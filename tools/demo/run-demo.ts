@@ -12,7 +12,7 @@ import { lambdaContext } from '../local/lambda-context';
 import { LocalPoller, type EventSource, type SqsHandler } from '../local/poller';
 import { startLocalSqs, type LocalQueue, type LocalSqs } from '../local/sqs';
 import { expectedDeletions } from '../scenarios/generate';
-import { startSimulator, type FaultRule, type Simulator, type StoreItem } from '../simulator';
+import { startSimulator, type BucketTally, type FaultRule, type Simulator, type StoreItem } from '../simulator';
 import { observeFunctionLogs } from './observe';
 import { readStack } from './stack';
 
@@ -48,6 +48,8 @@ export interface DemoOptions {
    */
   sweeps?: number;
   onStage?: (message: string) => void;
+  /** Handed the tokens taken from each of the simulator's rate-limit buckets when the run is over (the benchmarks' bound). */
+  onBucketTallies?: (tallies: BucketTally[]) => void;
 }
 
 /** What the ledger showed: marks after the first sweep, and the run history of the one that deleted. */
@@ -261,6 +263,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoReport> {
     }
     ledgerReport.rateLimitLeaseHolders = await leaseHolders(dynamo, stack.ledgerTable);
     sim.clearFaults();
+    options.onBucketTallies?.(sim.bucketTallies());
     stage('checking the outcome');
     const dlqMessages = dlqOf(fauxqs, queues);
     return assemble({ scenarioPath, scenario, faultRate, seed, sim, before, observations, dlqMessages, sweepId: summary.sweepId, started, ledger: ledgerReport, page, pipelineMs, rounds });

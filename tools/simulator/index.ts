@@ -11,6 +11,7 @@ import { startServer } from './server';
 import type { Simulator, SimulatorOptions } from './types';
 
 export type { FaultRule, RequestLogEntry, Simulator, SimulatorOptions } from './types';
+export type { BucketTally } from './rate-limit';
 export type { ExtraCollection } from './extra-collections';
 export type { ResourceKind, SimulatorStore, StoreItem } from './store';
 export type { JanitorAnnotation, ParsedScenario, Scenario } from './scenario';

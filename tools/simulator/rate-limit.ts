@@ -47,6 +47,16 @@ interface Bucket {
   updatedAt: number;
 }
 
+/** One bucket's use: see TokenBuckets.tallies. */
+export interface BucketTally {
+  set: string;
+  scope: Scope;
+  scopeId: string;
+  capacity: number;
+  refillPerSecond: number;
+  taken: number;
+}
+
 /** Every bucket of a simulator, created on first use, keyed by set and scope id. */
 export class TokenBuckets {
   readonly sets: readonly EndpointSet[];
@@ -59,6 +69,13 @@ export class TokenBuckets {
   readonly #now: () => number;
   /** 429 answers given, per set (for tests and benchmarks). */
   readonly refused = new Map<string, number>();
+  /** Tokens taken, per bucket (set and scope id), with the bucket's limits: what a benchmark's bound counts. */
+  readonly #taken = new Map<string, BucketTally>();
+
+  /** Every bucket used so far: its set, scope id, limits and the tokens requests took from it. */
+  tallies(): BucketTally[] {
+    return [...this.#taken.values()].map((t) => ({ ...t }));
+  }
 
   constructor(settings: RateLimitSettings | undefined, seed: number, now: () => number) {
     this.sets = settings?.sets ?? DEFAULT_ENDPOINT_SETS.map((s) => endpointSetSchema.parse(s));
@@ -92,6 +109,9 @@ export class TokenBuckets {
     const omit = this.#omitHeadersShare > 0 && this.#random() < this.#omitHeadersShare;
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
+      const tally = this.#taken.get(key) ?? { set: set.endpointSetId, scope: set.scope, scopeId, capacity: limits.capacity, refillPerSecond: limits.refillRate / limits.refillDurationSeconds, taken: 0 };
+      tally.taken += 1;
+      this.#taken.set(key, tally);
       return { limited: false, headers: omit ? {} : { 'RateLimit-Limit': String(limits.capacity), 'RateLimit-Remaining': String(Math.floor(bucket.tokens)) } };
     }
     this.refused.set(set.endpointSetId, (this.refused.get(set.endpointSetId) ?? 0) + 1);

@@ -318,6 +318,7 @@ export async function startServer(opts: SimulatorOptions): Promise<Simulator> {
     },
     addFault: (rule) => faults.add(rule),
     clearFaults: () => faults.clear(),
+    bucketTallies: () => buckets.tallies(),
     stop: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

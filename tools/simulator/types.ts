@@ -1,5 +1,6 @@
 import type { ExtraCollection } from './extra-collections';
 import type { FaultRule } from './faults';
+import type { BucketTally } from './rate-limit';
 
 export type { FaultRule };
 import type { Scenario } from './scenario';
@@ -53,6 +54,8 @@ export interface Simulator {
   addFault(rule: FaultRule): void;
   clearFaults(): void;
   store: SimulatorStore;
+  /** The rate-limit buckets used so far and the tokens taken from each (benchmarks compute their bound from it). */
+  bucketTallies(): BucketTally[];
 }
 
 export interface RequestLogEntry {

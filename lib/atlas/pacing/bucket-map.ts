@@ -100,8 +100,8 @@ export class BucketMap {
   readonly #learned: Map<string, LearnedRoute>;
   readonly #learnedSets = new Map<string, Limits>();
   readonly #buckets = new Map<string, Bucket>();
-  /** What each scope sent through guessed and learned buckets (see ScopeHistory), by scope id. */
-  readonly #histories = new Map<string, ScopeHistory>();
+  /** What each endpoint sent through guessed and learned buckets in each scope (see ScopeHistory), by scope id and route. */
+  readonly #histories = new Map<string, Map<string, ScopeHistory>>();
   /** Buckets shared through leases: never pruned, their lease lives with them. */
   readonly #shared = new Map<string, SharedBudget>();
   #pruneAt = PRUNE_AT;
@@ -207,23 +207,30 @@ export class BucketMap {
     if (this.#buckets.size >= this.#pruneAt) this.#prune();
     const limits = set ? shareOf(set, this.#sharedBy) : this.limitsOf(key);
     const bucket = new TokenBucket(limits, this.#now);
-    // A learned bucket replaces the fallback (or earlier learned) buckets this scope's requests went
-    // through before: what they spent may be this bucket's at Atlas, so it starts from their answers.
-    // (A published bucket of the scope was another set: it does not count.)
-    const history = this.#histories.get(key.scopeId);
-    if (history && this.#learnedSets.has(key.setId)) bucket.startFrom(history);
+    // A learned bucket replaces the fallback (or earlier learned) buckets through which this scope's
+    // requests to its endpoints went before: what they spent may be this bucket's at Atlas, so it starts
+    // from their answers. (Other endpoints of the scope are other sets as far as anyone said; a published
+    // bucket of the scope was another set too.)
+    if (this.#learnedSets.has(key.setId)) {
+      const byRoute = this.#histories.get(key.scopeId);
+      const histories = [...this.#learned].filter(([route, l]) => l.setId === key.setId && byRoute?.has(route)).map(([route]) => byRoute!.get(route)!);
+      if (histories.length > 0) bucket.startFrom(histories);
+    }
     this.#buckets.set(id, bucket);
     return bucket;
   }
 
   /**
-   * The history a request through `key` is written to: one per scope for guessed and learned buckets,
-   * none for a published set's.
+   * The history a request (method and path) through `key` is written to: one per scope and endpoint for
+   * guessed and learned buckets, none for a published set's.
    */
-  historyOf(key: BucketKey): ScopeHistory | undefined {
+  historyOf(key: BucketKey, method: string, path: string): ScopeHistory | undefined {
     if (key.published) return undefined;
-    let history = this.#histories.get(key.scopeId);
-    if (!history) this.#histories.set(key.scopeId, (history = new ScopeHistory()));
+    let byRoute = this.#histories.get(key.scopeId);
+    if (!byRoute) this.#histories.set(key.scopeId, (byRoute = new Map()));
+    const route = `${method.toUpperCase()} ${routeOf(path)}`;
+    let history = byRoute.get(route);
+    if (!history) byRoute.set(route, (history = new ScopeHistory()));
     return history;
   }
 
@@ -234,7 +241,7 @@ export class BucketMap {
       if (b.idle) this.#buckets.delete(k);
       else scopes.add(k.slice(k.indexOf('\u0000') + 1));
     }
-    for (const [scope, history] of this.#histories) if (history.quiet && !scopes.has(scope)) this.#histories.delete(scope);
+    for (const [scope, byRoute] of this.#histories) if (!scopes.has(scope) && [...byRoute.values()].every((h) => h.quiet)) this.#histories.delete(scope);
     this.#pruneAt = Math.max(PRUNE_AT, this.#buckets.size * 2);
   }
 

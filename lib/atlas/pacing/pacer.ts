@@ -55,7 +55,7 @@ export class Permit {
   #done: ((learned: boolean) => void) | undefined;
   /** Whether the ticket's bucket was told this request is over (see Bucket.settled). */
   #over = false;
-  /** The scope's history of requests through guessed and learned buckets, and this one's number there. */
+  /** The history of this endpoint's requests in its scope through guessed and learned buckets, and this one's number there. */
   readonly #history: { history: ScopeHistory; seq: number } | undefined;
 
   constructor(pacer: Pacer, map: BucketMap, method: string, path: string, key: BucketKey, bucket: Bucket, done?: (learned: boolean) => void) {
@@ -68,7 +68,7 @@ export class Permit {
     this.#key = key;
     this.#bucket = bucket;
     this.#sentAfter = bucket.refusals;
-    const history = map.historyOf(key);
+    const history = map.historyOf(key, method, path);
     this.#history = history ? { history, seq: history.open() } : undefined;
   }
 

@@ -2,10 +2,11 @@
 const KEPT_ANSWERS = 32;
 
 /**
- * What one scope (a project, an organization) has sent through buckets the client only guessed or
- * learned (fallback and learned buckets): when an answer teaches a new bucket for the scope, the requests
- * already sent may have spent it at Atlas, and the new bucket starts from them instead of from full.
- * Requests through a published set's bucket are not here: that is another bucket at Atlas.
+ * What one endpoint (method and route) has sent in one scope (a project, an organization) through
+ * buckets the client only guessed or learned (fallback and learned buckets): when an answer teaches a
+ * new bucket for the endpoint, the requests already sent may have spent it at Atlas, and the new bucket
+ * starts from them instead of from full. Requests through a published set's bucket are not here: that
+ * is another bucket at Atlas.
  */
 export class ScopeHistory {
   /** Requests sent and not answered yet, by their number. */

@@ -114,7 +114,7 @@ export class TokenBucket implements Bucket {
   /** Refusals so far: a request remembers the count it was sent under (see `refused`). */
   #refusals = 0;
   /** Set by `startFrom` until the scope's earlier requests are answered. */
-  #start: { history: ScopeHistory; waitingFor: ReadonlySet<number>; since: number } | undefined;
+  #start: { histories: { history: ScopeHistory; waitingFor: ReadonlySet<number> }[]; since: number } | undefined;
   readonly #now: () => number;
 
   constructor(limits: Limits, now: () => number) {
@@ -136,12 +136,12 @@ export class TokenBucket implements Bucket {
   }
 
   /**
-   * Start from what the scope's earlier requests spent (through other buckets the client guessed or
-   * learned, which this one replaces): once those still in flight are answered, the bucket holds what
-   * their answers leave (`tokensAfter`), not its capacity. Until then no ticket may go.
+   * Start from what the scope's earlier requests to this bucket's endpoints spent (through buckets the
+   * client guessed or learned, which this one replaces): once those still in flight are answered, the
+   * bucket holds what their answers leave (`tokensAfter`), not its capacity. Until then no ticket may go.
    */
-  startFrom(history: ScopeHistory): void {
-    this.#start = { history, waitingFor: history.inFlight(), since: this.#now() };
+  startFrom(histories: readonly ScopeHistory[]): void {
+    this.#start = { histories: histories.map((history) => ({ history, waitingFor: history.inFlight() })), since: this.#now() };
     this.#started();
   }
 
@@ -151,10 +151,12 @@ export class TokenBucket implements Bucket {
     if (!start) return true;
     const now = this.#now();
     const waited = now - start.since;
-    if (start.history.anyOpen(start.waitingFor) && waited < START_WAIT_MAX_MS) return false;
+    if (start.histories.some((h) => h.history.anyOpen(h.waitingFor)) && waited < START_WAIT_MAX_MS) return false;
     this.#start = undefined;
     this.#refill();
-    const left = waited >= START_WAIT_MAX_MS ? 0 : tokensAfter(start.history.answers, start.history.truncated, this.#limits.capacity, this.#limits.perMs, now);
+    const answers = start.histories.flatMap((h) => h.history.answers).sort((a, b) => a - b);
+    const truncated = start.histories.some((h) => h.history.truncated);
+    const left = waited >= START_WAIT_MAX_MS ? 0 : tokensAfter(answers, truncated, this.#limits.capacity, this.#limits.perMs, now);
     this.#supplied = Math.min(this.#supplied, this.#settled + left);
     return true;
   }
