@@ -5,7 +5,7 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { needsAPerson } from '../lib/credentials';
 import { countDeleteRoleMissing, countDeleted, countOutcome, countingAtlasFailures, failWhenAPersonIsNeeded, invocationDeadline, logger, metrics, needsAPersonIn, runtimeDeps, sqsEventShape } from '../lib/lambda';
 import { reportError } from '../lib/scan';
-import { jobActor, processDeleteBatch, type JobReport } from '../lib/worker';
+import { QUEUED_JOB_TOKEN_WAIT_MS, jobActor, processDeleteBatch, type JobReport } from '../lib/worker';
 
 /**
  * The only function that deletes. FIFO delete queue, batches of up to 10, partial batch responses:
@@ -16,6 +16,7 @@ export const handler = middy(async (event: SQSEvent, context: Context) => {
   const atlasFailures = countingAtlasFailures(runtimeDeps());
   const deps = atlasFailures.deps;
   const actor = jobActor(deps, {
+    maxTokenWaitMs: QUEUED_JOB_TOKEN_WAIT_MS,
     onRoleMissing: (job, reason) => {
       countDeleteRoleMissing();
       logger.error('the credentials lack the role to delete in this project: no further DELETE there in this sweep', { projectId: job.projectId, sweepId: job.sweepId, reason });

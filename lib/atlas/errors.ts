@@ -88,6 +88,24 @@ export class AtlasNetworkError extends AtlasError {
   }
 }
 
+/**
+ * The request's rate-limit token is further away than its caller waits (`maxTokenWaitMs`): nothing was
+ * sent. A queued job meeting it goes back to its queue for `waitMs` instead of holding its batch.
+ */
+export class AtlasTokenWaitError extends AtlasError {
+  override readonly name = 'AtlasTokenWaitError';
+  readonly retryable = false;
+  readonly operation: string;
+  readonly waitMs: number;
+
+  /** `waitMs`: how far the token still is; `waitedMs`: how long the request already waited. */
+  constructor(operation: string, waitMs: number, waitedMs: number, patienceMs: number) {
+    super(`${operation} not sent: Atlas's rate limit calls for waiting ${Math.ceil(waitMs)} ms more for a token${waitedMs > 0 ? ` (after ${Math.round(waitedMs)} ms)` : ''}, longer than this caller waits (${patienceMs} ms)`);
+    this.operation = operation;
+    this.waitMs = waitMs;
+  }
+}
+
 /** Atlas answered 2xx with a body that does not have the shape we rely on. */
 export class AtlasResponseError extends AtlasError {
   override readonly name: string = 'AtlasResponseError';

@@ -7,6 +7,7 @@ export {
   AtlasNetworkError,
   AtlasRequestError,
   AtlasResponseError,
+  AtlasTokenWaitError,
   isAccessDenied,
   type GiveUpReason,
 } from './errors';

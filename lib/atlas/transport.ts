@@ -12,6 +12,7 @@ import {
   AtlasError,
   AtlasNetworkError,
   AtlasResponseError,
+  AtlasTokenWaitError,
   classifyNetworkFailure,
   type GiveUpReason,
 } from './errors';
@@ -41,6 +42,12 @@ export interface TransportOptions {
   timeoutMs?: number;
   /** Absolute epoch ms after which no attempt starts and no wait is begun (a Lambda's remaining time). */
   deadline?: () => number | undefined;
+  /**
+   * The longest a request waits for its rate-limit tokens, in all (default: as long as the deadline
+   * allows). Past it the request is not sent and fails with AtlasTokenWaitError: a queued job then goes
+   * back to its queue instead of holding its batch, and the other projects' jobs in it.
+   */
+  maxTokenWaitMs?: number;
   /** Called after every HTTP exchange: for metrics and logs. Never receives credentials. */
   onExchange?: (event: ExchangeEvent) => void;
   userAgent?: string;
@@ -157,6 +164,7 @@ export class Transport {
   readonly #retry: RetryPolicy;
   readonly #timeoutMs: number;
   readonly #deadline: () => number | undefined;
+  readonly #maxTokenWaitMs: number | undefined;
   readonly #onExchange: ((event: ExchangeEvent) => void) | undefined;
   readonly #userAgent: string;
   readonly #fetch: HttpCall;
@@ -174,6 +182,7 @@ export class Transport {
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#deadline = options.deadline ?? (() => undefined);
+    this.#maxTokenWaitMs = options.maxTokenWaitMs;
     this.#onExchange = options.onExchange;
     this.#userAgent = options.userAgent ?? 'atlas-janitor';
     this.#fetch = (options.fetch as HttpCall | undefined) ?? nodeHttp;
@@ -195,7 +204,17 @@ export class Transport {
   async send(spec: RequestSpec): Promise<Answer> {
     const uri = spec.path + queryString(spec.query);
     const operation = `${spec.method} ${spec.path}`;
-    const tooLate = (waitMs: number) => (this.#exceedsDeadline(waitMs) ? new AtlasNetworkError(operation, 'timeout', undefined) : undefined);
+    // Waits for tokens add up over the request's tries: its patience is for the request, not each try.
+    let waitedMs = 0;
+    const patience = this.#maxTokenWaitMs;
+    const tooLate = (waitMs: number, dueMs: number | undefined) => {
+      if (this.#exceedsDeadline(waitMs)) return new AtlasNetworkError(operation, 'timeout', undefined);
+      // Against how far the token is, not this one sleep (a shared bucket looks again every 250 ms). A
+      // wait of unknown length (a share not granted yet, earlier answers awaited) is short: not counted.
+      if (patience !== undefined && dueMs !== undefined && waitedMs + dueMs > patience) return new AtlasTokenWaitError(operation, dueMs, waitedMs, patience);
+      if (dueMs !== undefined) waitedMs += waitMs;
+      return undefined;
+    };
     return this.#withRetries(async (attempt) => {
       for (;;) {
         // The token is awaited before a sending slot is taken: a request waiting on its own bucket holds

@@ -4,14 +4,17 @@ import { CredentialsRefusedError, credentialsCheck, type CredentialsCheck } from
 import type { AtlasAccess } from './secret';
 import type { CredentialStore } from './store';
 
+/** What a caller may set on the clients it asks for (a queued job's patience for rate-limit tokens). */
+export type ClientOverrides = Pick<AtlasClientOptions, 'maxTokenWaitMs'>;
+
 /** Builds a client for some credentials; `onExchange` lets a run count its calls. */
-export type ClientFactory = (access: AtlasAccess, onExchange?: (event: ExchangeEvent) => void) => AtlasClient;
+export type ClientFactory = (access: AtlasAccess, onExchange?: (event: ExchangeEvent) => void, overrides?: ClientOverrides) => AtlasClient;
 
 export function clientFactory(defaults: Omit<AtlasClientOptions, 'credentials' | 'baseUrl'> & { baseUrl?: string | undefined }): ClientFactory {
   // The factory's clients share their pacers: in a Lambda container (whose deps, and so this factory,
   // live as long as it does) every batch and invocation paces to the same buckets, read once.
   const pacers = defaults.pacers ?? new PacerPool();
-  return (access, onExchange) => {
+  return (access, onExchange, overrides) => {
     if (defaults.apiGeneration === 'v1' && access.credentials.type === 'serviceAccount') {
       // Seed 000: the v1.0 API authenticates with HTTP Digest only; Service Account tokens are a v2 feature.
       throw new ConfigError(
@@ -25,6 +28,7 @@ export function clientFactory(defaults: Omit<AtlasClientOptions, 'credentials' |
       credentials: access.credentials,
       baseUrl: access.baseUrl ?? defaults.baseUrl,
       ...(onExchange ? { onExchange } : {}),
+      ...(overrides?.maxTokenWaitMs === undefined ? {} : { maxTokenWaitMs: overrides.maxTokenWaitMs }),
     });
   };
 }

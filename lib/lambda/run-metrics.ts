@@ -68,11 +68,15 @@ export function countScan(result: Pick<ProjectScanResult, 'scan' | 'atlasFailure
  */
 export function countingAtlasFailures<D extends JanitorDeps>(deps: D): { deps: D; flush: () => void } {
   const calls = new ApiCallCounter();
-  const makeClient: JanitorDeps['makeClient'] = (access, onExchange) =>
-    deps.makeClient(access, (event) => {
-      calls.record(event);
-      onExchange?.(event);
-    });
+  const makeClient: JanitorDeps['makeClient'] = (access, onExchange, overrides) =>
+    deps.makeClient(
+      access,
+      (event) => {
+        calls.record(event);
+        onExchange?.(event);
+      },
+      overrides,
+    );
   return { deps: { ...deps, makeClient }, flush: () => countAtlasFailures(calls.failures) };
 }
 

@@ -1,4 +1,4 @@
-import { AtlasApiError, AtlasError, isAccessDenied } from '../atlas';
+import { AtlasApiError, AtlasError, AtlasTokenWaitError, isAccessDenied } from '../atlas';
 import type { JanitorConfig } from '../config';
 import { refOf, type DeleteJob } from '../jobs';
 import { UnprovenNotFoundError, beingDeleted, kindOf, whyNotEvidence, type Observation, type ReadContext } from '../kinds';
@@ -98,9 +98,21 @@ async function afterRefusedDelete(error: unknown, job: DeleteJob, ctx: ReadConte
   return failure(error);
 }
 
+/** SQS's longest visibility timeout (12 hours). */
+const MAX_VISIBILITY_SECONDS = 43_200;
+
+/**
+ * A token further away than the job waits: that request was not sent; the job comes back when the token
+ * is due (it reads again first, as always), and the rest of its batch (other projects' jobs) goes on.
+ */
+export function deferForToken(error: AtlasTokenWaitError): JobOutcome {
+  return { outcome: 'defer', reason: error.message, delaySeconds: Math.min(MAX_VISIBILITY_SECONDS, Math.max(1, Math.ceil(error.waitMs / 1000))) };
+}
+
 function failure(error: unknown): JobOutcome {
   // A 401/403 goes up to the caller, which tells a project's refusal from refused credentials.
   if (isAccessDenied(error)) throw error;
+  if (error instanceof AtlasTokenWaitError) return deferForToken(error);
   if (error instanceof AtlasError && error.retryable) return { outcome: 'retry', reason: error.message, error };
   if (error instanceof AtlasApiError) {
     return { outcome: 'deadLetter', reason: error.message, errorCode: error.errorCode, status: error.status };

@@ -1,4 +1,4 @@
-import { isAccessDenied } from '../atlas';
+import { AtlasTokenWaitError, isAccessDenied } from '../atlas';
 import { PromiseCache } from '../cache/promise-cache';
 import { withAtlas } from '../credentials';
 import type { DeleteJob } from '../jobs';
@@ -6,7 +6,7 @@ import type { PlanApprovalRecord } from '../ledger';
 import type { JanitorDeps } from '../run';
 import { needsProjectName, protectionsFor } from '../protections';
 import { createReadContext } from '../scan';
-import { actOnJob, mayDelete } from './act';
+import { actOnJob, deferForToken, mayDelete } from './act';
 import { DeleteRefusals } from './delete-refusals';
 import type { JobOutcome } from './outcome';
 
@@ -22,13 +22,27 @@ export interface ActorOptions {
   /** Called once per project and sweep when Atlas first refuses a DELETE there for lack of a role. */
   onRoleMissing?: ((job: DeleteJob, reason: string) => void) | undefined;
   /**
+   * The longest a job's request waits for its rate-limit token; past it the job is deferred until the
+   * token is due (QUEUED_JOB_TOKEN_WAIT_MS for the queued worker). Without it a job waits as long as it must.
+   */
+  maxTokenWaitMs?: number | undefined;
+  /**
    * The jobs approved in this process (the CLI's apply, which holds the approval it just made). Without
    * it, a plan's job is checked against the approval recorded in the ledger.
    */
   approvedHere?: ReadonlySet<string> | undefined;
 }
 
+/**
+ * A queued job waits at most this long for a rate-limit token. A job that waits holds its batch, and a
+ * batch holds one of the worker's few concurrent invocations: the other projects' jobs in it and behind
+ * it would wait too. Longer, it goes back to the queue until the token is due (a FIFO queue keeps its
+ * project's later jobs behind it).
+ */
+export const QUEUED_JOB_TOKEN_WAIT_MS = 1000;
+
 export function jobActor(deps: JanitorDeps, options: ActorOptions = {}): (job: DeleteJob) => Promise<JobOutcome> {
+  const { maxTokenWaitMs } = options;
   const projects = new PromiseCache<string, { id: string; name?: string }>(Infinity);
   const approvals = new PromiseCache<string, PlanApprovalRecord | undefined>(Infinity);
   const refusals = new DeleteRefusals(deps.ledger, deps.now, options.onRoleMissing);
@@ -54,12 +68,17 @@ export function jobActor(deps: JanitorDeps, options: ActorOptions = {}): (job: D
     }
     try {
       const registry = (await deps.protections?.load()) ?? [];
-      return await withAtlas(deps.credentials, job.secretId ?? deps.config.secretIds[0], deps.makeClient, async (atlas) => {
+      return await withAtlas(deps.credentials, job.secretId ?? deps.config.secretIds[0], deps.makeClient, async (checked, access) => {
+        // The job's own requests are patient only so long; the credentials check after a 401/403 (on
+        // `checked`) waits as long as it must: deferring it would send a refused DELETE again later.
+        const atlas = maxTokenWaitMs === undefined ? checked : deps.makeClient(access, undefined, { maxTokenWaitMs });
         // A protection by project name is checked against the name Atlas gives now, not one from the job.
         const project = needsProjectName(registry) ? await projects.get(job.projectId, () => atlas.getProject(job.projectId)) : { id: job.projectId };
         return actOnJob(job, createReadContext(atlas, job.apiVersion), deps.config, protectionsFor(registry, project, deps.now()));
       });
     } catch (error) {
+      // Reading the project's name met a token too far away (the job's own reads come back as outcomes).
+      if (error instanceof AtlasTokenWaitError) return deferForToken(error);
       // The credentials are fine (withAtlas checked): this project refuses them, and will until a person acts.
       if (isAccessDenied(error) && error.operation.startsWith('DELETE ')) return refusals.refused(job, error);
       if (isAccessDenied(error)) return { outcome: 'deadLetter', reason: error.message, errorCode: error.errorCode, status: error.status };

@@ -73,7 +73,7 @@ export async function processDeleteBatch(event: SQSEvent, deps: BatchDeps): Prom
         const disposition = await processRecord(records[i]!, tracked);
         if (!disposition.ack) {
           failures.push(records[i]!.messageId);
-          for (const rest of records.slice(i + 1)) if (!(await returnRecord(rest, group, deps)).ack) failures.push(rest.messageId);
+          for (const rest of records.slice(i + 1)) if (!(await returnRecord(rest, group, deps, disposition.visibilitySeconds)).ack) failures.push(rest.messageId);
           return;
         }
       }
@@ -95,11 +95,11 @@ function errorFields(error: unknown): { errorCode?: string | undefined; status?:
   return { ...(typeof e?.errorCode === 'string' ? { errorCode: e.errorCode } : {}), ...(typeof e?.status === 'number' ? { status: e.status } : {}) };
 }
 
-async function returnRecord(record: SQSRecord, group: string, deps: BatchDeps): Promise<Disposition> {
+async function returnRecord(record: SQSRecord, group: string, deps: BatchDeps, visibilitySeconds: number | undefined): Promise<Disposition> {
   try {
-    return await returnUnprocessed(disposeDeps(deps), messageOf(record, deps), group);
+    return await returnUnprocessed(disposeDeps(deps), messageOf(record, deps), group, visibilitySeconds);
   } catch {
-    return { ack: false, note: 'could not send it again' };
+    return { ack: false, note: 'could not send it again, or change its visibility' };
   }
 }
 

@@ -22,7 +22,7 @@ export async function dispose(deps: DisposeDeps, message: MessageRef, job: Delet
     case 'retry':
       return retryLater(deps, message, letterOf(job, outcome.reason));
     case 'defer':
-      return defer(deps, message, job!, outcome.reason);
+      return defer(deps, message, job!, outcome.reason, outcome.delaySeconds);
     case 'deadLetter':
       return deadLetter(deps, message, job, outcome.reason, outcome.errorCode, outcome.status);
     default:
@@ -30,7 +30,7 @@ export async function dispose(deps: DisposeDeps, message: MessageRef, job: Delet
   }
 }
 
-async function defer(deps: DisposeDeps, message: MessageRef, job: DeleteJob, reason: string): Promise<Disposition> {
+async function defer(deps: DisposeDeps, message: MessageRef, job: DeleteJob, reason: string, delaySeconds = deps.settings.deferSeconds): Promise<Disposition> {
   const deferrals = job.deferrals ?? 0;
   if (deferrals >= MAX_DEFERRALS) return deadLetter(deps, message, job, `${reason} after ${deferrals} deferrals`, 'DEFERRED_TOO_LONG');
   // Waiting must not count toward the redrive limit: before the last receive, send a fresh copy instead.
@@ -44,16 +44,23 @@ async function defer(deps: DisposeDeps, message: MessageRef, job: DeleteJob, rea
     });
     return { ack: true, note: `sent again as deferral ${deferrals + 1}` };
   }
-  await changeVisibility(deps, message, deps.settings.deferSeconds);
-  return { ack: false, visibilitySeconds: deps.settings.deferSeconds, note: reason };
+  await changeVisibility(deps, message, delaySeconds);
+  return { ack: false, visibilitySeconds: delaySeconds, note: reason };
 }
 
 /**
  * A message returned unprocessed (behind a failed one of its project) still counts a receive; before it
  * would reach the redrive limit, it is sent again as a fresh copy so it is tried, not dead-lettered blind.
+ * It comes back with the one ahead of it (`visibilitySeconds`, that one's): a FIFO queue hands out
+ * nothing of a group while any of its messages is in flight, so left at the queue's whole visibility
+ * timeout it would hold the one ahead back that long.
  */
-export async function returnUnprocessed(deps: DisposeDeps, message: MessageRef, groupId: string): Promise<Disposition> {
-  if (message.receiveCount < deps.settings.maxReceiveCount - 1) return { ack: false, note: 'behind a failed job of its project' };
+export async function returnUnprocessed(deps: DisposeDeps, message: MessageRef, groupId: string, visibilitySeconds?: number): Promise<Disposition> {
+  if (message.receiveCount < deps.settings.maxReceiveCount - 1) {
+    if (visibilitySeconds === undefined) return { ack: false, note: 'behind a failed job of its project' };
+    await changeVisibility(deps, message, visibilitySeconds);
+    return { ack: false, visibilitySeconds, note: 'behind a failed job of its project, back with it' };
+  }
   await sendMessage(deps, {
     QueueUrl: message.queueUrl,
     MessageBody: message.body,

@@ -12,7 +12,8 @@ export type JobOutcome =
   | { outcome: 'drifted'; reason: string }
   | { outcome: 'protected'; reason: string }
   | { outcome: 'dryRun' }
-  | { outcome: 'defer'; reason: string }
+  /** `delaySeconds`: how long until it is looked at again, when not the configured DEFER_SECONDS. */
+  | { outcome: 'defer'; reason: string; delaySeconds?: number | undefined }
   | { outcome: 'retry'; reason: string; error: AtlasError }
   | { outcome: 'deadLetter'; reason: string; errorCode?: string | undefined; status?: number | undefined };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AtlasClient } from '../../lib/atlas';
+import { AtlasClient, AtlasTokenWaitError } from '../../lib/atlas';
 import { Pacer, statedLimits, type EndpointSet, type PacedAnswer } from '../../lib/atlas/pacing';
 
 const A = '5f1a2b3c4d5e6f7a8b9c0d1e';
@@ -217,5 +217,29 @@ describe('a request waiting for a token holds no sending slot', () => {
     // The second peers list waited about a second for its token, and all five reads went meanwhile.
     expect(order.at(-1)).toBe('peers AZURE');
     expect(order.filter((o) => o === 'project')).toHaveLength(5);
+  });
+});
+
+describe('a caller\'s patience for tokens (maxTokenWaitMs)', () => {
+  it('does not send a request whose token is further away than the caller waits: it fails saying how far', async () => {
+    const sets = [{ endpointSetId: 'peers', scope: 'GROUP', endpoints: ['GET /api/atlas/v2/groups/{groupId}/peers'], capacity: 1, refillRate: 1, refillDurationSeconds: 5 }];
+    const sent: string[] = [];
+    const page = (body: unknown) => ({ status: 200, statusText: 'OK', ok: true, headers: new Headers(), text: () => Promise.resolve(JSON.stringify(body)) });
+    const fetch = async (url: string) => {
+      const path = new URL(url).pathname;
+      sent.push(path);
+      return page(path.endsWith('/rateLimits') ? { results: sets, totalCount: sets.length } : { results: [], totalCount: 0 });
+    };
+    const atlas = new AtlasClient({ baseUrl: 'http://atlas.test', credentials: { type: 'apiKey', publicKey: 'pubkey01', privateKey: 'private' }, fetch, maxTokenWaitMs: 1000 });
+    await atlas.listPeers(A, 'AWS');
+    const error = await atlas.listPeers(A, 'AZURE').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AtlasTokenWaitError);
+    // The token is a refill away (5 s, counted from the first answer), far past the second of patience.
+    expect((error as AtlasTokenWaitError).waitMs).toBeGreaterThan(4900);
+    expect((error as AtlasTokenWaitError).message).toMatch(/^GET \/api\/atlas\/v2\/groups\/\w+\/peers not sent: .*waiting \d+ ms more for a token, longer than this caller waits \(1000 ms\)/);
+    expect(sent.filter((p) => p.endsWith('/peers'))).toHaveLength(1);
+    // Another project's bucket is not this one: its list goes at once.
+    await atlas.listPeers(B, 'AWS');
+    expect(sent.filter((p) => p.endsWith('/peers'))).toHaveLength(2);
   });
 });

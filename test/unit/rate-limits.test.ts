@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BucketMap, FALLBACK_LIMITS, TokenBucket, endpointSetPageSchema, tokensAfter, type Bucket, type EndpointSet } from '../../lib/atlas/pacing';
+import { BucketMap, FALLBACK_LIMITS, ScopeHistory, TokenBucket, endpointSetPageSchema, tokensAfter, type Bucket, type EndpointSet } from '../../lib/atlas/pacing';
 
 const headers = (values: Record<string, string>) => new Headers(values);
 const GROUP = '5f1a2b3c4d5e6f7a8b9c0d1e';
@@ -27,7 +27,7 @@ describe('TokenBucket', () => {
     now = 60_000;
     expect(bucket.waitFor(fourth)).toBeGreaterThan(0);
     // The answers come back at 60 s: Atlas took the three tokens by then, and refills from there.
-    for (let i = 0; i < 3; i++) bucket.settled();
+    for (let i = 0; i < 3; i++) bucket.settled(i + 1, true);
     expect(bucket.waitFor(fourth)).toEqual(near(1000));
     now = 61_005;
     expect([bucket.waitFor(fourth), bucket.waitFor(fifth)]).toEqual([0, near(995)]);
@@ -39,12 +39,12 @@ describe('TokenBucket', () => {
     send(bucket);
     send(bucket);
     now = 500;
-    bucket.settled(); // the first answer at 0.5 s; the second request is still in flight
+    bucket.settled(1, true); // the first answer at 0.5 s; the second request is still in flight
     now = 60_000;
     // Atlas may have refilled to 2 and not yet seen the second request: one token, not two.
     expect(bucket.tokens).toBeCloseTo(1);
     expect(bucket.idle).toBe(false);
-    bucket.settled();
+    bucket.settled(2, true);
     expect(bucket.tokens).toBeCloseTo(1);
     now = 62_005;
     expect(bucket.tokens).toBeCloseTo(2);
@@ -57,13 +57,50 @@ describe('TokenBucket', () => {
     send(bucket);
     send(bucket);
     now = 300;
-    bucket.settled();
-    bucket.settled();
+    bucket.settled(1, true);
+    bucket.settled(2, true);
     const third = bucket.take();
     // 2 s after the answers, not after the sending.
     expect(bucket.waitFor(third)).toEqual(near(2000));
     now = 2000;
     expect(bucket.waitFor(third)).toEqual(near(300));
+  });
+
+  it('a ticket further back giving up frees its token only when the bucket reaches it: the one ahead still waits for its own', () => {
+    let now = 0;
+    const bucket = new TokenBucket({ capacity: 2, refillRate: 1, refillDurationSeconds: 1 }, () => now);
+    send(bucket);
+    send(bucket);
+    bucket.settled(1, true);
+    bucket.settled(2, true);
+    const third = bucket.take();
+    const fourth = bucket.take();
+    bucket.settled(fourth, false);
+    // Atlas has no token for the third yet: it still waits its refill.
+    expect(bucket.waitFor(third)).toEqual(near(1000));
+    expect(bucket.dueIn(third)).toEqual(near(1000));
+    // The fourth's token goes to the next ticket once the bucket reaches it: one refill after the third's, not two.
+    const fifth = bucket.take();
+    expect(bucket.waitFor(fifth)).toEqual(near(2000));
+  });
+
+  it('a 429 empties the bucket even for a request sent through another bucket before its endpoint moved here', () => {
+    const bucket = new TokenBucket({ capacity: 3, refillRate: 1, refillDurationSeconds: 1 }, () => 0);
+    expect(bucket.refused(2000, -1)).toBe(2000);
+    expect(bucket.tokens).toBe(0);
+    // It was no second try: the next refusal is still a first one as far as the backoff goes.
+    expect(bucket.refused(1000)).toBe(1000);
+  });
+
+  it('says how far a ticket\'s token is, including a 429\'s pause, and that it cannot tell while it waits for earlier answers', () => {
+    const bucket = new TokenBucket({ capacity: 1, refillRate: 1, refillDurationSeconds: 1 }, () => 0);
+    bucket.refused(60_000);
+    expect(bucket.dueIn(bucket.take())).toBe(60_000);
+    const history = new ScopeHistory();
+    history.open();
+    const waiting = new TokenBucket({ capacity: 1, refillRate: 1, refillDurationSeconds: 1 }, () => 0);
+    waiting.startFrom([history]);
+    expect(waiting.dueIn(waiting.take())).toBeUndefined();
   });
 
   it('keeps no headroom in a bucket of one token', () => {
@@ -75,7 +112,7 @@ describe('TokenBucket', () => {
     let now = 0;
     const bucket = new TokenBucket({ capacity: 10, refillRate: 5, refillDurationSeconds: 60 }, () => now);
     for (let i = 0; i < 10; i++) bucket.reserve();
-    for (let i = 0; i < 10; i++) bucket.settled();
+    for (let i = 0; i < 10; i++) bucket.settled(i + 1, true);
     now = 12_000;
     expect(bucket.tokens).toBeCloseTo(1);
     now = 12_005;
@@ -104,9 +141,9 @@ describe('TokenBucket', () => {
     const tickets = Array.from({ length: 10 }, () => bucket.take());
     expect(tickets.filter((t) => bucket.waitFor(t) === 0)).toEqual([1, 2, 3]);
     // Two answered, the third refused.
-    bucket.settled();
-    bucket.settled();
-    bucket.settled();
+    bucket.settled(1, true);
+    bucket.settled(2, true);
+    bucket.settled(3, true);
     bucket.refused(1000);
     now = 60_000;
     // Atlas's bucket refilled to its capacity, no further: the three sent before, and three more.
@@ -129,7 +166,7 @@ describe('TokenBucket', () => {
     expect(bucket.tokens).toBe(10);
     // One request sent and answered with 3 left at Atlas: others spend this bucket too.
     send(bucket);
-    bucket.settled();
+    bucket.settled(1, true);
     bucket.observe(headers({ 'RateLimit-Limit': '10', 'RateLimit-Remaining': '3' }));
     expect(bucket.tokens).toBe(3);
     // A ticket still waiting has taken nothing at Atlas: it does not lower the count a header gives.
@@ -152,20 +189,27 @@ describe('TokenBucket', () => {
 
 describe('tokensAfter: what earlier answers leave of a bucket', () => {
   const perMs = 1 / 2000; // 1 token every 2 s
+  const at = (...times: number[]) => times.map((t) => ({ at: t, refused: false }));
 
   it('counts the requests answered as spent, refilled from each answer, never above the capacity', () => {
     expect(tokensAfter([], false, 2, perMs, 0)).toBe(2);
-    expect(tokensAfter([0, 0], false, 2, perMs, 0)).toBe(0);
-    expect(tokensAfter([0, 0], false, 2, perMs, 2000)).toBeCloseTo(1);
-    expect(tokensAfter([0, 0], false, 2, perMs, 60_000)).toBe(2);
+    expect(tokensAfter(at(0, 0), false, 2, perMs, 0)).toBe(0);
+    expect(tokensAfter(at(0, 0), false, 2, perMs, 2000)).toBeCloseTo(1);
+    expect(tokensAfter(at(0, 0), false, 2, perMs, 60_000)).toBe(2);
     // One answered long ago, one just now: the bucket refilled to 2 meanwhile, then gave one.
-    expect(tokensAfter([0, 60_000], false, 2, perMs, 60_000)).toBeCloseTo(1);
+    expect(tokensAfter(at(0, 60_000), false, 2, perMs, 60_000)).toBeCloseTo(1);
   });
 
   it('assumes the bucket empty at the first answer kept when older ones were dropped', () => {
-    expect(tokensAfter([10_000], true, 2, perMs, 10_000)).toBe(0);
-    expect(tokensAfter([10_000], true, 2, perMs, 14_000)).toBeCloseTo(1);
-    expect(tokensAfter([10_000], false, 2, perMs, 10_000)).toBe(1);
+    expect(tokensAfter(at(10_000), true, 2, perMs, 10_000)).toBe(0);
+    expect(tokensAfter(at(10_000), true, 2, perMs, 14_000)).toBeCloseTo(1);
+    expect(tokensAfter(at(10_000), false, 2, perMs, 10_000)).toBe(1);
+  });
+
+  it('takes a 429 for what Atlas said: the bucket empty then, whoever spent it', () => {
+    // One request, refused: counted as a request it would leave 1 token; Atlas said there were none.
+    expect(tokensAfter([{ at: 0, refused: true }], false, 2, perMs, 0)).toBe(0);
+    expect(tokensAfter([{ at: 0, refused: true }], false, 2, perMs, 2000)).toBeCloseTo(1);
   });
 });
 
@@ -212,7 +256,7 @@ describe('BucketMap', () => {
     let now = 0;
     const b = new BucketMap(sets, { now: () => now });
     const peers = (i: number) => plain(b.bucket(b.keyFor('GET', `/api/atlas/v2/groups/${i.toString(16).padStart(24, '0')}/peers`)));
-    const answered = (bucket: TokenBucket) => (bucket.reserve(), bucket.settled());
+    const answered = (bucket: TokenBucket) => (bucket.reserve(), bucket.settled(bucket.issued, true));
     for (let i = 0; i < 1023; i++) answered(peers(i));
     const busy = peers(5000);
     answered(busy);

@@ -117,6 +117,22 @@ describe('processDeleteBatch dispositions', () => {
     expect(JSON.parse(copy.MessageBody!)).toMatchObject({ jobId: job(late).jobId, deferrals: 1 });
   });
 
+  it('defers a job waiting for a rate-limit token by that wait, not DEFER_SECONDS, and the rest of the batch goes on', async () => {
+    const waiting = 'e'.repeat(24);
+    const other = 'f'.repeat(24);
+    const reports: JobReport[] = [];
+
+    const response = await run(
+      event({ id: 'm1', body: job(waiting), group: 'g1' }, { id: 'm2', body: job(other), group: 'g2' }),
+      { [waiting]: { outcome: 'defer', reason: 'token 4 s away', delaySeconds: 4 }, [other]: { outcome: 'deleted' } },
+      reports,
+    );
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    expect(sqsMock.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input.VisibilityTimeout)).toEqual([4]);
+    expect(reports.map((r) => r.outcome).sort()).toEqual(['defer', 'deleted']);
+  });
+
   it('dead-letters a transient failure itself on its last receive, with the reason', async () => {
     const peer = 'b'.repeat(24);
 
@@ -151,5 +167,22 @@ describe('processDeleteBatch dispositions', () => {
 
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['b', 'c']);
     expect(reports.map((r) => r.messageId).sort()).toEqual(['a', 'b', 'd']);
+    // The job behind comes back with the failed one (FIFO holds a group while any of it is in flight):
+    // the same visibility, not the queue's whole timeout.
+    const visibility = sqsMock.commandCalls(ChangeMessageVisibilityCommand).map((c) => [c.args[0].input.ReceiptHandle, c.args[0].input.VisibilityTimeout]);
+    expect(visibility).toEqual([
+      ['rh-b', retryVisibilitySeconds(config.worker.retryBaseSeconds, 1, () => 1)],
+      ['rh-c', retryVisibilitySeconds(config.worker.retryBaseSeconds, 1, () => 1)],
+    ]);
+  });
+
+  it('returns the jobs behind a job deferred for a token with it, after its wait', async () => {
+    const [a, b] = ['1', '2'].map((x) => x.repeat(24)) as [string, string];
+    const response = await run(event({ id: 'a', body: job(a), group: 'p1' }, { id: 'b', body: job(b), group: 'p1' }), {
+      [a]: { outcome: 'defer', reason: 'token 3 s away', delaySeconds: 3 },
+      [b]: { outcome: 'deleted' },
+    });
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toEqual(['a', 'b']);
+    expect(sqsMock.commandCalls(ChangeMessageVisibilityCommand).map((c) => c.args[0].input.VisibilityTimeout)).toEqual([3, 3]);
   });
 });

@@ -133,7 +133,7 @@ function configFrom(env: Record<string, string | undefined>, flags: AtlasFlagVal
 
 /** On this machine a typed --base-url wins over a secret's baseUrl and MONGODB_ATLAS_OPS_MANAGER_URL. */
 function withBaseUrlFlag(factory: JanitorDeps['makeClient'], flag: string | undefined): JanitorDeps['makeClient'] {
-  return flag === undefined ? factory : (access, onExchange) => factory({ ...access, baseUrl: flag }, onExchange);
+  return flag === undefined ? factory : (access, onExchange, overrides) => factory({ ...access, baseUrl: flag }, onExchange, overrides);
 }
 
 /** Which setting chose the base URL a client uses, for error messages. */

@@ -58,7 +58,10 @@ export class Permit {
   /** The history of this endpoint's requests in its scope through guessed and learned buckets, and this one's number there. */
   readonly #history: { history: ScopeHistory; seq: number } | undefined;
 
-  constructor(pacer: Pacer, map: BucketMap, method: string, path: string, key: BucketKey, bucket: Bucket, done?: (learned: boolean) => void) {
+  readonly #ticket: number;
+
+  constructor(pacer: Pacer, map: BucketMap, method: string, path: string, key: BucketKey, bucket: Bucket, ticket: number, done?: (learned: boolean) => void) {
+    this.#ticket = ticket;
     this.#done = done;
     this.#pacer = pacer;
     this.#map = map;
@@ -93,17 +96,19 @@ export class Permit {
   }
 
   /** The ticket's own bucket counts the request as over, once, whatever bucket its answer teaches. */
-  #release(sent: boolean): void {
+  #release(sent: boolean, refused = false): void {
     if (this.#over) return;
     this.#over = true;
-    this.#bucket.settled(sent);
-    this.#history?.history.close(this.#history.seq, sent ? this.#pacer.now() : undefined);
+    this.#bucket.settled(this.#ticket, sent);
+    this.#history?.history.close(this.#history.seq, sent ? { at: this.#pacer.now(), refused } : undefined);
   }
 
   settle(answer: PacedAnswer | undefined): void {
+    // No answer (reset, timeout): counted as answered now. Such a request may still reach Atlas later,
+    // which no count can see; it is rare, and a 429 would say so.
     if (!answer) return this.#finish(false);
     // Counted as answered before what the answer says is applied: a header or a 429 counts from it.
-    this.#release(true);
+    this.#release(true, answer.status === 429);
     const stated = statedLimits(answer.status, answer.headers, answer.body, this.#pacer.now());
     const map = this.#map;
     // Compared with what the endpoint uses now: an answer to a request sent before its endpoint was
@@ -186,9 +191,10 @@ export class Pacer {
 
   /**
    * Waits for the request's token. Holds nothing else while it waits (no sending slot). `tooLate` is
-   * asked before each wait and its error thrown when the wait would pass the caller's deadline.
+   * asked before each wait, with that sleep and how far the token is (Bucket.dueIn), and its error
+   * thrown when the wait would pass the caller's deadline or patience.
    */
-  async acquire(method: string, path: string, read: SetReader, tooLate: (waitMs: number) => Error | undefined): Promise<Permit> {
+  async acquire(method: string, path: string, read: SetReader, tooLate: (waitMs: number, dueMs: number | undefined) => Error | undefined): Promise<Permit> {
     let held: { bucket: Bucket; ticket: number } | undefined;
     try {
       for (;;) {
@@ -208,14 +214,14 @@ export class Pacer {
         // check again after each sleep; an answer that moved the endpoint to another bucket starts over.
         let wait = bucket.waitFor(ticket);
         while (wait > 0 && map.generation === generation) {
-          const error = tooLate(wait);
+          const error = tooLate(wait, bucket.dueIn(ticket));
           if (error) throw error;
           await this.#options.sleep(wait);
           wait = bucket.waitFor(ticket);
         }
         if (map.generation !== generation) continue;
         if (map.isLearned(key)) {
-          const permit = new Permit(this, map, method, path, key, bucket);
+          const permit = new Permit(this, map, method, path, key, bucket, ticket);
           held = undefined;
           return permit;
         }
@@ -224,7 +230,7 @@ export class Pacer {
         // is (a 429's body, RateLimit-Limit) is heard before many are refused.
         const done = await this.#probe(`${method.toUpperCase()} ${routeOf(path)}`);
         if (map.generation !== generation && !done) continue;
-        const permit = new Permit(this, map, method, path, key, bucket, done);
+        const permit = new Permit(this, map, method, path, key, bucket, ticket, done);
         held = undefined;
         return permit;
       }
@@ -236,7 +242,7 @@ export class Pacer {
 
   /** A ticket whose request was never sent: its bucket stops counting it as possibly arriving. */
   #giveBack(held: { bucket: Bucket; ticket: number }): void {
-    held.bucket.settled(false);
+    held.bucket.settled(held.ticket, false);
   }
 
   /** Waits for this endpoint's probe; returns the callback that ends this request's turn (none when probing is over). */

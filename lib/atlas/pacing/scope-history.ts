@@ -1,4 +1,4 @@
-/** Answers kept per scope: a project's scan sends about ten requests, a worker's job a handful. */
+/** Answers kept per scope and endpoint: a project's scan sends a few to each, a worker's job one or two. */
 const KEPT_ANSWERS = 32;
 
 /**
@@ -12,8 +12,8 @@ export class ScopeHistory {
   /** Requests sent and not answered yet, by their number. */
   readonly #open = new Set<number>();
   #next = 0;
-  /** Answer times, oldest first, the last KEPT_ANSWERS of them. */
-  readonly answers: number[] = [];
+  /** Answers, oldest first, the last KEPT_ANSWERS of them: when, and whether it was a 429. */
+  readonly answers: { at: number; refused: boolean }[] = [];
   /** True once older answers were dropped: what came before the first kept one is not known. */
   truncated = false;
 
@@ -24,11 +24,11 @@ export class ScopeHistory {
     return seq;
   }
 
-  /** The request is over: answered at `answeredAt`, or never sent (undefined). */
-  close(seq: number, answeredAt: number | undefined): void {
+  /** The request is over: answered (when, and whether it was refused), or never sent (undefined). */
+  close(seq: number, answer: { at: number; refused: boolean } | undefined): void {
     if (!this.#open.delete(seq)) return;
-    if (answeredAt === undefined) return;
-    this.answers.push(answeredAt);
+    if (answer === undefined) return;
+    this.answers.push(answer);
     if (this.answers.length > KEPT_ANSWERS) {
       this.answers.shift();
       this.truncated = true;

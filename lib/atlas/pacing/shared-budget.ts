@@ -185,8 +185,13 @@ export class SharedBudget implements Bucket {
     this.#bucket.succeeded();
   }
 
-  settled(sent?: boolean): void {
-    this.#bucket.settled(sent);
+  settled(ticket: number, sent: boolean): void {
+    this.#bucket.settled(ticket, sent);
+  }
+
+  /** Unknown while this holder has no share yet (a lease not granted): then it is not a wait for a token. */
+  dueIn(ticket: number): number | undefined {
+    return this.#bucket.share > 0 ? this.#bucket.dueIn(ticket) : undefined;
   }
 
   refused(retryAfterMs: number | undefined, sentAfter?: number): number {

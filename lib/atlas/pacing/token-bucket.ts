@@ -13,16 +13,22 @@ export interface Bucket {
   /** How long the holder of `ticket` must still wait (0: send now). */
   waitFor(ticket: number): number;
   /**
-   * The ticket's request was answered (`sent`), or will never be sent (its token goes to the next
-   * ticket): called once for every ticket taken. Until then it may still arrive at Atlas and take a
-   * token there.
+   * Ticket `ticket`'s request was answered (`sent`), or will never be sent (its token, once the bucket
+   * reaches it, goes to the next ticket in line): called once for every ticket taken. Until then it may
+   * still arrive at Atlas and take a token there.
    */
-  settled(sent?: boolean): void;
+  settled(ticket: number, sent: boolean): void;
+  /**
+   * How long until `ticket`'s token is due, as far as the bucket can tell (a refill, a 429's pause);
+   * undefined while that is not known (waiting for a share, or for earlier answers): a caller's
+   * patience is measured against this, not against one look's sleep.
+   */
+  dueIn(ticket: number): number | undefined;
   /** Refusals so far: a request is stamped with this at sending and hands it back to `refused`. */
   readonly refusals: number;
   /** The limits as published (or learned), before any share: what an answer is compared with. */
   readonly limits: Limits;
-  /** Full, not held by a 429, no refusal pending: indistinguishable from a bucket created now. */
+  /** Started, full, no ticket open, not held by a 429, no refusal pending: indistinguishable from a bucket created now. */
   readonly idle: boolean;
   observe(headers: HeaderLookup): void;
   succeeded(): void;
@@ -52,17 +58,19 @@ const START_WAIT_MAX_MS = 30_000;
 /**
  * The tokens Atlas's bucket (these limits) has at `now` at the least, after the requests answered at
  * `answers` (oldest first) and none in flight: the same count the bucket keeps for its own requests,
- * replayed. A fresh bucket at the first answer, or an empty one when older answers were dropped.
+ * replayed. A fresh bucket at the first answer, or an empty one when older answers were dropped; empty
+ * at each 429 (Atlas said so).
  */
-export function tokensAfter(answers: readonly number[], truncated: boolean, capacity: number, refillPerMs: number, now: number): number {
+export function tokensAfter(answers: readonly { at: number; refused: boolean }[], truncated: boolean, capacity: number, refillPerMs: number, now: number): number {
   if (answers.length === 0) return capacity;
   let supplied = truncated ? 0 : capacity;
   let settled = 0;
-  let previous = answers[0]!;
-  for (const answeredAt of answers) {
-    supplied = Math.min(settled + capacity, supplied + Math.max(0, answeredAt - previous) * refillPerMs);
-    previous = Math.max(previous, answeredAt);
+  let previous = answers[0]!.at;
+  for (const { at, refused } of answers) {
+    supplied = Math.min(settled + capacity, supplied + Math.max(0, at - previous) * refillPerMs);
+    previous = Math.max(previous, at);
     settled++;
+    if (refused) supplied = Math.min(supplied, settled);
   }
   supplied = Math.min(settled + capacity, supplied + Math.max(0, now - previous) * refillPerMs);
   return Math.max(0, Math.min(capacity, supplied - answers.length));
@@ -107,6 +115,8 @@ export class TokenBucket implements Bucket {
    * higher than its capacity meanwhile, so they must not all go at once when the pause ends.
    */
   #settled = 0;
+  /** Tickets given back unsent before the bucket reached them: each frees a token when it does. */
+  readonly #gaps: number[] = [];
   #supplied: number;
   #updatedAt: number;
   #pausedUntil = 0;
@@ -154,7 +164,7 @@ export class TokenBucket implements Bucket {
     if (start.histories.some((h) => h.history.anyOpen(h.waitingFor)) && waited < START_WAIT_MAX_MS) return false;
     this.#start = undefined;
     this.#refill();
-    const answers = start.histories.flatMap((h) => h.history.answers).sort((a, b) => a - b);
+    const answers = start.histories.flatMap((h) => h.history.answers).sort((a, b) => a.at - b.at);
     const truncated = start.histories.some((h) => h.history.truncated);
     const left = waited >= START_WAIT_MAX_MS ? 0 : tokensAfter(answers, truncated, this.#limits.capacity, this.#limits.perMs, now);
     this.#supplied = Math.min(this.#supplied, this.#settled + left);
@@ -205,11 +215,29 @@ export class TokenBucket implements Bucket {
   waitFor(ticket: number): number {
     if (!this.#started()) return START_RECHECK_MS;
     this.#refill();
-    const need = ticket - this.#supplied;
+    const need = this.#target(ticket) - this.#supplied;
     const refillWait = need <= EPSILON ? 0 : this.#limits.perMs > 0 ? Math.ceil(need / this.#limits.perMs) : NO_REFILL_RECHECK_MS;
     const wait = Math.max(refillWait, this.pausedFor(), 0);
     if (wait === 0 && ticket > this.#granted) this.#granted = ticket;
     return wait;
+  }
+
+  /**
+   * What `supplied` must reach for `ticket` to go: the ticket less one for each ticket given back
+   * unsent that the bucket reaches on the way (its token is handed on when it does).
+   */
+  #target(ticket: number): number {
+    let target = ticket;
+    for (const gap of this.#gaps) if (gap <= target - 1) target -= 1;
+    return target;
+  }
+
+  /** See Bucket.dueIn. */
+  dueIn(ticket: number): number | undefined {
+    if (this.#start || this.#limits.perMs <= 0) return undefined;
+    this.#refill();
+    const need = this.#target(ticket) - this.#supplied;
+    return Math.max(need <= EPSILON ? 0 : Math.ceil(need / this.#limits.perMs), this.pausedFor(), 0);
   }
 
   /** Takes a token and returns how long the caller must wait before sending (0 if one was there). */
@@ -222,16 +250,22 @@ export class TokenBucket implements Bucket {
   }
 
   /** One ticket's request was answered, or will never be sent: see Bucket.settled. */
-  settled(sent = true): void {
+  settled(ticket: number, sent: boolean): void {
     // The refill up to this moment is capped by what was in flight until now.
     this.#refill();
     if (this.#settled >= this.#issued) return;
     // Capped now: the refill starts again from this answer, a little later than Atlas's (see ANSWER_MARGIN_MS).
     if (sent && this.#supplied >= this.#settled + this.#limits.capacity - EPSILON) this.#updatedAt = this.#now() + ANSWER_MARGIN_MS;
     this.#settled += 1;
-    // A request never sent took nothing at Atlas: the token it was (or would have been) given is the
-    // next ticket's.
-    if (!sent) this.#supplied = Math.min(this.#settled + this.#limits.capacity, this.#supplied + 1);
+    if (sent) return;
+    // A request never sent took nothing at Atlas. Its token, if the bucket reached it, is the next
+    // ticket's now; if not, it will be when the bucket does (a ticket further back giving up must not
+    // let one ahead of it go before its own token).
+    if (ticket <= this.#supplied + EPSILON) this.#supplied = Math.min(this.#settled + this.#limits.capacity, this.#supplied + 1);
+    else {
+      this.#gaps.push(ticket);
+      this.#gaps.sort((a, b) => a - b);
+    }
   }
 
   /** Tickets taken and not settled: waiting, or sent and not answered. */
@@ -279,10 +313,13 @@ export class TokenBucket implements Bucket {
    * Atlas refused a request on this bucket: empty it and hold it for `Retry-After`, or, when it refuses
    * again right after, for 10 s, 20 s, 40 s… (at least `Retry-After` each time). Returns the pause.
    * `sentAfter` is `refusals` when the request was sent: a request already in flight when an earlier
-   * refusal came back was not a second try, so it holds the bucket for its Retry-After but does not
-   * lengthen the backoff.
+   * refusal came back (or sent through another bucket before its endpoint moved here) was not a second
+   * try, so it empties the bucket and holds it for its Retry-After but does not lengthen the backoff.
    */
   refused(retryAfterMs: number | undefined, sentAfter = this.#refusals): number {
+    // Whoever sent it, Atlas's bucket was empty when this request arrived: so is ours now.
+    this.#refill();
+    this.#supplied = Math.min(this.#supplied, this.#granted);
     if (sentAfter < this.#refusals) {
       const hold = retryAfterMs ?? 0;
       this.#pausedUntil = Math.max(this.#pausedUntil, this.#now() + hold);
@@ -303,8 +340,14 @@ export class TokenBucket implements Bucket {
   #refill(): void {
     const now = this.#now();
     const elapsed = now - this.#updatedAt;
-    if (elapsed <= 0) return;
-    this.#updatedAt = now;
-    this.#supplied = Math.min(this.#settled + this.#limits.capacity, this.#supplied + elapsed * this.#limits.perMs);
+    if (elapsed > 0) {
+      this.#updatedAt = now;
+      this.#supplied = Math.min(this.#settled + this.#limits.capacity, this.#supplied + elapsed * this.#limits.perMs);
+    }
+    // A ticket given back unsent that the bucket has now reached: its token goes to the next one.
+    while (this.#gaps.length > 0 && this.#gaps[0]! <= this.#supplied + EPSILON) {
+      this.#gaps.shift();
+      this.#supplied = Math.min(this.#settled + this.#limits.capacity, this.#supplied + 1);
+    }
   }
 }
