@@ -111,6 +111,15 @@ export class AtlasClient {
     this.#transport.noteProjects(projects);
   }
 
+  /**
+   * Tells the pacer that another client (a scan function, with its own pacer) used this project's buckets
+   * until `at`: a per-project bucket made from now on starts empty at that moment, not full. The worker
+   * says so with a job's `plannedAt`: the scan that planned it had just spent the project's list buckets.
+   */
+  noteProjectSpentUntil(projectId: string, at: number): void {
+    this.#transport.noteProjectSpentUntil(projectId, at);
+  }
+
   #noted(projects: Project[]): Project[] {
     this.#transport.noteProjects(projects);
     return projects;

@@ -195,6 +195,10 @@ export class Transport {
     this.#pacer.noteProjects(projects);
   }
 
+  noteProjectSpentUntil(projectId: string, at: number): void {
+    this.#pacer.noteSpentUntil(projectId, at);
+  }
+
   /** Resolves once the sending slots have room for more work: fewer requests wait for one than there are. */
   whenRoom(): Promise<void> {
     return this.#limiter.whenRoom();

@@ -72,6 +72,9 @@ export function jobActor(deps: JanitorDeps, options: ActorOptions = {}): (job: D
         // The job's own requests are patient only so long; the credentials check after a 401/403 (on
         // `checked`) waits as long as it must: deferring it would send a refused DELETE again later.
         const atlas = maxTokenWaitMs === undefined ? checked : deps.makeClient(access, undefined, { maxTokenWaitMs });
+        // The scan that planned the job had just used the project's buckets (its lists empty a small
+        // per-project one): this worker's pacer, which did not see it, starts them empty then.
+        if (job.plannedAt !== undefined) atlas.noteProjectSpentUntil(job.projectId, Date.parse(job.plannedAt));
         // A protection by project name is checked against the name Atlas gives now, not one from the job.
         const project = needsProjectName(registry) ? await projects.get(job.projectId, () => atlas.getProject(job.projectId)) : { id: job.projectId };
         return actOnJob(job, createReadContext(atlas, job.apiVersion), deps.config, protectionsFor(registry, project, deps.now()));

@@ -243,3 +243,19 @@ describe('a caller\'s patience for tokens (maxTokenWaitMs)', () => {
     expect(sent.filter((p) => p.endsWith('/peers'))).toHaveLength(2);
   });
 });
+
+describe('a project another client just used (noteSpentUntil)', () => {
+  const set: EndpointSet = { id: 'lists', scope: 'GROUP', endpoints: [{ method: 'GET', path: '/api/atlas/v2/groups/{groupId}/peers' }], capacity: 2, refillRate: 1, refillDurationSeconds: 2 };
+
+  it('starts that project\'s bucket empty at that moment, refilled since; other projects and old notes start full', async () => {
+    const t = pacer([set]);
+    // The first answer confirms the published capacity (no more probing).
+    (await t.wait(peers(B))).permit.settle(answer(200, { 'RateLimit-Limit': '2', 'RateLimit-Remaining': '1' }));
+    t.pacer.noteSpentUntil(A, t.clock.now - 500);
+    // Half a token came back in the 0.5 s since: the first request waits for the rest (1.5 s).
+    expect(await t.go(peers(A))).toEqual(near(1500));
+    const old = '7f1a2b3c4d5e6f7a8b9c0d1e';
+    t.pacer.noteSpentUntil(old, t.clock.now - 60_000);
+    expect([await t.go(peers(old)), await t.go(peers(old))]).toEqual([0, 0]);
+  });
+});

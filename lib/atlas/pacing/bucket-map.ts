@@ -114,12 +114,22 @@ export class BucketMap {
 
   /** The organization of a project, when a project list said it (ORGANIZATION buckets of project paths). */
   readonly #orgOf: (projectId: string) => string | undefined;
+  /** When another client last used a project's buckets, if anyone said (Pacer.noteSpentUntil). */
+  readonly #spentUntil: (projectId: string) => number | undefined;
 
   constructor(
     sets: readonly EndpointSet[] | undefined,
-    options: { sharedBy?: number; now: () => number; sharing?: BucketSharing; learned?: ReadonlyMap<string, LearnedRoute>; orgOf?: (projectId: string) => string | undefined },
+    options: {
+      sharedBy?: number;
+      now: () => number;
+      sharing?: BucketSharing;
+      learned?: ReadonlyMap<string, LearnedRoute>;
+      orgOf?: (projectId: string) => string | undefined;
+      spentUntil?: (projectId: string) => number | undefined;
+    },
   ) {
     this.#orgOf = options.orgOf ?? (() => undefined);
+    this.#spentUntil = options.spentUntil ?? (() => undefined);
     this.published = sets !== undefined;
     this.#sharedBy = Math.max(1, Math.floor(options.sharedBy ?? 1));
     this.#sharing = options.sharing ?? {};
@@ -184,6 +194,12 @@ export class BucketMap {
     return true;
   }
 
+  /** Whether some endpoint takes from this learned bucket on a 429's whole description (not a header's capacity alone). */
+  #described(setId: string): boolean {
+    for (const l of this.#learned.values()) if (l.setId === setId && !l.guessed) return true;
+    return false;
+  }
+
   /** A bucket an answer described completely with this capacity, if any: an endpoint only a header describes likely shares it. */
   describedWithCapacity(capacity: number): Limits | undefined {
     for (const l of this.#learned.values()) if (!l.guessed && l.limits.capacity === capacity) return l.limits;
@@ -211,6 +227,12 @@ export class BucketMap {
     // requests to its endpoints went before: what they spent may be this bucket's at Atlas, so it starts
     // from their answers. (Other endpoints of the scope are other sets as far as anyone said; a published
     // bucket of the scope was another set too.)
+    // A project's bucket whose limits are known (a GROUP set's, or one a 429 described whole for its
+    // paths) that another client used until a moment someone stated starts empty then, refilled since.
+    // Not a bucket whose refill is a guess (a fallback, or a capacity only a header gave): emptied, it
+    // would hold every endpoint nobody described to that guessed refill.
+    const spentAt = set?.scope === 'GROUP' || this.#described(key.setId) ? this.#spentUntil(key.scopeId) : undefined;
+    if (spentAt !== undefined) bucket.emptyAt(spentAt);
     if (this.#learnedSets.has(key.setId)) {
       const byRoute = this.#histories.get(key.scopeId);
       const histories = [...this.#learned].filter(([route, l]) => l.setId === key.setId && byRoute?.has(route)).map(([route]) => byRoute!.get(route)!);

@@ -143,6 +143,8 @@ export class Permit {
  * client-side buckets, the leases that share a bucket with other invocations, the fallbacks, and what
  * answers teach (a 429's body, `RateLimit-*` headers).
  */
+/** Projects remembered as spent by another client (noteSpentUntil), the latest ones. */
+const SPENT_NOTES_KEPT = 1024;
 /** Answers a probe of an unknown endpoint waits for (when none describes its bucket) before it stops probing. */
 const PROBE_ANSWERS = 3;
 /** A probe that has not settled in this long lets the next request go (a request must never hang on another). */
@@ -162,6 +164,8 @@ export class Pacer {
   readonly #probes = new Map<string, Probe>();
   /** Each project's organization, as project lists said it: a project's requests in ORGANIZATION buckets. */
   readonly #orgOf = new Map<string, string>();
+  /** Projects whose buckets another client used until then (noteSpentUntil). */
+  readonly #spentUntil = new Map<string, number>();
   #expiresAt = 0;
   #loading: Promise<BucketMap> | undefined;
   readonly #options: PacerOptions;
@@ -187,6 +191,15 @@ export class Pacer {
   /** Projects as a list or a read gave them: their organizations place their requests in ORGANIZATION buckets. */
   noteProjects(projects: readonly { id: string; orgId: string }[]): void {
     for (const p of projects) if (p.orgId) this.#orgOf.set(p.id, p.orgId);
+  }
+
+  /** Another client used this project's buckets until `at`: see AtlasClient.noteProjectSpentUntil. */
+  noteSpentUntil(projectId: string, at: number): void {
+    if (!Number.isFinite(at) || at <= (this.#spentUntil.get(projectId) ?? 0)) return;
+    this.#spentUntil.delete(projectId);
+    this.#spentUntil.set(projectId, at);
+    // A worker container sees a few projects at a time: the oldest notes go first.
+    if (this.#spentUntil.size > SPENT_NOTES_KEPT) this.#spentUntil.delete(this.#spentUntil.keys().next().value!);
   }
 
   /**
@@ -279,7 +292,8 @@ export class Pacer {
     const sets = this.#options.learn === false ? undefined : await read();
     const { sharedBy, sharing, now } = this.#options;
     const orgOf = (projectId: string) => this.#orgOf.get(projectId);
-    const map = new BucketMap(sets, { ...(sharedBy ? { sharedBy } : {}), now, orgOf, ...(sharing ? { sharing } : {}), ...(this.#map ? { learned: this.#map.learned } : {}) });
+    const spentUntil = (projectId: string) => this.#spentUntil.get(projectId);
+    const map = new BucketMap(sets, { ...(sharedBy ? { sharedBy } : {}), now, orgOf, spentUntil, ...(sharing ? { sharing } : {}), ...(this.#map ? { learned: this.#map.learned } : {}) });
     this.#map = map;
     this.#expiresAt = now() + (sets ? RATE_LIMITS_REFRESH_MS : RATE_LIMITS_RETRY_MS);
     return map;

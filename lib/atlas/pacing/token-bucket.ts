@@ -232,6 +232,13 @@ export class TokenBucket implements Bucket {
     return target;
   }
 
+  /** Atlas's bucket was (at worst) empty at `at`: no more than its refill since is left now. */
+  emptyAt(at: number): void {
+    this.#refill();
+    const refilled = Math.max(0, this.#now() - at) * this.#limits.perMs;
+    this.#supplied = Math.min(this.#supplied, this.#granted + refilled);
+  }
+
   /** See Bucket.dueIn. */
   dueIn(ticket: number): number | undefined {
     if (this.#start || this.#limits.perMs <= 0) return undefined;
