@@ -93,8 +93,8 @@ export class InProcessExecutor implements ScanExecutor<{ report: ScanReport; job
         await withAtlas(deps.credentials, secretId, wrapFactory(deps, work.counter), async (atlas, _access, checkCredentials) => {
           // withAtlas runs this again after reading a rotated secret: projects already merged stay as they are.
           const session = { atlas, checkCredentials, counter: work.counter, budget, registry, selected: true };
-          const todo = group.filter((r) => !scannedIds.has(r.projectId));
-          await admitWhileRoom(todo, () => atlas.whenRoom(), async (request) => {
+          const unscanned = group.filter((r) => !scannedIds.has(r.projectId));
+          await admitWhileRoom(unscanned, () => atlas.whenRoom(), async (request) => {
             options.onStart?.(request.projectId);
             try {
               const result = await scanOneRequest(deps, request, session, options.enqueue ?? true);

@@ -5,13 +5,13 @@ import { handler as sweepHandler } from '../../functions/sweep';
 import { clearAuthCaches } from '../../lib/atlas';
 import { reportKeys, type ScanReport } from '../../lib/report';
 import type { SweepSummary } from '../../lib/run';
-import { startLocalDynamo, type LocalDynamo } from '../../tools/local/dynamo';
+import type { LocalDynamo } from '../../tools/local/dynamo';
 import { lambdaContext } from '../../tools/local/lambda-context';
 import { LocalPoller } from '../../tools/local/poller';
 import { DEMO } from '../support/demo';
-import { fakeS3 } from '../support/fake-s3';
-import { startPipeline, type Pipeline } from '../support/pipeline';
-import { DEMO_SCENARIO_PATH } from '../support/sim-http';
+import { startDemoStack, stopDemoStack } from '../support/demo-stack';
+import type { fakeS3 } from '../support/fake-s3';
+import type { Pipeline } from '../support/pipeline';
 
 // A sweep is one engine whichever executor runs its scan requests: the console's inline sweep (in this
 // process) and the nightly queued sweep (scan queue, scan function, report function) plan the same
@@ -26,16 +26,8 @@ let dynamo: LocalDynamo;
 let s3: ReturnType<typeof fakeS3>;
 let tables = 0;
 
-beforeAll(async () => {
-  pipeline = await startPipeline({ simulator: { scenario: DEMO_SCENARIO_PATH, deleteDelayMs: 60_000 }, credentials: DEMO.apiKey });
-  dynamo = await startLocalDynamo();
-  s3 = fakeS3();
-});
-afterAll(async () => {
-  s3?.mock.restore();
-  await dynamo?.stop();
-  await pipeline?.stop();
-});
+beforeAll(async () => void ({ pipeline, dynamo, s3 } = await startDemoStack(60_000)));
+afterAll(() => stopDemoStack({ pipeline, dynamo, s3 }));
 beforeEach(() => clearAuthCaches());
 
 /** A fresh ledger table per run: the runs must not see each other's marks or budgets. */

@@ -9,12 +9,12 @@ import { planDigest, type PlanDocument } from '../../lib/approval';
 import { clearAuthCaches } from '../../lib/atlas';
 import { DynamoLedger } from '../../lib/ledger';
 import { reportKeys, type ScanReport } from '../../lib/report';
-import { localDynamoClients, startLocalDynamo, type LocalDynamo } from '../../tools/local/dynamo';
+import { localDynamoClients, type LocalDynamo } from '../../tools/local/dynamo';
 import { lambdaContext } from '../../tools/local/lambda-context';
 import { DEMO } from '../support/demo';
-import { fakeS3 } from '../support/fake-s3';
-import { startPipeline, type Pipeline } from '../support/pipeline';
-import { DEMO_SCENARIO_PATH } from '../support/sim-http';
+import { startDemoStack, stopDemoStack } from '../support/demo-stack';
+import type { fakeS3 } from '../support/fake-s3';
+import type { Pipeline } from '../support/pipeline';
 import { captureJobReports, deletedResource, pipelinePoller } from '../support/worker-harness';
 
 // Plan → approve → apply on the simulator, through the deployed functions: a plan-mode sweep deletes
@@ -32,16 +32,8 @@ let capture: ReturnType<typeof captureJobReports>;
 let tables = 0;
 let table = '';
 
-beforeAll(async () => {
-  pipeline = await startPipeline({ simulator: { scenario: DEMO_SCENARIO_PATH, deleteDelayMs: 200 }, credentials: DEMO.apiKey });
-  dynamo = await startLocalDynamo();
-  s3 = fakeS3();
-});
-afterAll(async () => {
-  s3?.mock.restore();
-  await dynamo?.stop();
-  await pipeline?.stop();
-});
+beforeAll(async () => void ({ pipeline, dynamo, s3 } = await startDemoStack(200)));
+afterAll(() => stopDemoStack({ pipeline, dynamo, s3 }));
 beforeEach(async () => {
   clearAuthCaches();
   capture = captureJobReports();

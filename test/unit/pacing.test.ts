@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { near } from '../support/near';
 import { AtlasClient, AtlasTokenWaitError } from '../../lib/atlas';
 import { Pacer, statedLimits, type EndpointSet, type PacedAnswer } from '../../lib/atlas/pacing';
 
@@ -29,8 +30,6 @@ function pacer(sets: EndpointSet[] | undefined) {
   return { pacer: p, clock, sleeps, wait, go, read };
 }
 
-/** A refill counted from an answer starts a few milliseconds after it (the clocks' granularity). */
-const near = (ms: number) => expect.toSatisfy((v: number) => v >= ms && v <= ms + 5, `${ms} ms, or a few more`);
 
 const answer = (status: number, headers: Record<string, string> = {}, body?: unknown): PacedAnswer => ({ status, headers: new Headers(headers), body });
 const refusal = (path: string, retryAfterS: number, capacity: number, refillRate: number, per: number) =>

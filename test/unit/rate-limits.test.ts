@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { near } from '../support/near';
 import { BucketMap, FALLBACK_LIMITS, ScopeHistory, TokenBucket, endpointSetPageSchema, tokensAfter, type Bucket, type EndpointSet } from '../../lib/atlas/pacing';
 
 const headers = (values: Record<string, string>) => new Headers(values);
 const GROUP = '5f1a2b3c4d5e6f7a8b9c0d1e';
 const OTHER_GROUP = '6f1a2b3c4d5e6f7a8b9c0d1e';
 
-/** A refill counted from an answer starts a few milliseconds after it (the clocks' granularity). */
-const near = (ms: number) => expect.toSatisfy((v: number) => v >= ms && v <= ms + 5, `${ms} ms, or a few more`);
 
 /** A request through the bucket: its ticket, and how long it must wait before it may be sent. */
 function send(bucket: TokenBucket): number {

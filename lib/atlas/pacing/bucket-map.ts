@@ -36,6 +36,9 @@ export interface LearnedRoute {
   guessed: boolean;
 }
 
+/** A bucket's key in the maps: its set and scope id. */
+const bucketId = (key: BucketKey) => `${key.setId}\u0000${key.scopeId}`;
+
 const learnedSetId = (limits: Limits) => `learned ${limits.capacity} per ${limits.refillDurationSeconds / limits.refillRate} s`;
 
 interface CompiledSet {
@@ -208,14 +211,14 @@ export class BucketMap {
 
   /** The bucket for this key if it exists already (none is created). */
   existing(key: BucketKey): Bucket | undefined {
-    const id = `${key.setId}\u0000${key.scopeId}`;
+    const id = bucketId(key);
     return this.#buckets.get(id) ?? this.#shared.get(id);
   }
 
   bucket(key: BucketKey): Bucket {
-    const id = `${key.setId}\u0000${key.scopeId}`;
-    const existing = this.#buckets.get(id) ?? this.#shared.get(id);
+    const existing = this.existing(key);
     if (existing) return existing;
+    const id = bucketId(key);
     const set = key.published ? this.#setOf(key) : undefined;
     const store = this.#sharing.store;
     if (set && set.scope !== 'GROUP' && store) return this.#sharedBucket(id, set, store);
@@ -223,16 +226,16 @@ export class BucketMap {
     if (this.#buckets.size >= this.#pruneAt) this.#prune();
     const limits = set ? shareOf(set, this.#sharedBy) : this.limitsOf(key);
     const bucket = new TokenBucket(limits, this.#now);
-    // A learned bucket replaces the fallback (or earlier learned) buckets through which this scope's
-    // requests to its endpoints went before: what they spent may be this bucket's at Atlas, so it starts
-    // from their answers. (Other endpoints of the scope are other sets as far as anyone said; a published
-    // bucket of the scope was another set too.)
     // A project's bucket whose limits are known (a GROUP set's, or one a 429 described whole for its
     // paths) that another client used until a moment someone stated starts empty then, refilled since.
     // Not a bucket whose refill is a guess (a fallback, or a capacity only a header gave): emptied, it
     // would hold every endpoint nobody described to that guessed refill.
     const spentAt = set?.scope === 'GROUP' || this.#described(key.setId) ? this.#spentUntil(key.scopeId) : undefined;
     if (spentAt !== undefined) bucket.emptyAt(spentAt);
+    // A learned bucket replaces the fallback (or earlier learned) buckets through which this scope's
+    // requests to its endpoints went before: what they spent may be this bucket's at Atlas, so it starts
+    // from their answers. (Other endpoints of the scope are other sets as far as anyone said; a published
+    // bucket of the scope was another set too.)
     if (this.#learnedSets.has(key.setId)) {
       const byRoute = this.#histories.get(key.scopeId);
       const histories = [...this.#learned].filter(([route, l]) => l.setId === key.setId && byRoute?.has(route)).map(([route]) => byRoute!.get(route)!);
