@@ -12,6 +12,7 @@ import { RunFailedError, type SweepSummary } from '../../lib/run';
 import { logger } from '../../lib/lambda';
 import { lambdaContext } from '../../tools/local/lambda-context';
 import { LocalPoller } from '../../tools/local/poller';
+import { scanSource } from '../support/worker-harness';
 import { expectedDeletions, minimumScanCalls } from '../../tools/scenarios/generate';
 import { DEMO } from '../support/demo';
 import { startPipeline, type Pipeline } from '../support/pipeline';
@@ -35,9 +36,7 @@ async function queueDepth(sqs: SQSClient, url: string): Promise<number> {
 }
 
 function scanPoller(): LocalPoller {
-  return new LocalPoller(pipeline.sqs, [
-    { name: 'scan', queueUrl: pipeline.queues.scan, queueArn: pipeline.queues.arns.scan, handler: scanHandler as never, batchSize: 5, timeoutMs: 60_000 },
-  ]);
+  return new LocalPoller(pipeline.sqs, [scanSource(pipeline)]);
 }
 
 beforeAll(async () => {

@@ -13,7 +13,7 @@ import { lambdaContext } from '../../tools/local/lambda-context';
 import { DEMO } from '../support/demo';
 import { resetPipeline, startDemoPipeline, type Pipeline } from '../support/pipeline';
 import { demo, demoKeys } from '../support/sim-http';
-import { captureJobReports } from '../support/worker-harness';
+import { captureJobReports, workerSource } from '../support/worker-harness';
 import { LocalPoller } from '../../tools/local/poller';
 
 /**
@@ -140,7 +140,7 @@ describe('the worker: transient means retry', () => {
     await pipeline.sqs.send(new SendMessageCommand({ QueueUrl: pipeline.queues.delete, MessageBody: JSON.stringify(job), MessageGroupId: job.projectId, MessageDeduplicationId: `${job.jobId}-refused` }));
     const capture = captureJobReports();
 
-    const worker = { name: 'worker', queueUrl: pipeline.queues.delete, queueArn: pipeline.queues.arns.delete, handler: workerHandler as never, batchSize: 10, timeoutMs: 60_000 };
+    const worker = workerSource(pipeline, 1);
     try {
       expect(await new LocalPoller(pipeline.sqs, [worker]).pollOnce(worker)).toBe(1);
     } finally {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as reportHandler } from '../../functions/report';
-import { handler as scanHandler } from '../../functions/scan';
 import { handler as sweepHandler } from '../../functions/sweep';
 import { clearAuthCaches } from '../../lib/atlas';
 import { reportKeys, type ScanReport } from '../../lib/report';
@@ -8,6 +7,7 @@ import type { SweepSummary } from '../../lib/run';
 import type { LocalDynamo } from '../../tools/local/dynamo';
 import { lambdaContext } from '../../tools/local/lambda-context';
 import { LocalPoller } from '../../tools/local/poller';
+import { scanSource } from '../support/worker-harness';
 import { DEMO } from '../support/demo';
 import { startDemoStack, stopDemoStack } from '../support/demo-stack';
 import type { fakeS3 } from '../support/fake-s3';
@@ -46,7 +46,7 @@ async function inlineRun(env: Record<string, string>): Promise<ScanReport> {
 async function queuedRun(env: Record<string, string>): Promise<ScanReport> {
   await configure(env);
   const summary = (await sweepHandler(scheduledEvent, lambdaContext('sweep', 300_000))) as SweepSummary;
-  const poller = new LocalPoller(pipeline.sqs, [{ name: 'scan', queueUrl: pipeline.queues.scan, queueArn: pipeline.queues.arns.scan, handler: scanHandler as never, batchSize: 5, timeoutMs: 60_000 }]);
+  const poller = new LocalPoller(pipeline.sqs, [scanSource(pipeline)]);
   await poller.drain({ timeoutMs: 30_000 });
   await reportHandler({}, lambdaContext('report', 300_000));
   return JSON.parse(s3.get(BUCKET, reportKeys.merged(summary.sweepId))!.body) as ScanReport;

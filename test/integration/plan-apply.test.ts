@@ -1,7 +1,6 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as reportHandler } from '../../functions/report';
-import { handler as scanHandler } from '../../functions/scan';
 import { LocalPoller } from '../../tools/local/poller';
 import type { SweepSummary } from '../../lib/run';
 import { handler as sweepHandler } from '../../functions/sweep';
@@ -15,7 +14,7 @@ import { DEMO } from '../support/demo';
 import { startDemoStack, stopDemoStack } from '../support/demo-stack';
 import type { fakeS3 } from '../support/fake-s3';
 import type { Pipeline } from '../support/pipeline';
-import { captureJobReports, deletedResource, pipelinePoller } from '../support/worker-harness';
+import { captureJobReports, deletedResource, pipelinePoller, scanSource } from '../support/worker-harness';
 
 // Plan → approve → apply on the simulator, through the deployed functions: a plan-mode sweep deletes
 // nothing and stores its plan beside its page; an approval enqueues exactly the plan's jobs minus the
@@ -81,7 +80,7 @@ describe('plan → approve → apply, deployed', () => {
   it('the nightly sweep in plan mode queues scans, not deletions, and the report function stores its plan beside its page', async () => {
     const summary = (await sweepHandler(scheduledEvent, lambdaContext('sweep', 300_000))) as SweepSummary;
     expect(summary.mode).toBe('plan');
-    await new LocalPoller(pipeline.sqs, [{ name: 'scan', queueUrl: pipeline.queues.scan, queueArn: pipeline.queues.arns.scan, handler: scanHandler as never, batchSize: 5, timeoutMs: 60_000 }]).drain({ timeoutMs: 30_000 });
+    await new LocalPoller(pipeline.sqs, [scanSource(pipeline)]).drain({ timeoutMs: 30_000 });
     expect(pipeline.peek(DELETE_QUEUE)).toEqual([]);
     await reportHandler({}, lambdaContext('report', 300_000));
 

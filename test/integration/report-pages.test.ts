@@ -8,6 +8,7 @@ import { handler as sweepHandler } from '../../functions/sweep';
 import type { SweepSummary } from '../../lib/run';
 import { lambdaContext } from '../../tools/local/lambda-context';
 import { LocalPoller } from '../../tools/local/poller';
+import { scanSource } from '../support/worker-harness';
 import { expectedDeletions } from '../../tools/scenarios/generate';
 import { DEMO } from '../support/demo';
 import { fakeS3 } from '../support/fake-s3';
@@ -43,7 +44,7 @@ describe('the deployed report path: sweep → scans store their reports → the 
     // Before any scan ran: the page waits.
     expect(await reportHandler({}, lambdaContext('report', 300_000))).toMatchObject({ assembled: [], waiting: [{ sweepId: summary.sweepId, stored: 0, expected: 6 }] });
 
-    await new LocalPoller(pipeline.sqs, [{ name: 'scan', queueUrl: pipeline.queues.scan, queueArn: pipeline.queues.arns.scan, handler: scanHandler as never, batchSize: 5, timeoutMs: 60_000 }]).drain({ timeoutMs: 30_000 });
+    await new LocalPoller(pipeline.sqs, [scanSource(pipeline)]).drain({ timeoutMs: 30_000 });
     expect(s3.keys(BUCKET).filter((k) => k.startsWith(`reports/${summary.sweepId}/projects/`))).toHaveLength(6);
 
     const result = await reportHandler({}, lambdaContext('report', 300_000));

@@ -6,6 +6,13 @@ import { startSimulator, type Simulator, type SimulatorOptions } from '../../too
 import { DEMO } from './demo';
 import { DEMO_SCENARIO_PATH } from './sim-http';
 
+/**
+ * The timeout the tests' pollers give the scan and worker functions, and so the queues' visibility timeout:
+ * Lambda requires the visibility timeout to be at least the function's, or a message is handed out again
+ * while its first invocation still runs. Short, so a batch whose invocation failed comes back within a test.
+ */
+export const FUNCTION_TIMEOUT_SECONDS = 10;
+
 export interface Queues {
   scan: string;
   scanDlq: string;
@@ -47,10 +54,11 @@ export async function startPipeline(options: { simulator: SimulatorOptions; cred
   const deleteDlq = await create('janitor-delete-dlq.fifo', { FifoQueue: 'true' });
   const scanDlqArn = await arnOf(scanDlq);
   const deleteDlqArn = await arnOf(deleteDlq);
-  const scan = await create('janitor-scan', { VisibilityTimeout: '2', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: scanDlqArn, maxReceiveCount: 3 }) });
+  const visibility = String(FUNCTION_TIMEOUT_SECONDS);
+  const scan = await create('janitor-scan', { VisibilityTimeout: visibility, RedrivePolicy: JSON.stringify({ deadLetterTargetArn: scanDlqArn, maxReceiveCount: 3 }) });
   const del = await create('janitor-delete.fifo', {
     FifoQueue: 'true',
-    VisibilityTimeout: '2',
+    VisibilityTimeout: visibility,
     RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deleteDlqArn, maxReceiveCount: 5 }),
   });
   const queues: Queues = {

@@ -6,23 +6,30 @@ import { logger } from '../../lib/lambda';
 import type { JobReport } from '../../lib/worker';
 import type { RequestLogEntry } from '../../tools/simulator';
 import { lambdaContext } from '../../tools/local/lambda-context';
-import { LocalPoller } from '../../tools/local/poller';
-import type { Pipeline } from './pipeline';
+import { LocalPoller, type EventSource } from '../../tools/local/poller';
+import { FUNCTION_TIMEOUT_SECONDS, type Pipeline } from './pipeline';
+
+/** The scan function on the pipeline's scan queue, as its event source mapping runs it. */
+export function scanSource(pipeline: Pipeline): EventSource {
+  return { name: 'scan', queueUrl: pipeline.queues.scan, queueArn: pipeline.queues.arns.scan, handler: scanHandler as never, batchSize: 5, timeoutMs: FUNCTION_TIMEOUT_SECONDS * 1000 };
+}
+
+/** The worker function on the pipeline's delete queue (FIFO, batches of 10), as its event source mapping runs it. */
+export function workerSource(pipeline: Pipeline, concurrency = 2): EventSource {
+  return {
+    name: 'worker',
+    queueUrl: pipeline.queues.delete,
+    queueArn: pipeline.queues.arns.delete,
+    handler: workerHandler as never,
+    batchSize: 10,
+    timeoutMs: FUNCTION_TIMEOUT_SECONDS * 1000,
+    concurrency,
+  };
+}
 
 /** The scan and worker handlers on the pipeline's queues, as their event source mappings run them. */
 export function pipelinePoller(pipeline: Pipeline, options: { workerConcurrency?: number } = {}): LocalPoller {
-  return new LocalPoller(pipeline.sqs, [
-    { name: 'scan', queueUrl: pipeline.queues.scan, queueArn: pipeline.queues.arns.scan, handler: scanHandler as never, batchSize: 5, timeoutMs: 60_000 },
-    {
-      name: 'worker',
-      queueUrl: pipeline.queues.delete,
-      queueArn: pipeline.queues.arns.delete,
-      handler: workerHandler as never,
-      batchSize: 10,
-      timeoutMs: 60_000,
-      concurrency: options.workerConcurrency ?? 2,
-    },
-  ]);
+  return new LocalPoller(pipeline.sqs, [scanSource(pipeline), workerSource(pipeline, options.workerConcurrency)]);
 }
 
 /** Collects the worker's per-job log lines (`delete job`) while a test runs. */

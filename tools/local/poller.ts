@@ -38,13 +38,15 @@ export interface PollerStats {
  * A local event-source poller with Lambda's SQS semantics: receive up to `batchSize`, invoke with an
  * SQSEvent, delete the records not reported in `batchItemFailures`, leave the others (and every record
  * of a batch whose invocation threw) to reappear after their visibility timeout, so redrive to the DLQ
- * happens as it would in AWS.
+ * happens as it would in AWS. Like Lambda, it refuses a queue whose visibility timeout is shorter than
+ * the function's timeout: such a queue hands a message out again while its first invocation still runs.
  */
 export class LocalPoller {
   readonly stats = new Map<string, PollerStats>();
   readonly #sqs: SQSClient;
   readonly #sources: EventSource[];
   readonly #region: string;
+  readonly #checked = new Map<string, Promise<void>>();
 
   constructor(sqs: SQSClient, sources: EventSource[], region = 'us-east-1') {
     this.#sqs = sqs;
@@ -72,6 +74,7 @@ export class LocalPoller {
 
   /** One receive + invoke + delete round for one source; returns how many messages it received. */
   async pollOnce(source: EventSource): Promise<number> {
+    await this.#checkVisibility(source);
     // SQS hands out at most 10 messages a receive; Lambda's poller gathers up to `batchSize` (a standard
     // queue allows more than 10 with a batching window) from as many receives as the queue fills.
     const messages: Message[] = [];
@@ -117,6 +120,27 @@ export class LocalPoller {
       stats.deleted += chunk.length;
     }
     return messages.length;
+  }
+
+  /**
+   * Lambda's CreateEventSourceMapping fails when the queue's visibility timeout is less than the function's
+   * timeout. Checked once per source, before its first receive.
+   */
+  #checkVisibility(source: EventSource): Promise<void> {
+    let check = this.#checked.get(source.name);
+    if (!check) {
+      check = this.#sqs.send(new GetQueueAttributesCommand({ QueueUrl: source.queueUrl, AttributeNames: ['VisibilityTimeout'] })).then(({ Attributes: a = {} }) => {
+        const visibilitySeconds = Number(a.VisibilityTimeout ?? 30);
+        if (visibilitySeconds * 1000 < source.timeoutMs) {
+          throw new Error(
+            `${source.name}: the queue's visibility timeout (${visibilitySeconds} s) is less than the function's timeout (${source.timeoutMs / 1000} s); ` +
+              'Lambda refuses that mapping, since a message would be handed out again while its invocation still runs',
+          );
+        }
+      });
+      this.#checked.set(source.name, check);
+    }
+    return check;
   }
 
   async #allEmpty(): Promise<boolean> {
