@@ -30,6 +30,7 @@ const deleteCount = () => sim.log.filter((e) => e.method === 'DELETE').length;
 /** Runs the CLI and sends it SIGTERM once Atlas has seen a DELETE from it. */
 async function stoppedAfterFirstDelete(args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   const before = deleteCount();
+  const beforeLog = sim.log.length;
   const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => void (stderr += d.toString()));
@@ -39,7 +40,9 @@ async function stoppedAfterFirstDelete(args: string[]): Promise<{ code: number |
   const started = Date.now();
   while (deleteCount() === before && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 50));
   expect(deleteCount(), stderr).toBeGreaterThan(before);
-  // Let the service's job reach its wait.
+  // Let the service's job reach its wait: the CLI has gone on past the DELETE's answer (two more requests), then a second more.
+  const firstDelete = sim.log.findIndex((e, i) => i >= beforeLog && e.method === 'DELETE');
+  while (sim.log.length < firstDelete + 3 && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 50));
   await new Promise((r) => setTimeout(r, 1_000));
   child.kill('SIGTERM');
   return { ...(await exited), stderr: stderr + stdout };
