@@ -136,13 +136,6 @@ export class Permit {
   }
 }
 
-/**
- * Paces one set of credentials to Atlas's buckets: the transport's one entry is `acquire` a permit for a
- * request (method and path) → send → `settle` the permit with the answer. Behind it: the sets read from
- * `/rateLimits` (once, refreshed every RATE_LIMITS_REFRESH_MS), which bucket a request takes from, the
- * client-side buckets, the leases that share a bucket with other invocations, the fallbacks, and what
- * answers teach (a 429's body, `RateLimit-*` headers).
- */
 /** Projects remembered as spent by another client (noteSpentUntil), the latest ones. */
 const SPENT_NOTES_KEPT = 1024;
 /** Answers a probe of an unknown endpoint waits for (when none describes its bucket) before it stops probing. */
@@ -158,6 +151,13 @@ interface Probe {
   busy: Promise<void> | undefined;
 }
 
+/**
+ * Paces one set of credentials to Atlas's buckets: the transport's one entry is `acquire` a permit for a
+ * request (method and path) → send → `settle` the permit with the answer. Behind it: the sets read from
+ * `/rateLimits` (once, refreshed every RATE_LIMITS_REFRESH_MS), which bucket a request takes from, the
+ * client-side buckets, the leases that share a bucket with other invocations, the fallbacks, and what
+ * answers teach (a 429's body, `RateLimit-*` headers).
+ */
 export class Pacer {
   #map: BucketMap | undefined;
   /** Endpoints (method and route) neither a published set nor an answer described, being probed. */
